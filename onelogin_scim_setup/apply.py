@@ -1,0 +1,216 @@
+"""Execute a plan's API changes in dependency order, reading back what must stick.
+
+On a failure apply stops and reports what was done and what was not; every step is idempotent against
+the state it reads, so running apply again picks up from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from onelogin_scim_setup.errors import ApplyError, SetupError, UsageError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
+from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.tenant import Tenant
+
+
+@dataclass(frozen=True)
+class WireValues:
+    """Values apply sends that the plan holds only as fingerprints (the token) or summaries."""
+
+    configuration: dict[str, str]
+
+
+@dataclass
+class ApplyResult:
+    done: list[Change] = field(default_factory=list)
+    # Steps the API did not keep (e.g. provisioning.enabled ignored), now for a person to do.
+    manual: list[Change] = field(default_factory=list)
+
+
+def execute(
+    plan: Plan,
+    client: OneLoginClient,
+    desired: Tenant,
+    ids: Ids,
+    wire: WireValues,
+    *,
+    on_change: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    if plan.conflicts:
+        listed = "; ".join(f"{c.title}: {c.note}" for c in plan.conflicts)
+        raise UsageError(f"apply refused before any write: {listed}")
+    runner = _Runner(client, desired, ids, wire)
+    result = ApplyResult()
+    changes = list(plan.api_changes)
+    for index, change in enumerate(changes):
+        try:
+            runner.run(change, result)
+        except SetupError as error:
+            raise ApplyError(
+                f"apply stopped at {change.action.value} {change.title}",
+                done=[f"{c.action.value} {c.title}" for c in result.done],
+                not_done=[f"{c.action.value} {c.title}" for c in changes[index:]],
+                cause=error,
+            ) from error
+        result.done.append(change)
+        if on_change:
+            on_change(change)
+    return result
+
+
+class _Runner:
+    def __init__(self, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues):
+        self.client, self.desired, self.ids, self.wire = client, desired, ids, wire
+
+    def run(self, change: Change, result: ApplyResult) -> None:
+        handlers: dict[Kind, Callable[[Change, ApplyResult], None]] = {
+            Kind.CUSTOM_FIELD: self._custom_field,
+            Kind.APP: self._app,
+            Kind.PARAMETER: self._parameter,
+            Kind.PROVISIONING: self._provisioning,
+            Kind.ROLE: self._role,
+            Kind.MAPPING: self._mapping,
+            Kind.USER: self._user,
+        }
+        handlers[change.kind](change, result)
+
+    def _app_id(self) -> int:
+        if self.ids.app_id is None:
+            raise UsageError("the app does not exist yet; its create step did not run")
+        return self.ids.app_id
+
+    def _custom_field(self, change: Change, result: ApplyResult) -> None:
+        wanted = self.desired.custom_fields[change.key]
+        self.client.create_custom_attribute(wanted.name, wanted.shortname)
+
+    def _app(self, change: Change, result: ApplyResult) -> None:
+        assert self.desired.app is not None  # a plan has app changes only when an app is desired
+        configuration = {
+            f.name.removeprefix("configuration."): self.wire.configuration[
+                f.name.removeprefix("configuration.")
+            ]
+            for f in change.fields
+            if f.name.startswith("configuration.")
+        }
+        if change.action is Action.CREATE:
+            body: dict[str, Any] = {
+                "connector_id": self.ids.connector_id,
+                "name": self.desired.app.name,
+            }
+            if configuration:
+                body["configuration"] = configuration
+            name, connector_id = self.desired.app.name, self.ids.connector_id
+            created = self.client.create_app(
+                body,
+                lambda: next(
+                    (
+                        a
+                        for a in self.client.list_apps(name=name)
+                        if a.get("name") == name and a.get("connector_id") == connector_id
+                    ),
+                    None,
+                ),
+            )
+            self.ids.app_id = int(created["id"])
+            self.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
+        elif configuration:
+            self.client.update_app(self._app_id(), {"configuration": configuration})
+
+    def _parameter(self, change: Change, result: ApplyResult) -> None:
+        wanted = self.desired.parameters[change.key]
+        body: dict[str, Any] = {
+            "user_attribute_mappings": wanted.user_attribute_mappings,
+            "include_in_saml_assertion": wanted.include_in_saml_assertion,
+        }
+        if change.action is Action.CREATE:
+            # `label` can only be set when the parameter is created (onelogin-api.md Op 3).
+            body["label"] = wanted.name
+        self.client.update_app(self._app_id(), {"parameters": {wanted.name: body}})
+
+    def _provisioning(self, change: Change, result: ApplyResult) -> None:
+        wanted = bool(self.desired.provisioning)
+        app_id = self._app_id()
+        self.client.update_app(app_id, {"provisioning": {"enabled": wanted}})
+        # The API has been seen to accept provisioning.enabled and not keep it
+        # (terraform-provider-onelogin#85), so read it back.
+        kept = bool((self.client.get_app(app_id).get("provisioning") or {}).get("enabled"))
+        if kept is not wanted:
+            result.manual.append(
+                Change(
+                    Action.MANUAL,
+                    Kind.ONELOGIN_UI,
+                    "enable provisioning",
+                    (FieldChange("Provisioning > Enable provisioning", kept, wanted),),
+                    note="OneLogin accepted provisioning.enabled through the API but did not keep "
+                    "it; tick it in the app's Provisioning tab",
+                    verify_by="plan shows no provisioning change",
+                )
+            )
+
+    def _role(self, change: Change, result: ApplyResult) -> None:
+        if change.action is Action.CREATE:
+            self.ids.roles[change.key] = self.client.create_role(change.key)
+        if not self.desired.roles[change.key].has_app:
+            return
+        role_id, app_id = self.ids.roles[change.key], self._app_id()
+        # Role apps PUT replaces the whole list: read, union, write, so other apps stay.
+        current = [int(app["id"]) for app in self.client.list_role_apps(role_id)]
+        if app_id not in current:
+            self.client.set_role_apps(role_id, [*current, app_id])
+
+    def _mapping(self, change: Change, result: ApplyResult) -> None:
+        if change.action is Action.DELETE:
+            self.client.delete_mapping(self.ids.mappings[change.key])
+            return
+        wanted = self.desired.mappings[change.key]
+        if self.ids.vocabulary is None or wanted.field not in self.ids.vocabulary.actions:
+            names = {s: f.name for s, f in self.desired.custom_fields.items()}
+            self.ids.vocabulary = discover_vocabulary(self.client, sorted(names), names)
+        if wanted.role not in self.ids.roles:
+            self.ids.roles.update(
+                {str(r["name"]): int(r["id"]) for r in self.client.list_roles(wanted.role)}
+            )
+        body = {
+            "name": wanted.name,
+            "enabled": wanted.enabled,
+            "match": "all",
+            "position": None,
+            "conditions": [
+                {
+                    "source": ROLE_CONDITION,
+                    "operator": self.ids.vocabulary.role_operator,
+                    "value": str(self.ids.roles[wanted.role]),
+                }
+            ],
+            "actions": [
+                {"action": self.ids.vocabulary.action_for(wanted.field), "value": [wanted.value]}
+            ],
+        }
+        if change.action is Action.CREATE:
+            created = self.client.create_mapping(body)
+            self.ids.mappings[wanted.name] = int(created["id"])
+        else:
+            self.client.update_mapping(self.ids.mappings[wanted.name], body)
+
+    def _user(self, change: Change, result: ApplyResult) -> None:
+        email = change.key
+        body: dict[str, Any] = {}
+        custom = dict(self.ids.user_custom_attributes.get(email, {}))
+        changed_custom = False
+        for item in change.fields:
+            if item.name.startswith("custom_attributes."):
+                custom[item.name.removeprefix("custom_attributes.")] = item.after
+                changed_custom = True
+            else:
+                body[item.name] = item.after
+        if changed_custom:
+            # Whether PUT merges custom_attributes is unknown (onelogin-api.md Op 7), so send the
+            # user's full map with our keys changed: other values are preserved either way.
+            body["custom_attributes"] = custom
+        # mappings=disabled: a mapping run on this update must not overwrite the value we set.
+        self.client.update_user(self.ids.users[email], body, mappings="disabled")
+        self.ids.user_custom_attributes[email] = custom

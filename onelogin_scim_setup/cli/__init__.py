@@ -1,0 +1,86 @@
+"""The command line: Typer wiring only, and the one error boundary (`main`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from onelogin_scim_setup import __version__
+from onelogin_scim_setup.cli import core
+from onelogin_scim_setup.cli.context import State
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.errors import ExitCode, SetupError
+from onelogin_scim_setup.logs import configure
+from onelogin_scim_setup.output import Out, render_error
+
+app = typer.Typer(
+    name="onelogin-scim-setup",
+    help="Set up and keep correct SCIM provisioning from OneLogin to Stack Overflow for Teams "
+    "Enterprise, as configuration as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # Locals in a traceback could hold a token; never show them.
+    pretty_exceptions_show_locals=False,
+)
+for command in (core.init, core.validate, core.render, core.plan, core.apply):
+    app.command()(command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"onelogin-scim-setup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path,
+        typer.Option("--config", "-c", envvar="ONELOGIN_SCIM_CONFIG", help="Config file."),
+    ] = Path(DEFAULT_CONFIG_FILE),
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log each HTTP request to stderr.")
+    ] = 0,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Plain output (also when not a terminal).")
+    ] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show Python tracebacks (for bug reports).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    state = ctx.ensure_object(State)
+    state.config_path, state.color, state.traceback = config, not no_color, traceback
+    state.out = Out.create(color=state.color, json_output=False)
+    state.redactor = configure(verbose, sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The one error boundary: SetupError and friends become a message and an exit code.
+
+    Typer handles its own usage errors and exits; everything else raised by a command lands here.
+    """
+    state = State()
+    try:
+        app(args=argv, obj=state, prog_name="onelogin-scim-setup")
+    except SetupError as error:
+        if state.traceback:
+            raise
+        render_error(state.out, error)
+        sys.exit(ExitCode.ERROR)
+    except KeyboardInterrupt:
+        state.out.stderr.print("Interrupted.")
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as error:  # the boundary: anything unexpected is still one paragraph
+        if state.traceback:
+            raise
+        render_error(state.out, error)
+        state.out.stderr.print("This is a bug; run again with --traceback and report it.")
+        sys.exit(ExitCode.ERROR)

@@ -1,0 +1,52 @@
+"""What every command shares: the global options' state and the offline preparation step."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from onelogin_scim_setup import workflow
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.logs import RedactingFilter
+from onelogin_scim_setup.output import Out
+
+
+@dataclass
+class State:
+    """What the global options decide, handed to every command (no module-level singletons)."""
+
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    config_path: Path = Path(DEFAULT_CONFIG_FILE)
+    color: bool = True
+    traceback: bool = False
+    out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
+    redactor: RedactingFilter = field(default_factory=RedactingFilter)
+
+    def use_output(self, output: str) -> Out:
+        self.out = Out.create(color=self.color, json_output=output == "json")
+        return self.out
+
+
+OutputOption = Annotated[
+    Literal["text", "json"],
+    typer.Option("--output", "-o", help="text for people, json for programs."),
+]
+
+
+def state_of(ctx: typer.Context) -> State:
+    state = ctx.find_object(State)
+    assert state is not None  # the root callback always creates it
+    return state
+
+
+def prepare(state: State, *, token_required: bool = False) -> workflow.Prepared:
+    """Load and check everything offline; register the secrets so no log line can carry them."""
+    prepared = workflow.prepare(state.config_path, state.environ, token_required=token_required)
+    state.redactor.add(*prepared.secrets)
+    for warning in prepared.loaded.warnings:
+        state.out.note(f"Warning: {warning}")
+    return prepared

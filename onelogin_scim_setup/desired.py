@@ -1,0 +1,108 @@
+"""Config -> the desired `Tenant`, in OneLogin's vocabulary. Pure: no I/O."""
+
+from __future__ import annotations
+
+from onelogin_scim_setup.config import Config, ProfileField, custom_fields
+from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.tenant import (
+    App,
+    CustomField,
+    Mapping,
+    Parameter,
+    RoleAssignment,
+    Tenant,
+    UserValues,
+)
+
+
+def mapping_name(config: Config, role: str) -> str:
+    """The tool owns user mappings by this name; any other mapping is never touched."""
+    return f"{config.app.mapping_prefix}: {config.fields.user_type.shortname} for role {role}"
+
+
+def user_attribute(config: Config, attribute: str) -> str:
+    """Where a per-user value lives on a OneLogin user: a built-in attribute or a custom one."""
+    if attribute == "user_type":
+        return f"custom_attributes.{config.fields.user_type.shortname}"
+    profile: ProfileField = getattr(config.fields, attribute)
+    if profile.source == "custom":
+        return f"custom_attributes.{profile.shortname or attribute}"
+    return attribute
+
+
+def parameter_source(config: Config, attribute: str) -> str:
+    """The app parameter's `user_attribute_mappings` value (onelogin-api.md Op 3, parameters)."""
+    where = user_attribute(config, attribute)
+    return where.replace("custom_attributes.", "custom_attribute_", 1)
+
+
+def build(config: Config, *, template: str, token_fingerprint: str | None) -> Tenant:
+    keys = config.app.configuration_keys
+    configuration: list[tuple[str, str]] = []
+    if keys.base_url:
+        configuration.append((keys.base_url, config.soe.scim_url))
+    if keys.bearer_token:
+        if token_fingerprint is None:
+            raise SecretError(
+                "app.configuration_keys.bearer_token is set, so the SCIM token is needed to plan",
+                hint=f"Provide it through token.source ({config.token.source}).",
+            )
+        configuration.append((keys.bearer_token, token_fingerprint))
+    if keys.json_template:
+        configuration.append((keys.json_template, template))
+    return Tenant(
+        custom_fields={
+            shortname: CustomField(shortname, name) for shortname, name in custom_fields(config)
+        },
+        app=App(config.app.name, config.app.connector, tuple(configuration)),
+        provisioning=config.app.provisioning,
+        parameters=_parameters(config),
+        roles=_roles(config),
+        mappings=_mappings(config),
+        users=_users(config),
+    )
+
+
+def _parameters(config: Config) -> dict[str, Parameter]:
+    parameters: dict[str, Parameter] = {}
+    if config.fields.user_type.enabled:
+        name = config.fields.user_type.shortname
+        parameters[name] = Parameter(name, parameter_source(config, "user_type"), True)
+    for attribute in ("department", "title"):
+        if getattr(config.fields, attribute).enabled:
+            # The SCIM v2 Enterprise connector already has `department` and `title` parameters
+            # (onelogin-api.md Op 3, KB0013904); the tool only points them at the right source.
+            parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), True)
+    return parameters
+
+
+def _roles(config: Config) -> dict[str, RoleAssignment]:
+    roles = {name: RoleAssignment(name, has_app=True) for name in config.app.roles}
+    for promotion in config.promotions.roles:
+        roles.setdefault(promotion.role, RoleAssignment(promotion.role, has_app=False))
+    return roles
+
+
+def _mappings(config: Config) -> dict[str, Mapping]:
+    field = config.fields.user_type.shortname
+    mappings = [
+        Mapping(mapping_name(config, p.role), True, p.role, field, p.user_type)
+        for p in config.promotions.roles
+    ]
+    return {mapping.name: mapping for mapping in mappings}
+
+
+def _users(config: Config) -> dict[str, UserValues]:
+    users: dict[str, UserValues] = {}
+    for user in config.promotions.users:
+        values = [
+            (user_attribute(config, attribute), value)
+            for attribute, value in (
+                ("user_type", user.user_type),
+                ("department", user.department),
+                ("title", user.title),
+            )
+            if value is not None
+        ]
+        users[user.email.lower()] = UserValues(user.email.lower(), tuple(values))
+    return users

@@ -1,0 +1,107 @@
+"""The exception tree and exit codes. Only `cli.main()` turns these into messages and exit statuses."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    CHANGES_PENDING = 2  # only with --detailed-exitcode
+    INTERRUPTED = 130
+
+
+class SetupError(Exception):
+    """Base of every error the user should see as one clear paragraph (never a traceback).
+
+    `location` is "file:line: key" where the error comes from the config; `hint` says what to do.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, location: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.location = location
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{text}\nHint: {self.hint}" if self.hint else text
+
+
+class ConfigError(SetupError):
+    """The config file is missing, unreadable or invalid. May carry several problems."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class TemplateError(SetupError):
+    """The SCIM JSON template cannot be rendered or fails its lint."""
+
+
+class SecretError(SetupError):
+    """A secret (credential or SCIM token) is missing, unsafe to read, or cannot be delivered."""
+
+
+class OneLoginError(SetupError):
+    """An error answer, or no answer, from OneLogin's admin API."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+    ):
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.request_id = request_id
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}" if self.method and self.path else "OneLogin API"
+        status = f" answered {self.status}" if self.status is not None else " failed"
+        request_id = f" (x-request-id {self.request_id})" if self.request_id else ""
+        text = f"{where}{status}: {self.message}{request_id}"
+        return f"{text}\nHint: {self.hint}" if self.hint else text
+
+
+class ScimError(SetupError):
+    """An error answer, or no answer, from a SCIM endpoint (SOE's or another server's)."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class ApplyError(SetupError):
+    """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure."""
+
+    def __init__(self, message: str, *, done: list[str], not_done: list[str], cause: SetupError):
+        super().__init__(message, hint="Fix the cause and run apply again: it picks up from here.")
+        self.done = done
+        self.not_done = not_done
+        self.cause = cause
+
+    def __str__(self) -> str:
+        lines = [f"{self.message}: {self.cause}"]
+        lines.append("Done: " + (", ".join(self.done) if self.done else "nothing"))
+        lines.append("Not done: " + (", ".join(self.not_done) if self.not_done else "nothing"))
+        lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class UsageError(SetupError):
+    """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""

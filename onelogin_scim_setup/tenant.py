@@ -1,0 +1,77 @@
+"""The managed OneLogin objects, keyed by natural name. Desired state (from the config) and current
+state (read from the API) are both a `Tenant`, so the plan is a plain diff of two values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class CustomField:
+    shortname: str
+    name: str
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    connector: str
+    # Only the `configuration` keys the config manages; the token is held as its fingerprint.
+    configuration: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    user_attribute_mappings: str
+    include_in_saml_assertion: bool
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """A role that should give (or gives) the app to its users."""
+
+    role: str
+    has_app: bool
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A user mapping in the tool's own vocabulary: users with `role` get `field` = `value`.
+
+    `shape` is "role_to_field" when the wire mapping has exactly that form; anything else read from the
+    tenant (extra conditions, other actions) is "other", which never equals a desired mapping.
+    """
+
+    name: str
+    enabled: bool
+    role: str
+    field: str
+    value: str
+    shape: str = "role_to_field"
+
+
+@dataclass(frozen=True)
+class UserValues:
+    """The values the config manages on one user (None: not managed). Attribute names are the
+    OneLogin user attribute (`department`, `title`) or `custom_attributes.<shortname>`."""
+
+    email: str
+    values: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    custom_fields: dict[str, CustomField] = field(default_factory=dict)
+    app: App | None = None
+    # provisioning.enabled of the app; None when there is no app yet.
+    provisioning: bool | None = None
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    roles: dict[str, RoleAssignment] = field(default_factory=dict)
+    mappings: dict[str, Mapping] = field(default_factory=dict)
+    users: dict[str, UserValues] = field(default_factory=dict)
+
+
+def as_fields(value: object) -> dict[str, object]:
+    """A dataclass's fields as a dict, in declaration order (what the diff compares field by field)."""
+    return {item.name: getattr(value, item.name) for item in fields(value)}  # type: ignore[arg-type]

@@ -1,0 +1,69 @@
+"""Shared fixtures: every test runs isolated from the developer's environment and folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+MINIMAL_CONFIG: dict[str, Any] = {
+    "onelogin": {"subdomain": "acme"},
+    "soe": {"site": "acme", "allow_moderator_promotion": True},
+    "app": {"roles": ["Engineering", "SOE Moderators"]},
+    "promotions": {"roles": [{"role": "SOE Moderators", "user_type": "Moderator"}]},
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("ONELOGIN_", "SOE_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run the real entry point (with its error boundary) and capture what it prints."""
+
+    from onelogin_scim_setup.cli import main
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    def write(data: dict[str, Any] | str, name: str = "config.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+        return path
+
+    return write

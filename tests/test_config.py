@@ -1,0 +1,247 @@
+"""Config loading: valid configs load, every bad one is a ConfigError that names file, line and key."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from onelogin_scim_setup.config import (
+    Config,
+    check_url,
+    custom_fields,
+    field_source,
+    load,
+    onelogin_credentials,
+)
+from onelogin_scim_setup.errors import ConfigError, SecretError
+from tests.conftest import MINIMAL_CONFIG
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def with_change(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(MINIMAL_CONFIG)
+    target = data
+    for part in path[:-1]:
+        target = target.setdefault(part, {}) if isinstance(part, str) else target[part]
+    target[path[-1]] = value
+    return data
+
+
+def test_example_config_is_valid() -> None:
+    loaded = load(ROOT / "config.example.yaml")
+    assert loaded.config.app.name == "SCIM SOE"
+    assert loaded.warnings == ()
+
+
+def test_minimal_config_takes_documented_defaults(write_config: Callable[..., Path]) -> None:
+    config = load(write_config(MINIMAL_CONFIG)).config
+    assert config.onelogin.api_url == "https://acme.onelogin.com"
+    assert config.soe.scim_url == "https://acme.stackenterprise.co/api/scim/v2"
+    assert config.app.connector == "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
+    assert config.template.syntax == "onelogin"
+    assert config.token.env == "SOE_SCIM_TOKEN"
+
+
+def test_base_url_overrides_subdomain(write_config: Callable[..., Path]) -> None:
+    data = with_change(("onelogin", "base_url"), "https://api.eu.onelogin.com/")
+    assert load(write_config(data)).config.onelogin.api_url == "https://api.eu.onelogin.com"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://acme.onelogin.com", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://127.9.9.9", True),
+        ("http://localhost:1", True),
+        ("http://[::1]:9000", True),
+        ("http://10.0.0.1", False),
+        ("http://acme.onelogin.com", False),
+        ("ftp://127.0.0.1", False),
+        ("acme.onelogin.com", False),
+    ],
+)
+def test_http_only_for_loopback(url: str, ok: bool) -> None:
+    if ok:
+        assert check_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(ValueError, match="http"):
+            check_url(url)
+
+
+BAD_CONFIGS = [
+    ("bad yaml", "onelogin: [unclosed\n", "config.yaml:2", "invalid YAML"),
+    ("not a mapping", "- a\n- b\n", ":1", "mapping"),
+    ("empty", "", "config.yaml", "empty"),
+    (
+        "unknown key",
+        with_change(("onelogin", "subdomian"), "x"),
+        "onelogin.subdomian",
+        "did you mean 'subdomain'",
+    ),
+    ("unknown top key", with_change(("promotion",), {}), "promotion", "did you mean 'promotions'"),
+    (
+        "wrong type",
+        with_change(("onelogin", "max_retries"), "many"),
+        "onelogin.max_retries",
+        "integer",
+    ),
+    (
+        "bad url",
+        with_change(("onelogin", "base_url"), "not a url"),
+        "onelogin.base_url",
+        "not an http",
+    ),
+    (
+        "non-loopback http",
+        with_change(("soe", "scim_base_url"), "http://example.com/api/scim/v2"),
+        "soe.scim_base_url",
+        "plain http",
+    ),
+    (
+        "bad userType",
+        with_change(("promotions", "roles", 0, "user_type"), "moderator"),
+        "promotions.roles.0.user_type",
+        "'moderator'",
+    ),
+    (
+        "admin while off",
+        with_change(("promotions", "roles", 0, "user_type"), "Admin"),
+        "promotions.roles.0.user_type",
+        "allow_admin_promotion is false",
+    ),
+    (
+        "moderator while off",
+        with_change(("soe", "allow_moderator_promotion"), False),
+        "promotions.roles.0.user_type",
+        "allow_moderator_promotion is false",
+    ),
+    (
+        "no onelogin host",
+        with_change(("onelogin",), {"timeout": 5}),
+        "onelogin",
+        "onelogin.subdomain",
+    ),
+    ("missing soe", {"onelogin": {"subdomain": "acme"}}, "soe", "Field required"),
+    (
+        "bad subdomain",
+        with_change(("onelogin", "subdomain"), "Acme Corp"),
+        "onelogin.subdomain",
+        "pattern",
+    ),
+    (
+        "bad shortname",
+        with_change(("fields", "user_type", "shortname"), "user type"),
+        "fields.user_type.shortname",
+        "pattern",
+    ),
+    ("bad syntax", with_change(("template", "syntax"), "jinja"), "template.syntax", "'jinja'"),
+    (
+        "file source without file",
+        with_change(("token", "source"), "file"),
+        "token",
+        "token.file must be set",
+    ),
+    ("duplicate role", with_change(("app", "roles"), ["A", "A"]), "app.roles.1", "appears twice"),
+    (
+        "bad email",
+        with_change(("promotions", "users"), [{"email": "nobody"}]),
+        "promotions.users.0.email",
+        "pattern",
+    ),
+    (
+        "department not enabled",
+        with_change(("promotions", "users"), [{"email": "a@b.c", "department": "X"}]),
+        "promotions.users.0.department",
+        "fields.department.enabled is false",
+    ),
+    ("version", with_change(("version",), 2), "version", "1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "data", "where", "says"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS]
+)
+def test_bad_config_names_the_place(
+    write_config: Callable[..., Path], case: str, data: Any, where: str, says: str
+) -> None:
+    path = write_config(data)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    text = str(caught.value)
+    assert str(path) in text
+    assert where in text
+    assert says in text
+
+
+def test_error_carries_the_line_of_the_key(write_config: Callable[..., Path]) -> None:
+    path = write_config("onelogin:\n  subdomain: acme\nsoe:\n  site: acme\n  colour: blue\n")
+    with pytest.raises(ConfigError, match=r"config.yaml:5: soe.colour: unknown key 'colour'"):
+        load(path)
+
+
+def test_duplicate_keys_are_errors(write_config: Callable[..., Path]) -> None:
+    path = write_config("onelogin:\n  subdomain: a\n  subdomain: b\nsoe:\n  site: s\n")
+    with pytest.raises(ConfigError, match=r"config.yaml:3: onelogin.subdomain"):
+        load(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load(tmp_path / "nope.yaml")
+
+
+def test_inline_secret_warns(write_config: Callable[..., Path]) -> None:
+    data = with_change(("onelogin", "client_secret"), "s3cr3t-inline-value")
+    loaded = load(write_config(data))
+    assert any("onelogin.client_secret is written inline" in w for w in loaded.warnings)
+    assert all("s3cr3t-inline-value" not in w for w in loaded.warnings)
+
+
+def test_promoted_role_without_the_app_warns(write_config: Callable[..., Path]) -> None:
+    data = with_change(("app", "roles"), ["Engineering"])
+    loaded = load(write_config(data))
+    assert any("'SOE Moderators' gets a userType mapping" in w for w in loaded.warnings)
+
+
+def test_relative_paths_are_relative_to_the_config(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    data = with_change(("template", "path"), "my.json.j2")
+    assert load(write_config(data)).config.template.path == tmp_path / "my.json.j2"
+
+
+def test_custom_fields_and_sources() -> None:
+    config = Config.model_validate(
+        with_change(
+            ("fields",),
+            {
+                "department": {"enabled": True},
+                "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"},
+            },
+        )
+    )
+    assert custom_fields(config) == [("userType", "userType"), ("jobTitle", "jobTitle")]
+    assert field_source(config, "user_type") == "user.custom_fields.userType"
+    assert field_source(config, "department") == "user.department"
+    assert field_source(config, "title") == "user.custom_fields.jobTitle"
+
+
+def test_credentials_come_from_the_named_env_vars() -> None:
+    config = Config.model_validate(with_change(("onelogin", "client_id_env"), "MY_ID"))
+    creds = onelogin_credentials(config, {"MY_ID": "id-1", "ONELOGIN_CLIENT_SECRET": "secret-1"})
+    assert creds.client_id == "id-1"
+    assert creds.client_secret == SecretStr("secret-1")
+
+
+def test_missing_credentials_name_the_variables_not_values() -> None:
+    config = Config.model_validate(MINIMAL_CONFIG)
+    with pytest.raises(SecretError, match="ONELOGIN_CLIENT_SECRET") as caught:
+        onelogin_credentials(config, {"ONELOGIN_CLIENT_ID": "visible-id"})
+    assert "visible-id" not in str(caught.value)
