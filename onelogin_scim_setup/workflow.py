@@ -20,11 +20,13 @@ from onelogin_scim_setup.config import (
     load,
     onelogin_credentials,
 )
-from onelogin_scim_setup.errors import SecretError, TemplateError
+from onelogin_scim_setup.errors import OneLoginError, SecretError, TemplateError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Snapshot, read
+from onelogin_scim_setup.onelogin.read import Snapshot, find_app, read
 from onelogin_scim_setup.plan import Plan, diff
 from onelogin_scim_setup.scim_token import (
+    deliver_to_command,
+    deliver_to_file,
     fingerprint,
     read_token_from_command,
     read_token_from_env,
@@ -165,3 +167,55 @@ def wire_configuration(prepared: Prepared) -> dict[str, str]:
     if keys.json_template:
         values[keys.json_template] = prepared.template
     return values
+
+
+def deliver_token(config: Config, token: str) -> None:
+    """Hand the token to SOE's side through the configured delivery (SOE itself has no API)."""
+    settings = config.token
+    if settings.delivery == "command" and settings.delivery_command:
+        deliver_to_command(settings.delivery_command, token)
+    elif settings.delivery == "file" and settings.delivery_file:
+        deliver_to_file(settings.delivery_file, token)
+    else:
+        raise SecretError(
+            "token.delivery is manual: there is nothing to run",
+            hint="Paste the token from `token show --reveal` into SOE's Admin Settings > SCIM, or set "
+            "token.delivery to command or file.",
+        )
+
+
+class OneLoginToken:
+    """The app's SCIM Bearer Token through the `configuration` key the config names (see discover)."""
+
+    def __init__(self, client: OneLoginClient, config: Config):
+        key = config.app.configuration_keys.bearer_token
+        if not key:
+            raise SecretError("app.configuration_keys.bearer_token is not set")
+        self.client, self.config, self.key = client, config, key
+        self._app_id: int | None = None
+
+    def app_id(self) -> int:
+        if self._app_id is None:
+            _, app, _ = find_app(self.client, self.config.app.name, self.config.app.connector)
+            if app is None:
+                raise OneLoginError(f"the app {self.config.app.name!r} does not exist; run apply first")
+            self._app_id = int(app["id"])
+        return self._app_id
+
+    def set(self, token: str) -> None:
+        self.client.update_app(self.app_id(), {"configuration": {self.key: token}})
+
+    def fingerprint(self) -> str | None:
+        value = (self.client.get_app(self.app_id()).get("configuration") or {}).get(self.key)
+        return fingerprint(str(value)) if value and str(value).strip("*") else None
+
+
+def offline_plan(prepared: Prepared) -> Plan:
+    """The manual steps alone, without reading OneLogin (for `runbook --offline`)."""
+    steps = manual.steps(
+        prepared.config,
+        template=prepared.template,
+        token_fingerprint=prepared.token_fingerprint,
+        plan=Plan(),
+    )
+    return Plan(tuple(steps))

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import core
+from onelogin_scim_setup.cli import checks, core, sandbox
+from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, SetupError
@@ -26,8 +27,20 @@ app = typer.Typer(
     # Locals in a traceback could hold a token; never show them.
     pretty_exceptions_show_locals=False,
 )
-for command in (core.init, core.validate, core.render, core.plan, core.apply):
+for command in (
+    core.init,
+    core.validate,
+    core.render,
+    core.plan,
+    core.apply,
+    checks.verify,
+    checks.discover,
+    checks.runbook,
+    sandbox.sandbox,
+    sandbox.demo,
+):
     app.command()(command)
+app.add_typer(token_app, name="token")
 
 
 def _version(value: bool) -> None:

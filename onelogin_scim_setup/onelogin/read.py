@@ -117,6 +117,30 @@ def read(
     return Snapshot(tenant, ids)
 
 
+def find_app(
+    client: OneLoginClient, name: str, connector: str
+) -> tuple[int, dict[str, Any] | None, list[dict[str, Any]]]:
+    """(connector id, our app's summary or None, every app with that name on any connector)."""
+    connectors = [c for c in client.list_connectors(connector) if c.get("name") == connector]
+    if not connectors:
+        raise OneLoginError(
+            f"no OneLogin connector is named exactly {connector!r}",
+            hint="Set app.connector to a connector name from the OneLogin app catalogue "
+            "(Apps > Add Apps); names match exactly, including case.",
+        )
+    connector_id = int(connectors[0]["id"])
+    named = [a for a in client.list_apps(name=name) if a.get("name") == name]
+    ours = [a for a in named if a.get("connector_id") == connector_id]
+    if len(ours) > 1:
+        listed = ", ".join(str(a["id"]) for a in ours)
+        raise OneLoginError(
+            f"{len(ours)} apps are named {name!r} on connector {connector!r} (ids {listed}); "
+            "the tool cannot tell which one it manages",
+            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
+        )
+    return connector_id, (ours[0] if ours else None), named
+
+
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
     return {
         str(item["shortname"]): CustomField(str(item["shortname"]), str(item.get("name") or ""))
@@ -129,35 +153,13 @@ def _app(
 ) -> tuple[App | None, bool | None, dict[str, Parameter], dict[str, Any] | None]:
     if desired.app is None:
         return None, None, {}, None
-    connectors = [
-        c
-        for c in client.list_connectors(desired.app.connector)
-        if c.get("name") == desired.app.connector
-    ]
-    if not connectors:
-        raise OneLoginError(
-            f"no OneLogin connector is named exactly {desired.app.connector!r}",
-            hint="Set app.connector to a connector name from the OneLogin app catalogue "
-            "(Apps > Add Apps); names match exactly, including case.",
-        )
-    ids.connector_id = int(connectors[0]["id"])
-    named = [
-        a for a in client.list_apps(name=desired.app.name) if a.get("name") == desired.app.name
-    ]
-    ours = [a for a in named if a.get("connector_id") == ids.connector_id]
-    if len(ours) > 1:
-        listed = ", ".join(str(a["id"]) for a in ours)
-        raise OneLoginError(
-            f"{len(ours)} apps are named {desired.app.name!r} on connector {desired.app.connector!r} "
-            f"(ids {listed}); the tool cannot tell which one it manages",
-            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
-        )
-    if not ours:
+    ids.connector_id, ours, named = find_app(client, desired.app.name, desired.app.connector)
+    if ours is None:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
             return other, None, {}, None
         return None, None, {}, None
-    raw = client.get_app(int(ours[0]["id"]))
+    raw = client.get_app(int(ours["id"]))
     ids.app_id = int(raw["id"])
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
     configuration = raw.get("configuration") or {}
@@ -270,3 +272,29 @@ def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserV
             values.append((attribute, str(value) if value not in (None, "") else None))
         users[email] = UserValues(email, tuple(values))
     return users
+
+
+SECRET_WORDS = ("token", "secret", "password", "bearer", "key", "credential")
+
+
+def describe_app(raw: dict[str, Any], known_secrets: list[str]) -> dict[str, Any]:
+    """The app's configuration keys, parameters and provisioning state, for `discover`. Values whose
+    key looks secret, or that equal a known secret, appear only as fingerprints."""
+
+    def masked(key: str, value: Any) -> Any:
+        text = "" if value is None else str(value)
+        looks_secret = any(word in key.lower() for word in SECRET_WORDS)
+        if text and (looks_secret or text in known_secrets):
+            return f"(sensitive) {fingerprint(text)}"
+        return value
+
+    configuration = raw.get("configuration") or {}
+    return {
+        "app": {key: raw.get(key) for key in ("id", "name", "connector_id")},
+        "provisioning": raw.get("provisioning") or {},
+        "configuration": {key: masked(key, value) for key, value in configuration.items()},
+        "parameters": {
+            name: {key: masked(key, value) for key, value in (parameter or {}).items()}
+            for name, parameter in (raw.get("parameters") or {}).items()
+        },
+    }

@@ -1,0 +1,111 @@
+"""Commands that observe: verify, discover, runbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from onelogin_scim_setup import workflow
+from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.errors import ExitCode, OneLoginError, SetupError, UsageError
+from onelogin_scim_setup.onelogin.read import describe_app, find_app
+from onelogin_scim_setup.output import render_checks, runbook_markdown
+from onelogin_scim_setup.soe import ScimClient
+from onelogin_scim_setup.verify import (
+    Check,
+    RoundTrip,
+    credential_check,
+    onelogin_checks,
+    passed,
+    soe_checks,
+)
+
+
+def verify(
+    ctx: typer.Context,
+    output: OutputOption = "text",
+    e2e: Annotated[bool, typer.Option("--e2e", help="Round trip a userType change to SOE and back.")] = False,
+    test_user: Annotated[str | None, typer.Option("--test-user", help="Email of the --e2e test user.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = 120.0,
+    interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
+) -> None:
+    """Check both sides and report each finding with a fix; exit 0 only when all pass."""
+    state = state_of(ctx)
+    out = state.use_output(output)
+    if e2e and not test_user:
+        raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
+    prepared = prepare(state, token_required=True)
+    assert prepared.token is not None
+    config = prepared.config
+    checks: list[Check] = []
+    with (
+        workflow.client_for(prepared, state.environ) as client,
+        ScimClient(config.soe.scim_url, prepared.token, verify_tls=config.soe.verify_tls) as scim,
+    ):
+        checks.append(credential_check(client, config.app.connector))
+        if checks[-1].status == "pass":
+            checks += onelogin_checks(workflow.compute(prepared, client).plan)
+        checks += soe_checks(scim, verify_tls=config.soe.verify_tls)
+        if e2e and test_user:
+            if passed(checks):
+                shortname = config.fields.user_type.shortname
+                trip = RoundTrip(client, scim, shortname, timeout=timeout, interval=interval)
+                checks += trip.run(test_user)
+            else:
+                checks.append(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+    render_checks(out, checks)
+    if not passed(checks):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def discover(ctx: typer.Context, output: OutputOption = "text") -> None:
+    """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
+    state = state_of(ctx)
+    out = state.use_output(output)
+    prepared = prepare(state)
+    config = prepared.config
+    with workflow.client_for(prepared, state.environ) as client:
+        _, app, _ = find_app(client, config.app.name, config.app.connector)
+        if app is None:
+            raise OneLoginError(
+                f"no app named {config.app.name!r} on connector {config.app.connector!r}",
+                hint="Run apply first, or set app.name to the app's exact display name.",
+            )
+        described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
+    if out.json:
+        out.data(described)
+        return
+    for section in ("app", "provisioning", "configuration", "parameters"):
+        out.text(f"{section}:", style="bold")
+        for key, value in described[section].items():
+            out.text(f"  {key}: {value}")
+    out.text(
+        "Set app.configuration_keys in the config to the keys that hold the SCIM Base URL, Bearer "
+        "Token and JSON Template, if your tenant shows them, so apply can set them."
+    )
+
+
+def runbook(
+    ctx: typer.Context,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the Markdown to this file.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Do not read OneLogin.")] = False,
+) -> None:
+    """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
+    state = state_of(ctx)
+    prepared = prepare(state)
+    if offline:
+        plan = workflow.offline_plan(prepared)
+    else:
+        with workflow.client_for(prepared, state.environ) as client:
+            plan = workflow.compute(prepared, client).plan
+    text = runbook_markdown(plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path))
+    if out_file:
+        try:
+            out_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise SetupError(f"cannot write {out_file}: {error.strerror}") from None
+        state.out.note(f"Wrote {out_file}.")
+    else:
+        state.out.stdout.file.write(text)

@@ -1,0 +1,108 @@
+"""`token` commands: the shared SCIM bearer token's life. Shown in clear only with --reveal."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from onelogin_scim_setup import workflow
+from onelogin_scim_setup.cli.context import prepare, state_of
+from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.rotate import Rotation
+from onelogin_scim_setup.scim_token import fingerprint, generate_token
+from onelogin_scim_setup.soe import ScimClient
+
+token_app = typer.Typer(help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True)
+
+RevealOption = Annotated[bool, typer.Option("--reveal", help="Print the token itself (it is a secret).")]
+
+
+def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
+    out = state_of(ctx).out
+    out.text(f"{label}: {fingerprint(token)}")
+    if reveal:
+        out.stdout.file.write(token + "\n")
+    elif sys.stdout.isatty():
+        out.note("The token itself is shown only with --reveal.")
+
+
+@token_app.command()
+def generate(
+    ctx: typer.Context,
+    reveal: RevealOption = False,
+    deliver: Annotated[bool, typer.Option("--deliver", help="Hand it to the configured delivery.")] = False,
+) -> None:
+    """Make a new token: 256 bits from the operating system's CSPRNG, URL-safe."""
+    token = generate_token()
+    state = state_of(ctx)
+    state.redactor.add(token)
+    if deliver:
+        prepared = prepare(state)
+        workflow.deliver_token(prepared.config, token)
+        state.out.note(f"Delivered by token.delivery = {prepared.config.token.delivery}.")
+    elif not reveal:
+        state.out.note("Nothing keeps this token: use --reveal to copy it, or --deliver.")
+    _show(ctx, token, reveal, "new token")
+
+
+@token_app.command()
+def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
+    """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
+    prepared = prepare(state_of(ctx), token_required=True)
+    assert prepared.token is not None  # token_required
+    _show(ctx, prepared.token, reveal, f"token from {prepared.config.token.source}")
+
+
+@token_app.command()
+def deliver(ctx: typer.Context) -> None:
+    """Hand the configured token to SOE's side (token.delivery: command or file)."""
+    state = state_of(ctx)
+    prepared = prepare(state, token_required=True)
+    assert prepared.token is not None
+    workflow.deliver_token(prepared.config, prepared.token)
+    state.out.text(f"Delivered {fingerprint(prepared.token)} by {prepared.config.token.delivery}.")
+
+
+@token_app.command()
+def rotate(
+    ctx: typer.Context,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for SOE to accept the new token.")] = 120.0,
+    interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
+) -> None:
+    """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
+    state = state_of(ctx)
+    prepared = prepare(state)
+    config = prepared.config
+    if config.token.delivery == "manual":
+        raise UsageError(
+            "token rotate needs token.delivery: command or file, so the new token is stored "
+            "somewhere before anything changes",
+            hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "
+            "store it in your token source, then `verify --e2e`.",
+        )
+    new = generate_token()
+    state.redactor.add(new)
+    keys = config.app.configuration_keys
+    with (
+        workflow.client_for(prepared, state.environ) as client,
+        ScimClient(config.soe.scim_url, new, verify_tls=config.soe.verify_tls) as scim,
+    ):
+        onelogin = workflow.OneLoginToken(client, config) if keys.bearer_token else None
+        rotation = Rotation(
+            deliver=lambda token: workflow.deliver_token(config, token),
+            probe=scim.probe_with_token,
+            set_onelogin=onelogin.set if onelogin else None,
+            read_onelogin=onelogin.fingerprint if onelogin else None,
+            timeout=timeout,
+            interval=interval,
+        )
+        for line in rotation.run(prepared.token, new):
+            state.out.text(line)
+    stored = workflow.read_token(config, state.environ, required=False)
+    if stored != new:
+        state.out.note(
+            f"Warning: your token source (token.source = {config.token.source}) does not hold the new "
+            f"token {fingerprint(new)} yet; store it there before the next run."
+        )

@@ -1,0 +1,155 @@
+"""The demo: the whole job against the built-in sandbox, no tenant and no network beyond loopback.
+
+It runs the same core steps the commands run (prepare, plan, apply, verify); only the admin's clicks in
+the two UIs are played through the sandbox's own control endpoints, which real products do not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from onelogin_scim_setup import workflow
+from onelogin_scim_setup.apply import WireValues, execute
+from onelogin_scim_setup.output import Out, render_applied, render_checks, render_plan
+from onelogin_scim_setup.scim_token import deliver_to_file, generate_token
+from onelogin_scim_setup.soe import ScimClient, user_type_of
+from onelogin_scim_setup.verify import Check, RoundTrip, credential_check, onelogin_checks, soe_checks
+
+DEMO_CLIENT_ID = "sandbox-client-id"
+DEMO_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 (the sandbox's published demo credential)
+
+
+def demo_config(onelogin_url: str, soe_scim_url: str, token_file: Path) -> dict[str, Any]:
+    """A config for the sandbox's seeded tenant (see onelogin_scim_setup.sandbox)."""
+    return {
+        "version": 1,
+        "onelogin": {"base_url": onelogin_url, "timeout": 10, "max_retries": 3},
+        "soe": {
+            "scim_base_url": soe_scim_url,
+            "allow_moderator_promotion": True,
+            "allow_admin_promotion": True,
+        },
+        "token": {"source": "file", "file": str(token_file)},
+        "app": {"roles": ["Engineering", "SOE Moderators", "SOE Admins"]},
+        "fields": {"department": {"enabled": True}, "title": {"enabled": True}},
+        "promotions": {
+            "roles": [
+                {"role": "SOE Moderators", "user_type": "Moderator"},
+                {"role": "SOE Admins", "user_type": "Admin"},
+            ],
+            "users": [{"email": "dave@example.com", "department": "Platform", "title": "SRE"}],
+        },
+    }
+
+
+def write_demo_files(folder: Path, onelogin_url: str, soe_scim_url: str) -> Path:
+    """Write a fresh token (mode 0600) and the config; return the config's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    token_file = folder / "soe-scim-token"
+    deliver_to_file(token_file, generate_token())
+    config_path = folder / "onelogin-scim-setup.yaml"
+    data = demo_config(onelogin_url, soe_scim_url, token_file)
+    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return config_path
+
+
+@dataclass(frozen=True)
+class Admin:
+    """Plays the admin clicking in the OneLogin and SOE UIs, through the sandbox's control endpoints."""
+
+    onelogin_url: str
+    soe_url: str
+
+    def _send(self, method: str, url: str, body: Any = None) -> Any:
+        response = requests.request(method, url, json=body, timeout=10)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def configure_soe(self, token: str, *, moderator: bool, admin: bool) -> None:
+        settings = {
+            "scim_enabled": True,
+            "bearer_token": token,
+            "allow_moderator_promotion": moderator,
+            "allow_admin_promotion": admin,
+        }
+        self._send("PUT", f"{self.soe_url}/_sandbox/settings", settings)
+
+    def configure_onelogin(self, app_id: int, base_url: str, token: str, template: str) -> None:
+        connection = {
+            "base_url": base_url,
+            "bearer_token": token,
+            "json_template": template,
+            "deprovision_action": "suspend",
+            "api_connection_enabled": True,
+        }
+        self._send("PUT", f"{self.onelogin_url}/_sandbox/apps/{app_id}/scim", connection)
+
+    def reapply_mappings(self) -> None:
+        self._send("POST", f"{self.onelogin_url}/_sandbox/mappings/reapply")
+
+
+def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: str) -> bool:
+    """The whole job, narrated. True when verify passed and a promoted user shows up in SOE."""
+    config_path = write_demo_files(folder, onelogin_url, soe_scim_url)
+    environ = {"ONELOGIN_CLIENT_ID": DEMO_CLIENT_ID, "ONELOGIN_CLIENT_SECRET": DEMO_CLIENT_SECRET}
+    prepared = workflow.prepare(config_path, environ, token_required=True)
+    assert prepared.token is not None
+    config = prepared.config
+    out.text(f"== 1. Config written to {config_path} (token file is mode 0600)", style="bold")
+    with workflow.client_for(prepared, environ) as client:
+        out.text("== 2. plan (dry run) against the OneLogin sandbox", style="bold")
+        computed = workflow.compute(prepared, client)
+        render_plan(out, computed.plan)
+        out.text("== 3. apply", style="bold")
+        result = execute(
+            computed.plan,
+            client,
+            computed.desired,
+            computed.snapshot.ids,
+            WireValues(workflow.wire_configuration(prepared)),
+        )
+        render_applied(out, computed.plan, result.done, result.manual)
+        out.text("== 4. plan again: nothing left to do through the API", style="bold")
+        again = workflow.compute(prepared, client)
+        out.text(f"{len(again.plan.api_changes)} API change(s) pending.")
+        out.text("== 5. The admin does the manual steps (played through the sandbox)", style="bold")
+        admin = Admin(onelogin_url, soe_url)
+        admin.configure_soe(
+            prepared.token,
+            moderator=config.soe.allow_moderator_promotion,
+            admin=config.soe.allow_admin_promotion,
+        )
+        app_id = again.snapshot.ids.app_id
+        assert app_id is not None  # apply created it
+        admin.configure_onelogin(app_id, config.soe.scim_url, prepared.token, prepared.template)
+        admin.reapply_mappings()
+        out.text("SOE: SCIM on, token entered, promotion boxes set; OneLogin: connection enabled, "
+                 "Suspend chosen, mappings reapplied.")
+        out.text("== 6. verify", style="bold")
+        with ScimClient(config.soe.scim_url, prepared.token) as scim:
+            checks: list[Check] = [credential_check(client, config.app.connector)]
+            checks += onelogin_checks(again.plan)
+            checks += soe_checks(scim, verify_tls=True)
+            checks += RoundTrip(client, scim, config.fields.user_type.shortname, timeout=10, interval=0.2).run(
+                "alice@example.com"
+            )
+            render_checks(out, checks)
+            out.text("== 7. Users in SOE", style="bold")
+            for email in ("alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"):
+                user = scim.find_user(email)
+                shown = f"userType {user_type_of(user)}, department {user.get('department')!r}" if user else "not provisioned"
+                out.text(f"  {email}: {shown}")
+            bob = scim.find_user("bob@example.com")
+    ok = all(c.status in ("pass", "warn") for c in checks) and bob is not None and user_type_of(bob) == "Moderator"
+    out.text(
+        "Demo complete: bob@example.com (role SOE Moderators) is a Moderator in SOE."
+        if ok
+        else "Demo finished with failures; see above.",
+        style="bold green" if ok else "bold red",
+    )
+    return ok

@@ -1,0 +1,96 @@
+"""Token rotation: SOE first (and proven on its SCIM endpoint), then OneLogin, then verified.
+
+Between the two writes the sides disagree and provisioning fails, so every failure says exactly which
+side holds which fingerprint, and how to finish or roll back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from onelogin_scim_setup.errors import SetupError
+from onelogin_scim_setup.scim_token import fingerprint
+from onelogin_scim_setup.soe import ProbeResult
+
+
+class RotationError(SetupError):
+    """Rotation stopped part-way; the message names what each side holds."""
+
+
+@dataclass
+class Rotation:
+    """The steps, injected so the order and the failure reports can be tested without a network."""
+
+    deliver: Callable[[str], None]  # hand the token to SOE's side (manual wait, command, file)
+    probe: Callable[[str], ProbeResult]  # GET /Users?count=1 on SOE with a given token
+    set_onelogin: Callable[[str], None] | None  # None: OneLogin's field is a manual step
+    read_onelogin: Callable[[], str | None] | None = None  # fingerprint OneLogin holds, if readable
+    timeout: float = 120.0
+    interval: float = 3.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    log: list[str] = field(default_factory=list)
+
+    def run(self, old: str | None, new: str) -> list[str]:
+        old_print = fingerprint(old) if old else "(none)"
+        new_print = fingerprint(new)
+        try:
+            self.deliver(new)
+        except SetupError as error:
+            raise RotationError(
+                f"delivering the new token {new_print} failed: {error.message}. Nothing changed: "
+                f"SOE and OneLogin still hold {old_print}.",
+                hint="Fix the delivery (token.delivery in the config) and run `token rotate` again.",
+            ) from error
+        self.log.append(f"delivered {new_print} to SOE's side")
+        if not self._soe_accepts(new):
+            raise RotationError(
+                f"SOE did not accept the new token {new_print} within {self.timeout:g} s; the "
+                f"delivery target holds {new_print}, OneLogin still holds {old_print}, and SOE "
+                f"presumably still holds {old_print}.",
+                hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM) and run "
+                f"`token rotate` again, or roll back: deliver the old token {old_print} again.",
+            )
+        self.log.append(f"SOE accepts {new_print} (GET /Users?count=1 answered 200)")
+        if self.set_onelogin is None:
+            raise RotationError(
+                f"SOE holds {new_print} (verified); OneLogin still holds {old_print} and provisioning "
+                "fails until it holds the new token. No API is configured for OneLogin's SCIM Bearer "
+                "Token field.",
+                hint=f"Finish: paste the token {new_print} (`token show --reveal`, once your token "
+                "source holds it) into OneLogin: Apps > your app > Configuration > SCIM Bearer "
+                f"Token, Save; then `verify --e2e`. Roll back: put {old_print} back into SOE.",
+            )
+        try:
+            self.set_onelogin(new)
+            held = self.read_onelogin() if self.read_onelogin else new_print
+        except SetupError as error:
+            raise RotationError(
+                f"setting OneLogin's token failed: {error.message}. SOE holds {new_print} (verified); "
+                f"OneLogin still holds {old_print}.",
+                hint=f"Finish: run `token rotate` again or set OneLogin's SCIM Bearer Token to "
+                f"{new_print}; roll back: put {old_print} back into SOE.",
+            ) from error
+        if held != new_print:
+            raise RotationError(
+                f"OneLogin answered the write but holds {held}, not {new_print}; SOE holds {new_print}.",
+                hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`.",
+            )
+        self.log.append(f"OneLogin holds {new_print} (read back)")
+        if not self.probe(new).ok:
+            raise RotationError(
+                f"SOE stopped accepting {new_print} after OneLogin was updated; OneLogin holds {new_print}.",
+                hint="Check SOE's SCIM settings, then `verify`.",
+            )
+        self.log.append(f"rotation complete: both sides hold {new_print}")
+        return self.log
+
+    def _soe_accepts(self, token: str) -> bool:
+        deadline = self.clock() + self.timeout
+        while not self.probe(token).ok:
+            if self.clock() >= deadline:
+                return False
+            self.sleep(self.interval)
+        return True

@@ -1,0 +1,197 @@
+"""The shared SCIM bearer token: generate it, fingerprint it, read it from a source, deliver it.
+
+SOE lets the admin type any string as the SCIM token (reference §2, recommendation 1), so the CLI
+generates a strong one locally and the same secret goes into both SOE and OneLogin. The token is
+only ever shown as `fingerprint(token)`; no error raised here contains it, nor the stdout of a
+command that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from onelogin_scim_setup.errors import SecretError
+
+TOKEN_BYTES = 48  # 384 bits; token_urlsafe gives 64 characters from [A-Za-z0-9_-]
+MIN_LENGTH = 32
+_STDERR_LIMIT = 200
+
+
+def generate_token() -> str:
+    """A new random token: 384 bits from `secrets`, URL-safe so it survives copy and paste."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def fingerprint(token: str) -> str:
+    """`sha256:` + the first 8 hex digits of the token's SHA-256: enough to compare, useless to attack."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:8]
+
+
+def check_token_strength(token: str) -> list[str]:
+    """Warnings about a token chosen by hand (SOE accepts any string, reference §1.1)."""
+    warnings: list[str] = []
+    if len(token) < MIN_LENGTH:
+        warnings.append(f"the token is {len(token)} characters long; use at least {MIN_LENGTH}")
+    if any(char.isspace() for char in token):
+        warnings.append("the token contains whitespace, which is easily lost when pasting")
+    if any(not char.isprintable() or not char.isascii() for char in token if not char.isspace()):
+        warnings.append("the token contains non-ASCII or non-printable characters")
+    return warnings
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+def read_token_from_env(var: str, environ: Mapping[str, str]) -> str:
+    """The token from an environment variable. The error names the variable, never a value."""
+    value = environ.get(var, "").strip()
+    if not value:
+        raise SecretError(
+            f"the SCIM token environment variable {var} is not set or empty",
+            hint=f"Export {var}, or run `token generate` to create a token.",
+        )
+    return value
+
+
+def read_token_from_file(path: Path) -> str:
+    """The token from a file that only its owner can read; one trailing newline is dropped."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SecretError(
+            f"the SCIM token file {path} does not exist",
+            hint="Check token.file in the config, or run `token generate` to create it.",
+        ) from None
+    except OSError as exc:
+        raise SecretError(f"cannot read the SCIM token file {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise SecretError(f"the SCIM token file {path} is not a regular file")
+    # Group- or world-readable means someone else may already have the token.
+    if os.name == "posix" and mode & 0o077:
+        raise SecretError(
+            f"the SCIM token file {path} is readable by other users (mode {stat.S_IMODE(mode):04o})",
+            hint=f"chmod 600 {path}  (and consider rotating the token)",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretError(f"cannot read the SCIM token file {path}: {type(exc).__name__}") from None
+    token = text.removesuffix("\n").removesuffix("\r")
+    if not token.strip():
+        raise SecretError(f"the SCIM token file {path} is empty")
+    return token
+
+
+def _first_stderr_line(stderr: str | bytes | None, secret: str | None = None) -> str:
+    """At most the first line of stderr, with the secret (if known) cut out."""
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    line = (stderr or "").strip().splitlines()[0:1]
+    text = line[0][:_STDERR_LIMIT] if line else ""
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    return f": {text}" if text else ""
+
+
+def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
+    """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
+
+    Errors name the command and exit code, never stdout (it may hold the token or part of it).
+    """
+    name = argv[0] if argv else "(empty command)"
+    if not argv:
+        raise SecretError("token.command is empty", hint="Give the command as a list of arguments.")
+    try:
+        done = subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise SecretError(
+            f"the token command {name} was not found",
+            hint="Check token.command in the config and the PATH.",
+        ) from None
+    except subprocess.TimeoutExpired:
+        # `from None`: TimeoutExpired carries the partial stdout.
+        raise SecretError(f"the token command {name} did not finish within {timeout:g}s") from None
+    except OSError as exc:
+        raise SecretError(f"cannot run the token command {name}: {exc.strerror}") from None
+    token = done.stdout.strip()
+    if done.returncode != 0:
+        raise SecretError(
+            f"the token command {name} exited with code {done.returncode}"
+            + _first_stderr_line(done.stderr, token or None)
+        )
+    if not token:
+        raise SecretError(f"the token command {name} printed nothing on stdout")
+    return token
+
+
+# --- sinks ---------------------------------------------------------------------------------------
+
+
+def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) -> None:
+    """Run a command (no shell) with the token on stdin, without a trailing newline."""
+    if not argv:
+        raise SecretError("token.delivery_command is empty")
+    name = argv[0]
+    try:
+        done = subprocess.run(
+            list(argv), input=token, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise SecretError(
+            f"the delivery command {name} was not found",
+            hint="Check token.delivery_command in the config and the PATH.",
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise SecretError(f"the delivery command {name} did not finish within {timeout:g}s") from None
+    except OSError as exc:
+        raise SecretError(f"cannot run the delivery command {name}: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise SecretError(
+            f"the delivery command {name} exited with code {done.returncode}"
+            + _first_stderr_line(done.stderr, token),
+            hint="The token was not delivered; nothing else was changed.",
+        )
+
+
+def deliver_to_file(path: Path, token: str) -> None:
+    """Write the token to `path` with mode 0600, atomically.
+
+    The token goes to a temporary file in the same folder, created 0600 (never readable by others,
+    even for a moment) and then moved over `path` with `os.replace`, so a failure leaves either the
+    old file or the new one, never a partial token.
+    """
+    folder = path.parent
+    temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        # O_EXCL: never write through a file (or symlink) that someone else planted.
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise SecretError(
+            f"cannot write the SCIM token file {path}: {exc.strerror}",
+            hint=f"Check that the folder {folder} exists and is writable.",
+        ) from None
+    try:
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)  # the umask can only remove bits; this makes 0600 certain
+            data = (token + "\n").encode("utf-8")
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise SecretError(f"cannot write the SCIM token file {path}: {exc.strerror}") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,74 @@
+"""The docs are part of the product: every command is documented, examples are true, CI runs the README."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from onelogin_scim_setup.cli import app
+from onelogin_scim_setup.config import load
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def command_names() -> list[str]:
+    names = [str(info.name or info.callback.__name__) for info in app.registered_commands if info.callback]
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        assert sub is not None
+        names += [
+            f"{group.name} {info.name or info.callback.__name__}" for info in sub.registered_commands if info.callback
+        ]
+    return names
+
+
+def test_there_are_commands_to_document() -> None:
+    assert {"plan", "apply", "verify", "token rotate", "demo"} <= set(command_names())
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_every_command_is_in_the_readme(name: str) -> None:
+    assert f"`{name}" in README
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_every_command_has_help(run_cli: Callable[..., object], name: str) -> None:
+    result = run_cli(*name.split(), "--help")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "Usage:" in result.stdout  # type: ignore[attr-defined]
+
+
+def test_example_config_is_what_init_writes() -> None:
+    shipped = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
+    assert (ROOT / "config.example.yaml").read_text(encoding="utf-8") == shipped
+
+
+def test_example_config_validates() -> None:
+    assert load(ROOT / "config.example.yaml").warnings == ()
+
+
+def test_example_config_documents_every_key() -> None:
+    text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    for key in ("base_url", "client_id_env", "scim_base_url", "delivery_command", "delivery_file",
+                "command:", "configuration_keys", "mapping_prefix", "create_missing_roles", "path:"):
+        assert key in text, key
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    match = re.search(r"<!-- test-command -->\s*```sh\n(.*?)\n```", README, re.S)
+    assert match is not None
+    command = match.group(1)
+    assert "pytest" in command
+    assert "ruff check" in command
+    assert "mypy" in command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "<!-- test-command -->" in ci
+
+
+def test_readme_demo_command_installs_and_runs_the_demo() -> None:
+    assert "pip install . && .venv/bin/onelogin-scim-setup demo" in README

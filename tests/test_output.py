@@ -1,0 +1,98 @@
+"""Rendering: the plan as text and JSON, checks, runbook Markdown, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from onelogin_scim_setup.errors import ConfigError
+from onelogin_scim_setup.output import Out, render_checks, render_error, render_plan, runbook_markdown, summary
+from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.verify import Check
+
+PLAN = Plan(
+    (
+        Change(Action.CREATE, Kind.CUSTOM_FIELD, "userType", (FieldChange("shortname", None, "userType"),)),
+        Change(Action.UPDATE, Kind.ROLE, "Engineering", (FieldChange("has_app", False, True),)),
+        Change(
+            Action.MANUAL,
+            Kind.SOE,
+            "SCIM settings",
+            (FieldChange("SCIM authorization bearer token", None, "sha256:1a2b3c4d", sensitive=True),),
+            note="In SOE: Admin Settings > SCIM",
+            verify_by="verify",
+        ),
+        Change(Action.MANUAL, Kind.ONELOGIN_UI, "SCIM connection", (FieldChange("SCIM JSON Template", None, '{\n  "a": 1\n}'),)),
+    )
+)
+
+
+def capture(json_output: bool = False) -> tuple[Out, io.StringIO, io.StringIO]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    return Out.create(color=False, json_output=json_output, stdout=stdout, stderr=stderr), stdout, stderr
+
+
+def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
+    out, stdout, _ = capture()
+    render_plan(out, PLAN)
+    text = stdout.getvalue()
+    assert "  + custom_field 'userType'" in text
+    assert "      has_app: false -> true" in text
+    assert "  ! soe 'SCIM settings'" in text
+    assert "(sensitive) sha256:1a2b3c4d" in text
+    assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s)." in text
+
+
+def test_multiline_values_are_indented_blocks() -> None:
+    out, stdout, _ = capture()
+    render_plan(out, PLAN)
+    assert '          "a": 1' in stdout.getvalue()
+
+
+def test_converged_plan_says_no_changes() -> None:
+    out, stdout, _ = capture()
+    render_plan(out, Plan((PLAN.changes[2],)))
+    assert "No changes. OneLogin matches the configuration." in stdout.getvalue()
+
+
+def test_plan_json_is_the_plan_data() -> None:
+    out, stdout, _ = capture(json_output=True)
+    render_plan(out, PLAN)
+    data = json.loads(stdout.getvalue())
+    assert data == PLAN.to_dict()
+    assert [c["action"] for c in data["changes"]] == ["create", "update", "manual", "manual"]
+
+
+def test_summary_counts_conflicts() -> None:
+    plan = Plan((Change(Action.CONFLICT, Kind.ROLE, "X", note="missing"),))
+    assert "1 conflict(s) to resolve first" in summary(plan)
+
+
+def test_checks_text_and_json() -> None:
+    checks = [Check("a", "pass", "fine"), Check("b", "fail", "broken", "do this")]
+    out, stdout, _ = capture()
+    render_checks(out, checks)
+    assert "FAIL b: broken" in stdout.getvalue()
+    assert "fix: do this" in stdout.getvalue()
+    out, stdout, _ = capture(json_output=True)
+    render_checks(out, checks)
+    data = json.loads(stdout.getvalue())
+    assert data["passed"] is False
+    assert data["checks"][1] == {"name": "b", "status": "fail", "detail": "broken", "hint": "do this"}
+
+
+def test_runbook_lists_manual_steps_as_checkboxes() -> None:
+    text = runbook_markdown(PLAN, app_name="SCIM SOE", config_path="c.yaml")
+    assert "## 1. soe: SCIM settings" in text
+    assert "- [ ] **SCIM authorization bearer token**: the token with fingerprint `sha256:1a2b3c4d`" in text
+    assert '```json\n{\n  "a": 1\n}\n```' in text
+    assert "- create custom_field 'userType'" in text
+
+
+def test_error_goes_to_stderr_and_json_error_to_stdout() -> None:
+    out, stdout, stderr = capture(json_output=True)
+    render_error(out, ConfigError("c.yaml: invalid config", problems=["c.yaml:3: a.b: bad"]))
+    assert "c.yaml:3: a.b: bad" in stderr.getvalue()
+    payload = json.loads(stdout.getvalue())["error"]
+    assert payload["type"] == "ConfigError"
+    assert payload["problems"] == ["c.yaml:3: a.b: bad"]

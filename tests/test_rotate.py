@@ -1,0 +1,105 @@
+"""Token rotation order and its failure reports (injected steps; no network)."""
+
+from __future__ import annotations
+
+import pytest
+
+from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.rotate import Rotation, RotationError
+from onelogin_scim_setup.scim_token import fingerprint
+from onelogin_scim_setup.soe import ProbeResult
+
+OLD, NEW = "old-token-" + "o" * 40, "new-token-" + "n" * 40
+
+
+class Sides:
+    """Records what each side holds, like the real SOE and OneLogin would."""
+
+    def __init__(self, *, soe_takes_delivery: bool = True, onelogin_fails: bool = False) -> None:
+        self.soe, self.onelogin, self.delivered = OLD, OLD, None
+        self.soe_takes_delivery, self.onelogin_fails = soe_takes_delivery, onelogin_fails
+        self.calls: list[str] = []
+
+    def deliver(self, token: str) -> None:
+        self.calls.append("deliver")
+        self.delivered = token
+        if self.soe_takes_delivery:
+            self.soe = token
+
+    def probe(self, token: str) -> ProbeResult:
+        self.calls.append("probe")
+        ok = token == self.soe
+        return ProbeResult(status=200 if ok else 401, ok=ok, detail="")
+
+    def set_onelogin(self, token: str) -> None:
+        self.calls.append("set_onelogin")
+        if self.onelogin_fails:
+            raise SecretError("OneLogin answered 500")
+        self.onelogin = token
+
+    def read_onelogin(self) -> str:
+        return fingerprint(self.onelogin)
+
+
+def rotation(sides: Sides, *, api: bool = True) -> Rotation:
+    return Rotation(
+        deliver=sides.deliver,
+        probe=sides.probe,
+        set_onelogin=sides.set_onelogin if api else None,
+        read_onelogin=sides.read_onelogin if api else None,
+        timeout=1.0,
+        interval=0.5,
+        sleep=lambda _: None,
+    )
+
+
+def test_success_goes_soe_first_then_onelogin_then_verifies() -> None:
+    sides = Sides()
+    log = rotation(sides).run(OLD, NEW)
+    assert (sides.soe, sides.onelogin) == (NEW, NEW)
+    assert sides.calls == ["deliver", "probe", "set_onelogin", "probe"]
+    assert log[-1] == f"rotation complete: both sides hold {fingerprint(NEW)}"
+    assert all(NEW not in line for line in log)
+
+
+def test_soe_never_accepting_stops_before_onelogin() -> None:
+    sides = Sides(soe_takes_delivery=False)
+    ticks = iter(range(100))
+    rot = rotation(sides)
+    rot.clock = lambda: float(next(ticks))
+    with pytest.raises(RotationError) as caught:
+        rot.run(OLD, NEW)
+    assert "set_onelogin" not in sides.calls
+    message = str(caught.value)
+    assert f"OneLogin still holds {fingerprint(OLD)}" in message
+    assert f"delivery target holds {fingerprint(NEW)}" in message
+    assert NEW not in message
+
+
+def test_onelogin_failure_says_which_side_holds_what() -> None:
+    sides = Sides(onelogin_fails=True)
+    with pytest.raises(RotationError) as caught:
+        rotation(sides).run(OLD, NEW)
+    message = str(caught.value)
+    assert f"SOE holds {fingerprint(NEW)} (verified)" in message
+    assert f"OneLogin still holds {fingerprint(OLD)}" in message
+    assert "roll back" in message
+
+
+def test_without_an_api_the_onelogin_step_is_handed_to_a_person() -> None:
+    sides = Sides()
+    with pytest.raises(RotationError, match="No API is configured"):
+        rotation(sides, api=False).run(OLD, NEW)
+    assert sides.soe == NEW
+
+
+def test_failed_delivery_changes_nothing() -> None:
+    def broken(token: str) -> None:
+        raise SecretError("delivery command exited 3")
+
+    sides = Sides()
+    rot = rotation(sides)
+    rot.deliver = broken
+    with pytest.raises(RotationError, match="Nothing changed"):
+        rot.run(OLD, NEW)
+    assert (sides.soe, sides.onelogin) == (OLD, OLD)
