@@ -57,6 +57,7 @@ class OneLoginSettings(_Model):
     client_secret: SecretStr | None = None
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
+    backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
 
     @field_validator("base_url")
     @classmethod

@@ -92,8 +92,8 @@ def _first_stderr_line(stderr: str | bytes | None, secret: str | None = None) ->
     """At most the first line of stderr, with the secret (if known) cut out."""
     if isinstance(stderr, bytes):
         stderr = stderr.decode("utf-8", "replace")
-    line = (stderr or "").strip().splitlines()[0:1]
-    text = line[0][:_STDERR_LIMIT] if line else ""
+    lines = (stderr or "").strip().splitlines()
+    text = lines[0][:_STDERR_LIMIT] if lines else ""
     if secret:
         text = text.replace(secret, "[redacted]")
     return f": {text}" if text else ""
@@ -150,7 +150,9 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
             hint="Check token.delivery_command in the config and the PATH.",
         ) from None
     except subprocess.TimeoutExpired:
-        raise SecretError(f"the delivery command {name} did not finish within {timeout:g}s") from None
+        raise SecretError(
+            f"the delivery command {name} did not finish within {timeout:g}s"
+        ) from None
     except OSError as exc:
         raise SecretError(f"cannot run the delivery command {name}: {exc.strerror}") from None
     if done.returncode != 0:

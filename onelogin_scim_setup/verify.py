@@ -147,24 +147,31 @@ class RoundTrip:
                         "'Allow Moderator Promotion' box.",
                     )
                 )
+                # A user whose userName arrived as a literal placeholder cannot be found by email.
+                checks += self._placeholder_check(self._literal_in_soe())
             else:
-                checks.append(
-                    Check(f"e2e: SOE shows {email} as {target}", "pass", "userType arrived")
-                )
-                literal = find_literal_placeholders(soe_user)
-                status: Status = "fail" if literal else "pass"
-                checks.append(
-                    Check(
-                        "e2e: no unreplaced placeholders in SOE",
-                        status,
-                        "; ".join(literal) if literal else "every attribute was substituted",
-                        "OneLogin did not substitute these: set template.syntax to the form your "
-                        "tenant substitutes (onelogin = {$...})"
-                        if literal
-                        else "",
-                    )
-                )
+                checks.append(Check(f"e2e: SOE shows {email} as {target}", "pass", "userType arrived"))
+                checks += self._placeholder_check(find_literal_placeholders(soe_user))
         return checks
+
+    def _literal_in_soe(self, limit: int = 500) -> list[str]:
+        found: list[str] = []
+        for index, user in enumerate(self.scim.list_users()):
+            if index >= limit:
+                break
+            found += [f"user {user.get('id')}: {item}" for item in find_literal_placeholders(user)]
+        return found
+
+    @staticmethod
+    def _placeholder_check(literal: list[str]) -> list[Check]:
+        name = "e2e: no unreplaced placeholders in SOE"
+        if not literal:
+            return [Check(name, "pass", "every attribute was substituted")]
+        hint = (
+            "OneLogin sent these placeholders literally: set template.syntax to the form your tenant "
+            "substitutes (onelogin = {$...}), re-enter the template, then fix the affected SOE users."
+        )
+        return [Check(name, "fail", "; ".join(literal[:10]), hint)]
 
     def _onelogin_user(self, email: str) -> dict[str, Any]:
         fields = "id,email,custom_attributes"

@@ -125,6 +125,7 @@ def client_for(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient
         credentials.client_secret.get_secret_value(),
         timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
         max_retries=config.onelogin.max_retries,
+        backoff_factor=config.onelogin.backoff,
     )
 
 

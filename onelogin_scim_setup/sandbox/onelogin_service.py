@@ -1,0 +1,98 @@
+"""The OneLogin emulator: `/auth/...` and `/api/...` with tokens, scopes, rate limit, error shapes.
+
+Every public answer carries `x-request-id` and `X-RateLimit-Limit/Remaining/Reset` (§1.2, §1.6).
+The token call counts against the hourly budget like any other call. When the budget is spent the
+answer is 429 in the family's error shape with those headers and no `Retry-After` (none is
+documented; UNCERTAIN). With `api_scope="Read All"` every write under `/api/` is a 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from onelogin_scim_setup.sandbox.onelogin_apps import AppsApi
+from onelogin_scim_setup.sandbox.onelogin_auth import RateLimiter, TokenStore
+from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin_control import OneLoginControl
+from onelogin_scim_setup.sandbox.onelogin_custom_attributes import CustomAttributesApi
+from onelogin_scim_setup.sandbox.onelogin_errors import error_body, v1_success
+from onelogin_scim_setup.sandbox.onelogin_mappings import MappingsApi
+from onelogin_scim_setup.sandbox.onelogin_roles import RolesApi
+from onelogin_scim_setup.sandbox.onelogin_state import Tenant
+from onelogin_scim_setup.sandbox.onelogin_users import UsersApi
+from onelogin_scim_setup.sandbox.options import SandboxOptions
+from onelogin_scim_setup.sandbox.provisioning import Provisioner
+from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+
+READ_METHODS = ("GET", "HEAD")
+PUBLIC_PREFIXES = ("/auth/", "/api/")
+
+
+class OneLoginService:
+    def __init__(self, options: SandboxOptions, tenant: Tenant) -> None:
+        self.options = options
+        self.tenant = tenant
+        self.tokens = TokenStore(options.client_id, options.client_secret, options.token_lifetime)
+        self.rate = RateLimiter(options.rate_limit_per_hour)
+        provisioner = Provisioner(tenant, options.substitute_dollar_brace, options.push_timeout)
+        context = ApiContext(tenant, options, provisioner)
+        self.api = Router()
+        for api in (AppsApi, RolesApi, UsersApi, CustomAttributesApi, MappingsApi):
+            api(context).register(self.api)
+        self.auth = Router()
+        self.auth.add("POST", r"/auth/oauth2/v2/token", self._token)
+        self.auth.add("POST", r"/auth/oauth2/revoke", self._revoke)
+        self.auth.add("GET", r"/auth/rate_limit", self._rate_limit)
+        self.control = OneLoginControl(context)
+
+    def is_public_api(self, path: str) -> bool:
+        return path.startswith(PUBLIC_PREFIXES)
+
+    def handle(self, request: Request) -> Response:
+        if not self.is_public_api(request.path):
+            raise ApiError(404, f"No such endpoint: {request.method} {request.path}")
+        if not self.rate.consume():
+            raise ApiError(429, "Too Many Requests: the hourly rate limit is used up")
+        if request.path.startswith("/auth/"):
+            response = self.auth.dispatch(request)
+        else:
+            self.tokens.check(request)
+            if self.options.api_scope == "Read All" and request.method not in READ_METHODS:
+                raise ApiError(403, "Forbidden: this credential's scope (Read All) cannot write")
+            with self.tenant.lock:
+                response = self.api.dispatch(request)
+        response.headers.update(self._headers())
+        return response
+
+    def handle_control(self, request: Request) -> Response:
+        with self.tenant.lock:
+            return self.control.router.dispatch(request)
+
+    def error_response(self, request: Request, error: ApiError) -> Response:
+        body = (
+            error.body
+            if error.body is not None
+            else error_body(request.path, error.status, error.message)
+        )
+        return Response(error.status, body, self._headers())
+
+    def fault_response(self, request: Request, status: int, retry_after: int) -> Response:
+        message = "Too Many Requests" if status == 429 else "Internal Server Error"
+        response = self.error_response(request, ApiError(status, message))
+        if status == 429:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    def _headers(self) -> dict[str, str]:
+        return {"x-request-id": str(uuid.uuid4()), **self.rate.headers()}
+
+    def _token(self, request: Request, _: tuple[str, ...]) -> Response:
+        return json_response(self.tokens.issue(request))
+
+    def _revoke(self, request: Request, _: tuple[str, ...]) -> Response:
+        self.tokens.revoke(request)
+        return json_response(v1_success())
+
+    def _rate_limit(self, request: Request, _: tuple[str, ...]) -> Response:
+        self.tokens.check(request)
+        return json_response({**v1_success(), "data": self.rate.status()})

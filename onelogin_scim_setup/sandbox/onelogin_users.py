@@ -1,0 +1,209 @@
+"""Users: `/api/2/users` and the v1 user calls the tool needs (onelogin-api.md Op 7, Op 6).
+
+Quirks reproduced: `PUT /api/2/users/{id}` cannot change roles (`role_ids` is ignored) and runs
+the mappings (`mappings=async` by default, `sync`, or `disabled` to skip them); v1
+`set_custom_attributes` rejects an unknown shortname with the documented 400 text and clears a
+value sent empty.
+
+UNCERTAIN choices (onelogin-api.md §6):
+- the list includes `custom_attributes` only when `fields` names it (onelogin-python-sdk#109);
+  `GET /api/2/users/{id}` always has it; with `fields`, `id` is always included;
+- `custom_attributes` in a v2 PUT are merged per key; an undefined shortname is a 422;
+- with `mappings=async` the answer shows the user before the mappings ran (they run right after,
+  before the next request can see the user); with `sync` it shows the result;
+- v1 `set_custom_attributes` runs the mappings too, as any user update does;
+- a user created without `status` is active (1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onelogin_scim_setup.sandbox.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin_errors import v1_success
+from onelogin_scim_setup.sandbox.onelogin_state import Tenant, User, now_iso
+from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+
+STRING_FIELDS = ("username", "email", "firstname", "lastname", "title", "department", "company")
+INT_FIELDS = ("status", "state")
+NULLABLE_FIELDS = ("title", "department", "company")
+SEARCH_FIELDS = ("email", "username", "firstname", "lastname")
+CUSTOM_FILTER = "custom_attributes."
+
+
+def user_json(tenant: Tenant, user: User, *, custom: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "firstname": user.firstname,
+        "lastname": user.lastname,
+        "title": user.title,
+        "department": user.department,
+        "company": user.company,
+        "status": user.status,
+        "state": user.state,
+        "role_ids": tenant.user_role_ids(user.id),
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+    if custom:
+        data["custom_attributes"] = {
+            shortname: user.custom_attributes.get(shortname) for shortname in tenant.shortnames()
+        }
+    return data
+
+
+class UsersApi:
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+        self.tenant = ctx.tenant
+
+    def register(self, router: Router) -> None:
+        router.add("GET", r"/api/2/users", self.list_users)
+        router.add("POST", r"/api/2/users", self.create_user)
+        router.add("GET", r"/api/2/users/(\d+)", self.get_user)
+        router.add("PUT", r"/api/2/users/(\d+)", self.update_user)
+        router.add("PUT", r"/api/1/users/(\d+)/set_custom_attributes", self.set_custom_attributes)
+        router.add("PUT", r"/api/1/users/(\d+)/add_roles", self.add_roles)
+        router.add("PUT", r"/api/1/users/(\d+)/remove_roles", self.remove_roles)
+
+    def list_users(self, request: Request, _: tuple[str, ...]) -> Response:
+        fields = [f for f in request.query.get("fields", "").split(",") if f]
+        users = sorted(self.tenant.users.values(), key=lambda u: u.id)
+        items = []
+        for user in users:
+            if self._matches(user, request.query):
+                data = user_json(self.tenant, user, custom="custom_attributes" in fields)
+                items.append(
+                    {k: v for k, v in data.items() if k in fields or k == "id"} if fields else data
+                )
+        return paginated_response(items, request, self.ctx.options.page_size)
+
+    def get_user(self, _: Request, ids: tuple[str, ...]) -> Response:
+        return json_response(user_json(self.tenant, self.tenant.user(int(ids[0]))))
+
+    def create_user(self, request: Request, _: tuple[str, ...]) -> Response:
+        body = request.json_object()
+        mode = _mappings_mode(request)
+        if not body.get("email") and not body.get("username"):
+            raise ApiError(422, "Validation failed: email or username is required")
+        self._validate(body, None)
+        with self.ctx.provisioner.tracking() as touched:
+            email, username = str(body.get("email") or ""), str(body.get("username") or "")
+            user = User(self.tenant.new_id("user"), username or email.partition("@")[0], email)
+            self.tenant.users[user.id] = user
+            self._apply(user, body)
+            answer = self._run_mappings(user, mode)
+            touched.add(user.id)
+        return json_response(answer, 201)
+
+    def update_user(self, request: Request, ids: tuple[str, ...]) -> Response:
+        user = self.tenant.user(int(ids[0]))
+        body = request.json_object()
+        mode = _mappings_mode(request)
+        self._validate(body, user.id)
+        with self.ctx.provisioner.tracking() as touched:
+            self._apply(user, body)
+            answer = self._run_mappings(user, mode)
+            touched.add(user.id)
+        return json_response(answer)
+
+    def set_custom_attributes(self, request: Request, ids: tuple[str, ...]) -> Response:
+        user = self.tenant.user(int(ids[0]))
+        values = request.json_object().get("custom_attributes")
+        if not isinstance(values, dict) or not values:
+            raise ApiError(400, "custom_attributes is empty")
+        valid = self.tenant.shortnames()
+        if any(key not in valid for key in values):
+            raise ApiError(
+                400, f"input custom_attributes is not valid. Valid custom_attributes -> {valid}"
+            )
+        with self.ctx.provisioner.tracking() as touched:
+            for key, value in values.items():
+                user.custom_attributes[key] = None if value in (None, "") else str(value)
+            user.updated_at = now_iso()
+            self._run_mappings(user, "async")
+            touched.add(user.id)
+        return json_response(v1_success())
+
+    def add_roles(self, request: Request, ids: tuple[str, ...]) -> Response:
+        return self._change_roles(request, int(ids[0]), add=True)
+
+    def remove_roles(self, request: Request, ids: tuple[str, ...]) -> Response:
+        return self._change_roles(request, int(ids[0]), add=False)
+
+    def _change_roles(self, request: Request, user_id: int, *, add: bool) -> Response:
+        user = self.tenant.user(user_id)
+        role_ids = request.json_object().get("role_id_array")
+        if not isinstance(role_ids, list) or not role_ids:
+            raise ApiError(400, "role_id_array is missing or empty")
+        roles = [self.tenant.role(int(r)) for r in role_ids if str(r).isdigit()]
+        if len(roles) != len(role_ids):
+            raise ApiError(400, "role_id_array must hold role ids")
+        with self.ctx.provisioner.tracking():
+            for role in roles:
+                if add and user.id not in role.user_ids:
+                    role.user_ids.append(user.id)
+                elif not add and user.id in role.user_ids:
+                    role.user_ids.remove(user.id)
+        return json_response(v1_success())
+
+    def _run_mappings(self, user: User, mode: str) -> dict[str, Any]:
+        before = user_json(self.tenant, user)
+        if mode != "disabled":
+            apply_mappings(self.tenant, [user.id])
+        return user_json(self.tenant, user) if mode == "sync" else before
+
+    def _matches(self, user: User, query: dict[str, str]) -> bool:
+        for key in SEARCH_FIELDS:
+            if key in query and not wildcard_match(query[key], getattr(user, key)):
+                return False
+        if "user_ids" in query and str(user.id) not in query["user_ids"].split(","):
+            return False
+        for key, pattern in query.items():
+            if key.startswith(CUSTOM_FILTER):
+                value = user.custom_attributes.get(key.removeprefix(CUSTOM_FILTER))
+                if not wildcard_match(pattern, value):
+                    return False
+        return True
+
+    def _validate(self, body: dict[str, Any], own_id: int | None) -> None:
+        for key in STRING_FIELDS:
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise ApiError(422, f"Validation failed: {key} must be a string")
+        for key in INT_FIELDS:
+            if key in body and (not isinstance(body[key], int) or isinstance(body[key], bool)):
+                raise ApiError(422, f"Validation failed: {key} must be an integer")
+        for key in ("email", "username"):
+            value = str(body.get(key) or "").lower()
+            taken = any(
+                str(getattr(u, key)).lower() == value and u.id != own_id
+                for u in self.tenant.users.values()
+            )
+            if value and taken:
+                raise ApiError(422, f"Validation failed: {key} {body[key]!r} is already taken")
+        custom = body.get("custom_attributes")
+        if custom is not None:
+            if not isinstance(custom, dict):
+                raise ApiError(422, "Validation failed: custom_attributes must be an object")
+            unknown = sorted(set(custom) - set(self.tenant.shortnames()))
+            if unknown:
+                raise ApiError(422, f"Validation failed: unknown custom attributes {unknown}")
+
+    def _apply(self, user: User, body: dict[str, Any]) -> None:
+        for key in STRING_FIELDS + INT_FIELDS:
+            if key in body and (body[key] is not None or key in NULLABLE_FIELDS):
+                setattr(user, key, body[key])
+        for key, value in (body.get("custom_attributes") or {}).items():
+            user.custom_attributes[key] = None if value is None else str(value)
+        user.updated_at = now_iso()
+
+
+def _mappings_mode(request: Request) -> str:
+    mode = request.query.get("mappings", "async")
+    if mode not in ("async", "sync", "disabled"):
+        raise ApiError(400, "mappings must be async, sync or disabled")
+    return mode

@@ -1,0 +1,304 @@
+"""A small SCIM 2.0 client for SOE's endpoint (`https://<site>.stackenterprise.co/api/scim/v2`).
+
+SOE has no admin API (reference §2), so SCIM itself is how the CLI verifies SOE's side: a
+`GET /Users?count=1` with the token answers 200 only when SCIM is on and the token matches.
+The token is sent per request and never appears in a message, a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from onelogin_scim_setup.errors import ScimError
+from onelogin_scim_setup.scim_token import fingerprint
+
+log = logging.getLogger("onelogin_scim_setup.soe")
+
+ACCEPT = "application/scim+json, application/json"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PAGE_SIZE = 100  # SOE returns at most 100 users per page (reference §1.2)
+_PLACEHOLDER_MARKS = ("{$", "${")
+
+HINT_REJECTED = (
+    "The bearer token SOE holds differs from this one (compare fingerprints with `token show`), "
+    "or SCIM is switched off in SOE's Admin Settings > Access management > SCIM."
+)
+HINT_NOT_FOUND = (
+    "SCIM may be switched off in SOE, or the base URL is wrong: it should look like "
+    "https://<site>.stackenterprise.co/api/scim/v2."
+)
+HINT_TLS = "Check the site's certificate; soe.verify_tls: false is only for test sites."
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The outcome of `GET /Users?count=1`: `status` is None when no HTTP answer came back."""
+
+    status: int | None
+    ok: bool
+    detail: str
+
+
+class ScimClient:
+    """SCIM 2.0 `/Users` reads against one base URL with one bearer token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        verify_tls: bool = True,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._verify_tls = verify_tls
+        self._session = session or requests.Session()
+        self._owns_session = session is None
+
+    def __repr__(self) -> str:
+        return f"ScimClient({self.base_url!r}, token={fingerprint(self._token)})"
+
+    def __enter__(self) -> ScimClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
+
+    def _redact(self, text: str, token: str) -> str:
+        for secret in {self._token, token, self._token.strip(), token.strip()}:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def _send(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, token: str | None = None
+    ) -> requests.Response:
+        """GET `path`; connection and TLS failures become ScimError (status None), never the token."""
+        token = self._token if token is None else token
+        started = time.monotonic()
+        try:
+            response = self._session.get(
+                self.base_url + path,
+                params=params,
+                headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT},
+                timeout=self._timeout,
+                verify=self._verify_tls,
+            )
+        except requests.RequestException as exc:
+            log.debug("GET %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
+            hint = HINT_TLS if isinstance(exc, requests.exceptions.SSLError) else None
+            # `from None`: some requests errors quote header values, i.e. the token.
+            raise ScimError(self._redact(_describe(exc), token), hint=hint) from None
+        log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
+        return response
+
+    def _error(self, response: requests.Response, path: str, token: str = "") -> ScimError:
+        status = response.status_code
+        message = self._redact(f"GET {path} answered {status}: {error_message(response)}", token)
+        hint = None
+        if status in (401, 403):
+            hint = HINT_REJECTED
+        elif status == 404 and path.startswith("/Users") and path.count("/") == 1:
+            hint = HINT_NOT_FOUND
+        elif status == 429 or status >= 500:
+            hint = "SOE could not answer just now; try again in a few minutes."
+        return ScimError(message, status=status, hint=hint)
+
+    def _get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> dict[str, Any]:
+        response = self._send(path, params)
+        if response.status_code != 200:
+            raise self._error(response, path)
+        body = _json_object(response)
+        if body is None:
+            raise ScimError(f"GET {path} answered 200 without a JSON object", status=200)
+        return body
+
+    def probe(self) -> ProbeResult:
+        """Is SCIM on and does SOE accept this client's token? Never raises for an HTTP status."""
+        return self.probe_with_token(self._token)
+
+    def probe_with_token(self, token: str) -> ProbeResult:
+        """`probe()` with another token, e.g. a deliberately wrong one that must be refused."""
+        try:
+            response = self._send("/Users", {"count": 1}, token=token)
+        except ScimError as exc:
+            return ProbeResult(status=None, ok=False, detail=exc.message)
+        status = response.status_code
+        if status == 200:
+            body = _json_object(response)
+            if body is not None and _is_list_response(body):
+                total = body.get("totalResults")
+                return ProbeResult(status, True, f"SCIM answered 200 (totalResults {total})")
+            detail = f"answered 200 without a SCIM ListResponse; {HINT_NOT_FOUND}"
+            return ProbeResult(status, False, detail)
+        error = self._error(response, "/Users", token)
+        if status in (401, 403):
+            return ProbeResult(status, False, f"token rejected ({error.message}). {HINT_REJECTED}")
+        if status == 404:
+            return ProbeResult(status, False, f"{error.message}. {HINT_NOT_FOUND}")
+        return ProbeResult(status, False, error.message)
+
+    def get_user(self, user_id: str | int) -> dict[str, Any]:
+        """One user by SCIM `id` (SOE's account id, reference §1.2)."""
+        return self._get_json("/Users/" + quote(str(user_id), safe=""))
+
+    def list_users(self, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every user, page by page. SOE caps a page at 100 (reference §1.2), so never assume one page."""
+        start = 1
+        seen: set[str] = set()
+        while True:
+            body = self._get_json("/Users", {"startIndex": start, "count": page_size})
+            page = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
+            if not page:
+                return
+            ids = {str(r.get("id")) for r in page if r.get("id") is not None}
+            if ids and ids <= seen:
+                raise ScimError(
+                    f"GET /Users?startIndex={start} repeated users already listed: "
+                    "the server seems to ignore startIndex",
+                    status=200,
+                )
+            seen |= ids
+            yield from page
+            start += len(page)
+            total = body.get("totalResults")
+            if isinstance(total, int) and start > total:
+                return
+
+    def find_user(self, user_name: str) -> dict[str, Any] | None:
+        """The user whose userName (or an email) equals `user_name`, case-insensitively.
+
+        SOE's filter support is UNCERTAIN (reference §1.2: Stack's own scripts page and match on
+        the client side), so a refused filter (400/501), a 404 for "no match" (what OneLogin's
+        connect probe accepts, §1.4) or an answer that ignored the filter falls back to paging.
+        """
+        escaped = user_name.replace("\\", "\\\\").replace('"', '\\"')
+        response = self._send("/Users", {"filter": f'userName eq "{escaped}"'})
+        if response.status_code == 200:
+            body = _json_object(response)
+            page = (body or {}).get("Resources") or []
+            if body is not None and not page:
+                return None
+            for resource in page:
+                if isinstance(resource, dict) and _matches(resource, user_name):
+                    return resource
+            log.debug("GET /Users ignored the filter; paging instead")
+        elif response.status_code in (400, 404, 501):
+            log.debug("GET /Users with a filter answered %s; paging instead", response.status_code)
+        else:
+            raise self._error(response, "/Users")
+        return next((u for u in self.list_users() if _matches(u, user_name)), None)
+
+
+def user_type_of(user: Mapping[str, Any]) -> str:
+    """SOE omits `userType` for regular users (reference §1.2), which means "Registered"."""
+    value = user.get("userType")
+    return "Registered" if value is None else str(value)
+
+
+def department_of(user: Mapping[str, Any]) -> str | None:
+    """Top-level `department`, else the enterprise extension's: SOE's shape is UNCERTAIN (§1.3)."""
+    value = user.get("department")
+    if value is None:
+        extension = user.get(ENTERPRISE_USER)
+        value = extension.get("department") if isinstance(extension, Mapping) else None
+    return None if value is None else str(value)
+
+
+def title_of(user: Mapping[str, Any]) -> str | None:
+    """The core `title` (SOE likely maps it to v3's jobTitle, reference §1.3)."""
+    value = user.get("title")
+    return None if value is None else str(value)
+
+
+def find_literal_placeholders(user: Mapping[str, Any]) -> list[str]:
+    """Every string still holding a `{$…}` or `${…}` placeholder, as "path: value" items.
+
+    OneLogin sends a template macro literally when it cannot resolve it; SOE then stores the text.
+    """
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            if any(mark in value for mark in _PLACEHOLDER_MARKS):
+                found.append(f"{path}: {value}")
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    walk(user, "")
+    return found
+
+
+def error_message(response: requests.Response) -> str:
+    """The message of SOE's `{"ErrorMessage": …}` (§1.2) or of an RFC 7644 Error body."""
+    body = _json_object(response)
+    if body is not None:
+        if isinstance(body.get("ErrorMessage"), str):
+            return str(body["ErrorMessage"])
+        if "detail" in body or "scimType" in body:
+            detail = str(body.get("detail") or "no detail")
+            return f"{detail} (scimType {body['scimType']})" if body.get("scimType") else detail
+    reason = response.reason or "no reason given"
+    kind = response.headers.get("Content-Type")
+    return f"{reason} ({kind} body)" if kind and response.content else reason
+
+
+def _json_object(response: requests.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _is_list_response(body: Mapping[str, Any]) -> bool:
+    schemas = body.get("schemas")
+    return (isinstance(schemas, list) and LIST_RESPONSE in schemas) or "totalResults" in body
+
+
+def _matches(user: Mapping[str, Any], wanted: str) -> bool:
+    key = wanted.casefold()
+    if str(user.get("userName", "")).casefold() == key:
+        return True
+    emails = user.get("emails")
+    return isinstance(emails, list) and any(
+        isinstance(e, Mapping) and str(e.get("value", "")).casefold() == key for e in emails
+    )
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        return "the token holds characters an HTTP header cannot carry (whitespace or control)"
+    labels = [
+        (requests.exceptions.SSLError, "TLS error"),
+        (requests.Timeout, "no answer in time"),
+        (requests.ConnectionError, "cannot connect"),
+    ]
+    for kind, label in labels:
+        if isinstance(exc, kind):  # urllib3's reason follows "(Caused by "
+            return f"{label}: {str(exc).split('(Caused by ', 1)[-1].rstrip(')')}"
+    # Other messages may quote the URL or headers; the type name is enough.
+    return f"request failed: {type(exc).__name__}"
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

@@ -1,0 +1,140 @@
+"""End-to-end helpers: a running sandbox, a config that points at it, the real CLI as a subprocess,
+and the admin's clicks through the sandbox's control endpoints. Only 127.0.0.1 is ever contacted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
+from onelogin_scim_setup.scim_token import deliver_to_file
+
+CLIENT_ID = "e2e-client-id-5d1f"
+CLIENT_SECRET = "e2e-client-secret-8c2a9b7e"  # noqa: S105 (a test credential for the sandbox)
+TOKEN = "e2e-scim-token-3f9e1c7a5b2d4e6f8a0b1c2d3e4f5a6b"  # noqa: S105
+
+
+def base_config(sandbox: Sandbox, token_file: Path) -> dict[str, Any]:
+    return {
+        "onelogin": {"base_url": sandbox.onelogin_url, "timeout": 10, "max_retries": 4, "backoff": 0.01},
+        "soe": {
+            "scim_base_url": sandbox.soe_scim_url,
+            "allow_moderator_promotion": True,
+            "allow_admin_promotion": True,
+        },
+        "token": {"source": "file", "file": str(token_file)},
+        "app": {"roles": ["Engineering", "SOE Moderators", "SOE Admins"]},
+        "fields": {"department": {"enabled": True}, "title": {"enabled": True}},
+        "promotions": {
+            "roles": [
+                {"role": "SOE Moderators", "user_type": "Moderator"},
+                {"role": "SOE Admins", "user_type": "Admin"},
+            ],
+            "users": [{"email": "dave@example.com", "department": "Platform", "title": "SRE"}],
+        },
+    }
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    folder: Path
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_path(self) -> Path:
+        return self.folder / "config.yaml"
+
+    @property
+    def token_file(self) -> Path:
+        return self.folder / "token"
+
+    def write_config(self, **changes: Any) -> Path:
+        data = base_config(self.sandbox, self.token_file)
+        for section, value in changes.items():
+            data[section] = {**data.get(section, {}), **value} if isinstance(value, dict) else value
+        self.config = data
+        self.config_path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return self.config_path
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ONELOGIN_", "SOE_"))}
+        env.update({"ONELOGIN_CLIENT_ID": CLIENT_ID, "ONELOGIN_CLIENT_SECRET": CLIENT_SECRET})
+        return env
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """The real CLI in its own process, as a user or CI runs it (stdin is not a terminal)."""
+        command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(self.config_path), *args]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=self.env(), cwd=self.folder, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    # --- the sandbox's control endpoints (the admin clicking in the UIs) ---
+    def onelogin_state(self) -> dict[str, Any]:
+        return _call("GET", f"{self.sandbox.onelogin_url}/_sandbox/state")
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        return _call("GET", f"{self.sandbox.onelogin_url}/_sandbox/requests")
+
+    def clear_requests_log(self) -> None:
+        _call("DELETE", f"{self.sandbox.onelogin_url}/_sandbox/requests")
+
+    def soe_users(self) -> list[dict[str, Any]]:
+        return _call("GET", f"{self.sandbox.soe_url}/_sandbox/users")
+
+    def soe_user(self, email: str) -> dict[str, Any] | None:
+        return next((u for u in self.soe_users() if u.get("userName", "").lower() == email), None)
+
+    def set_soe(self, **settings: Any) -> None:
+        _call("PUT", f"{self.sandbox.soe_url}/_sandbox/settings", settings)
+
+    def app_id(self, name: str = "SCIM SOE") -> int:
+        return next(int(a["id"]) for a in self.onelogin_state()["apps"] if a["name"] == name)
+
+    def user_id(self, email: str) -> int:
+        return next(int(u["id"]) for u in self.onelogin_state()["users"] if u["email"] == email)
+
+    def play_admin(self, *, template: str, moderator: bool = True, admin: bool = True, token: str = TOKEN) -> None:
+        """Every manual step of the plan, as the admin would do it in the two UIs."""
+        self.set_soe(scim_enabled=True, bearer_token=token, allow_moderator_promotion=moderator, allow_admin_promotion=admin)
+        connection = {
+            "base_url": self.sandbox.soe_scim_url,
+            "bearer_token": token,
+            "json_template": template,
+            "deprovision_action": "suspend",
+            "api_connection_enabled": True,
+        }
+        _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/apps/{self.app_id()}/scim", connection)
+        _call("POST", f"{self.sandbox.onelogin_url}/_sandbox/mappings/reapply")
+
+    def set_user_status(self, email: str, status: int) -> None:
+        _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/users/{self.user_id(email)}/status", {"status": status})
+
+    def set_faults(self, **faults: Any) -> None:
+        _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/faults", faults)
+
+
+def _call(method: str, url: str, body: Any = None) -> Any:
+    response = requests.request(method, url, json=body, timeout=10)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+@contextmanager
+def world(folder: Path, **options: Any) -> Iterator[World]:
+    sandbox_options = SandboxOptions(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **options)
+    with Sandbox(sandbox_options) as sandbox:
+        result = World(sandbox, folder)
+        deliver_to_file(result.token_file, TOKEN)
+        result.write_config()
+        yield result

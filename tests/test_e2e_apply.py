@@ -1,0 +1,132 @@
+"""End to end: the real CLI, in its own process, against the sandbox over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sandbox_world import World, world
+
+WRITES = {"POST", "PUT", "DELETE", "PATCH"}
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[World]:
+    with world(tmp_path) as running:
+        yield running
+
+
+def api_writes(log: list[dict[str, object]]) -> list[str]:
+    # The token call is a POST but changes nothing in the tenant.
+    return [f"{e['method']} {e['path']}" for e in log if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")]
+
+
+def template_of(running: World) -> str:
+    result = running.cli("render")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_fresh_tenant_plan_shows_changes_with_exit_2(tenant: World) -> None:
+    result = tenant.cli("plan", "--detailed-exitcode")
+    assert result.returncode == 2, result.stderr
+    assert "+ app 'SCIM SOE'" in result.stdout
+    assert "! soe 'SCIM settings'" in result.stdout
+
+
+def test_apply_then_plan_shows_no_changes_and_second_apply_writes_nothing(tenant: World) -> None:
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    again = tenant.cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes. OneLogin matches the configuration." in again.stdout
+    tenant.clear_requests_log()
+    second = tenant.cli("apply", "--auto-approve")
+    assert second.returncode == 0, second.stderr
+    assert api_writes(tenant.requests_log()) == []
+
+
+def test_apply_without_a_terminal_or_auto_approve_refuses_before_writing(tenant: World) -> None:
+    result = tenant.cli("apply")
+    assert result.returncode == 1
+    assert "not a terminal" in result.stderr
+    assert api_writes(tenant.requests_log()) == []
+
+
+def test_apply_creates_exactly_one_of_each(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    state = tenant.onelogin_state()
+    assert [a["name"] for a in state["apps"]].count("SCIM SOE") == 1
+    assert [f["shortname"] for f in state["custom_attributes"]].count("userType") == 1
+    owned = [m["name"] for m in state["mappings"] if m["name"].startswith("onelogin-scim-setup")]
+    assert sorted(owned) == [
+        "onelogin-scim-setup: userType for role SOE Admins",
+        "onelogin-scim-setup: userType for role SOE Moderators",
+    ]
+    app = next(a for a in state["apps"] if a["name"] == "SCIM SOE")
+    assert app["parameters"]["userType"]["user_attribute_mappings"] == "custom_attribute_userType"
+    assert app["provisioning"]["enabled"] is True
+
+
+def test_objects_the_config_does_not_name_are_untouched(tenant: World) -> None:
+    before = tenant.onelogin_state()
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    after = tenant.onelogin_state()
+
+    def others(state: dict[str, list[dict[str, object]]], kind: str, skip: str) -> list[dict[str, object]]:
+        return [item for item in state[kind] if not str(item["name"]).startswith(skip)]
+
+    assert others(after, "mappings", "onelogin-scim-setup") == others(before, "mappings", "onelogin-scim-setup")
+    assert others(after, "apps", "SCIM SOE") == others(before, "apps", "SCIM SOE")
+    slack_roles = {r["name"]: r.get("apps") for r in before["roles"]}
+    for role in after["roles"]:
+        assert set(slack_roles[role["name"]] or []) <= set(role.get("apps") or [])
+
+
+def test_manual_steps_played_provision_and_promote(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    tenant.play_admin(template=template_of(tenant))
+    alice, bob, carol = (tenant.soe_user(f"{n}@example.com") for n in ("alice", "bob", "carol"))
+    assert alice is not None
+    assert alice["active"] is True
+    assert "userType" not in alice
+    assert bob is not None
+    assert bob["userType"] == "Moderator"
+    assert carol is not None
+    assert carol["userType"] == "Admin"
+    assert tenant.soe_user("erin@example.com") is None  # Sales does not get the app
+
+
+def test_suspending_a_user_makes_them_inactive_in_soe(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    tenant.play_admin(template=template_of(tenant))
+    tenant.set_user_status("alice@example.com", 2)
+    alice = tenant.soe_user("alice@example.com")
+    assert alice is not None
+    assert alice["active"] is False
+
+
+def test_moderator_switch_off_promotion_has_no_effect_and_verify_says_so(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    tenant.play_admin(template=template_of(tenant), moderator=False)
+    bob = tenant.soe_user("bob@example.com")
+    assert bob is not None
+    assert "userType" not in bob
+    result = tenant.cli("verify", "--e2e", "--test-user", "alice@example.com", "--timeout", "2", "--interval", "0.2", "--output", "json")
+    assert result.returncode == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    promoted = checks["e2e: SOE shows alice@example.com as Moderator"]
+    assert promoted["status"] == "fail"
+    assert "Allow Moderator Promotion" in promoted["hint"]
+
+
+def test_json_plan_is_parseable_and_counts(tenant: World) -> None:
+    result = tenant.cli("plan", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["format_version"] == 1
+    assert data["summary"]["create"] >= 4
+    assert data["has_changes"] is True

@@ -1,0 +1,268 @@
+"""The SCIM token: generation, fingerprint, sources and delivery sinks (real files and processes)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.scim_token import (
+    check_token_strength,
+    deliver_to_command,
+    deliver_to_file,
+    fingerprint,
+    generate_token,
+    read_token_from_command,
+    read_token_from_env,
+    read_token_from_file,
+)
+
+SECRET = "s3cret-token-VALUE-" + "x" * 30
+PY = sys.executable
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+
+
+def py(code: str) -> list[str]:
+    return [PY, "-c", code]
+
+
+# --- generate_token / fingerprint / strength ------------------------------------------------------
+
+
+def test_generated_token_holds_at_least_256_random_bits() -> None:
+    token = generate_token()
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert len(raw) * 8 >= 256
+
+
+def test_generated_token_is_url_safe() -> None:
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", generate_token())
+
+
+def test_generated_tokens_are_unique() -> None:
+    assert len({generate_token() for _ in range(500)}) == 500
+
+
+def test_generated_token_passes_the_strength_check() -> None:
+    assert check_token_strength(generate_token()) == []
+
+
+def test_fingerprint_is_sha256_prefix_and_8_hex() -> None:
+    assert re.fullmatch(r"sha256:[0-9a-f]{8}", fingerprint(SECRET))
+
+
+def test_fingerprint_is_the_start_of_the_sha256_digest() -> None:
+    assert (
+        fingerprint("abc")
+        == "sha256:" + hashlib.sha256(b"abc").hexdigest()[:8]
+        == "sha256:ba7816bf"
+    )
+
+
+def test_fingerprint_is_stable_and_tells_tokens_apart() -> None:
+    assert fingerprint(SECRET) == fingerprint(SECRET)
+    assert fingerprint(SECRET) != fingerprint(SECRET + "y")
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("short", ["5 characters long"]),
+        ("a" * 40 + " b", ["whitespace"]),
+        ("a" * 40 + "\u00e9", ["non-ASCII"]),
+        ("tiny tok", ["8 characters long", "whitespace"]),
+        ("a" * 32, []),
+    ],
+)
+def test_strength_warnings(token: str, expected: list[str]) -> None:
+    warnings = check_token_strength(token)
+    assert len(warnings) == len(expected)
+    for warning, fragment in zip(warnings, expected, strict=True):
+        assert fragment in warning
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+def test_env_source_returns_the_value() -> None:
+    assert read_token_from_env("SOE_SCIM_TOKEN", {"SOE_SCIM_TOKEN": SECRET}) == SECRET
+
+
+@pytest.mark.parametrize("environ", [{}, {"SOE_SCIM_TOKEN": ""}, {"SOE_SCIM_TOKEN": "  \n"}])
+def test_env_source_missing_or_empty_names_the_variable(environ: dict[str, str]) -> None:
+    with pytest.raises(SecretError, match="SOE_SCIM_TOKEN"):
+        read_token_from_env("SOE_SCIM_TOKEN", environ)
+
+
+def write_token_file(path: Path, text: str, mode: int) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (SECRET, SECRET),
+        (SECRET + "\n", SECRET),
+        (SECRET + "\r\n", SECRET),
+        (SECRET + "\n\n", SECRET + "\n"),
+    ],
+)
+def test_file_source_accepts_0600_and_drops_one_newline(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = write_token_file(tmp_path / "token", text, 0o600)
+    assert read_token_from_file(path) == expected
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_file_source_refuses_a_file_others_can_read(tmp_path: Path, mode: int) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, mode)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.hint is not None
+    assert f"chmod 600 {path}" in caught.value.hint
+    assert SECRET not in str(caught.value)
+
+
+def test_file_source_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match="does not exist"):
+        read_token_from_file(tmp_path / "absent")
+
+
+@posix_only
+def test_file_source_refuses_an_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match="empty"):
+        read_token_from_file(write_token_file(tmp_path / "token", "\n", 0o600))
+
+
+def test_command_source_returns_stripped_stdout() -> None:
+    assert read_token_from_command(py(f"print('  {SECRET}  ')")) == SECRET
+
+
+def test_command_source_nonzero_exit_names_code_but_not_stdout() -> None:
+    argv = py(f"import sys; print('{SECRET}'); sys.exit(3)")
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(argv)
+    assert "exited with code 3" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_command_source_keeps_only_the_first_stderr_line_and_redacts_the_token() -> None:
+    argv = py(
+        f"import sys; print('{SECRET}'); sys.stderr.write('bad {SECRET}\\nsecond line'); sys.exit(1)"
+    )
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(argv)
+    message = str(caught.value)
+    assert "bad [redacted]" in message
+    assert "second line" not in message
+    assert SECRET not in message
+
+
+def test_command_source_not_found_names_the_command(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-secret-tool")
+    with pytest.raises(SecretError, match="no-such-secret-tool was not found"):
+        read_token_from_command([missing, "get"])
+
+
+def test_command_source_empty_output_is_an_error() -> None:
+    with pytest.raises(SecretError, match="printed nothing"):
+        read_token_from_command(py("print('   ')"))
+
+
+def test_command_source_timeout_never_shows_partial_stdout() -> None:
+    argv = py(f"import sys, time; print('{SECRET}', flush=True); time.sleep(10)")
+    with pytest.raises(SecretError, match="did not finish") as caught:
+        read_token_from_command(argv, timeout=0.5)
+    assert SECRET not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
+# --- sinks ---------------------------------------------------------------------------------------
+
+
+def test_command_sink_gets_the_token_on_stdin(tmp_path: Path) -> None:
+    out = tmp_path / "received"
+    deliver_to_command(py(f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"), SECRET)
+    assert out.read_text() == SECRET
+
+
+def test_command_sink_nonzero_exit_names_code_without_the_token() -> None:
+    argv = py("import sys; sys.stderr.write('rejected ' + sys.stdin.read()); sys.exit(4)")
+    with pytest.raises(SecretError, match="exited with code 4") as caught:
+        deliver_to_command(argv, SECRET)
+    assert SECRET not in str(caught.value)
+
+
+def test_command_sink_not_found_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match="was not found"):
+        deliver_to_command([str(tmp_path / "no-such-store")], SECRET)
+
+
+def test_file_sink_round_trips_through_the_file_source(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    deliver_to_file(path, SECRET)
+    assert read_token_from_file(path) == SECRET
+
+
+@posix_only
+def test_file_sink_creates_the_file_0600_even_with_a_lax_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        deliver_to_file(tmp_path / "token", SECRET)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
+
+
+@posix_only
+def test_file_sink_overwrite_makes_an_open_file_0600(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", "old", 0o644)
+    deliver_to_file(path, SECRET)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == SECRET + "\n"
+
+
+def test_file_sink_failure_keeps_the_old_file_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "token"
+    path.write_text("old\n")
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(SecretError, match="No space left"):
+        deliver_to_file(path, SECRET)
+    assert path.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["token"]
+
+
+def test_file_sink_failure_while_writing_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_write(fd: int, data: bytes) -> int:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "write", broken_write)
+    with pytest.raises(SecretError):
+        deliver_to_file(tmp_path / "token", SECRET)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_sink_missing_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match="cannot write") as caught:
+        deliver_to_file(tmp_path / "absent" / "token", SECRET)
+    assert SECRET not in str(caught.value)
