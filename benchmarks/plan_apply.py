@@ -46,7 +46,13 @@ def main() -> None:
             first_plan = time.perf_counter() - started
             plan_calls = calls(sandbox.onelogin_url)
             started = time.perf_counter()
-            execute(computed.plan, client, computed.desired, computed.snapshot.ids, WireValues(workflow.wire_configuration(prepared)))
+            execute(
+                computed.plan,
+                client,
+                computed.desired,
+                computed.snapshot.ids,
+                WireValues(workflow.wire_configuration(prepared)),
+            )
             apply_time = time.perf_counter() - started
             apply_calls = calls(sandbox.onelogin_url)
             timings = []
@@ -57,7 +63,9 @@ def main() -> None:
             converged_calls = calls(sandbox.onelogin_url) // max(args.runs, 1)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    print(f"plan on a fresh tenant:   {first_plan * 1000:8.1f} ms, {plan_calls} API calls (incl. token)")
+    print(
+        f"plan on a fresh tenant:   {first_plan * 1000:8.1f} ms, {plan_calls} API calls (incl. token)"
+    )
     print(f"apply on a fresh tenant:  {apply_time * 1000:8.1f} ms, {apply_calls} API calls")
     print(
         f"plan when converged:      {statistics.median(timings) * 1000:8.1f} ms median of {args.runs}, "

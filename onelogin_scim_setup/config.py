@@ -333,7 +333,7 @@ def _duplicates(
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index, value in enumerate(values):
         if value in seen:
-            key: tuple[str | int, ...] = (*prefix, index) + ((attribute,) if attribute else ())
+            key: tuple[str | int, ...] = (*prefix, index, *((attribute,) if attribute else ()))
             found.append((key, f"{value!r} appears twice"))
         seen.add(value)
     return found
@@ -341,17 +341,17 @@ def _duplicates(
 
 def _warnings(config: Config, document: YamlDocument) -> list[str]:
     warnings = []
-    for key in (("onelogin", "client_id"), ("onelogin", "client_secret"), ("token", "value")):
-        if document.line_of(key) and key in document.lines:
+    for inline in (("onelogin", "client_id"), ("onelogin", "client_secret"), ("token", "value")):
+        if inline in document.lines:
             warnings.append(
-                f"{document.where(key)}: {'.'.join(key)} is written inline in the config file; "
+                f"{document.where(inline)}: {'.'.join(inline)} is written inline in the config file; "
                 "keep secrets in environment variables or a secret store instead"
             )
     for index, promotion in enumerate(config.promotions.roles):
         if promotion.role not in config.app.roles:
-            key = ("promotions", "roles", index, "role")
+            where = document.where(("promotions", "roles", index, "role"))
             warnings.append(
-                f"{document.where(key)}: role {promotion.role!r} gets a userType mapping but is "
+                f"{where}: role {promotion.role!r} gets a userType mapping but is "
                 "not in app.roles; its users reach SOE only if another role gives them the app"
             )
     return warnings

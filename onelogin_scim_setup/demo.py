@@ -18,7 +18,13 @@ from onelogin_scim_setup.apply import WireValues, execute
 from onelogin_scim_setup.output import Out, render_applied, render_checks, render_plan
 from onelogin_scim_setup.scim_token import deliver_to_file, generate_token
 from onelogin_scim_setup.soe import ScimClient, user_type_of
-from onelogin_scim_setup.verify import Check, RoundTrip, credential_check, onelogin_checks, soe_checks
+from onelogin_scim_setup.verify import (
+    Check,
+    RoundTrip,
+    credential_check,
+    onelogin_checks,
+    soe_checks,
+)
 
 DEMO_CLIENT_ID = "sandbox-client-id"
 DEMO_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 (the sandbox's published demo credential)
@@ -128,24 +134,39 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
         assert app_id is not None  # apply created it
         admin.configure_onelogin(app_id, config.soe.scim_url, prepared.token, prepared.template)
         admin.reapply_mappings()
-        out.text("SOE: SCIM on, token entered, promotion boxes set; OneLogin: connection enabled, "
-                 "Suspend chosen, mappings reapplied.")
+        out.text(
+            "SOE: SCIM on, token entered, promotion boxes set; OneLogin: connection enabled, "
+            "Suspend chosen, mappings reapplied."
+        )
         out.text("== 6. verify", style="bold")
         with ScimClient(config.soe.scim_url, prepared.token) as scim:
             checks: list[Check] = [credential_check(client, config.app.connector)]
             checks += onelogin_checks(again.plan)
             checks += soe_checks(scim, verify_tls=True)
-            checks += RoundTrip(client, scim, config.fields.user_type.shortname, timeout=10, interval=0.2).run(
-                "alice@example.com"
-            )
+            checks += RoundTrip(
+                client, scim, config.fields.user_type.shortname, timeout=10, interval=0.2
+            ).run("alice@example.com")
             render_checks(out, checks)
             out.text("== 7. Users in SOE", style="bold")
-            for email in ("alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"):
+            for email in (
+                "alice@example.com",
+                "bob@example.com",
+                "carol@example.com",
+                "dave@example.com",
+            ):
                 user = scim.find_user(email)
-                shown = f"userType {user_type_of(user)}, department {user.get('department')!r}" if user else "not provisioned"
+                shown = (
+                    f"userType {user_type_of(user)}, department {user.get('department')!r}"
+                    if user
+                    else "not provisioned"
+                )
                 out.text(f"  {email}: {shown}")
             bob = scim.find_user("bob@example.com")
-    ok = all(c.status in ("pass", "warn") for c in checks) and bob is not None and user_type_of(bob) == "Moderator"
+    ok = (
+        all(c.status in ("pass", "warn") for c in checks)
+        and bob is not None
+        and user_type_of(bob) == "Moderator"
+    )
     out.text(
         "Demo complete: bob@example.com (role SOE Moderators) is a Moderator in SOE."
         if ok

@@ -43,5 +43,4 @@ def configure(verbosity: int, stream: TextIO) -> RedactingFilter:
     handler.addFilter(redactor)
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING if verbosity <= 0 else logging.DEBUG)
-    logger.propagate = False
     return redactor

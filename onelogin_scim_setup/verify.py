@@ -150,7 +150,9 @@ class RoundTrip:
                 # A user whose userName arrived as a literal placeholder cannot be found by email.
                 checks += self._placeholder_check(self._literal_in_soe())
             else:
-                checks.append(Check(f"e2e: SOE shows {email} as {target}", "pass", "userType arrived"))
+                checks.append(
+                    Check(f"e2e: SOE shows {email} as {target}", "pass", "userType arrived")
+                )
                 checks += self._placeholder_check(find_literal_placeholders(soe_user))
         return checks
 

@@ -199,7 +199,9 @@ class OneLoginToken:
         if self._app_id is None:
             _, app, _ = find_app(self.client, self.config.app.name, self.config.app.connector)
             if app is None:
-                raise OneLoginError(f"the app {self.config.app.name!r} does not exist; run apply first")
+                raise OneLoginError(
+                    f"the app {self.config.app.name!r} does not exist; run apply first"
+                )
             self._app_id = int(app["id"])
         return self._app_id
 

@@ -89,5 +89,6 @@ def _record_lines(
             _record_lines(value_node, key_path, lines, duplicates, path)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*prefix, index)] = item.start_mark.line + 1
-            _record_lines(item, (*prefix, index), lines, duplicates, path)
+            item_path = (*prefix, index)
+            lines[item_path] = item.start_mark.line + 1
+            _record_lines(item, item_path, lines, duplicates, path)

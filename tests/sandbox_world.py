@@ -19,13 +19,18 @@ from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 from onelogin_scim_setup.scim_token import deliver_to_file
 
 CLIENT_ID = "e2e-client-id-5d1f"
-CLIENT_SECRET = "e2e-client-secret-8c2a9b7e"  # noqa: S105 (a test credential for the sandbox)
-TOKEN = "e2e-scim-token-3f9e1c7a5b2d4e6f8a0b1c2d3e4f5a6b"  # noqa: S105
+CLIENT_SECRET = "e2e-client-secret-8c2a9b7e"
+TOKEN = "e2e-scim-token-3f9e1c7a5b2d4e6f8a0b1c2d3e4f5a6b"
 
 
 def base_config(sandbox: Sandbox, token_file: Path) -> dict[str, Any]:
     return {
-        "onelogin": {"base_url": sandbox.onelogin_url, "timeout": 10, "max_retries": 4, "backoff": 0.01},
+        "onelogin": {
+            "base_url": sandbox.onelogin_url,
+            "timeout": 10,
+            "max_retries": 4,
+            "backoff": 0.01,
+        },
         "soe": {
             "scim_base_url": sandbox.soe_scim_url,
             "allow_moderator_promotion": True,
@@ -75,7 +80,12 @@ class World:
         """The real CLI in its own process, as a user or CI runs it (stdin is not a terminal)."""
         command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(self.config_path), *args]
         return subprocess.run(
-            command, capture_output=True, text=True, env=self.env(), cwd=self.folder, timeout=timeout,
+            command,
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=self.folder,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
 
@@ -104,9 +114,16 @@ class World:
     def user_id(self, email: str) -> int:
         return next(int(u["id"]) for u in self.onelogin_state()["users"] if u["email"] == email)
 
-    def play_admin(self, *, template: str, moderator: bool = True, admin: bool = True, token: str = TOKEN) -> None:
+    def play_admin(
+        self, *, template: str, moderator: bool = True, admin: bool = True, token: str = TOKEN
+    ) -> None:
         """Every manual step of the plan, as the admin would do it in the two UIs."""
-        self.set_soe(scim_enabled=True, bearer_token=token, allow_moderator_promotion=moderator, allow_admin_promotion=admin)
+        self.set_soe(
+            scim_enabled=True,
+            bearer_token=token,
+            allow_moderator_promotion=moderator,
+            allow_admin_promotion=admin,
+        )
         connection = {
             "base_url": self.sandbox.soe_scim_url,
             "bearer_token": token,
@@ -118,7 +135,11 @@ class World:
         _call("POST", f"{self.sandbox.onelogin_url}/_sandbox/mappings/reapply")
 
     def set_user_status(self, email: str, status: int) -> None:
-        _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/users/{self.user_id(email)}/status", {"status": status})
+        _call(
+            "PUT",
+            f"{self.sandbox.onelogin_url}/_sandbox/users/{self.user_id(email)}/status",
+            {"status": status},
+        )
 
     def set_faults(self, **faults: Any) -> None:
         _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/faults", faults)

@@ -45,7 +45,10 @@ def test_mapping_per_promoted_role_owned_by_prefix() -> None:
     [
         ({}, {"userType": Parameter("userType", "custom_attribute_userType", True)}),
         (
-            {"department": {"enabled": True}, "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"}},
+            {
+                "department": {"enabled": True},
+                "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"},
+            },
             {
                 "userType": Parameter("userType", "custom_attribute_userType", True),
                 "department": Parameter("department", "department", True),
@@ -54,28 +57,50 @@ def test_mapping_per_promoted_role_owned_by_prefix() -> None:
         ),
     ],
 )
-def test_parameters_point_at_their_sources(fields: dict[str, Any], expected: dict[str, Parameter]) -> None:
+def test_parameters_point_at_their_sources(
+    fields: dict[str, Any], expected: dict[str, Parameter]
+) -> None:
     tenant = build(config_with(fields=fields), template="{}", token_fingerprint=None)
     assert tenant.parameters == expected
 
 
 def test_user_values_use_custom_or_builtin_attributes() -> None:
     config = config_with(
-        fields={"department": {"enabled": True}, "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"}},
-        promotions={"users": [{"email": "Dave@Example.com", "user_type": "Moderator", "department": "Ops", "title": "SRE"}]},
+        fields={
+            "department": {"enabled": True},
+            "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"},
+        },
+        promotions={
+            "users": [
+                {
+                    "email": "Dave@Example.com",
+                    "user_type": "Moderator",
+                    "department": "Ops",
+                    "title": "SRE",
+                }
+            ]
+        },
     )
     tenant = build(config, template="{}", token_fingerprint=None)
     assert tenant.users == {
         "dave@example.com": UserValues(
             "dave@example.com",
-            (("custom_attributes.userType", "Moderator"), ("department", "Ops"), ("custom_attributes.jobTitle", "SRE")),
+            (
+                ("custom_attributes.userType", "Moderator"),
+                ("department", "Ops"),
+                ("custom_attributes.jobTitle", "SRE"),
+            ),
         )
     }
     assert parameter_source(config, "title") == "custom_attribute_jobTitle"
 
 
 def test_configuration_keys_hold_the_token_as_fingerprint() -> None:
-    config = config_with(app={"configuration_keys": {"base_url": "scim_base_url", "bearer_token": "scim_bearer_token"}})
+    config = config_with(
+        app={
+            "configuration_keys": {"base_url": "scim_base_url", "bearer_token": "scim_bearer_token"}
+        }
+    )
     tenant = build(config, template="{}", token_fingerprint="sha256:0123abcd")
     assert tenant.app is not None
     assert tenant.app.configuration == (
@@ -92,7 +117,9 @@ def test_token_key_without_a_token_is_an_error() -> None:
 
 def test_manual_steps_carry_exact_values_and_only_the_fingerprint() -> None:
     config = config_with()
-    steps = manual.steps(config, template='{"a": 1}', token_fingerprint="sha256:0123abcd", plan=Plan())
+    steps = manual.steps(
+        config, template='{"a": 1}', token_fingerprint="sha256:0123abcd", plan=Plan()
+    )
     soe = steps[0]
     assert (soe.action, soe.kind) == (Action.MANUAL, Kind.SOE)
     values = {f.name: f.after for f in soe.fields}
@@ -107,7 +134,12 @@ def test_manual_steps_carry_exact_values_and_only_the_fingerprint() -> None:
 
 def test_connection_fields_set_through_the_api_are_not_manual() -> None:
     keys = {"base_url": "a", "bearer_token": "b", "json_template": "c"}
-    steps = manual.steps(config_with(app={"configuration_keys": keys}), template="{}", token_fingerprint="sha256:1", plan=Plan())
+    steps = manual.steps(
+        config_with(app={"configuration_keys": keys}),
+        template="{}",
+        token_fingerprint="sha256:1",
+        plan=Plan(),
+    )
     names = [f.name for f in steps[1].fields]
     assert names == ["Enable API Integration", "API Connection"]
 
@@ -116,7 +148,10 @@ def test_reapply_step_only_when_mappings_change() -> None:
     config = config_with()
     without = manual.steps(config, template="{}", token_fingerprint=None, plan=Plan())
     with_mapping = manual.steps(
-        config, template="{}", token_fingerprint=None, plan=Plan((Change(Action.CREATE, Kind.MAPPING, "m"),))
+        config,
+        template="{}",
+        token_fingerprint=None,
+        plan=Plan((Change(Action.CREATE, Kind.MAPPING, "m"),)),
     )
     assert "reapply mappings" not in [s.key for s in without]
     assert "reapply mappings" in [s.key for s in with_mapping]

@@ -17,12 +17,18 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def command_names() -> list[str]:
-    names = [str(info.name or info.callback.__name__) for info in app.registered_commands if info.callback]
+    names = [
+        str(info.name or info.callback.__name__)
+        for info in app.registered_commands
+        if info.callback
+    ]
     for group in app.registered_groups:
         sub = group.typer_instance
         assert sub is not None
         names += [
-            f"{group.name} {info.name or info.callback.__name__}" for info in sub.registered_commands if info.callback
+            f"{group.name} {info.name or info.callback.__name__}"
+            for info in sub.registered_commands
+            if info.callback
         ]
     return names
 
@@ -44,7 +50,9 @@ def test_every_command_has_help(run_cli: Callable[..., object], name: str) -> No
 
 
 def test_example_config_is_what_init_writes() -> None:
-    shipped = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
+    shipped = (
+        files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
+    )
     assert (ROOT / "config.example.yaml").read_text(encoding="utf-8") == shipped
 
 
@@ -54,8 +62,18 @@ def test_example_config_validates() -> None:
 
 def test_example_config_documents_every_key() -> None:
     text = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    for key in ("base_url", "client_id_env", "scim_base_url", "delivery_command", "delivery_file",
-                "command:", "configuration_keys", "mapping_prefix", "create_missing_roles", "path:"):
+    for key in (
+        "base_url",
+        "client_id_env",
+        "scim_base_url",
+        "delivery_command",
+        "delivery_file",
+        "command:",
+        "configuration_keys",
+        "mapping_prefix",
+        "create_missing_roles",
+        "path:",
+    ):
         assert key in text, key
 
 

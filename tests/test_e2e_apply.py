@@ -21,7 +21,11 @@ def tenant(tmp_path: Path) -> Iterator[World]:
 
 def api_writes(log: list[dict[str, object]]) -> list[str]:
     # The token call is a POST but changes nothing in the tenant.
-    return [f"{e['method']} {e['path']}" for e in log if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")]
+    return [
+        f"{e['method']} {e['path']}"
+        for e in log
+        if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")
+    ]
 
 
 def template_of(running: World) -> str:
@@ -76,10 +80,14 @@ def test_objects_the_config_does_not_name_are_untouched(tenant: World) -> None:
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     after = tenant.onelogin_state()
 
-    def others(state: dict[str, list[dict[str, object]]], kind: str, skip: str) -> list[dict[str, object]]:
+    def others(
+        state: dict[str, list[dict[str, object]]], kind: str, skip: str
+    ) -> list[dict[str, object]]:
         return [item for item in state[kind] if not str(item["name"]).startswith(skip)]
 
-    assert others(after, "mappings", "onelogin-scim-setup") == others(before, "mappings", "onelogin-scim-setup")
+    assert others(after, "mappings", "onelogin-scim-setup") == others(
+        before, "mappings", "onelogin-scim-setup"
+    )
     assert others(after, "apps", "SCIM SOE") == others(before, "apps", "SCIM SOE")
     slack_roles = {r["name"]: r.get("apps") for r in before["roles"]}
     for role in after["roles"]:
@@ -92,7 +100,7 @@ def test_manual_steps_played_provision_and_promote(tenant: World) -> None:
     alice, bob, carol = (tenant.soe_user(f"{n}@example.com") for n in ("alice", "bob", "carol"))
     assert alice is not None
     assert alice["active"] is True
-    assert "userType" not in alice
+    assert alice["userType"] == "Registered"  # the control dump shows what SOE stores
     assert bob is not None
     assert bob["userType"] == "Moderator"
     assert carol is not None
@@ -114,8 +122,19 @@ def test_moderator_switch_off_promotion_has_no_effect_and_verify_says_so(tenant:
     tenant.play_admin(template=template_of(tenant), moderator=False)
     bob = tenant.soe_user("bob@example.com")
     assert bob is not None
-    assert "userType" not in bob
-    result = tenant.cli("verify", "--e2e", "--test-user", "alice@example.com", "--timeout", "2", "--interval", "0.2", "--output", "json")
+    assert bob["userType"] == "Registered"
+    result = tenant.cli(
+        "verify",
+        "--e2e",
+        "--test-user",
+        "alice@example.com",
+        "--timeout",
+        "2",
+        "--interval",
+        "0.2",
+        "--output",
+        "json",
+    )
     assert result.returncode == 1
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     promoted = checks["e2e: SOE shows alice@example.com as Moderator"]

@@ -50,14 +50,23 @@ def written_files(folder: Path) -> list[Path]:
 
 def test_no_command_leaks_a_secret(tmp_path: Path) -> None:
     with world(tmp_path, expose_scim_configuration=True) as running:
-        running.write_config(app={"roles": ["Engineering", "SOE Moderators", "SOE Admins"], "configuration_keys": {"bearer_token": "scim_bearer_token"}})
+        running.write_config(
+            app={
+                "roles": ["Engineering", "SOE Moderators", "SOE Admins"],
+                "configuration_keys": {"bearer_token": "scim_bearer_token"},
+            }
+        )
         transcript = []
         for args in COMMANDS:
             result = running.cli("-v", *args)
             transcript.append(f"$ {' '.join(args)}\n{result.stdout}\n{result.stderr}")
             if args[0] == "apply":
                 running.play_admin(template=running.cli("render").stdout)
-        secrets = {"client secret": CLIENT_SECRET, "SCIM token": TOKEN, "access token": access_token(running)}
+        secrets = {
+            "client secret": CLIENT_SECRET,
+            "SCIM token": TOKEN,
+            "access token": access_token(running),
+        }
         files = {str(p): p.read_text(errors="replace") for p in written_files(tmp_path)}
     text = "\n".join(transcript)
     assert "DEBUG" in text  # -v really logged the HTTP requests
@@ -70,7 +79,9 @@ def test_no_command_leaks_a_secret(tmp_path: Path) -> None:
 
 def test_errors_do_not_leak_secrets(tmp_path: Path) -> None:
     with world(tmp_path) as running:
-        running.write_config(onelogin={"base_url": running.sandbox.onelogin_url, "client_secret_env": "WRONG_SECRET"})
+        running.write_config(
+            onelogin={"base_url": running.sandbox.onelogin_url, "client_secret_env": "WRONG_SECRET"}
+        )
         env_result = running.cli("-v", "plan")
         assert env_result.returncode == 1
         assert "WRONG_SECRET" in env_result.stderr

@@ -14,7 +14,17 @@ import requests
 from onelogin_scim_setup.scim_token import fingerprint
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, TOKEN, World, world
 
-E2E = ("--e2e", "--test-user", "alice@example.com", "--timeout", "3", "--interval", "0.1", "--output", "json")
+E2E = (
+    "--e2e",
+    "--test-user",
+    "alice@example.com",
+    "--timeout",
+    "3",
+    "--interval",
+    "0.1",
+    "--output",
+    "json",
+)
 
 
 @pytest.fixture
@@ -42,7 +52,12 @@ def api(running: World, method: str, path: str) -> Any:
         json={"grant_type": "client_credentials"},
         timeout=10,
     ).json()["access_token"]
-    response = requests.request(method, f"{running.sandbox.onelogin_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = requests.request(
+        method,
+        f"{running.sandbox.onelogin_url}{path}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     response.raise_for_status()
     return response.json() if response.content else None
 
@@ -55,8 +70,10 @@ def test_verify_is_all_green_after_the_demo_flow(tenant: World) -> None:
     assert statuses <= {"pass", "warn"}
     alice = tenant.soe_user("alice@example.com")
     assert alice is not None
-    assert "userType" not in alice  # restored to Registered
-    state_alice = next(u for u in tenant.onelogin_state()["users"] if u["email"] == "alice@example.com")
+    assert alice["userType"] == "Registered"  # restored
+    state_alice = next(
+        u for u in tenant.onelogin_state()["users"] if u["email"] == "alice@example.com"
+    )
     assert not state_alice["custom_attributes"].get("userType")  # and back to empty in OneLogin
 
 
@@ -83,7 +100,11 @@ def test_scim_switched_off_fails(tenant: World) -> None:
 def test_missing_parameter_fails(tenant: World) -> None:
     converge(tenant)
     app = api(tenant, "GET", f"/api/2/apps/{tenant.app_id()}")
-    api(tenant, "DELETE", f"/api/2/apps/{tenant.app_id()}/parameters/{app['parameters']['userType']['id']}")
+    api(
+        tenant,
+        "DELETE",
+        f"/api/2/apps/{tenant.app_id()}/parameters/{app['parameters']['userType']['id']}",
+    )
     result = tenant.cli("verify", "--output", "json")
     assert result.returncode == 1
     check = checks_of(result)["OneLogin: app parameters match"]
@@ -93,7 +114,11 @@ def test_missing_parameter_fails(tenant: World) -> None:
 
 def test_missing_mapping_fails(tenant: World) -> None:
     converge(tenant)
-    mapping = next(m for m in tenant.onelogin_state()["mappings"] if m["name"].endswith("for role SOE Moderators"))
+    mapping = next(
+        m
+        for m in tenant.onelogin_state()["mappings"]
+        if m["name"].endswith("for role SOE Moderators")
+    )
     api(tenant, "DELETE", f"/api/2/mappings/{mapping['id']}")
     result = tenant.cli("verify", "--output", "json")
     assert result.returncode == 1
@@ -109,7 +134,9 @@ def test_e2e_restores_the_value_when_soe_never_shows_the_change(tenant: World) -
     checks = checks_of(result)
     assert checks["e2e: SOE shows alice@example.com as Moderator"]["status"] == "fail"
     assert "e2e: original userType (empty) restored" in checks
-    state_alice = next(u for u in tenant.onelogin_state()["users"] if u["email"] == "alice@example.com")
+    state_alice = next(
+        u for u in tenant.onelogin_state()["users"] if u["email"] == "alice@example.com"
+    )
     assert not state_alice["custom_attributes"].get("userType")
 
 
@@ -147,11 +174,20 @@ def rotation_config(running: World, *, update_soe: bool) -> None:
     running.write_config(
         token={
             "delivery": "command",
-            "delivery_command": [sys.executable, str(script), str(running.token_file), running.sandbox.soe_url],
+            "delivery_command": [
+                sys.executable,
+                str(script),
+                str(running.token_file),
+                running.sandbox.soe_url,
+            ],
         },
         app={
             "roles": ["Engineering", "SOE Moderators", "SOE Admins"],
-            "configuration_keys": {"base_url": "scim_base_url", "bearer_token": "scim_bearer_token", "json_template": "scim_json_template"},
+            "configuration_keys": {
+                "base_url": "scim_base_url",
+                "bearer_token": "scim_bearer_token",
+                "json_template": "scim_json_template",
+            },
         },
     )
 

@@ -6,30 +6,55 @@ import io
 import json
 
 from onelogin_scim_setup.errors import ConfigError
-from onelogin_scim_setup.output import Out, render_checks, render_error, render_plan, runbook_markdown, summary
+from onelogin_scim_setup.output import (
+    Out,
+    render_checks,
+    render_error,
+    render_plan,
+    runbook_markdown,
+    summary,
+)
 from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.verify import Check
 
 PLAN = Plan(
     (
-        Change(Action.CREATE, Kind.CUSTOM_FIELD, "userType", (FieldChange("shortname", None, "userType"),)),
+        Change(
+            Action.CREATE,
+            Kind.CUSTOM_FIELD,
+            "userType",
+            (FieldChange("shortname", None, "userType"),),
+        ),
         Change(Action.UPDATE, Kind.ROLE, "Engineering", (FieldChange("has_app", False, True),)),
         Change(
             Action.MANUAL,
             Kind.SOE,
             "SCIM settings",
-            (FieldChange("SCIM authorization bearer token", None, "sha256:1a2b3c4d", sensitive=True),),
+            (
+                FieldChange(
+                    "SCIM authorization bearer token", None, "sha256:1a2b3c4d", sensitive=True
+                ),
+            ),
             note="In SOE: Admin Settings > SCIM",
             verify_by="verify",
         ),
-        Change(Action.MANUAL, Kind.ONELOGIN_UI, "SCIM connection", (FieldChange("SCIM JSON Template", None, '{\n  "a": 1\n}'),)),
+        Change(
+            Action.MANUAL,
+            Kind.ONELOGIN_UI,
+            "SCIM connection",
+            (FieldChange("SCIM JSON Template", None, '{\n  "a": 1\n}'),),
+        ),
     )
 )
 
 
 def capture(json_output: bool = False) -> tuple[Out, io.StringIO, io.StringIO]:
     stdout, stderr = io.StringIO(), io.StringIO()
-    return Out.create(color=False, json_output=json_output, stdout=stdout, stderr=stderr), stdout, stderr
+    return (
+        Out.create(color=False, json_output=json_output, stdout=stdout, stderr=stderr),
+        stdout,
+        stderr,
+    )
 
 
 def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
@@ -78,13 +103,21 @@ def test_checks_text_and_json() -> None:
     render_checks(out, checks)
     data = json.loads(stdout.getvalue())
     assert data["passed"] is False
-    assert data["checks"][1] == {"name": "b", "status": "fail", "detail": "broken", "hint": "do this"}
+    assert data["checks"][1] == {
+        "name": "b",
+        "status": "fail",
+        "detail": "broken",
+        "hint": "do this",
+    }
 
 
 def test_runbook_lists_manual_steps_as_checkboxes() -> None:
     text = runbook_markdown(PLAN, app_name="SCIM SOE", config_path="c.yaml")
     assert "## 1. soe: SCIM settings" in text
-    assert "- [ ] **SCIM authorization bearer token**: the token with fingerprint `sha256:1a2b3c4d`" in text
+    assert (
+        "- [ ] **SCIM authorization bearer token**: the token with fingerprint `sha256:1a2b3c4d`"
+        in text
+    )
     assert '```json\n{\n  "a": 1\n}\n```' in text
     assert "- create custom_field 'userType'" in text
 

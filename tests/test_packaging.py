@@ -19,14 +19,35 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     test environment, so no network is needed)."""
     work = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(work),
+            str(ROOT),
+        ],
         check=True,
         cwd=work,
     )
     (wheel,) = work.glob("onelogin_scim_setup-*.whl")
     target = work / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     return target
@@ -35,7 +56,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_installed(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.run(
-        [sys.executable, "-m", "onelogin_scim_setup", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+        [sys.executable, "-m", "onelogin_scim_setup", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -43,13 +69,19 @@ def test_installed_copy_is_the_one_imported(installed: Path, tmp_path: Path) -> 
     env = {**os.environ, "PYTHONPATH": str(installed)}
     where = subprocess.run(
         [sys.executable, "-c", "import onelogin_scim_setup; print(onelogin_scim_setup.__file__)"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
     ).stdout
     assert where.startswith(str(installed))
 
 
 def test_installed_wheel_renders_the_example(installed: Path, tmp_path: Path) -> None:
-    result = run_installed(installed, "-c", str(ROOT / "config.example.yaml"), "render", cwd=tmp_path)
+    result = run_installed(
+        installed, "-c", str(ROOT / "config.example.yaml"), "render", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:User"]
 

@@ -10,8 +10,8 @@ import typer
 
 from onelogin_scim_setup import __version__
 from onelogin_scim_setup.cli import checks, core, sandbox
-from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.cli.context import State
+from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, SetupError
 from onelogin_scim_setup.logs import configure

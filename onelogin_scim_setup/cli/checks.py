@@ -26,8 +26,12 @@ from onelogin_scim_setup.verify import (
 def verify(
     ctx: typer.Context,
     output: OutputOption = "text",
-    e2e: Annotated[bool, typer.Option("--e2e", help="Round trip a userType change to SOE and back.")] = False,
-    test_user: Annotated[str | None, typer.Option("--test-user", help="Email of the --e2e test user.")] = None,
+    e2e: Annotated[
+        bool, typer.Option("--e2e", help="Round trip a userType change to SOE and back.")
+    ] = False,
+    test_user: Annotated[
+        str | None, typer.Option("--test-user", help="Email of the --e2e test user.")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = 120.0,
     interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
 ) -> None:
@@ -54,7 +58,9 @@ def verify(
                 trip = RoundTrip(client, scim, shortname, timeout=timeout, interval=interval)
                 checks += trip.run(test_user)
             else:
-                checks.append(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+                checks.append(
+                    Check("e2e round trip", "skip", "skipped: fix the failures above first")
+                )
     render_checks(out, checks)
     if not passed(checks):
         raise typer.Exit(ExitCode.ERROR)
@@ -89,7 +95,9 @@ def discover(ctx: typer.Context, output: OutputOption = "text") -> None:
 
 def runbook(
     ctx: typer.Context,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the Markdown to this file.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the Markdown to this file.")
+    ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Do not read OneLogin.")] = False,
 ) -> None:
     """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
@@ -100,7 +108,9 @@ def runbook(
     else:
         with workflow.client_for(prepared, state.environ) as client:
             plan = workflow.compute(prepared, client).plan
-    text = runbook_markdown(plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path))
+    text = runbook_markdown(
+        plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path)
+    )
     if out_file:
         try:
             out_file.write_text(text, encoding="utf-8")

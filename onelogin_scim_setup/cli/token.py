@@ -14,9 +14,13 @@ from onelogin_scim_setup.rotate import Rotation
 from onelogin_scim_setup.scim_token import fingerprint, generate_token
 from onelogin_scim_setup.soe import ScimClient
 
-token_app = typer.Typer(help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True
+)
 
-RevealOption = Annotated[bool, typer.Option("--reveal", help="Print the token itself (it is a secret).")]
+RevealOption = Annotated[
+    bool, typer.Option("--reveal", help="Print the token itself (it is a secret).")
+]
 
 
 def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
@@ -32,7 +36,9 @@ def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
 def generate(
     ctx: typer.Context,
     reveal: RevealOption = False,
-    deliver: Annotated[bool, typer.Option("--deliver", help="Hand it to the configured delivery.")] = False,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="Hand it to the configured delivery.")
+    ] = False,
 ) -> None:
     """Make a new token: 256 bits from the operating system's CSPRNG, URL-safe."""
     token = generate_token()
@@ -68,7 +74,9 @@ def deliver(ctx: typer.Context) -> None:
 @token_app.command()
 def rotate(
     ctx: typer.Context,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for SOE to accept the new token.")] = 120.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for SOE to accept the new token.")
+    ] = 120.0,
     interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""

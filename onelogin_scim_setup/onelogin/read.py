@@ -5,6 +5,7 @@ One list call per kind where the API allows it: every call spends the tenant's h
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +142,13 @@ def find_app(
     return connector_id, (ours[0] if ours else None), named
 
 
+def _same_json(left: str, right: str) -> bool:
+    try:
+        return bool(json.loads(left) == json.loads(right))
+    except ValueError:
+        return False
+
+
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
     return {
         str(item["shortname"]): CustomField(str(item["shortname"]), str(item.get("name") or ""))
@@ -164,10 +172,13 @@ def _app(
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
     configuration = raw.get("configuration") or {}
     managed = []
-    for key, _ in desired.app.configuration:
+    for key, wanted in desired.app.configuration:
         value = configuration.get(key)
         if value is not None and key in sensitive_keys:
             value = fingerprint(str(value)) if str(value).strip("*") else "(write-only)"
+        elif value is not None and _same_json(str(value), wanted):
+            # A template pasted with other whitespace is the same template.
+            value = wanted
         managed.append((key, "" if value is None else str(value)))
     app = App(desired.app.name, desired.app.connector, tuple(managed))
     provisioning = bool((raw.get("provisioning") or {}).get("enabled"))
