@@ -1,0 +1,299 @@
+"""The OneLogin wire: token cache and re-auth, retries, error shapes and hints, secrets kept out."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+import responses
+from responses import matchers
+from urllib3 import HTTPResponse
+
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.transport import HINT_NOT_JSON, OneLoginRetry
+
+BASE = "https://acme.onelogin.com"
+TOKEN_URL = f"{BASE}/auth/oauth2/v2/token"
+APPS_URL = f"{BASE}/api/2/apps"
+CLIENT_ID = "id-7d41c2"
+SECRET = "SECRET-9f3b6e1a4c"
+ACCESS, ACCESS_2 = "ACCESS-4e7a0d9b21", "ACCESS-2-8c5f3a6e90"
+BASIC = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
+UNAUTHORIZED = {"statusCode": 401, "name": "UnauthorizedError", "message": "Unauthorized"}
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def client() -> Iterator[OneLoginClient]:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=2, backoff_factor=0) as made:
+        yield made
+
+
+def token(api: responses.RequestsMock, access: str = ACCESS, expires_in: int = 36000) -> None:
+    api.post(
+        TOKEN_URL,
+        json={"access_token": access, "expires_in": expires_in, "token_type": "bearer"},
+        match=[
+            matchers.json_params_matcher({"grant_type": "client_credentials"}),
+            matchers.header_matcher({"Authorization": f"Basic {BASIC}"}),
+        ],
+    )
+
+
+def bearer(access: str) -> list[Any]:
+    return [matchers.header_matcher({"Authorization": f"Bearer {access}"})]
+
+
+def count(api: responses.RequestsMock, url: str) -> int:
+    return sum(1 for call in api.calls if call.request.url.split("?")[0] == url)
+
+
+def test_token_is_fetched_once_and_cached_across_calls(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", json={"id": 1}, match=bearer(ACCESS))
+    api.get(f"{APPS_URL}/2", json={"id": 2}, match=bearer(ACCESS))
+    assert [client.get_app(1)["id"], client.get_app(2)["id"]] == [1, 2]
+    assert count(api, TOKEN_URL) == 1
+
+
+def test_token_is_renewed_before_it_expires(api: responses.RequestsMock) -> None:
+    now = [0.0]
+    token(api, expires_in=1000)
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, backoff_factor=0, clock=lambda: now[0]) as client:
+        client.get_app(1)
+        now[0] = 905.0  # 95 s before expiry: inside the renewal margin (10% of the lifetime)
+        client.get_app(1)
+    assert count(api, TOKEN_URL) == 2
+
+
+def test_401_fetches_a_new_token_once_and_repeats_the_call(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api, ACCESS)
+    api.get(f"{APPS_URL}/1", status=401, json=UNAUTHORIZED)
+    token(api, ACCESS_2)
+    api.get(f"{APPS_URL}/1", json={"id": 1}, match=bearer(ACCESS_2))
+    assert client.get_app(1) == {"id": 1}
+    assert count(api, TOKEN_URL) == 2
+
+
+def test_a_second_401_is_an_error_with_a_hint_not_a_loop(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", status=401, json=UNAUTHORIZED)
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert (caught.value.status, caught.value.message) == (401, "Unauthorized")
+    assert "revoked" in (caught.value.hint or "")
+    assert (count(api, TOKEN_URL), count(api, f"{APPS_URL}/1")) == (2, 2)
+
+
+# fmt: off
+TOKEN_FAILURES = [
+    (401, {"error": True, "code": 401, "type": "Unauthorized", "message": "Authentication Failure"}, "client secret"),
+    (500, {"error": True, "code": 500, "type": "error", "message": "Internal Server Error"}, "deleted"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("status", "answer", "hint_word"), TOKEN_FAILURES)
+def test_token_failure_says_what_to_check(
+    api: responses.RequestsMock, client: OneLoginClient, status: int, answer: Any, hint_word: str
+) -> None:
+    api.post(TOKEN_URL, status=status, json=answer)
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert (caught.value.status, caught.value.message) == (status, answer["message"])
+    assert hint_word in (caught.value.hint or "")
+
+
+# fmt: off
+ERROR_SHAPES = {  # onelogin-api.md §1.4
+    "v1": (400, {"status": {"error": True, "code": 400, "type": "bad request", "message": "Input JSON is not valid"}}, "Input JSON is not valid"),
+    "v2": (404, {"statusCode": 404, "name": "NotFoundError", "message": "Not found"}, "Not found"),
+    "v2 field": (422, {"statusCode": 422, "name": "UnprocessableEntityFieldError", "message": "Invalid sort field", "field": "created_at"}, "Invalid sort field (field created_at)"),
+    "mappings": (422, {"code": 422, "message": "Validation Failed", "errors": [{"field": "conditions.[0].value", "message": ["Invalid value: 1"]}, {"field": "name", "message": ["Required"]}]}, "Validation Failed: conditions.[0].value: Invalid value: 1; name: Required"),
+    "flat": (400, {"error": True, "code": 400, "type": "bad request", "message": "grant_type is missing"}, "grant_type is missing"),
+    "array body": (400, "Expected array in request", "Expected array in request"),
+}
+NON_JSON = [
+    ("Expected array in request", "text/plain", "Expected array in request", None),
+    ("<html><body><h1>Blocked</h1> <p>by  the proxy</p></body></html>", "text/html", "an HTML page: 'Blocked by the proxy'", HINT_NOT_JSON),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("status", "answer", "message"), ERROR_SHAPES.values(), ids=ERROR_SHAPES)
+def test_each_error_shape_becomes_one_onelogin_error(
+    api: responses.RequestsMock, client: OneLoginClient, status: int, answer: Any, message: str
+) -> None:
+    token(api)
+    api.put(
+        f"{BASE}/api/2/roles/7/apps", status=status, json=answer, headers={"x-request-id": "r-42"}
+    )
+    with pytest.raises(OneLoginError) as caught:
+        client.set_role_apps(7, [1])
+    error = caught.value
+    assert (error.status, error.message, error.request_id) == (status, message, "r-42")
+    assert (error.method, error.path, error.hint) == ("PUT", "/api/2/roles/7/apps", None)
+
+
+@pytest.mark.parametrize(("text", "content_type", "message", "hint"), NON_JSON)
+def test_non_json_error_answers_become_a_short_excerpt(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    text: str,
+    content_type: str,
+    message: str,
+    hint: str | None,
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", status=400, body=text, content_type=content_type)
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert (caught.value.message, caught.value.hint) == (message, hint)
+
+
+@pytest.mark.parametrize(("status", "hint_word"), [(403, '"Manage All"'), (500, "deleted")])
+def test_api_error_hints_say_what_to_do(
+    api: responses.RequestsMock, client: OneLoginClient, status: int, hint_word: str
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", status=status, json={"statusCode": status, "message": "No"})
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert caught.value.status == status
+    assert hint_word in (caught.value.hint or "")
+
+
+# fmt: off
+WAITS = [
+    (429, {"Retry-After": "7"}, 7.0),
+    (429, {"X-RateLimit-Reset": "12"}, 12.0),
+    (429, {"Retry-After": "3", "X-RateLimit-Reset": "900"}, 3.0),
+    (429, {"X-RateLimit-Reset": "900"}, 60.0),  # capped at max_wait
+    (429, {"Retry-After": "soon"}, None),  # unreadable: exponential backoff instead
+    (429, {}, None),
+    (503, {"X-RateLimit-Reset": "12"}, None),  # the rate-limit reset says nothing about a 503
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("status", "headers", "expected"), WAITS)
+def test_wait_honours_retry_after_then_x_ratelimit_reset_on_429(
+    status: int, headers: dict[str, str], expected: float | None
+) -> None:
+    policy = OneLoginRetry(total=3, max_wait=60.0).new()  # `new` keeps max_wait across retries
+    assert policy.get_retry_after(HTTPResponse(status=status, headers=headers)) == expected
+
+
+@pytest.mark.parametrize("headers", [{"Retry-After": "1"}, {"X-RateLimit-Reset": "2"}])
+def test_429_is_retried_then_succeeds(
+    api: responses.RequestsMock, client: OneLoginClient, headers: dict[str, str]
+) -> None:
+    token(api)
+    api.get(
+        f"{APPS_URL}/1",
+        status=429,
+        headers=headers,
+        json={"statusCode": 429, "message": "Too Many Requests"},
+    )
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    assert client.get_app(1) == {"id": 1}
+    assert count(api, f"{APPS_URL}/1") == 2
+
+
+def test_429_after_every_retry_says_the_rate_limit_is_exhausted_and_when_it_resets(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    for _ in range(3):
+        api.get(
+            f"{APPS_URL}/1",
+            status=429,
+            headers={"X-RateLimit-Reset": "120"},
+            json={"message": "Too Many Requests"},
+        )
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert caught.value.status == 429
+    assert "rate limit exhausted after 2 retries; it resets in 120 s" in caught.value.message
+    assert count(api, f"{APPS_URL}/1") == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_on_get_is_retried_then_succeeds(
+    api: responses.RequestsMock, client: OneLoginClient, status: int
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", status=status, body="upstream trouble")
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    assert client.get_app(1) == {"id": 1}
+
+
+class _DropsFirstGet(BaseHTTPRequestHandler):
+    """Answers the token call; closes the connection on the first GET without a word."""
+
+    gets = 0
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._answer(b'{"access_token": "local", "expires_in": 3600}')
+
+    def do_GET(self) -> None:
+        type(self).gets += 1
+        if type(self).gets == 1:
+            self.close_connection = True
+            return
+        self._answer(b'{"id": 1}')
+
+    def _answer(self, payload: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def test_dropped_connection_on_get_is_retried_over_real_http() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirstGet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with OneLoginClient(url, CLIENT_ID, SECRET, backoff_factor=0) as client:
+            assert client.get_app(1) == {"id": 1}
+        assert _DropsFirstGet.gets == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_connection_failure_names_the_host_and_hints(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", body=requests.ConnectionError("connection reset"))
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert caught.value.status is None
+    assert caught.value.message.startswith("no answer from acme.onelogin.com")
+    assert "base_url" in (caught.value.hint or "")
