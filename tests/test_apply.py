@@ -43,9 +43,15 @@ def writes(api: responses.RequestsMock) -> list[str]:
     ]
 
 
-def test_role_gets_the_app_by_read_union_write(api: responses.RequestsMock, client: OneLoginClient) -> None:
+def test_role_gets_the_app_by_read_union_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
     api.get(f"{API}/roles/7/apps", json=[{"id": 5, "name": "Slack"}])
-    api.put(f"{API}/roles/7/apps", json=[{"id": 5}, {"id": 9}], match=[matchers.json_params_matcher([5, 9])])
+    api.put(
+        f"{API}/roles/7/apps",
+        json=[{"id": 5}, {"id": 9}],
+        match=[matchers.json_params_matcher([5, 9])],
+    )
     desired = Tenant(roles={"Eng": RoleAssignment("Eng", True)})
     plan = Plan((Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)),))
     execute(plan, client, desired, Ids(app_id=9, roles={"Eng": 7}), NO_WIRE)
@@ -54,23 +60,37 @@ def test_role_gets_the_app_by_read_union_write(api: responses.RequestsMock, clie
 def test_user_write_keeps_other_custom_values_and_disables_mappings(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    sent = {"department": "Ops", "custom_attributes": {"employee_id": "E1", "userType": "Moderator"}}
+    sent = {
+        "department": "Ops",
+        "custom_attributes": {"employee_id": "E1", "userType": "Moderator"},
+    }
     api.put(
         f"{API}/users/42",
         json={"id": 42},
-        match=[matchers.json_params_matcher(sent), matchers.query_param_matcher({"mappings": "disabled"})],
+        match=[
+            matchers.json_params_matcher(sent),
+            matchers.query_param_matcher({"mappings": "disabled"}),
+        ],
     )
-    ids = Ids(users={"d@x.io": 42}, user_custom_attributes={"d@x.io": {"employee_id": "E1", "userType": None}})
+    ids = Ids(
+        users={"d@x.io": 42},
+        user_custom_attributes={"d@x.io": {"employee_id": "E1", "userType": None}},
+    )
     change = Change(
         Action.UPDATE,
         Kind.USER,
         "d@x.io",
-        (FieldChange("custom_attributes.userType", None, "Moderator"), FieldChange("department", None, "Ops")),
+        (
+            FieldChange("custom_attributes.userType", None, "Moderator"),
+            FieldChange("department", None, "Ops"),
+        ),
     )
     execute(Plan((change,)), client, Tenant(), ids, NO_WIRE)
 
 
-def test_conflicts_refuse_before_any_write(api: responses.RequestsMock, client: OneLoginClient) -> None:
+def test_conflicts_refuse_before_any_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
     api.reset()  # not even a token is fetched
     plan = Plan(
         (
@@ -83,13 +103,22 @@ def test_conflicts_refuse_before_any_write(api: responses.RequestsMock, client: 
     assert len(api.calls) == 0
 
 
-def test_failure_part_way_reports_done_and_not_done(api: responses.RequestsMock, client: OneLoginClient) -> None:
+def test_failure_part_way_reports_done_and_not_done(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
     api.get(f"{API}/roles/7/apps", json=[])
     api.put(f"{API}/roles/7/apps", json=[{"id": 9}])
-    api.get(f"{API}/roles/8/apps", json={"statusCode": 404, "name": "NotFoundError", "message": "gone"}, status=404)
+    api.get(
+        f"{API}/roles/8/apps",
+        json={"statusCode": 404, "name": "NotFoundError", "message": "gone"},
+        status=404,
+    )
     desired = Tenant(roles={"A": RoleAssignment("A", True), "B": RoleAssignment("B", True)})
     plan = Plan(
-        tuple(Change(Action.UPDATE, Kind.ROLE, name, (FieldChange("has_app", False, True),)) for name in "AB")
+        tuple(
+            Change(Action.UPDATE, Kind.ROLE, name, (FieldChange("has_app", False, True),))
+            for name in "AB"
+        )
     )
     with pytest.raises(ApplyError) as caught:
         execute(plan, client, desired, Ids(app_id=9, roles={"A": 7, "B": 8}), NO_WIRE)
@@ -98,55 +127,103 @@ def test_failure_part_way_reports_done_and_not_done(api: responses.RequestsMock,
     assert isinstance(caught.value.cause, OneLoginError)
 
 
-def test_provisioning_not_kept_becomes_a_manual_step(api: responses.RequestsMock, client: OneLoginClient) -> None:
-    api.put(f"{API}/apps/9", json={"id": 9}, match=[matchers.json_params_matcher({"provisioning": {"enabled": True}})])
+def test_provisioning_not_kept_becomes_a_manual_step(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.put(
+        f"{API}/apps/9",
+        json={"id": 9},
+        match=[matchers.json_params_matcher({"provisioning": {"enabled": True}})],
+    )
     api.get(f"{API}/apps/9", json={"id": 9, "provisioning": {"enabled": False}})
-    plan = Plan((Change(Action.UPDATE, Kind.PROVISIONING, "SCIM SOE", (FieldChange("enabled", False, True),)),))
+    plan = Plan(
+        (
+            Change(
+                Action.UPDATE, Kind.PROVISIONING, "SCIM SOE", (FieldChange("enabled", False, True),)
+            ),
+        )
+    )
     result = execute(plan, client, Tenant(provisioning=True), Ids(app_id=9), NO_WIRE)
     assert [step.key for step in result.manual] == ["enable provisioning"]
 
 
-def stub_read(api: responses.RequestsMock, *, mappings: list[dict[str, object]], apps: list[dict[str, object]]) -> None:
-    api.get(f"{API}/users/custom_attributes", json=[{"id": 1, "name": "userType", "shortname": "userType"}])
-    api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}, {"id": 1, "name": CONNECTOR + " x"}])
+def stub_read(
+    api: responses.RequestsMock, *, mappings: list[dict[str, object]], apps: list[dict[str, object]]
+) -> None:
+    api.get(
+        f"{API}/users/custom_attributes",
+        json=[{"id": 1, "name": "userType", "shortname": "userType"}],
+    )
+    api.get(
+        f"{API}/connectors",
+        json=[{"id": 130179, "name": CONNECTOR}, {"id": 1, "name": CONNECTOR + " x"}],
+    )
     api.get(f"{API}/apps", json=apps)
 
 
-def test_read_translates_owned_mappings_and_ignores_others(api: responses.RequestsMock, client: OneLoginClient) -> None:
+def test_read_translates_owned_mappings_and_ignores_others(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
     app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
     stub_read(api, mappings=[], apps=[app])
-    api.get(f"{API}/apps/9", json={**app, "role_ids": [7], "provisioning": {"enabled": True}, "parameters": {}})
+    api.get(
+        f"{API}/apps/9",
+        json={**app, "role_ids": [7], "provisioning": {"enabled": True}, "parameters": {}},
+    )
     api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
     owned = {
-        "id": 3, "name": "p: userType for role Mods", "enabled": True, "match": "all", "position": 2,
+        "id": 3,
+        "name": "p: userType for role Mods",
+        "enabled": True,
+        "match": "all",
+        "position": 2,
         "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
         "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
     }
     foreign = {**owned, "id": 4, "name": "Sales department"}
-    api.get(f"{API}/mappings", json=[owned, foreign], match=[matchers.query_param_matcher({"enabled": "true"})])
+    api.get(
+        f"{API}/mappings",
+        json=[owned, foreign],
+        match=[matchers.query_param_matcher({"enabled": "true"})],
+    )
     api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
     api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}])
-    api.get(f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
     desired = Tenant(
         app=App("SCIM SOE", CONNECTOR),
         roles={"Mods": RoleAssignment("Mods", False)},
-        mappings={"p: userType for role Mods": Mapping("p: userType for role Mods", True, "Mods", "userType", "Admin")},
+        mappings={
+            "p: userType for role Mods": Mapping(
+                "p: userType for role Mods", True, "Mods", "userType", "Admin"
+            )
+        },
     )
     snapshot = read(client, desired, mapping_prefix="p:", sensitive_keys=frozenset())
     assert snapshot.tenant.mappings == {
-        "p: userType for role Mods": Mapping("p: userType for role Mods", True, "Mods", "userType", "Moderator")
+        "p: userType for role Mods": Mapping(
+            "p: userType for role Mods", True, "Mods", "userType", "Moderator"
+        )
     }
     assert snapshot.tenant.roles == {"Mods": RoleAssignment("Mods", True)}
     assert snapshot.ids.mappings == {"p: userType for role Mods": 3}
 
 
-def test_two_apps_with_our_name_is_an_error_listing_ids(api: responses.RequestsMock, client: OneLoginClient) -> None:
+def test_two_apps_with_our_name_is_an_error_listing_ids(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
     twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (11, 12)]
     api.get(f"{API}/users/custom_attributes", json=[])
     api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
     api.get(f"{API}/apps", json=twins)
     with pytest.raises(OneLoginError, match=r"ids 11, 12"):
-        read(client, Tenant(app=App("SCIM SOE", CONNECTOR)), mapping_prefix="p:", sensitive_keys=frozenset())
+        read(
+            client,
+            Tenant(app=App("SCIM SOE", CONNECTOR)),
+            mapping_prefix="p:",
+            sensitive_keys=frozenset(),
+        )
 
 
 def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
@@ -156,8 +233,15 @@ def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
     api.get(f"{API}/mappings", json=[])
     api.get(f"{API}/mappings", json=[])
     api.get(f"{API}/users", json=[{"id": 42, "email": "D@x.io"}])
-    api.get(f"{API}/users/42", json={"id": 42, "email": "D@x.io", "custom_attributes": {"userType": "Admin"}})
-    desired = Tenant(users={"d@x.io": UserValues("d@x.io", (("custom_attributes.userType", "Moderator"),))})
+    api.get(
+        f"{API}/users/42",
+        json={"id": 42, "email": "D@x.io", "custom_attributes": {"userType": "Admin"}},
+    )
+    desired = Tenant(
+        users={"d@x.io": UserValues("d@x.io", (("custom_attributes.userType", "Moderator"),))}
+    )
     snapshot = read(client, desired, mapping_prefix="p:", sensitive_keys=frozenset())
     assert snapshot.tenant.users["d@x.io"].values == (("custom_attributes.userType", "Admin"),)
-    assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {"d@x.io": {"userType": "Admin"}}
+    assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
+        "d@x.io": {"userType": "Admin"}
+    }

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 Run = Callable[..., Result]
 
 
-@pytest.mark.parametrize(("case", "data", "where", "says"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+@pytest.mark.parametrize(
+    ("case", "data", "where", "says"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS]
+)
 def test_validate_rejects_bad_configs_without_traceback(
     run_cli: Run, write_config: Callable[..., Path], case: str, data: Any, where: str, says: str
 ) -> None:
@@ -42,14 +44,25 @@ TEMPLATE_CASES = [
         '"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}',
         "literal",
     ),
-    ("no schemas", '{"userName": "{$parameters.scimusername}", "emails": [{"value": "{$user.email}"}]}', "schemas"),
+    (
+        "no schemas",
+        '{"userName": "{$parameters.scimusername}", "emails": [{"value": "{$user.email}"}]}',
+        "schemas",
+    ),
     ("jinja error", '{"userName": {% if %}}', "line 1"),
 ]
 
 
-@pytest.mark.parametrize(("case", "template", "says"), TEMPLATE_CASES, ids=[c[0] for c in TEMPLATE_CASES])
+@pytest.mark.parametrize(
+    ("case", "template", "says"), TEMPLATE_CASES, ids=[c[0] for c in TEMPLATE_CASES]
+)
 def test_validate_rejects_bad_templates(
-    run_cli: Run, write_config: Callable[..., Path], tmp_path: Path, case: str, template: str, says: str
+    run_cli: Run,
+    write_config: Callable[..., Path],
+    tmp_path: Path,
+    case: str,
+    template: str,
+    says: str,
 ) -> None:
     (tmp_path / "mine.json.j2").write_text(template, encoding="utf-8")
     path = write_config(with_change(("template", "path"), "mine.json.j2"))
@@ -73,7 +86,9 @@ def test_missing_config_file(run_cli: Run, tmp_path: Path) -> None:
     assert "config file not found" in result.stderr
 
 
-def test_config_from_env_var(run_cli: Run, write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_from_env_var(
+    run_cli: Run, write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ONELOGIN_SCIM_CONFIG", str(write_config(MINIMAL_CONFIG)))
     result = run_cli("validate", "--output", "json")
     assert result.exit_code == 0, result.output
@@ -97,13 +112,19 @@ def test_render_example_prints_json(run_cli: Run) -> None:
     assert rendered["title"] == "{$user.custom_fields.jobTitle}"
 
 
-def test_render_out_writes_the_file(run_cli: Run, write_config: Callable[..., Path], tmp_path: Path) -> None:
-    result = run_cli("-c", str(write_config(MINIMAL_CONFIG)), "render", "--out", str(tmp_path / "t.json"))
+def test_render_out_writes_the_file(
+    run_cli: Run, write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    result = run_cli(
+        "-c", str(write_config(MINIMAL_CONFIG)), "render", "--out", str(tmp_path / "t.json")
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "t.json").read_text())["userName"] == "{$parameters.scimusername}"
 
 
-def test_render_preview_shows_a_moderator_payload(run_cli: Run, write_config: Callable[..., Path]) -> None:
+def test_render_preview_shows_a_moderator_payload(
+    run_cli: Run, write_config: Callable[..., Path]
+) -> None:
     data = with_change(("fields",), {"department": {"enabled": True}})
     result = run_cli("-c", str(write_config(data)), "render", "--preview")
     assert result.exit_code == 0, result.output
@@ -113,9 +134,13 @@ def test_render_preview_shows_a_moderator_payload(run_cli: Run, write_config: Ca
     assert "{$" not in result.stdout
 
 
-def test_render_preview_with_a_sample_file(run_cli: Run, write_config: Callable[..., Path], tmp_path: Path) -> None:
+def test_render_preview_with_a_sample_file(
+    run_cli: Run, write_config: Callable[..., Path], tmp_path: Path
+) -> None:
     sample = tmp_path / "sample.yaml"
-    sample.write_text("user:\n  firstname: Grace\n  lastname: Hopper\n  email: grace@example.com\n  custom_fields:\n    userType: Admin\n")
+    sample.write_text(
+        "user:\n  firstname: Grace\n  lastname: Hopper\n  email: grace@example.com\n  custom_fields:\n    userType: Admin\n"
+    )
     result = run_cli("-c", str(write_config(MINIMAL_CONFIG)), "render", "--sample", str(sample))
     payload = json.loads(result.stdout)
     assert payload["userName"] == "grace@example.com"
@@ -140,7 +165,9 @@ def test_version(run_cli: Run) -> None:
     assert result.stdout.startswith("onelogin-scim-setup 0.")
 
 
-def test_plan_without_credentials_names_the_env_vars(run_cli: Run, write_config: Callable[..., Path]) -> None:
+def test_plan_without_credentials_names_the_env_vars(
+    run_cli: Run, write_config: Callable[..., Path]
+) -> None:
     result = run_cli("-c", str(write_config(MINIMAL_CONFIG)), "plan")
     assert result.exit_code == 1
     assert "ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET" in result.stderr
