@@ -41,6 +41,8 @@ def configure(verbosity: int, stream: TextIO) -> RedactingFilter:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
+    handler.setLevel(logging.WARNING if verbosity <= 0 else logging.DEBUG)
     logger.addHandler(handler)
-    logger.setLevel(logging.WARNING if verbosity <= 0 else logging.DEBUG)
+    # The level lives on our handler, so whoever else listens (a test's log capture) still hears.
+    logger.setLevel(logging.DEBUG)
     return redactor

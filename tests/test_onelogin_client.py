@@ -259,8 +259,11 @@ def test_delete_mapping_takes_404_as_already_deleted(
 
 
 def test_secrets_never_reach_logs_or_errors(
-    api: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+    api: responses.RequestsMock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # `-v` logging set up by an earlier CLI test in this process must not hide the records.
+    monkeypatch.setattr(logging.getLogger("onelogin_scim_setup"), "propagate", True)
+    caplog.set_level(logging.DEBUG, logger="onelogin_scim_setup")
     caplog.set_level(logging.DEBUG)
     api.get(f"{APPS}/1", status=401, json={"message": "Unauthorized"})
     token(api, ACCESS_2)
