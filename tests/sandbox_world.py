@@ -15,6 +15,7 @@ from typing import Any
 import requests
 import yaml
 
+from onelogin_scim_setup.demo import demo_config
 from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 from onelogin_scim_setup.scim_token import deliver_to_file
 
@@ -24,29 +25,10 @@ TOKEN = "e2e-scim-token-3f9e1c7a5b2d4e6f8a0b1c2d3e4f5a6b"
 
 
 def base_config(sandbox: Sandbox, token_file: Path) -> dict[str, Any]:
-    return {
-        "onelogin": {
-            "base_url": sandbox.onelogin_url,
-            "timeout": 10,
-            "max_retries": 4,
-            "backoff": 0.01,
-        },
-        "soe": {
-            "scim_base_url": sandbox.soe_scim_url,
-            "allow_moderator_promotion": True,
-            "allow_admin_promotion": True,
-        },
-        "token": {"source": "file", "file": str(token_file)},
-        "app": {"roles": ["Engineering", "SOE Moderators", "SOE Admins"]},
-        "fields": {"department": {"enabled": True}, "title": {"enabled": True}},
-        "promotions": {
-            "roles": [
-                {"role": "SOE Moderators", "user_type": "Moderator"},
-                {"role": "SOE Admins", "user_type": "Admin"},
-            ],
-            "users": [{"email": "dave@example.com", "department": "Platform", "title": "SRE"}],
-        },
-    }
+    """The demo's config for the seeded tenant, with fast retries for fault-injection runs."""
+    data = demo_config(sandbox.onelogin_url, sandbox.soe_scim_url, token_file)
+    data["onelogin"].update(max_retries=4, backoff=0.01)
+    return data
 
 
 @dataclass
