@@ -31,6 +31,12 @@ class ApplyResult:
     manual: list[Change] = field(default_factory=list)
 
 
+def refuse_conflicts(plan: Plan) -> None:
+    if plan.conflicts:
+        listed = "; ".join(f"{c.title}: {c.note}" for c in plan.conflicts)
+        raise UsageError(f"apply refused before any write: {listed}")
+
+
 def execute(
     plan: Plan,
     client: OneLoginClient,
@@ -40,9 +46,7 @@ def execute(
     *,
     on_change: Callable[[Change], None] | None = None,
 ) -> ApplyResult:
-    if plan.conflicts:
-        listed = "; ".join(f"{c.title}: {c.note}" for c in plan.conflicts)
-        raise UsageError(f"apply refused before any write: {listed}")
+    refuse_conflicts(plan)
     runner = _Runner(client, desired, ids, wire)
     result = ApplyResult()
     changes = list(plan.api_changes)

@@ -149,3 +149,14 @@ def test_json_plan_is_parseable_and_counts(tenant: World) -> None:
     assert data["format_version"] == 1
     assert data["summary"]["create"] >= 4
     assert data["has_changes"] is True
+
+
+def test_conflict_refuses_apply_before_any_write(tenant: World) -> None:
+    tenant.write_config(app={"roles": ["Engineering", "Ghost"]})
+    planned = tenant.cli("plan", "--detailed-exitcode")
+    assert planned.returncode == 2
+    assert "x role 'Ghost'" in planned.stdout
+    result = tenant.cli("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "refused before any write: role 'Ghost'" in result.stderr
+    assert api_writes(tenant.requests_log()) == []

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import workflow
-from onelogin_scim_setup.apply import WireValues, execute
+from onelogin_scim_setup.apply import WireValues, execute, refuse_conflicts
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, UsageError
@@ -136,6 +136,7 @@ def apply(
             return
         if not out.json:
             render_plan(out, computed.plan)
+        refuse_conflicts(computed.plan)  # before asking: there is nothing to confirm yet
         if not auto_approve and not typer.confirm(
             "Apply these changes to OneLogin?", default=False
         ):
