@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from onelogin_scim_setup.errors import ApplyError, SetupError, UsageError
+from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
 from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
@@ -123,6 +123,24 @@ class _Runner:
             self.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
         elif configuration:
             self.client.update_app(self._app_id(), {"configuration": configuration})
+        if configuration:
+            self._check_configuration(configuration)
+
+    def _check_configuration(self, sent: dict[str, str]) -> None:
+        """OneLogin drops `configuration` keys a connector does not know, so read them back."""
+        kept = self.client.get_app(self._app_id()).get("configuration") or {}
+        # A value shown only as asterisks is write-only: it cannot be compared, so it is trusted.
+        lost = [
+            key
+            for key, value in sent.items()
+            if kept.get(key) != value and not _masked(kept.get(key))
+        ]
+        if lost:
+            raise OneLoginError(
+                f"OneLogin answered the write but did not keep the configuration key(s) {', '.join(lost)}",
+                hint="Check app.configuration_keys against `discover`; unset them to make these "
+                "manual steps again.",
+            )
 
     def _parameter(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.parameters[change.key]
@@ -198,6 +216,8 @@ class _Runner:
             created = self.client.create_mapping(body)
             self.ids.mappings[wanted.name] = int(created["id"])
         else:
+            # Sending a position on update could reorder the mapping (onelogin-api.md Op 5).
+            del body["position"]
             self.client.update_mapping(self.ids.mappings[wanted.name], body)
 
     def _user(self, change: Change, result: ApplyResult) -> None:
@@ -218,3 +238,8 @@ class _Runner:
         # mappings=disabled: a mapping run on this update must not overwrite the value we set.
         self.client.update_user(self.ids.users[email], body, mappings="disabled")
         self.ids.user_custom_attributes[email] = custom
+
+
+def _masked(value: object) -> bool:
+    text = "" if value is None else str(value)
+    return bool(text) and not text.strip("*")

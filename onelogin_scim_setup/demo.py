@@ -15,6 +15,7 @@ import yaml
 
 from onelogin_scim_setup import workflow
 from onelogin_scim_setup.apply import WireValues, execute
+from onelogin_scim_setup.errors import UsageError
 from onelogin_scim_setup.output import Out, render_applied, render_checks, render_plan
 from onelogin_scim_setup.scim_token import deliver_to_file, generate_token
 from onelogin_scim_setup.soe import ScimClient, user_type_of
@@ -57,6 +58,12 @@ def write_demo_files(folder: Path, onelogin_url: str, soe_scim_url: str) -> Path
     """Write a fresh token (mode 0600) and the config; return the config's path."""
     folder.mkdir(parents=True, exist_ok=True)
     token_file = folder / "soe-scim-token"
+    existing = [p for p in (token_file, folder / "onelogin-scim-setup.yaml") if p.exists()]
+    if existing:
+        raise UsageError(
+            f"{existing[0]} already exists; the demo writes only into a new or empty folder",
+            hint="Pass another --dir, or leave it out to use a temporary folder.",
+        )
     deliver_to_file(token_file, generate_token())
     config_path = folder / "onelogin-scim-setup.yaml"
     data = demo_config(onelogin_url, soe_scim_url, token_file)

@@ -8,14 +8,12 @@ SOE has no API for its SCIM settings, and OneLogin documents none for the SCIM c
 from __future__ import annotations
 
 from onelogin_scim_setup.config import Config
-from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind
 
 TOKEN_MISSING = "(no token yet: run `onelogin-scim-setup token generate`)"  # noqa: S105
 
 
-def steps(
-    config: Config, *, template: str, token_fingerprint: str | None, plan: Plan
-) -> list[Change]:
+def steps(config: Config, *, template: str, token_fingerprint: str | None) -> list[Change]:
     token = token_fingerprint or TOKEN_MISSING
     scim_url = config.soe.scim_url
     found = [
@@ -100,15 +98,16 @@ def steps(
                 verify_by="verify --e2e",
             )
         )
-    if any(c.kind is Kind.MAPPING and c.action is not Action.DELETE for c in plan.api_changes):
+    if config.promotions.roles:
         found.append(
             Change(
                 Action.MANUAL,
                 Kind.ONELOGIN_UI,
                 "reapply mappings",
                 (FieldChange("Users > Mappings", None, "Reapply All Mappings"),),
-                note="OneLogin does not apply mappings changed through the API to existing users "
-                "until each user is updated or the mappings are reapplied.",
+                note="After any mapping change (apply creates or updates them): OneLogin does not "
+                "apply mappings changed through the API to existing users until each user is "
+                "updated or the mappings are reapplied.",
                 verify_by="verify --e2e, or a promoted user's userType in SOE",
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -44,7 +45,12 @@ class Out:
             plain = not color or not stream.isatty()
             # soft_wrap: piped output keeps long values (URLs, JSON) on one line.
             return Console(
-                file=stream, no_color=plain, highlight=False, soft_wrap=True, emoji=False
+                file=stream,
+                color_system=None if plain else "auto",
+                no_color=plain,
+                highlight=False,
+                soft_wrap=True,
+                emoji=False,
             )
 
         return cls(console(stdout or sys.stdout), console(stderr or sys.stderr), json_output)
@@ -75,6 +81,11 @@ def render_change(out: Out, change: Change) -> None:
         f"  [{style}]{symbol} {escape(change.kind.value)}[/] {escape(repr(change.key))}"
     )
     for item in change.fields:
+        if change.action is Action.DELETE:
+            out.stdout.print(
+                f"      {escape(item.name)}: {escape(_value(item.before, item.sensitive))}"
+            )
+            continue
         after = _value(item.after, item.sensitive)
         if "\n" in after:
             out.stdout.print(f"      {escape(item.name)}:")
@@ -219,3 +230,11 @@ def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
                 lines.append(f"- [ ] **{item.name}**: {value if item.sensitive else f'`{value}`'}")
         lines += ["", f"Verified by: {step.verify_by}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a file the user asked for; a failure is one clear error, not a traceback."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SetupError(f"cannot write {path}: {error.strerror or error}") from None

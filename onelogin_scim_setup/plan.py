@@ -148,7 +148,7 @@ def diff(
 
 def _field_changes(before: object, after: object) -> tuple[FieldChange, ...]:
     old = as_fields(before) if before is not None else {}
-    new = as_fields(after)
+    new = as_fields(after) if after is not None else dict.fromkeys(old)
     return tuple(
         FieldChange(name, old.get(name), value)
         for name, value in new.items()
@@ -228,8 +228,13 @@ def _keyed(
         elif current[key] != wanted:
             changes.append(Change(Action.UPDATE, kind, key, _field_changes(current[key], wanted)))
     if delete_extra:
-        # Only objects the reader recognised as the tool's own (by name prefix) are ever in `current`.
-        changes += [Change(Action.DELETE, kind, key) for key in current if key not in desired]
+        # Only mappings named as the tool names them, and of the exact shape it writes, are deleted;
+        # a same-named mapping someone reshaped by hand is left alone.
+        changes += [
+            Change(Action.DELETE, kind, key, _field_changes(current[key], None))
+            for key in current
+            if key not in desired and getattr(current[key], "shape", "") == "role_to_field"
+        ]
     return changes
 
 

@@ -50,8 +50,10 @@ class Rotation:
                 f"SOE did not accept the new token {new_print} within {self.timeout:g} s; the "
                 f"delivery target holds {new_print}, OneLogin still holds {old_print}, and SOE "
                 f"presumably still holds {old_print}.",
-                hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM) and run "
-                f"`token rotate` again, or roll back: deliver the old token {old_print} again.",
+                hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM; `token show "
+                "--reveal` prints it if your token source now holds it), then `apply` (or set "
+                "OneLogin's SCIM Bearer Token by hand) and `verify --e2e`. Nothing needs rolling "
+                f"back on SOE or OneLogin: both still hold {old_print}.",
             )
         self.log.append(f"SOE accepts {new_print} (GET /Users?count=1 answered 200)")
         if self.set_onelogin is None:

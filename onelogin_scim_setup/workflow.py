@@ -152,7 +152,7 @@ def compute(prepared: Prepared, client: OneLoginClient) -> Computed:
         sensitive=sensitive_keys(config),
     )
     steps = manual.steps(
-        config, template=prepared.template, token_fingerprint=prepared.token_fingerprint, plan=api
+        config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
     )
     return Computed(Plan(api.changes + tuple(steps)), wanted, snapshot)
 
@@ -219,6 +219,5 @@ def offline_plan(prepared: Prepared) -> Plan:
         prepared.config,
         template=prepared.template,
         token_fingerprint=prepared.token_fingerprint,
-        plan=Plan(),
     )
     return Plan(tuple(steps))

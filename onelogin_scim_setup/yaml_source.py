@@ -12,6 +12,7 @@ import yaml
 from onelogin_scim_setup.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
+MAX_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
     lines: dict[KeyPath, int] = {}
     duplicates: list[str] = []
     if node is not None:
-        _record_lines(node, (), lines, duplicates, path)
+        budget = [MAX_NODES]
+        _record_lines(node, (), lines, duplicates, path, budget)
     if duplicates:
         raise ConfigError(
             f"{path}: duplicate keys (the later one would silently win)", problems=duplicates
@@ -74,8 +76,19 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
 
 
 def _record_lines(
-    node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], duplicates: list[str], path: Path
+    node: yaml.Node,
+    prefix: KeyPath,
+    lines: dict[KeyPath, int],
+    duplicates: list[str],
+    path: Path,
+    budget: list[int],
 ) -> None:
+    # Aliases make the walk exponential ("billion laughs"); a real config has a few hundred nodes.
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ConfigError(
+            f"{path}: too many nodes once YAML aliases are expanded (over {MAX_NODES})"
+        )
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -86,9 +99,9 @@ def _record_lines(
                 duplicates.append(f"{path}:{key_node.start_mark.line + 1}: {dotted}")
             seen.add(key)
             lines[key_path] = key_node.start_mark.line + 1
-            _record_lines(value_node, key_path, lines, duplicates, path)
+            _record_lines(value_node, key_path, lines, duplicates, path, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             item_path = (*prefix, index)
             lines[item_path] = item.start_mark.line + 1
-            _record_lines(item, item_path, lines, duplicates, path)
+            _record_lines(item, item_path, lines, duplicates, path, budget)

@@ -177,3 +177,19 @@ def test_unknown_command_is_a_usage_error(run_cli: Run) -> None:
     result = run_cli("frobnicate")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_unwritable_output_is_a_clear_error(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli("init", str(tmp_path / "missing-folder" / "x.yaml"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+    assert "bug" not in result.stderr
+
+
+def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
+    from onelogin_scim_setup.demo import write_demo_files
+    from onelogin_scim_setup.errors import UsageError
+
+    write_demo_files(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2/api/scim/v2")
+    with pytest.raises(UsageError, match="already exists"):
+        write_demo_files(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2/api/scim/v2")

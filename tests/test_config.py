@@ -245,3 +245,10 @@ def test_missing_credentials_name_the_variables_not_values() -> None:
     with pytest.raises(SecretError, match="ONELOGIN_CLIENT_SECRET") as caught:
         onelogin_credentials(config, {"ONELOGIN_CLIENT_ID": "visible-id"})
     assert "visible-id" not in str(caught.value)
+
+
+def test_alias_bomb_is_refused_quickly(write_config: Callable[..., Path]) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(ConfigError, match="too many nodes"):
+        load(write_config("\n".join(lines) + "\n"))

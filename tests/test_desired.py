@@ -11,7 +11,7 @@ from onelogin_scim_setup import manual
 from onelogin_scim_setup.config import Config
 from onelogin_scim_setup.desired import build, mapping_name, parameter_source
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.plan import Action, Change, Kind, Plan
+from onelogin_scim_setup.plan import Action, Kind
 from onelogin_scim_setup.tenant import Mapping, Parameter, RoleAssignment, UserValues
 from tests.conftest import MINIMAL_CONFIG
 
@@ -117,9 +117,7 @@ def test_token_key_without_a_token_is_an_error() -> None:
 
 def test_manual_steps_carry_exact_values_and_only_the_fingerprint() -> None:
     config = config_with()
-    steps = manual.steps(
-        config, template='{"a": 1}', token_fingerprint="sha256:0123abcd", plan=Plan()
-    )
+    steps = manual.steps(config, template='{"a": 1}', token_fingerprint="sha256:0123abcd")
     soe = steps[0]
     assert (soe.action, soe.kind) == (Action.MANUAL, Kind.SOE)
     values = {f.name: f.after for f in soe.fields}
@@ -138,21 +136,15 @@ def test_connection_fields_set_through_the_api_are_not_manual() -> None:
         config_with(app={"configuration_keys": keys}),
         template="{}",
         token_fingerprint="sha256:1",
-        plan=Plan(),
     )
     names = [f.name for f in steps[1].fields]
     assert names == ["Enable API Integration", "API Connection"]
 
 
-def test_reapply_step_only_when_mappings_change() -> None:
-    config = config_with()
-    without = manual.steps(config, template="{}", token_fingerprint=None, plan=Plan())
-    with_mapping = manual.steps(
-        config,
-        template="{}",
-        token_fingerprint=None,
-        plan=Plan((Change(Action.CREATE, Kind.MAPPING, "m"),)),
-    )
+def test_reapply_step_only_when_mappings_are_configured() -> None:
+    with_roles = manual.steps(config_with(), template="{}", token_fingerprint=None)
+    config = Config.model_validate({**MINIMAL_CONFIG, "promotions": {"roles": []}})
+    without = manual.steps(config, template="{}", token_fingerprint=None)
+    assert "reapply mappings" in [s.key for s in with_roles]
     assert "reapply mappings" not in [s.key for s in without]
-    assert "reapply mappings" in [s.key for s in with_mapping]
     assert manual.TOKEN_MISSING in [f.after for f in without[0].fields]

@@ -44,7 +44,7 @@ def checks_of(result: Any) -> dict[str, dict[str, str]]:
     return {c["name"]: c for c in json.loads(result.stdout)["checks"]}
 
 
-def api(running: World, method: str, path: str) -> Any:
+def api(running: World, method: str, path: str, body: Any = None) -> Any:
     """The tenant's public API, as another admin would use it (to break things behind our back)."""
     token = requests.post(
         f"{running.sandbox.onelogin_url}/auth/oauth2/v2/token",
@@ -55,6 +55,7 @@ def api(running: World, method: str, path: str) -> Any:
     response = requests.request(
         method,
         f"{running.sandbox.onelogin_url}{path}",
+        json=body,
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
@@ -214,3 +215,34 @@ def test_rotate_failing_half_way_names_each_sides_fingerprint(tenant: World) -> 
     assert f"OneLogin still holds {fingerprint(TOKEN)}" in result.stderr
     assert f"delivery target holds {fingerprint(new)}" in result.stderr
     assert new not in result.stdout + result.stderr
+
+
+def test_mappings_that_only_look_like_ours_are_never_deleted(tenant: World) -> None:
+    base = {
+        "enabled": True,
+        "match": "all",
+        "position": None,
+        "actions": [{"action": "add_role", "value": ["200001"]}],
+    }
+    condition = [{"source": "has_role", "operator": "ri", "value": "200005"}]
+    for name in (
+        "onelogin-scim-setup-eu: userType for role Sales",
+        "onelogin-scim-setup hand-made",
+    ):
+        api(tenant, "POST", "/api/2/mappings", {**base, "name": name, "conditions": condition})
+    converge(tenant)
+    names = {m["name"] for m in tenant.onelogin_state()["mappings"]}
+    assert {
+        "onelogin-scim-setup-eu: userType for role Sales",
+        "onelogin-scim-setup hand-made",
+    } <= names
+
+
+def test_configuration_key_the_api_does_not_keep_fails_apply(tenant: World) -> None:
+    tenant.write_config(
+        app={"roles": ["Engineering"], "configuration_keys": {"base_url": "scim_url_typo"}},
+        promotions={"roles": [], "users": []},
+    )
+    result = tenant.cli("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert "did not keep the configuration key(s) scim_url_typo" in result.stderr

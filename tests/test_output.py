@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.output import (
     Out,
@@ -129,3 +131,16 @@ def test_error_goes_to_stderr_and_json_error_to_stdout() -> None:
     payload = json.loads(stdout.getvalue())["error"]
     assert payload["type"] == "ConfigError"
     assert payload["problems"] == ["c.yaml:3: a.b: bad"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("color", "escapes"), [(True, True), (False, False)])
+def test_no_color_is_plain_even_on_a_terminal(color: bool, escapes: bool) -> None:
+    stdout = Terminal()
+    out = Out.create(color=color, json_output=False, stdout=stdout, stderr=io.StringIO())
+    render_plan(out, PLAN)
+    assert ("\x1b[" in stdout.getvalue()) is escapes

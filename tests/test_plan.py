@@ -222,3 +222,10 @@ def test_manual_steps_alone_are_not_pending_changes() -> None:
     plan = Plan((Change(Action.MANUAL, Kind.SOE, "SCIM settings"),))
     assert not plan.has_changes
     assert len(plan.manual_steps) == 1
+
+
+def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
+    reshaped = Mapping("p: userType for role Gone", True, "", "", "", shape="other")
+    mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
+    current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
+    assert plan_for(current).changes == ()

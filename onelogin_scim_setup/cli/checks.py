@@ -9,9 +9,9 @@ import typer
 
 from onelogin_scim_setup import workflow
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
-from onelogin_scim_setup.errors import ExitCode, OneLoginError, SetupError, UsageError
+from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
 from onelogin_scim_setup.onelogin.read import describe_app, find_app
-from onelogin_scim_setup.output import render_checks, runbook_markdown
+from onelogin_scim_setup.output import render_checks, runbook_markdown, write_file
 from onelogin_scim_setup.soe import ScimClient
 from onelogin_scim_setup.verify import (
     Check,
@@ -46,7 +46,12 @@ def verify(
     checks: list[Check] = []
     with (
         workflow.client_for(prepared, state.environ) as client,
-        ScimClient(config.soe.scim_url, prepared.token, verify_tls=config.soe.verify_tls) as scim,
+        ScimClient(
+            config.soe.scim_url,
+            prepared.token,
+            verify_tls=config.soe.verify_tls,
+            timeout=(min(10.0, config.soe.timeout), config.soe.timeout),
+        ) as scim,
     ):
         checks.append(credential_check(client, config.app.connector))
         if checks[-1].status == "pass":
@@ -112,10 +117,7 @@ def runbook(
         plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path)
     )
     if out_file:
-        try:
-            out_file.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise SetupError(f"cannot write {out_file}: {error.strerror}") from None
+        write_file(out_file, text)
         state.out.note(f"Wrote {out_file}.")
     else:
         state.out.stdout.file.write(text)

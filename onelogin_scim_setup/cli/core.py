@@ -14,7 +14,7 @@ from onelogin_scim_setup.apply import WireValues, execute, refuse_conflicts
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, UsageError
-from onelogin_scim_setup.output import render_applied, render_plan
+from onelogin_scim_setup.output import render_applied, render_plan, write_file
 from onelogin_scim_setup.template import BUILTIN_SAMPLE_USER, load_sample, preview_payload
 
 
@@ -30,7 +30,7 @@ def init(
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
-    path.write_text(text, encoding="utf-8")
+    write_file(path, text)
     state.out.text(f"Wrote {path}. Edit it, then run `onelogin-scim-setup validate -c {path}`.")
 
 
@@ -74,7 +74,7 @@ def render(
         state.out.data(payload)
         return
     if out_file:
-        out_file.write_text(prepared.template + "\n", encoding="utf-8")
+        write_file(out_file, prepared.template + "\n")
         state.out.note(f"Wrote {out_file}.")
     else:
         state.out.stdout.file.write(prepared.template + "\n")
@@ -124,6 +124,10 @@ def apply(
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
+    if not auto_approve and out.json:
+        raise UsageError(
+            "apply --output json needs --auto-approve: a prompt would corrupt the JSON"
+        )
     if not auto_approve and not sys.stdin.isatty():
         raise UsageError(
             "apply needs confirmation but standard input is not a terminal",

@@ -95,9 +95,16 @@ def rotate(
     keys = config.app.configuration_keys
     with (
         workflow.client_for(prepared, state.environ) as client,
-        ScimClient(config.soe.scim_url, new, verify_tls=config.soe.verify_tls) as scim,
+        ScimClient(
+            config.soe.scim_url,
+            new,
+            verify_tls=config.soe.verify_tls,
+            timeout=(min(10.0, config.soe.timeout), config.soe.timeout),
+        ) as scim,
     ):
         onelogin = workflow.OneLoginToken(client, config) if keys.bearer_token else None
+        if onelogin:
+            onelogin.app_id()  # credentials and the app are checked before anything changes
         rotation = Rotation(
             deliver=lambda token: workflow.deliver_token(config, token),
             probe=scim.probe_with_token,

@@ -216,7 +216,8 @@ def _mappings(
     prefix: str,
     tenant_fields: dict[str, CustomField],
 ) -> dict[str, Mapping]:
-    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(prefix)]
+    # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
+    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
     if not owned:
         return {}
     shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
