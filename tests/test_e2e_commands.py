@@ -98,3 +98,13 @@ def test_sandbox_command_serves_a_ready_config_until_interrupted(tmp_path: Path)
     assert plan.returncode == 0, plan.stderr
     assert "+ app 'SCIM SOE'" in plan.stdout
     assert server.returncode == 0
+
+
+def test_verify_reports_a_credential_without_manage_all(tmp_path: Path) -> None:
+    with world(tmp_path, api_scope="Read All") as running:
+        result = running.cli("verify", "--output", "json")
+    assert result.returncode == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    scope = checks["OneLogin: API credentials work and have the Manage All scope"]
+    assert scope["status"] == "fail"
+    assert "Manage All" in scope["hint"]

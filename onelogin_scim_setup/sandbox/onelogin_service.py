@@ -3,7 +3,8 @@
 Every public answer carries `x-request-id` and `X-RateLimit-Limit/Remaining/Reset` (§1.2, §1.6).
 The token call counts against the hourly budget like any other call. When the budget is spent the
 answer is 429 in the family's error shape with those headers and no `Retry-After` (none is
-documented; UNCERTAIN). With `api_scope="Read All"` every write under `/api/` is a 403.
+documented; UNCERTAIN). With `api_scope="Read All"` every write under `/api/` is a 403, and so are
+reads the reference says need Manage All (connectors, mappings: onelogin-api.md Op 2, Op 5).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router
 
 READ_METHODS = ("GET", "HEAD")
 PUBLIC_PREFIXES = ("/auth/", "/api/")
+
+
+# Reads that need the Manage All scope even for GET (onelogin-api.md Op 2 and Op 5).
+MANAGE_ALL_ONLY = ("/api/2/connectors", "/api/2/mappings")
 
 
 class OneLoginService:
@@ -57,8 +62,10 @@ class OneLoginService:
             response = self.auth.dispatch(request)
         else:
             self.tokens.check(request)
-            if self.options.api_scope == "Read All" and request.method not in READ_METHODS:
-                raise ApiError(403, "Forbidden: this credential's scope (Read All) cannot write")
+            if self.options.api_scope == "Read All" and (
+                request.method not in READ_METHODS or request.path.startswith(MANAGE_ALL_ONLY)
+            ):
+                raise ApiError(403, "Forbidden: this needs the Manage All scope")
             with self.tenant.lock:
                 response = self.api.dispatch(request)
         response.headers.update(self._headers())
