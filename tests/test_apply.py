@@ -200,7 +200,7 @@ def test_read_translates_owned_mappings_and_ignores_others(
             )
         },
     )
-    snapshot = read(client, desired, mapping_prefix="p:", sensitive_keys=frozenset())
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
     assert snapshot.tenant.mappings == {
         "p: userType for role Mods": Mapping(
             "p: userType for role Mods", True, "Mods", "userType", "Moderator"
@@ -221,7 +221,7 @@ def test_two_apps_with_our_name_is_an_error_listing_ids(
         read(
             client,
             Tenant(app=App("SCIM SOE", CONNECTOR)),
-            mapping_prefix="p:",
+            mapping_prefix="p",
             sensitive_keys=frozenset(),
         )
 
@@ -240,7 +240,7 @@ def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
     desired = Tenant(
         users={"d@x.io": UserValues("d@x.io", (("custom_attributes.userType", "Moderator"),))}
     )
-    snapshot = read(client, desired, mapping_prefix="p:", sensitive_keys=frozenset())
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
     assert snapshot.tenant.users["d@x.io"].values == (("custom_attributes.userType", "Admin"),)
     assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
         "d@x.io": {"userType": "Admin"}
