@@ -193,3 +193,15 @@ def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
     write_demo_files(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2/api/scim/v2")
     with pytest.raises(UsageError, match="already exists"):
         write_demo_files(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2/api/scim/v2")
+
+
+def test_render_preview_out_writes_the_payload(
+    run_cli: Run, write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    target = tmp_path / "payload.json"
+    result = run_cli(
+        "-c", str(write_config(MINIMAL_CONFIG)), "render", "--preview", "--out", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text())["userType"] == "Moderator"
+    assert result.stdout == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from importlib.resources import files
 from pathlib import Path
@@ -54,7 +55,7 @@ def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
 def render(
     ctx: typer.Context,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write the template to this file.")
+        Path | None, typer.Option("--out", help="Write the template (or the preview) to this file.")
     ] = None,
     preview: Annotated[
         bool, typer.Option("--preview", help="Show the SCIM payload SOE would receive.")
@@ -66,18 +67,16 @@ def render(
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
     state = state_of(ctx)
     prepared = prepare(state)
+    text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER
-        payload = preview_payload(
-            prepared.template, syntax=prepared.config.template.syntax, sample=user
-        )
-        state.out.data(payload)
-        return
+        payload = preview_payload(text, syntax=prepared.config.template.syntax, sample=user)
+        text = json.dumps(payload, indent=2)
     if out_file:
-        write_file(out_file, prepared.template + "\n")
+        write_file(out_file, text + "\n")
         state.out.note(f"Wrote {out_file}.")
     else:
-        state.out.stdout.file.write(prepared.template + "\n")
+        state.out.stdout.file.write(text + "\n")
 
 
 def plan(
