@@ -15,18 +15,16 @@ class ExitCode(IntEnum):
 class SetupError(Exception):
     """Base of every error the user should see as one clear paragraph (never a traceback).
 
-    `location` is "file:line: key" where the error comes from the config; `hint` says what to do.
+    `hint` says what to do about it.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, location: str | None = None):
+    def __init__(self, message: str, *, hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.location = location
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}" if self.location else self.message
-        return f"{text}\nHint: {self.hint}" if self.hint else text
+        return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
 
 
 class ConfigError(SetupError):

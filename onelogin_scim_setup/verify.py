@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from onelogin_scim_setup.errors import OneLoginError, ScimError, SetupError
+from onelogin_scim_setup.errors import OneLoginError, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.plan import Action, Kind, Plan
 from onelogin_scim_setup.scim_token import generate_token
@@ -240,7 +240,3 @@ class RoundTrip:
                 checks.append(
                     Check(name, "fail", str(error), f"Set {self.shortname} back by hand.")
                 )
-
-
-def scim_failure(error: ScimError) -> Check:
-    return Check("SOE: SCIM endpoint reachable", "fail", error.message, error.hint or "")

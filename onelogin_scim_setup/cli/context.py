@@ -47,6 +47,9 @@ def prepare(state: State, *, token_required: bool = False) -> workflow.Prepared:
     """Load and check everything offline; register the secrets so no log line can carry them."""
     prepared = workflow.prepare(state.config_path, state.environ, token_required=token_required)
     state.redactor.add(*prepared.secrets)
+    onelogin = prepared.config.onelogin
+    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
+    state.redactor.add(inline, state.environ.get(onelogin.client_secret_env, ""))
     for warning in prepared.loaded.warnings:
         state.out.note(f"Warning: {warning}")
     return prepared

@@ -149,13 +149,6 @@ class OneLoginClient(OneLoginTransport):
         answer = self.put(path, body, sensitive=_configuration_values(body))
         return _object(answer, "PUT", path) if answer is not None else {}
 
-    def get_rate_limit(self) -> JsonObject:
-        """`{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}` (§1.6)."""
-        answer = _object(self.get("/auth/rate_limit"), "GET", "/auth/rate_limit")
-        return _object(answer.get("data"), "GET", "/auth/rate_limit")  # v1 envelope (§1.6)
-
-    # --- custom attributes (Op 4) -------------------------------------------------------------
-
     def list_custom_attributes(self) -> list[JsonObject]:
         # Not paginated, and query parameters may be refused with a 400 (Op 4): plain GET.
         return _objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES)
@@ -205,11 +198,6 @@ class OneLoginClient(OneLoginTransport):
         # The answer is `[{"id": N}, ...]` (Op 6).
         return [_id(item, "PUT", path) for item in _objects(answer or [], "PUT", path)]
 
-    def list_role_users(self, role_id: int) -> list[JsonObject]:
-        return self.get_all(f"{ROLES}/{role_id}/users")
-
-    # --- user mappings (Op 5) -----------------------------------------------------------------
-
     def list_mappings(self) -> list[JsonObject]:
         """Every mapping, enabled and disabled, each once."""
         found: dict[str, JsonObject] = {}
@@ -248,9 +236,6 @@ class OneLoginClient(OneLoginTransport):
     def list_mapping_actions(self) -> list[JsonObject]:
         """`[{"name", "value"}]`, custom attributes' "Set ..." actions included (Op 5)."""
         return _objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions")
-
-    def list_mapping_conditions(self) -> list[JsonObject]:
-        return _objects(self.get(f"{MAPPINGS}/conditions"), "GET", f"{MAPPINGS}/conditions")
 
     def list_condition_operators(self, condition_value: str) -> list[JsonObject]:
         """`[{"name", "value"}]`; values are symbols (`=`, `ri`, ...), not words (§4.7)."""

@@ -102,8 +102,8 @@ def read(
     """The current state of everything `desired` names (and the tool's own mappings)."""
     ids = Ids()
     tenant_fields = _custom_fields(client)
-    app, provisioning, parameters, app_raw = _app(client, desired, ids, sensitive_keys)
-    roles = _roles(client, desired, ids, app_raw)
+    app, provisioning, parameters = _app(client, desired, ids, sensitive_keys)
+    roles = _roles(client, desired, ids)
     mappings = _mappings(client, desired, ids, mapping_prefix, tenant_fields)
     users = _users(client, desired, ids)
     tenant = Tenant(
@@ -158,15 +158,15 @@ def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
 
 def _app(
     client: OneLoginClient, desired: Tenant, ids: Ids, sensitive_keys: frozenset[str]
-) -> tuple[App | None, bool | None, dict[str, Parameter], dict[str, Any] | None]:
+) -> tuple[App | None, bool | None, dict[str, Parameter]]:
     if desired.app is None:
-        return None, None, {}, None
+        return None, None, {}
     ids.connector_id, ours, named = find_app(client, desired.app.name, desired.app.connector)
     if ours is None:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
-            return other, None, {}, None
-        return None, None, {}, None
+            return other, None, {}
+        return None, None, {}
     raw = client.get_app(int(ours["id"]))
     ids.app_id = int(raw["id"])
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
@@ -191,12 +191,10 @@ def _app(
         for name, raw_parameter in (raw.get("parameters") or {}).items()
         if name in desired.parameters
     }
-    return app, provisioning, parameters, raw
+    return app, provisioning, parameters
 
 
-def _roles(
-    client: OneLoginClient, desired: Tenant, ids: Ids, app_raw: dict[str, Any] | None
-) -> dict[str, RoleAssignment]:
+def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
     if not desired.roles and not desired.mappings:
         return {}
     app_roles = set(ids.app_role_ids)
