@@ -15,9 +15,9 @@ from pathlib import Path
 
 import requests
 
-from onelogin_scim_setup import workflow
-from onelogin_scim_setup.apply import WireValues, execute
 from onelogin_scim_setup.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
+from onelogin_scim_setup.engine.prepare import prepare
+from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 
 
@@ -37,28 +37,22 @@ def main() -> None:
     options = SandboxOptions(page_size=args.page_size, faults=FaultSpec(latency=args.latency))
     with Sandbox(options) as sandbox, tempfile.TemporaryDirectory() as folder:
         config = write_demo_files(Path(folder), sandbox.onelogin_url, sandbox.soe_scim_url)
-        prepared = workflow.prepare(config, environ)
+        prepared = prepare(config, environ)
         calls(sandbox.onelogin_url)
         tracemalloc.start()
-        with workflow.client_for(prepared, environ) as client:
+        with connect(prepared, environ) as client:
             started = time.perf_counter()
-            computed = workflow.compute(prepared, client)
+            computed = compute_plan(prepared, client)
             first_plan = time.perf_counter() - started
             plan_calls = calls(sandbox.onelogin_url)
             started = time.perf_counter()
-            execute(
-                computed.plan,
-                client,
-                computed.desired,
-                computed.snapshot.ids,
-                WireValues(workflow.wire_configuration(prepared)),
-            )
+            apply_plan(computed, client)
             apply_time = time.perf_counter() - started
             apply_calls = calls(sandbox.onelogin_url)
             timings = []
             for _ in range(args.runs):
                 started = time.perf_counter()
-                workflow.compute(prepared, client)
+                compute_plan(prepared, client)
                 timings.append(time.perf_counter() - started)
             converged_calls = calls(sandbox.onelogin_url) // max(args.runs, 1)
         _, peak = tracemalloc.get_traced_memory()

@@ -13,22 +13,22 @@ from typing import Any
 import requests
 import yaml
 
-from onelogin_scim_setup import workflow
-from onelogin_scim_setup.apply import WireValues, execute
+from onelogin_scim_setup.checks.result import passed
+from onelogin_scim_setup.checks.verify import run_checks
+from onelogin_scim_setup.engine.prepare import prepare
+from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import UsageError
-from onelogin_scim_setup.output import Out, render_applied, render_checks, render_plan
-from onelogin_scim_setup.scim_token import deliver_to_file, generate_token
-from onelogin_scim_setup.soe import ScimClient, user_type_of
-from onelogin_scim_setup.verify import (
-    Check,
-    RoundTrip,
-    credential_check,
-    onelogin_checks,
-    soe_checks,
-)
+from onelogin_scim_setup.render.checks import render_checks
+from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.render.plan import render_applied, render_plan
+from onelogin_scim_setup.secrets.sources import deliver_to_file
+from onelogin_scim_setup.secrets.token import generate_token
+from onelogin_scim_setup.soe.client import open_scim
+from onelogin_scim_setup.soe.users import user_type_of
 
 DEMO_CLIENT_ID = "sandbox-client-id"
 DEMO_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 (the sandbox's published demo credential)
+DEMO_USERS = ("alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com")
 
 
 def demo_config(onelogin_url: str, soe_scim_url: str, token_file: Path) -> dict[str, Any]:
@@ -110,57 +110,42 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
     """The whole job, narrated. True when verify passed and a promoted user shows up in SOE."""
     config_path = write_demo_files(folder, onelogin_url, soe_scim_url)
     environ = {"ONELOGIN_CLIENT_ID": DEMO_CLIENT_ID, "ONELOGIN_CLIENT_SECRET": DEMO_CLIENT_SECRET}
-    prepared = workflow.prepare(config_path, environ, token_required=True)
-    assert prepared.token is not None
-    config = prepared.config
+    prepared = prepare(config_path, environ, token_required=True)
+    token, config = prepared.require_token(), prepared.config
     out.text(f"== 1. Config written to {config_path} (token file is mode 0600)", style="bold")
-    with workflow.client_for(prepared, environ) as client:
+    with connect(prepared, environ) as client:
         out.text("== 2. plan (dry run) against the OneLogin sandbox", style="bold")
-        computed = workflow.compute(prepared, client)
+        computed = compute_plan(prepared, client)
         render_plan(out, computed.plan)
         out.text("== 3. apply", style="bold")
-        result = execute(
-            computed.plan,
-            client,
-            computed.desired,
-            computed.snapshot.ids,
-            WireValues(workflow.wire_configuration(prepared)),
-        )
-        render_applied(out, computed.plan, result.done, result.manual)
+        render_applied(out, computed.plan, apply_plan(computed, client))
         out.text("== 4. plan again: nothing left to do through the API", style="bold")
-        again = workflow.compute(prepared, client)
+        again = compute_plan(prepared, client)
         out.text(f"{len(again.plan.api_changes)} API change(s) pending.")
         out.text("== 5. The admin does the manual steps (played through the sandbox)", style="bold")
+        app_id = again.snapshot.ids.app_id
+        if app_id is None:
+            raise UsageError("the demo's apply did not create the app")
         admin = Admin(onelogin_url, soe_url)
         admin.configure_soe(
-            prepared.token,
+            token,
             moderator=config.soe.allow_moderator_promotion,
             admin=config.soe.allow_admin_promotion,
         )
-        app_id = again.snapshot.ids.app_id
-        assert app_id is not None  # apply created it
-        admin.configure_onelogin(app_id, config.soe.scim_url, prepared.token, prepared.template)
+        admin.configure_onelogin(app_id, config.soe.scim_url, token, prepared.template)
         admin.reapply_mappings()
         out.text(
             "SOE: SCIM on, token entered, promotion boxes set; OneLogin: connection enabled, "
             "Suspend chosen, mappings reapplied."
         )
         out.text("== 6. verify", style="bold")
-        with ScimClient(config.soe.scim_url, prepared.token) as scim:
-            checks: list[Check] = [credential_check(client, config.app.connector)]
-            checks += onelogin_checks(again.plan)
-            checks += soe_checks(scim, verify_tls=True)
-            checks += RoundTrip(
-                client, scim, config.fields.user_type.shortname, timeout=10, interval=0.2
-            ).run("alice@example.com")
+        with open_scim(config.soe, token) as scim:
+            checks = run_checks(
+                prepared, client, scim, test_user="alice@example.com", timeout=10, interval=0.2
+            )
             render_checks(out, checks)
             out.text("== 7. Users in SOE", style="bold")
-            for email in (
-                "alice@example.com",
-                "bob@example.com",
-                "carol@example.com",
-                "dave@example.com",
-            ):
+            for email in DEMO_USERS:
                 user = scim.find_user(email)
                 shown = (
                     f"userType {user_type_of(user)}, department {user.get('department')!r}"
@@ -169,11 +154,7 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
                 )
                 out.text(f"  {email}: {shown}")
             bob = scim.find_user("bob@example.com")
-    ok = (
-        all(c.status in ("pass", "warn") for c in checks)
-        and bob is not None
-        and user_type_of(bob) == "Moderator"
-    )
+    ok = passed(checks) and bob is not None and user_type_of(bob) == "Moderator"
     out.text(
         "Demo complete: bob@example.com (role SOE Moderators) is a Moderator in SOE."
         if ok

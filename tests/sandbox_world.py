@@ -17,7 +17,7 @@ import yaml
 
 from onelogin_scim_setup.demo import demo_config
 from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
-from onelogin_scim_setup.scim_token import deliver_to_file
+from onelogin_scim_setup.secrets.sources import deliver_to_file
 
 CLIENT_ID = "e2e-client-id-5d1f"
 CLIENT_SECRET = "e2e-client-secret-8c2a9b7e"

@@ -9,17 +9,24 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.apply import WireValues, execute
+from onelogin_scim_setup.engine.apply import ApplyResult, execute
+from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserMapping, UserValues
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, read
-from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.tenant import App, Mapping, RoleAssignment, Tenant, UserValues
+from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
 from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 API = f"{BASE}/api/2"
 NO_WIRE = WireValues({})
+
+
+def execute_plan(
+    plan: Plan, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues
+) -> ApplyResult:
+    return execute(ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire), client)
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def test_role_gets_the_app_by_read_union_write(
     )
     desired = Tenant(roles={"Eng": RoleAssignment("Eng", True)})
     plan = Plan((Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)),))
-    execute(plan, client, desired, Ids(app_id=9, roles={"Eng": 7}), NO_WIRE)
+    execute_plan(plan, client, desired, Ids(app_id=9, roles={"Eng": 7}), NO_WIRE)
 
 
 def test_user_write_keeps_other_custom_values_and_disables_mappings(
@@ -85,7 +92,7 @@ def test_user_write_keeps_other_custom_values_and_disables_mappings(
             FieldChange("department", None, "Ops"),
         ),
     )
-    execute(Plan((change,)), client, Tenant(), ids, NO_WIRE)
+    execute_plan(Plan((change,)), client, Tenant(), ids, NO_WIRE)
 
 
 def test_conflicts_refuse_before_any_write(
@@ -99,7 +106,7 @@ def test_conflicts_refuse_before_any_write(
         )
     )
     with pytest.raises(UsageError, match="refused before any write: role 'Ghost'"):
-        execute(plan, client, Tenant(), Ids(), NO_WIRE)
+        execute_plan(plan, client, Tenant(), Ids(), NO_WIRE)
     assert len(api.calls) == 0
 
 
@@ -121,7 +128,7 @@ def test_failure_part_way_reports_done_and_not_done(
         )
     )
     with pytest.raises(ApplyError) as caught:
-        execute(plan, client, desired, Ids(app_id=9, roles={"A": 7, "B": 8}), NO_WIRE)
+        execute_plan(plan, client, desired, Ids(app_id=9, roles={"A": 7, "B": 8}), NO_WIRE)
     assert caught.value.done == ["update role 'A'"]
     assert caught.value.not_done == ["update role 'B'"]
     assert isinstance(caught.value.cause, OneLoginError)
@@ -143,7 +150,7 @@ def test_provisioning_not_kept_becomes_a_manual_step(
             ),
         )
     )
-    result = execute(plan, client, Tenant(provisioning=True), Ids(app_id=9), NO_WIRE)
+    result = execute_plan(plan, client, Tenant(provisioning=True), Ids(app_id=9), NO_WIRE)
     assert [step.key for step in result.manual] == ["enable provisioning"]
 
 
@@ -195,14 +202,14 @@ def test_read_translates_owned_mappings_and_ignores_others(
         app=App("SCIM SOE", CONNECTOR),
         roles={"Mods": RoleAssignment("Mods", False)},
         mappings={
-            "p: userType for role Mods": Mapping(
+            "p: userType for role Mods": UserMapping(
                 "p: userType for role Mods", True, "Mods", "userType", "Admin"
             )
         },
     )
     snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
     assert snapshot.tenant.mappings == {
-        "p: userType for role Mods": Mapping(
+        "p: userType for role Mods": UserMapping(
             "p: userType for role Mods", True, "Mods", "userType", "Moderator"
         )
     }

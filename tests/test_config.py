@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from onelogin_scim_setup.config import (
-    Config,
-    check_url,
-    custom_fields,
-    field_source,
-    load,
-    onelogin_credentials,
-)
+from onelogin_scim_setup.config.attributes import custom_fields, field_source
+from onelogin_scim_setup.config.credentials import onelogin_credentials
+from onelogin_scim_setup.config.load import load
+from onelogin_scim_setup.config.models import Config, check_url
 from onelogin_scim_setup.errors import ConfigError, SecretError
 from tests.conftest import MINIMAL_CONFIG
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from onelogin_scim_setup import manual
-from onelogin_scim_setup.config import Config
-from onelogin_scim_setup.desired import build, mapping_name, parameter_source
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.engine import manual
+from onelogin_scim_setup.engine.desired import build, mapping_name, parameter_source
+from onelogin_scim_setup.engine.plan import Action, Kind
+from onelogin_scim_setup.engine.tenant import Parameter, RoleAssignment, UserMapping, UserValues
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.plan import Action, Kind
-from onelogin_scim_setup.tenant import Mapping, Parameter, RoleAssignment, UserValues
 from tests.conftest import MINIMAL_CONFIG
 
 
@@ -37,7 +37,9 @@ def test_mapping_per_promoted_role_owned_by_prefix() -> None:
     tenant = build(config, template="{}", token_fingerprint=None)
     name = mapping_name(config, "SOE Moderators")
     assert name == "onelogin-scim-setup: userType for role SOE Moderators"
-    assert tenant.mappings == {name: Mapping(name, True, "SOE Moderators", "userType", "Moderator")}
+    assert tenant.mappings == {
+        name: UserMapping(name, True, "SOE Moderators", "userType", "Moderator")
+    }
 
 
 @pytest.mark.parametrize(

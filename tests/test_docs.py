@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from onelogin_scim_setup.cli import app
-from onelogin_scim_setup.config import load
+from onelogin_scim_setup.config.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from onelogin_scim_setup.scim_token import fingerprint
+from onelogin_scim_setup.secrets.token import fingerprint
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, TOKEN, World, world
 
 E2E = (

@@ -7,17 +7,15 @@ import json
 
 import pytest
 
+from onelogin_scim_setup.checks.result import Check
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.errors import ConfigError
-from onelogin_scim_setup.output import (
-    Out,
-    render_checks,
-    render_error,
-    render_plan,
-    runbook_markdown,
-    summary,
-)
-from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.verify import Check
+from onelogin_scim_setup.render.checks import render_checks
+from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.render.errors import render_error
+from onelogin_scim_setup.render.plan import render_plan, summary
+from onelogin_scim_setup.render.runbook import runbook_markdown
+from onelogin_scim_setup.secrets.redact import Redactor
 
 PLAN = Plan(
     (
@@ -126,7 +124,9 @@ def test_runbook_lists_manual_steps_as_checkboxes() -> None:
 
 def test_error_goes_to_stderr_and_json_error_to_stdout() -> None:
     out, stdout, stderr = capture(json_output=True)
-    render_error(out, ConfigError("c.yaml: invalid config", problems=["c.yaml:3: a.b: bad"]))
+    render_error(
+        out, ConfigError("c.yaml: invalid config", problems=["c.yaml:3: a.b: bad"]), Redactor()
+    )
     assert "c.yaml:3: a.b: bad" in stderr.getvalue()
     payload = json.loads(stdout.getvalue())["error"]
     assert payload["type"] == "ConfigError"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan, diff
-from onelogin_scim_setup.tenant import (
+from onelogin_scim_setup.engine.diff import diff
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
-    Mapping,
     Parameter,
     RoleAssignment,
     Tenant,
+    UserMapping,
     UserValues,
 )
 
@@ -29,7 +30,7 @@ def desired_tenant() -> Tenant:
             "Mods": RoleAssignment("Mods", False),
         },
         mappings={
-            "p: userType for role Mods": Mapping(
+            "p: userType for role Mods": UserMapping(
                 "p: userType for role Mods", True, "Mods", "userType", "Moderator"
             )
         },
@@ -165,10 +166,10 @@ def test_role_without_the_app_gets_it() -> None:
 
 def test_owned_mapping_not_in_config_is_deleted_and_changed_one_updated() -> None:
     mappings = {
-        "p: userType for role Mods": Mapping(
+        "p: userType for role Mods": UserMapping(
             "p: userType for role Mods", True, "Mods", "userType", "Admin"
         ),
-        "p: userType for role Gone": Mapping(
+        "p: userType for role Gone": UserMapping(
             "p: userType for role Gone", True, "Gone", "userType", "Admin"
         ),
     }
@@ -183,7 +184,7 @@ def test_owned_mapping_not_in_config_is_deleted_and_changed_one_updated() -> Non
 
 def test_mapping_of_another_shape_is_rewritten() -> None:
     mappings = {
-        "p: userType for role Mods": Mapping(
+        "p: userType for role Mods": UserMapping(
             "p: userType for role Mods", True, "", "", "", shape="other"
         )
     }
@@ -225,7 +226,7 @@ def test_manual_steps_alone_are_not_pending_changes() -> None:
 
 
 def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
-    reshaped = Mapping("p: userType for role Gone", True, "", "", "", shape="other")
+    reshaped = UserMapping("p: userType for role Gone", True, "", "", "", shape="other")
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     assert plan_for(current).changes == ()

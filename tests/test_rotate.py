@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from onelogin_scim_setup.checks.rotate import Rotation, RotationError
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.rotate import Rotation, RotationError
-from onelogin_scim_setup.scim_token import fingerprint
-from onelogin_scim_setup.soe import ProbeResult
+from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.soe.client import ProbeResult
 
 OLD, NEW = "old-token-" + "o" * 40, "new-token-" + "n" * 40
 

@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.scim_token import (
-    check_token_strength,
+from onelogin_scim_setup.secrets.sources import (
     deliver_to_command,
     deliver_to_file,
-    fingerprint,
-    generate_token,
     read_token_from_command,
     read_token_from_env,
     read_token_from_file,
 )
+from onelogin_scim_setup.secrets.token import check_token_strength, fingerprint, generate_token
 
 SECRET = "s3cret-token-VALUE-" + "x" * 30
 PY = sys.executable

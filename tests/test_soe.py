@@ -18,11 +18,10 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.errors import ScimError
-from onelogin_scim_setup.scim_token import generate_token
-from onelogin_scim_setup.soe import ENTERPRISE_USER as EXT
-from onelogin_scim_setup.soe import (
-    LIST_RESPONSE,
-    ScimClient,
+from onelogin_scim_setup.secrets.token import generate_token
+from onelogin_scim_setup.soe.client import LIST_RESPONSE, ScimClient
+from onelogin_scim_setup.soe.users import ENTERPRISE_USER as EXT
+from onelogin_scim_setup.soe.users import (
     department_of,
     find_literal_placeholders,
     title_of,

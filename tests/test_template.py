@@ -9,15 +9,9 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.errors import TemplateError
-from onelogin_scim_setup.template import (
-    BUILTIN_SAMPLE_USER,
-    Placeholder,
-    TemplateOptions,
-    find_placeholders,
-    load_sample,
-    preview_payload,
-    render_scim_template,
-)
+from onelogin_scim_setup.template.placeholders import Placeholder, find_placeholders
+from onelogin_scim_setup.template.preview import BUILTIN_SAMPLE_USER, load_sample, preview_payload
+from onelogin_scim_setup.template.render import TemplateOptions, render_scim_template
 
 GUIDE = Path(__file__).parent / "fixtures" / "guide"
 

@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from onelogin_scim_setup.template import (
-    TemplateOptions,
-    TemplateProblem,
-    lint_scim_template,
-    render_scim_template,
-)
+from onelogin_scim_setup.template.lint import TemplateProblem, lint_scim_template
+from onelogin_scim_setup.template.render import TemplateOptions, render_scim_template
 
 GUIDE = Path(__file__).parent / "fixtures" / "guide"
 FIELDS = ["userType", "costCenter"]

@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import checks, core, sandbox
+from onelogin_scim_setup.cli import checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, SetupError
 from onelogin_scim_setup.logs import configure
-from onelogin_scim_setup.output import Out, render_error
+from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.render.errors import render_error
 
 app = typer.Typer(
     name="onelogin-scim-setup",
@@ -28,11 +29,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 for command in (
-    core.init,
-    core.validate,
-    core.render,
-    core.plan,
-    core.apply,
+    setup.init,
+    setup.validate,
+    setup.render,
+    plan_apply.plan,
+    plan_apply.apply,
     checks.verify,
     checks.discover,
     checks.runbook,
@@ -72,7 +73,7 @@ def root(
     state = ctx.ensure_object(State)
     state.config_path, state.color, state.traceback = config, not no_color, traceback
     state.out = Out.create(color=state.color, json_output=False)
-    state.redactor = configure(verbose, sys.stderr)
+    configure(verbose, sys.stderr, state.redactor)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     except SetupError as error:
         if state.traceback:
             raise
-        render_error(state.out, error)
+        render_error(state.out, error, state.redactor)
         sys.exit(ExitCode.ERROR)
     except KeyboardInterrupt:
         state.out.stderr.print("Interrupted.")
@@ -94,6 +95,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
-        render_error(state.out, error)
+        render_error(state.out, error, state.redactor)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         sys.exit(ExitCode.ERROR)

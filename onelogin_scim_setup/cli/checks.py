@@ -7,20 +7,8 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup import workflow
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
 from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
-from onelogin_scim_setup.onelogin.read import describe_app, find_app
-from onelogin_scim_setup.output import render_checks, runbook_markdown, write_file
-from onelogin_scim_setup.soe import ScimClient
-from onelogin_scim_setup.verify import (
-    Check,
-    RoundTrip,
-    credential_check,
-    onelogin_checks,
-    passed,
-    soe_checks,
-)
 
 
 def verify(
@@ -36,36 +24,23 @@ def verify(
     interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
+    from onelogin_scim_setup.checks.result import passed
+    from onelogin_scim_setup.checks.verify import run_checks
+    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.render.checks import render_checks
+    from onelogin_scim_setup.soe.client import open_scim
+
     state = state_of(ctx)
     out = state.use_output(output)
     if e2e and not test_user:
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
     prepared = prepare(state, token_required=True)
-    assert prepared.token is not None
-    config = prepared.config
-    checks: list[Check] = []
-    with (
-        workflow.client_for(prepared, state.environ) as client,
-        ScimClient(
-            config.soe.scim_url,
-            prepared.token,
-            verify_tls=config.soe.verify_tls,
-            timeout=(min(10.0, config.soe.timeout), config.soe.timeout),
-        ) as scim,
-    ):
-        checks.append(credential_check(client, config.app.connector))
-        if checks[-1].status == "pass":
-            checks += onelogin_checks(workflow.compute(prepared, client).plan)
-        checks += soe_checks(scim, verify_tls=config.soe.verify_tls)
-        if e2e and test_user:
-            if passed(checks):
-                shortname = config.fields.user_type.shortname
-                trip = RoundTrip(client, scim, shortname, timeout=timeout, interval=interval)
-                checks += trip.run(test_user)
-            else:
-                checks.append(
-                    Check("e2e round trip", "skip", "skipped: fix the failures above first")
-                )
+    token = prepared.require_token()
+    with connect(prepared, state.environ) as client, open_scim(prepared.config.soe, token) as scim:
+        user = test_user if e2e else None
+        checks = run_checks(
+            prepared, client, scim, test_user=user, timeout=timeout, interval=interval
+        )
     render_checks(out, checks)
     if not passed(checks):
         raise typer.Exit(ExitCode.ERROR)
@@ -73,11 +48,14 @@ def verify(
 
 def discover(ctx: typer.Context, output: OutputOption = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
+    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.onelogin.read import describe_app, find_app
+
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
     config = prepared.config
-    with workflow.client_for(prepared, state.environ) as client:
+    with connect(prepared, state.environ) as client:
         _, app, _ = find_app(client, config.app.name, config.app.connector)
         if app is None:
             raise OneLoginError(
@@ -106,13 +84,17 @@ def runbook(
     offline: Annotated[bool, typer.Option("--offline", help="Do not read OneLogin.")] = False,
 ) -> None:
     """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
+    from onelogin_scim_setup.engine.run import compute_plan, connect, manual_plan
+    from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.render.runbook import runbook_markdown
+
     state = state_of(ctx)
     prepared = prepare(state)
     if offline:
-        plan = workflow.offline_plan(prepared)
+        plan = manual_plan(prepared)
     else:
-        with workflow.client_for(prepared, state.environ) as client:
-            plan = workflow.compute(prepared, client).plan
+        with connect(prepared, state.environ) as client:
+            plan = compute_plan(prepared, client).plan
     text = runbook_markdown(
         plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path)
     )

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup import workflow
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.logs import RedactingFilter
-from onelogin_scim_setup.output import Out
+from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.errors import SetupError
+from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.secrets.redact import Redactor
+
+if TYPE_CHECKING:
+    from onelogin_scim_setup.engine.prepare import Prepared
 
 
 @dataclass
@@ -24,7 +27,7 @@ class State:
     color: bool = True
     traceback: bool = False
     out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
-    redactor: RedactingFilter = field(default_factory=RedactingFilter)
+    redactor: Redactor = field(default_factory=Redactor)
 
     def use_output(self, output: str) -> Out:
         self.out = Out.create(color=self.color, json_output=output == "json")
@@ -39,17 +42,19 @@ OutputOption = Annotated[
 
 def state_of(ctx: typer.Context) -> State:
     state = ctx.find_object(State)
-    assert state is not None  # the root callback always creates it
+    if state is None:  # only when a command is invoked without the root callback
+        raise SetupError("internal: the command ran without the CLI's root options")
     return state
 
 
-def prepare(state: State, *, token_required: bool = False) -> workflow.Prepared:
-    """Load and check everything offline; register the secrets so no log line can carry them."""
-    prepared = workflow.prepare(state.config_path, state.environ, token_required=token_required)
-    state.redactor.add(*prepared.secrets)
+def prepare(state: State, *, token_required: bool = False) -> Prepared:
+    """Load and check everything offline; register the secrets so no output can carry them."""
+    from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
+
+    prepared = prepare_offline(state.config_path, state.environ, token_required=token_required)
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
-    state.redactor.add(inline, state.environ.get(onelogin.client_secret_env, ""))
+    state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
     for warning in prepared.loaded.warnings:
         state.out.note(f"Warning: {warning}")
     return prepared

@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup import workflow
 from onelogin_scim_setup.cli.context import prepare, state_of
 from onelogin_scim_setup.errors import UsageError
-from onelogin_scim_setup.rotate import Rotation
-from onelogin_scim_setup.scim_token import fingerprint, generate_token
-from onelogin_scim_setup.soe import ScimClient
+from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
 token_app = typer.Typer(
     help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True
@@ -46,7 +43,9 @@ def generate(
     state.redactor.add(token)
     if deliver:
         prepared = prepare(state)
-        workflow.deliver_token(prepared.config, token)
+        from onelogin_scim_setup.secrets.delivery import deliver_token
+
+        deliver_token(prepared.config, token)
         state.out.note(f"Delivered by token.delivery = {prepared.config.token.delivery}.")
     elif not reveal:
         state.out.note("Nothing keeps this token: use --reveal to copy it, or --deliver.")
@@ -57,18 +56,19 @@ def generate(
 def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
     """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
     prepared = prepare(state_of(ctx), token_required=True)
-    assert prepared.token is not None  # token_required
-    _show(ctx, prepared.token, reveal, f"token from {prepared.config.token.source}")
+    _show(ctx, prepared.require_token(), reveal, f"token from {prepared.config.token.source}")
 
 
 @token_app.command()
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
+    from onelogin_scim_setup.secrets.delivery import deliver_token
+
     state = state_of(ctx)
     prepared = prepare(state, token_required=True)
-    assert prepared.token is not None
-    workflow.deliver_token(prepared.config, prepared.token)
-    state.out.text(f"Delivered {fingerprint(prepared.token)} by {prepared.config.token.delivery}.")
+    token = prepared.require_token()
+    deliver_token(prepared.config, token)
+    state.out.text(f"Delivered {fingerprint(token)} by {prepared.config.token.delivery}.")
 
 
 @token_app.command()
@@ -80,6 +80,12 @@ def rotate(
     interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
+    from onelogin_scim_setup.checks.rotate import OneLoginToken, Rotation
+    from onelogin_scim_setup.engine.prepare import read_token
+    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.secrets.delivery import deliver_token
+    from onelogin_scim_setup.soe.client import open_scim
+
     state = state_of(ctx)
     prepared = prepare(state)
     config = prepared.config
@@ -93,20 +99,12 @@ def rotate(
     new = generate_token()
     state.redactor.add(new)
     keys = config.app.configuration_keys
-    with (
-        workflow.client_for(prepared, state.environ) as client,
-        ScimClient(
-            config.soe.scim_url,
-            new,
-            verify_tls=config.soe.verify_tls,
-            timeout=(min(10.0, config.soe.timeout), config.soe.timeout),
-        ) as scim,
-    ):
-        onelogin = workflow.OneLoginToken(client, config) if keys.bearer_token else None
+    with connect(prepared, state.environ) as client, open_scim(config.soe, new) as scim:
+        onelogin = OneLoginToken(client, config) if keys.bearer_token else None
         if onelogin:
             onelogin.app_id()  # credentials and the app are checked before anything changes
         rotation = Rotation(
-            deliver=lambda token: workflow.deliver_token(config, token),
+            deliver=lambda token: deliver_token(config, token),
             probe=scim.probe_with_token,
             set_onelogin=onelogin.set if onelogin else None,
             read_onelogin=onelogin.fingerprint if onelogin else None,
@@ -115,7 +113,7 @@ def rotate(
         )
         for line in rotation.run(prepared.token, new):
             state.out.text(line)
-    stored = workflow.read_token(config, state.environ, required=False)
+    stored = read_token(config, state.environ, required=False)
     if stored != new:
         state.out.note(
             f"Warning: your token source (token.source = {config.token.source}) does not hold the new "

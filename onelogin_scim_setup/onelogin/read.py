@@ -9,18 +9,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.scim_token import fingerprint
-from onelogin_scim_setup.tenant import (
+from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
-    Mapping,
     Parameter,
     RoleAssignment,
     Tenant,
+    UserMapping,
     UserValues,
 )
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.secrets.redact import is_masked
+from onelogin_scim_setup.secrets.token import fingerprint
 
 ROLE_CONDITION = "has_role"
 
@@ -175,7 +176,7 @@ def _app(
     for key, wanted in desired.app.configuration:
         value = configuration.get(key)
         if value is not None and key in sensitive_keys:
-            value = fingerprint(str(value)) if str(value).strip("*") else "(write-only)"
+            value = "(write-only)" if is_masked(value) or value == "" else fingerprint(str(value))
         elif value is not None and _same_json(str(value), wanted):
             # A template pasted with other whitespace is the same template.
             value = wanted
@@ -213,7 +214,7 @@ def _mappings(
     ids: Ids,
     prefix: str,
     tenant_fields: dict[str, CustomField],
-) -> dict[str, Mapping]:
+) -> dict[str, UserMapping]:
     # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
     owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
     if not owned:
@@ -226,7 +227,7 @@ def _mappings(
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
         ids.roles.update({name: role_id for role_id, name in role_names.items()})
     field_of = {action: shortname for shortname, action in ids.vocabulary.actions.items()}
-    result: dict[str, Mapping] = {}
+    result: dict[str, UserMapping] = {}
     for raw in owned:
         name = str(raw["name"])
         ids.mappings[name] = int(raw["id"])
@@ -236,7 +237,7 @@ def _mappings(
 
 def _mapping_from_wire(
     raw: dict[str, Any], operator: str, role_names: dict[int, str], field_of: dict[str, str]
-) -> Mapping:
+) -> UserMapping:
     name, enabled = str(raw["name"]), bool(raw.get("enabled"))
     conditions, actions = raw.get("conditions") or [], raw.get("actions") or []
     if (
@@ -250,8 +251,8 @@ def _mapping_from_wire(
         role_id = int(conditions[0]["value"])
         role = role_names.get(role_id, f"(role id {role_id})")
         field = field_of[str(actions[0]["action"])]
-        return Mapping(name, enabled, role, field, str(actions[0]["value"][0]))
-    return Mapping(name, enabled, "", "", "", shape="other")
+        return UserMapping(name, enabled, role, field, str(actions[0]["value"][0]))
+    return UserMapping(name, enabled, "", "", "", shape="other")
 
 
 def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserValues]:

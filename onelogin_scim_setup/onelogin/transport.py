@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 
 from onelogin_scim_setup import __version__
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.secrets.redact import redact
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -350,9 +351,7 @@ class OneLoginTransport:
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
         message, hint = describe_error(response, self.max_retries, token_call=token_call)
-        for secret in (*self._secrets, *sensitive):
-            if secret:
-                message = message.replace(secret, "[redacted]")
+        message = redact(message, *self._secrets, *sensitive)
         return _answer_error(response, message, method, path, hint, kind)
 
     def _unreachable(

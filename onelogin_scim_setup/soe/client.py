@@ -1,9 +1,8 @@
 """A small SCIM 2.0 client for SOE's endpoint (`https://<site>.stackenterprise.co/api/scim/v2`).
 
-SOE has no admin API (reference §2), so SCIM itself is how the CLI verifies SOE's side: a
+SOE has no admin API (docs/soe-scim.md §2), so SCIM itself is how the tool observes SOE's side: a
 `GET /Users?count=1` with the token answers 200 only when SCIM is on and the token matches.
-The token is sent per request and never appears in a message, a log line or a repr.
-"""
+The token is sent per request and never appears in a message, a log line or a repr."""
 
 from __future__ import annotations
 
@@ -16,25 +15,35 @@ from urllib.parse import quote
 
 import requests
 
+from onelogin_scim_setup.config.models import SoeSettings
 from onelogin_scim_setup.errors import ScimError
-from onelogin_scim_setup.scim_token import fingerprint
+from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.secrets.token import fingerprint
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
+
 ACCEPT = "application/scim+json, application/json"
+
+
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
 PAGE_SIZE = 100  # SOE returns at most 100 users per page (reference §1.2)
-_PLACEHOLDER_MARKS = ("{$", "${")
+
 
 HINT_REJECTED = (
     "The bearer token SOE holds differs from this one (compare fingerprints with `token show`), "
     "or SCIM is switched off in SOE's Admin Settings > Access management > SCIM."
 )
+
+
 HINT_NOT_FOUND = (
     "SCIM may be switched off in SOE, or the base URL is wrong: it should look like "
     "https://<site>.stackenterprise.co/api/scim/v2."
 )
+
+
 HINT_TLS = "Check the site's certificate; soe.verify_tls: false is only for test sites."
 
 
@@ -80,10 +89,7 @@ class ScimClient:
             self._session.close()
 
     def _redact(self, text: str, token: str) -> str:
-        for secret in {self._token, token, self._token.strip(), token.strip()}:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
+        return redact(text, self._token, token)
 
     def _send(
         self, path: str, params: Mapping[str, str | int] | None = None, *, token: str | None = None
@@ -205,49 +211,6 @@ class ScimClient:
         return next((u for u in self.list_users() if _matches(u, user_name)), None)
 
 
-def user_type_of(user: Mapping[str, Any]) -> str:
-    """SOE omits `userType` for regular users (reference §1.2), which means "Registered"."""
-    value = user.get("userType")
-    return "Registered" if value is None else str(value)
-
-
-def department_of(user: Mapping[str, Any]) -> str | None:
-    """Top-level `department`, else the enterprise extension's: SOE's shape is UNCERTAIN (§1.3)."""
-    value = user.get("department")
-    if value is None:
-        extension = user.get(ENTERPRISE_USER)
-        value = extension.get("department") if isinstance(extension, Mapping) else None
-    return None if value is None else str(value)
-
-
-def title_of(user: Mapping[str, Any]) -> str | None:
-    """The core `title` (SOE likely maps it to v3's jobTitle, reference §1.3)."""
-    value = user.get("title")
-    return None if value is None else str(value)
-
-
-def find_literal_placeholders(user: Mapping[str, Any]) -> list[str]:
-    """Every string still holding a `{$…}` or `${…}` placeholder, as "path: value" items.
-
-    OneLogin sends a template macro literally when it cannot resolve it; SOE then stores the text.
-    """
-    found: list[str] = []
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, str):
-            if any(mark in value for mark in _PLACEHOLDER_MARKS):
-                found.append(f"{path}: {value}")
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                walk(item, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, f"{path}[{index}]")
-
-    walk(user, "")
-    return found
-
-
 def error_message(response: requests.Response) -> str:
     """The message of SOE's `{"ErrorMessage": …}` (§1.2) or of an RFC 7644 Error body."""
     body = _json_object(response)
@@ -302,3 +265,13 @@ def _describe(exc: requests.RequestException) -> str:
 
 def _ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
+
+
+def open_scim(settings: SoeSettings, token: str) -> ScimClient:
+    """The one way the tool builds a SCIM client for the configured SOE site."""
+    return ScimClient(
+        settings.scim_url,
+        token,
+        verify_tls=settings.verify_tls,
+        timeout=(min(10.0, settings.timeout), settings.timeout),
+    )

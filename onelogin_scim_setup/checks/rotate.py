@@ -10,9 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from onelogin_scim_setup.errors import SetupError
-from onelogin_scim_setup.scim_token import fingerprint
-from onelogin_scim_setup.soe import ProbeResult
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.errors import OneLoginError, SecretError, SetupError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import find_app
+from onelogin_scim_setup.secrets.redact import is_masked
+from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.soe.client import ProbeResult
 
 
 class RotationError(SetupError):
@@ -96,3 +100,31 @@ class Rotation:
                 return False
             self.sleep(self.interval)
         return True
+
+
+class OneLoginToken:
+    """The app's SCIM Bearer Token through the `configuration` key the config names (see discover)."""
+
+    def __init__(self, client: OneLoginClient, config: Config):
+        key = config.app.configuration_keys.bearer_token
+        if not key:
+            raise SecretError("app.configuration_keys.bearer_token is not set")
+        self.client, self.config, self.key = client, config, key
+        self._app_id: int | None = None
+
+    def app_id(self) -> int:
+        if self._app_id is None:
+            _, app, _ = find_app(self.client, self.config.app.name, self.config.app.connector)
+            if app is None:
+                raise OneLoginError(
+                    f"the app {self.config.app.name!r} does not exist; run apply first"
+                )
+            self._app_id = int(app["id"])
+        return self._app_id
+
+    def set(self, token: str) -> None:
+        self.client.update_app(self.app_id(), {"configuration": {self.key: token}})
+
+    def fingerprint(self) -> str | None:
+        value = (self.client.get_app(self.app_id()).get("configuration") or {}).get(self.key)
+        return fingerprint(str(value)) if value and not is_masked(value) else None

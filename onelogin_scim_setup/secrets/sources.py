@@ -1,14 +1,7 @@
-"""The shared SCIM bearer token: generate it, fingerprint it, read it from a source, deliver it.
-
-SOE lets the admin type any string as the SCIM token (reference §2, recommendation 1), so the CLI
-generates a strong one locally and the same secret goes into both SOE and OneLogin. The token is
-only ever shown as `fingerprint(token)`; no error raised here contains it, nor the stdout of a
-command that produced it.
-"""
+"""Read the SCIM token from its configured source, and deliver it to a command or a file. No error raised here contains the token, nor the output of a command that produced it."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import stat
@@ -17,35 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.secrets.redact import redact
 
-TOKEN_BYTES = 48  # 384 bits; token_urlsafe gives 64 characters from [A-Za-z0-9_-]
-MIN_LENGTH = 32
 _STDERR_LIMIT = 200
-
-
-def generate_token() -> str:
-    """A new random token: 384 bits from `secrets`, URL-safe so it survives copy and paste."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def fingerprint(token: str) -> str:
-    """`sha256:` + the first 8 hex digits of the token's SHA-256: enough to compare, useless to attack."""
-    return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:8]
-
-
-def check_token_strength(token: str) -> list[str]:
-    """Warnings about a token chosen by hand (SOE accepts any string, reference §1.1)."""
-    warnings: list[str] = []
-    if len(token) < MIN_LENGTH:
-        warnings.append(f"the token is {len(token)} characters long; use at least {MIN_LENGTH}")
-    if any(char.isspace() for char in token):
-        warnings.append("the token contains whitespace, which is easily lost when pasting")
-    if any(not char.isprintable() or not char.isascii() for char in token if not char.isspace()):
-        warnings.append("the token contains non-ASCII or non-printable characters")
-    return warnings
-
-
-# --- sources -------------------------------------------------------------------------------------
 
 
 def read_token_from_env(var: str, environ: Mapping[str, str]) -> str:
@@ -94,8 +61,7 @@ def _first_stderr_line(stderr: str | bytes | None, secret: str | None = None) ->
         stderr = stderr.decode("utf-8", "replace")
     lines = (stderr or "").strip().splitlines()
     text = lines[0][:_STDERR_LIMIT] if lines else ""
-    if secret:
-        text = text.replace(secret, "[redacted]")
+    text = redact(text, secret)
     return f": {text}" if text else ""
 
 
@@ -130,9 +96,6 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
     return token
-
-
-# --- sinks ---------------------------------------------------------------------------------------
 
 
 def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) -> None:

@@ -36,7 +36,7 @@ class RoleAssignment:
 
 
 @dataclass(frozen=True)
-class Mapping:
+class UserMapping:
     """A user mapping in the tool's own vocabulary: users with `role` get `field` = `value`.
 
     `shape` is "role_to_field" when the wire mapping has exactly that form; anything else read from the
@@ -68,7 +68,7 @@ class Tenant:
     provisioning: bool | None = None
     parameters: dict[str, Parameter] = field(default_factory=dict)
     roles: dict[str, RoleAssignment] = field(default_factory=dict)
-    mappings: dict[str, Mapping] = field(default_factory=dict)
+    mappings: dict[str, UserMapping] = field(default_factory=dict)
     users: dict[str, UserValues] = field(default_factory=dict)
 
 

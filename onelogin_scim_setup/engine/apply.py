@@ -6,22 +6,18 @@ the state it reads, so running apply again picks up from there.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
-from onelogin_scim_setup.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.tenant import Tenant
-
-
-@dataclass(frozen=True)
-class WireValues:
-    """Values apply sends that the plan holds only as fingerprints (the token) or summaries."""
-
-    configuration: dict[str, str]
+from onelogin_scim_setup.secrets.redact import is_masked
 
 
 @dataclass
@@ -38,18 +34,24 @@ def refuse_conflicts(plan: Plan) -> None:
 
 
 def execute(
-    plan: Plan,
+    computed: ComputedPlan,
     client: OneLoginClient,
-    desired: Tenant,
-    ids: Ids,
-    wire: WireValues,
     *,
+    confirm: Callable[[Plan], bool] | None = None,
     on_change: Callable[[Change], None] | None = None,
 ) -> ApplyResult:
+    """See `engine.run.apply_plan`."""
+    plan = computed.plan
     refuse_conflicts(plan)
-    runner = _Runner(client, desired, ids, wire)
     result = ApplyResult()
     changes = list(plan.api_changes)
+    if not changes:
+        return result
+    if confirm is not None and not confirm(plan):
+        raise UsageError("apply cancelled; nothing was changed")
+    # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
+    ids = copy.deepcopy(computed.snapshot.ids)
+    runner = _Runner(client, computed.desired, ids, computed.wire)
     for index, change in enumerate(changes):
         try:
             runner.run(change, result)
@@ -133,7 +135,7 @@ class _Runner:
         lost = [
             key
             for key, value in sent.items()
-            if kept.get(key) != value and not _masked(kept.get(key))
+            if kept.get(key) != value and not is_masked(kept.get(key))
         ]
         if lost:
             raise OneLoginError(
@@ -238,8 +240,3 @@ class _Runner:
         # mappings=disabled: a mapping run on this update must not overwrite the value we set.
         self.client.update_user(self.ids.users[email], body, mappings="disabled")
         self.ids.user_custom_attributes[email] = custom
-
-
-def _masked(value: object) -> bool:
-    text = "" if value is None else str(value)
-    return bool(text) and not text.strip("*")

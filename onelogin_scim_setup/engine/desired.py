@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.config import Config, ProfileField, custom_fields
-from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.tenant import (
+from onelogin_scim_setup.config.attributes import custom_fields
+from onelogin_scim_setup.config.models import Config, ProfileField
+from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
-    Mapping,
     Parameter,
     RoleAssignment,
     Tenant,
+    UserMapping,
     UserValues,
 )
+from onelogin_scim_setup.errors import SecretError
 
 
 def mapping_name(config: Config, role: str) -> str:
@@ -83,10 +84,10 @@ def _roles(config: Config) -> dict[str, RoleAssignment]:
     return roles
 
 
-def _mappings(config: Config) -> dict[str, Mapping]:
+def _mappings(config: Config) -> dict[str, UserMapping]:
     field = config.fields.user_type.shortname
     mappings = [
-        Mapping(mapping_name(config, p.role), True, p.role, field, p.user_type)
+        UserMapping(mapping_name(config, p.role), True, p.role, field, p.user_type)
         for p in config.promotions.roles
     ]
     return {mapping.name: mapping for mapping in mappings}

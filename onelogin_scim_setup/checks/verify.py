@@ -1,0 +1,125 @@
+"""Observe both sides and report each check with a fix hint. Nothing here writes, except the opt-in end-to-end round trip (checks.roundtrip), which changes one test user's userType and puts it back."""
+
+from __future__ import annotations
+
+from onelogin_scim_setup.checks.result import Check, passed
+from onelogin_scim_setup.checks.roundtrip import RoundTrip
+from onelogin_scim_setup.engine.plan import Action, Kind, Plan
+from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.engine.run import compute_plan
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.secrets.token import generate_token
+from onelogin_scim_setup.soe.client import ScimClient
+
+
+def onelogin_checks(plan: Plan) -> list[Check]:
+    """What the read-back of OneLogin says, kind by kind (the plan is the comparison)."""
+    by_kind = {
+        Kind.CUSTOM_FIELD: ("custom user fields exist", "run apply"),
+        Kind.APP: ("the app exists on the right connector", "run apply"),
+        Kind.PARAMETER: ("app parameters match", "run apply; check the parameters tab"),
+        Kind.PROVISIONING: (
+            "provisioning is enabled",
+            "run apply, or tick Enable provisioning in the UI",
+        ),
+        Kind.ROLE: ("roles give the app", "run apply"),
+        Kind.MAPPING: ("user mappings match", "run apply, then reapply mappings in the UI"),
+        Kind.USER: ("per-user values match", "run apply"),
+    }
+    checks = []
+    for kind, (name, hint) in by_kind.items():
+        pending = [c for c in plan.changes if c.kind is kind and c.action is not Action.MANUAL]
+        if pending:
+            detail = "; ".join(
+                f"{c.action.value} {c.key!r}" + (f": {c.note}" if c.note else "") for c in pending
+            )
+            checks.append(Check(f"OneLogin: {name}", "fail", detail, hint))
+        else:
+            checks.append(Check(f"OneLogin: {name}", "pass", "matches the config"))
+    return checks
+
+
+def credential_check(client: OneLoginClient, connector: str) -> Check:
+    name = "OneLogin: API credentials work and have the Manage All scope"
+    try:
+        # Listing connectors needs Manage All (onelogin-api.md Op 2), so it proves the scope too.
+        client.list_connectors(connector)
+    except OneLoginError as error:
+        return Check(name, "fail", str(error.message), error.hint or "check the API credential")
+    return Check(name, "pass", "token issued; connectors readable")
+
+
+def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
+    checks = []
+    probe = scim.probe()
+    if probe.ok:
+        checks.append(
+            Check(
+                "SOE: SCIM endpoint accepts our token",
+                "pass",
+                f"GET /Users?count=1 answered {probe.status}",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "SOE: SCIM endpoint accepts our token",
+                "fail",
+                probe.detail,
+                "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
+                "fingerprints with `token show`); check soe.site / soe.scim_base_url.",
+            )
+        )
+    wrong = scim.probe_with_token(generate_token())
+    if wrong.ok:
+        checks.append(
+            Check(
+                "SOE: a wrong token is refused",
+                "warn",
+                "the endpoint answered 200 to a random token: it is not enforcing authentication",
+                "Check SOE's SCIM settings; report this to Stack Overflow support.",
+            )
+        )
+    elif wrong.status in (401, 403):
+        checks.append(Check("SOE: a wrong token is refused", "pass", f"answered {wrong.status}"))
+    else:
+        # A 404 or no answer says nothing about authentication (SCIM may simply be off).
+        checks.append(
+            Check("SOE: a wrong token is refused", "skip", f"inconclusive: {wrong.detail}")
+        )
+    if not verify_tls:
+        checks.append(
+            Check(
+                "SOE: TLS certificate verified",
+                "warn",
+                "soe.verify_tls is false",
+                "Turn it on outside a lab.",
+            )
+        )
+    return checks
+
+
+def run_checks(
+    prepared: Prepared,
+    client: OneLoginClient,
+    scim: ScimClient,
+    *,
+    test_user: str | None = None,
+    timeout: float = 120.0,
+    interval: float = 3.0,
+) -> list[Check]:
+    """Every check `verify` makes, in order; the round trip runs only when all else passed."""
+    config = prepared.config
+    checks = [credential_check(client, config.app.connector)]
+    if checks[-1].status == "pass":
+        checks += onelogin_checks(compute_plan(prepared, client).plan)
+    checks += soe_checks(scim, verify_tls=config.soe.verify_tls)
+    if test_user:
+        if passed(checks):
+            shortname = config.fields.user_type.shortname
+            trip = RoundTrip(client, scim, shortname, timeout=timeout, interval=interval)
+            checks += trip.run(test_user)
+        else:
+            checks.append(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+    return checks

@@ -1,0 +1,76 @@
+"""Offline commands: init, validate, render."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.files import write_file
+from onelogin_scim_setup.template.preview import BUILTIN_SAMPLE_USER, load_sample, preview_payload
+
+
+def init(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Where to write the starter config.")] = Path(
+        DEFAULT_CONFIG_FILE
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config (the same as config.example.yaml)."""
+    state = state_of(ctx)
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
+    write_file(path, text)
+    state.out.text(f"Wrote {path}. Edit it, then run `onelogin-scim-setup validate -c {path}`.")
+
+
+def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
+    """Check the config and the SCIM JSON template offline (no network)."""
+    state = state_of(ctx)
+    out = state.use_output(output)
+    prepared = prepare(state)
+    if out.json:
+        out.data(
+            {
+                "valid": True,
+                "config": str(prepared.loaded.path),
+                "warnings": list(prepared.loaded.warnings),
+            }
+        )
+    else:
+        out.text(f"{prepared.loaded.path}: valid.", style="green")
+
+
+def render(
+    ctx: typer.Context,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the template (or the preview) to this file.")
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Show the SCIM payload SOE would receive.")
+    ] = False,
+    sample: Annotated[
+        Path | None, typer.Option("--sample", help="Sample user (YAML or JSON) for --preview.")
+    ] = None,
+) -> None:
+    """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
+    state = state_of(ctx)
+    prepared = prepare(state)
+    text = prepared.template
+    if preview or sample:
+        user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER
+        payload = preview_payload(text, syntax=prepared.config.template.syntax, sample=user)
+        text = json.dumps(payload, indent=2)
+    if out_file:
+        write_file(out_file, text + "\n")
+        state.out.note(f"Wrote {out_file}.")
+    else:
+        state.out.stdout.file.write(text + "\n")

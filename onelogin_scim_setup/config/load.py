@@ -1,0 +1,177 @@
+"""Load the config once: YAML with line marks -> pydantic -> cross-field rules, file:line: key in every error."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from onelogin_scim_setup.config.attributes import custom_fields
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
+from onelogin_scim_setup.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A valid config plus where it came from and the warnings worth showing."""
+
+    config: Config
+    path: Path
+    warnings: tuple[str, ...]
+    document: YamlDocument
+
+    def where(self, *key_path: str | int) -> str:
+        return self.document.where(key_path)
+
+
+def load(path: Path) -> LoadedConfig:
+    """Read, validate and cross-check the config at `path`. Raises ConfigError listing every problem."""
+    document = read_yaml(path)
+    if document.data is None:
+        raise ConfigError(
+            f"{path}: the config file is empty", hint="Run `onelogin-scim-setup init`."
+        )
+    if not isinstance(document.data, dict):
+        raise ConfigError(f"{path}:1: the config must be a mapping of keys (onelogin:, soe:, ...)")
+    try:
+        config = Config.model_validate(document.data)
+    except ValidationError as error:
+        problems = [_describe(document, item) for item in error.errors()]
+        raise ConfigError(f"{path}: invalid config", problems=problems) from None
+    config = _resolve_paths(config, path.parent)
+    problems = [
+        f"{document.where(key)}: {'.'.join(map(str, key))}: {msg}" for key, msg in _rules(config)
+    ]
+    if problems:
+        raise ConfigError(f"{path}: invalid config", problems=problems)
+    return LoadedConfig(config, path, tuple(_warnings(config, document)), document)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    """Relative paths in the config are relative to the config file, not to the current folder."""
+
+    def resolve(value: Path | None) -> Path | None:
+        return value if value is None or value.is_absolute() else base / value
+
+    template = config.template.model_copy(update={"path": resolve(config.template.path)})
+    token = config.token.model_copy(
+        update={
+            "file": resolve(config.token.file),
+            "delivery_file": resolve(config.token.delivery_file),
+        }
+    )
+    return config.model_copy(update={"template": template, "token": token})
+
+
+def _describe(document: YamlDocument, item: Any) -> str:
+    loc = tuple(part for part in item["loc"] if not str(part).startswith("function-after"))
+    dotted = ".".join(str(part) for part in loc) or "(top level)"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        message = f"unknown key {str(loc[-1])!r}" + (
+            f"; did you mean {close[0]!r}?" if close else ""
+        )
+        if not close and allowed:
+            message += f" (allowed: {', '.join(sorted(allowed))})"
+    elif item["type"] == "literal_error" or item["type"] == "enum":
+        message += f" (got {item.get('input')!r})"
+    return f"{document.where(loc)}: {dotted}: {message}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = (
+            model.model_fields[str(part)].annotation if part in model.model_fields else None
+        )
+        inner = getattr(annotation, "__args__", (annotation,))
+        model = next(
+            (arg for arg in inner if isinstance(arg, type) and issubclass(arg, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-field rules pydantic cannot see field by field; each names the key at fault."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    switches = {
+        "Moderator": (config.soe.allow_moderator_promotion, "soe.allow_moderator_promotion"),
+        "Admin": (config.soe.allow_admin_promotion, "soe.allow_admin_promotion"),
+    }
+    promotions: list[tuple[tuple[str | int, ...], str | None]] = [
+        (("promotions", "roles", i, "user_type"), p.user_type)
+        for i, p in enumerate(config.promotions.roles)
+    ]
+    promotions += [
+        (("promotions", "users", i, "user_type"), u.user_type)
+        for i, u in enumerate(config.promotions.users)
+    ]
+    for key, user_type in promotions:
+        if user_type is None:
+            continue
+        if not config.fields.user_type.enabled:
+            found.append((key, "userType is set but fields.user_type.enabled is false"))
+        elif user_type in switches and not switches[user_type][0]:
+            found.append(
+                (
+                    key,
+                    f"promotes to {user_type} but {switches[user_type][1]} is false, "
+                    "so SOE would silently ignore it",
+                )
+            )
+    for index, user in enumerate(config.promotions.users):
+        for name in ("department", "title"):
+            if getattr(user, name) is not None and not getattr(config.fields, name).enabled:
+                found.append(
+                    (("promotions", "users", index, name), f"fields.{name}.enabled is false")
+                )
+    found += _duplicates([p.role for p in config.promotions.roles], ("promotions", "roles"), "role")
+    found += _duplicates(
+        [u.email.lower() for u in config.promotions.users], ("promotions", "users"), "email"
+    )
+    found += _duplicates(config.app.roles, ("app", "roles"), None)
+    shortnames = [name for name, _ in custom_fields(config)]
+    if len(set(shortnames)) != len(shortnames):
+        found.append((("fields",), f"two fields use the same custom field shortname: {shortnames}"))
+    return found
+
+
+def _duplicates(
+    values: list[str], prefix: tuple[str, ...], attribute: str | None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    seen: set[str] = set()
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for index, value in enumerate(values):
+        if value in seen:
+            key: tuple[str | int, ...] = (*prefix, index, *((attribute,) if attribute else ()))
+            found.append((key, f"{value!r} appears twice"))
+        seen.add(value)
+    return found
+
+
+def _warnings(config: Config, document: YamlDocument) -> list[str]:
+    warnings = []
+    for inline in (("onelogin", "client_id"), ("onelogin", "client_secret"), ("token", "value")):
+        if inline in document.lines:
+            warnings.append(
+                f"{document.where(inline)}: {'.'.join(inline)} is written inline in the config file; "
+                "keep secrets in environment variables or a secret store instead"
+            )
+    for index, promotion in enumerate(config.promotions.roles):
+        if promotion.role not in config.app.roles:
+            where = document.where(("promotions", "roles", index, "role"))
+            warnings.append(
+                f"{where}: role {promotion.role!r} gets a userType mapping but is "
+                "not in app.roles; its users reach SOE only if another role gives them the app"
+            )
+    return warnings

@@ -1,0 +1,26 @@
+"""A computed plan: the plan plus everything apply needs to carry it out, so apply takes nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onelogin_scim_setup.engine.plan import Plan
+from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.onelogin.read import Snapshot
+
+
+@dataclass(frozen=True)
+class WireValues:
+    """Values apply sends that the plan holds only as fingerprints (the token) or summaries."""
+
+    configuration: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ComputedPlan:
+    """`plan` was computed from `snapshot` (OneLogin as read, with the wire ids) towards `desired`."""
+
+    plan: Plan
+    desired: Tenant
+    snapshot: Snapshot
+    wire: WireValues

@@ -1,0 +1,99 @@
+"""Everything a command checks offline before the first API call: config, template, token. No network I/O, so all bad input is caught before any write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from onelogin_scim_setup.config.attributes import custom_fields, field_source
+from onelogin_scim_setup.config.load import LoadedConfig, load
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.errors import SecretError, TemplateError
+from onelogin_scim_setup.secrets.sources import (
+    read_token_from_command,
+    read_token_from_env,
+    read_token_from_file,
+)
+from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.template.lint import lint_scim_template
+from onelogin_scim_setup.template.render import TemplateOptions, render_scim_template
+
+
+@dataclass(frozen=True)
+class Prepared:
+    loaded: LoadedConfig
+    template: str
+    token: str | None
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    @property
+    def token_fingerprint(self) -> str | None:
+        return fingerprint(self.token) if self.token else None
+
+    def require_token(self) -> str:
+        """The SCIM token, for commands that prepared with `token_required=True`."""
+        if self.token is None:
+            raise SecretError("the SCIM token is needed for this command but none was read")
+        return self.token
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.token] if self.token else []
+
+
+def template_options(config: Config) -> TemplateOptions:
+    return TemplateOptions(
+        syntax=config.template.syntax,
+        user_type_source=field_source(config, "user_type"),
+        department_source=field_source(config, "department"),
+        title_source=field_source(config, "title"),
+        path=config.template.path,
+    )
+
+
+def render_and_lint(loaded: LoadedConfig) -> str:
+    config = loaded.config
+    text = render_scim_template(template_options(config))
+    parameters = {"scimusername", "department", "title", "external_manager_id"}
+    parameters.update(name for name, _ in custom_fields(config))
+    problems = lint_scim_template(
+        text,
+        syntax=config.template.syntax,
+        custom_fields=[name for name, _ in custom_fields(config)],
+        parameters=parameters,
+    )
+    if problems:
+        source = config.template.path or "the built-in template"
+        listed = "\n".join(f"  {problem.message}" for problem in problems)
+        raise TemplateError(f"{source}: the rendered SCIM JSON template has problems:\n{listed}")
+    return text
+
+
+def read_token(config: Config, environ: Mapping[str, str], *, required: bool) -> str | None:
+    """The SCIM token from its configured source. A missing env var is None unless `required`."""
+    settings = config.token
+    if settings.value is not None:
+        return settings.value.get_secret_value()
+    if settings.source == "file" and settings.file:
+        return read_token_from_file(settings.file)
+    if settings.source == "command" and settings.command:
+        return read_token_from_command(settings.command)
+    try:
+        return read_token_from_env(settings.env, environ)
+    except SecretError:
+        if required:
+            raise
+        return None
+
+
+def prepare(
+    config_path: Path, environ: Mapping[str, str], *, token_required: bool = False
+) -> Prepared:
+    loaded = load(config_path)
+    template = render_and_lint(loaded)
+    token = read_token(loaded.config, environ, required=token_required)
+    return Prepared(loaded, template, token)

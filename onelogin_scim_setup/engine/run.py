@@ -1,0 +1,109 @@
+"""The engine's entry points, used alike by the CLI, the demo and the benchmarks.
+
+    prepared = prepare(config_path, environ)          # offline: config, template, token (engine.prepare)
+    with connect(prepared, environ) as client:
+        computed = compute_plan(prepared, client)     # read OneLogin, diff, add the manual steps
+        result = apply_plan(computed, client)         # write, in dependency order
+
+A `ComputedPlan` carries everything apply needs (the desired state, the snapshot the plan was
+computed from with its wire ids, and the wire values the plan holds only as fingerprints), so apply
+takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from onelogin_scim_setup.config.credentials import onelogin_credentials
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.engine import desired as desired_state
+from onelogin_scim_setup.engine import manual
+from onelogin_scim_setup.engine.apply import ApplyResult, execute
+from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.diff import diff
+from onelogin_scim_setup.engine.plan import Change, Plan
+from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import read
+
+
+def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
+    """A OneLogin API client for the config's tenant; credentials are read here, once."""
+    config = prepared.config
+    credentials = onelogin_credentials(config, environ)
+    return OneLoginClient(
+        config.onelogin.api_url,
+        credentials.client_id,
+        credentials.client_secret.get_secret_value(),
+        timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
+        max_retries=config.onelogin.max_retries,
+        backoff_factor=config.onelogin.backoff,
+    )
+
+
+def sensitive_keys(config: Config) -> frozenset[str]:
+    """App `configuration` keys whose values are secrets (held as fingerprints in the plan)."""
+    key = config.app.configuration_keys.bearer_token
+    return frozenset({key} if key else set())
+
+
+def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
+    """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing."""
+    config = prepared.config
+    wanted = desired_state.build(
+        config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
+    )
+    snapshot = read(
+        client,
+        wanted,
+        mapping_prefix=config.app.mapping_prefix,
+        sensitive_keys=sensitive_keys(config),
+    )
+    api = diff(
+        snapshot.tenant,
+        wanted,
+        create_roles=config.app.create_missing_roles,
+        sensitive=sensitive_keys(config),
+    )
+    plan = Plan(api.changes + tuple(manual_steps(prepared)))
+    return ComputedPlan(plan, wanted, snapshot, WireValues(wire_configuration(prepared)))
+
+
+def apply_plan(
+    computed: ComputedPlan,
+    client: OneLoginClient,
+    *,
+    confirm: Callable[[Plan], bool] | None = None,
+    on_change: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    """Carry out the plan's API changes in dependency order.
+
+    Conflicts refuse the whole plan before anything else. `confirm` (None: approved) is asked only
+    when there is something to write; a "no" raises UsageError with nothing changed. On a failure
+    part-way, ApplyError lists what was done and what was not; apply again picks up from there.
+    """
+    return execute(computed, client, confirm=confirm, on_change=on_change)
+
+
+def manual_steps(prepared: Prepared) -> list[Change]:
+    return manual.steps(
+        prepared.config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
+    )
+
+
+def manual_plan(prepared: Prepared) -> Plan:
+    """The manual steps alone, without reading OneLogin (for `runbook --offline`)."""
+    return Plan(tuple(manual_steps(prepared)))
+
+
+def wire_configuration(prepared: Prepared) -> dict[str, str]:
+    """The raw values for the app `configuration` keys the config manages (token in clear)."""
+    keys = prepared.config.app.configuration_keys
+    values = {}
+    if keys.base_url:
+        values[keys.base_url] = prepared.config.soe.scim_url
+    if keys.bearer_token and prepared.token:
+        values[keys.bearer_token] = prepared.token
+    if keys.json_template:
+        values[keys.json_template] = prepared.template
+    return values

@@ -1,0 +1,31 @@
+"""verify's checks, as text or JSON."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from onelogin_scim_setup.checks.result import Check, passed
+from onelogin_scim_setup.render.console import Out
+
+CHECK_MARKS = {
+    "pass": ("ok", "green"),
+    "fail": ("FAIL", "bold red"),
+    "warn": ("warn", "yellow"),
+    "skip": ("skip", "dim"),
+}
+
+
+def render_checks(out: Out, checks: list[Check]) -> None:
+    if out.json:
+        out.data(
+            {"format_version": 1, "passed": passed(checks), "checks": [c.to_dict() for c in checks]}
+        )
+        return
+    for check in checks:
+        mark, style = CHECK_MARKS[check.status]
+        out.stdout.print(f"[{style}]{mark:>4}[/] {escape(check.name)}: {escape(check.detail)}")
+        if check.hint and check.status in ("fail", "warn"):
+            out.stdout.print(f"      [dim]fix: {escape(check.hint)}[/]")
+    failed = sum(c.status == "fail" for c in checks)
+    verdict = "All checks passed." if not failed else f"{failed} check(s) failed."
+    out.text(verdict, style="bold green" if not failed else "bold red")

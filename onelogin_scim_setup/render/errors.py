@@ -1,0 +1,34 @@
+"""Errors as one paragraph on stderr (and a JSON object with --output json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.markup import escape
+
+from onelogin_scim_setup.errors import ApplyError, ConfigError, SetupError
+from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.secrets.redact import Redactor
+
+
+def error_payload(error: BaseException) -> dict[str, Any]:
+    payload: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, SetupError):
+        payload["message"] = error.message
+        payload["hint"] = error.hint
+    if isinstance(error, ConfigError):
+        payload["problems"] = error.problems
+    if isinstance(error, ApplyError):
+        payload["done"], payload["not_done"] = error.done, error.not_done
+        payload["cause"] = str(error.cause)
+    return payload
+
+
+def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
+    """The error as one paragraph on stderr (and as JSON on stdout with --output json), with every
+    secret of the run cut out: a server can echo anything back into an error message."""
+    if out.json:
+        payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
+        out.data({"error": payload})
+    out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")

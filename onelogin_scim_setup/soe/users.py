@@ -1,0 +1,54 @@
+"""What an SOE SCIM user record says: userType, department, title, and literal placeholders that OneLogin failed to substitute."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+_PLACEHOLDER_MARKS = ("{$", "${")
+
+
+def user_type_of(user: Mapping[str, Any]) -> str:
+    """SOE omits `userType` for regular users (reference §1.2), which means "Registered"."""
+    value = user.get("userType")
+    return "Registered" if value is None else str(value)
+
+
+def department_of(user: Mapping[str, Any]) -> str | None:
+    """Top-level `department`, else the enterprise extension's: SOE's shape is UNCERTAIN (§1.3)."""
+    value = user.get("department")
+    if value is None:
+        extension = user.get(ENTERPRISE_USER)
+        value = extension.get("department") if isinstance(extension, Mapping) else None
+    return None if value is None else str(value)
+
+
+def title_of(user: Mapping[str, Any]) -> str | None:
+    """The core `title` (SOE likely maps it to v3's jobTitle, reference §1.3)."""
+    value = user.get("title")
+    return None if value is None else str(value)
+
+
+def find_literal_placeholders(user: Mapping[str, Any]) -> list[str]:
+    """Every string still holding a `{$…}` or `${…}` placeholder, as "path: value" items.
+
+    OneLogin sends a template macro literally when it cannot resolve it; SOE then stores the text.
+    """
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            if any(mark in value for mark in _PLACEHOLDER_MARKS):
+                found.append(f"{path}: {value}")
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    walk(user, "")
+    return found

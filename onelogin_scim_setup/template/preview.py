@@ -1,0 +1,104 @@
+"""Preview what SOE would receive for a sample user."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from onelogin_scim_setup.errors import TemplateError
+from onelogin_scim_setup.template.placeholders import (
+    PLACEHOLDER_PATTERN,
+    other_syntax,
+    parse_placeholder,
+)
+
+BUILTIN_SAMPLE_USER: Mapping[str, Any] = MappingProxyType(
+    {
+        "user": {
+            "firstname": "Ada",
+            "lastname": "Lovelace",
+            "email": "ada@example.com",
+            "display_name": "Ada Lovelace",
+            "department": "Analytical Engines",
+            "title": "Principal Engineer",
+            "username": "ada",
+            "custom_fields": {"userType": "Moderator"},
+        },
+        "parameters": {"scimusername": "ada@example.com", "userType": "Moderator"},
+    }
+)
+
+
+def preview_payload(text: str, *, syntax: str, sample: Mapping[str, Any]) -> dict[str, Any]:
+    """The SCIM payload SOE would receive for `sample`, substituted as OneLogin would."""
+    other_syntax(syntax)
+    values = _complete_sample(sample)
+
+    def substitute(match: re.Match[str]) -> str:
+        found = parse_placeholder(match)
+        if found.syntax != syntax:  # left literal, as OneLogin would: the preview shows the problem
+            return match.group()
+        value = _lookup(values, found.source)
+        # The placeholder sits inside a JSON string: escape the value as string content.
+        return json.dumps("" if value is None else str(value), ensure_ascii=False)[1:-1]
+
+    substituted = PLACEHOLDER_PATTERN.sub(substitute, text)
+    try:
+        payload = json.loads(substituted)
+    except json.JSONDecodeError as error:
+        raise TemplateError(
+            f"the SCIM payload is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            hint="Run `validate` to lint the template; placeholders belong inside JSON strings.",
+        ) from None
+    if not isinstance(payload, dict):
+        raise TemplateError("the SCIM payload is not a JSON object", hint="Run `validate`.")
+    return payload
+
+
+def _lookup(values: Mapping[str, Any], source: str) -> Any:
+    current: Any = values
+    for part in source.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _complete_sample(sample: Mapping[str, Any]) -> dict[str, Any]:
+    # The defaults mirror a typical OneLogin app: scimusername is mapped to the email, and
+    # display_name is "first last" unless the directory sets it.
+    user = dict(sample.get("user") or {})
+    parameters = dict(sample.get("parameters") or {})
+    if not user.get("display_name"):
+        name = f"{user.get('firstname') or ''} {user.get('lastname') or ''}".strip()
+        user["display_name"] = name
+    parameters.setdefault("scimusername", user.get("email", ""))
+    return {**sample, "user": user, "parameters": parameters}
+
+
+def load_sample(path: Path) -> dict[str, Any]:
+    """A sample user from a YAML or JSON file (JSON if the name ends in .json)."""
+    hint = 'A sample looks like {"user": {"firstname": ..., "email": ..., "custom_fields": {...}}, "parameters": {...}}.'
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise TemplateError(f"{path}: cannot read the sample user: {reason}", hint=hint) from None
+    if not isinstance(data, dict):
+        raise TemplateError(f"{path}: the sample user must be a mapping", hint=hint)
+    user = data.get("user", {})
+    parts = {"user": user, "parameters": data.get("parameters", {})}
+    if isinstance(user, dict):
+        parts["user.custom_fields"] = user.get("custom_fields", {})
+    for where, value in parts.items():
+        if not isinstance(value, dict):
+            message = f"{path}: {where} must be a mapping, not {type(value).__name__}"
+            raise TemplateError(message, hint=hint)
+    return data
