@@ -33,7 +33,7 @@ COMMANDS = [
 
 
 def access_token(running: World) -> str:
-    # The API hands out the same token to the same credential until it expires (onelogin-api.md Op 1).
+    # The API hands out the same token to the same credential until it expires (docs/onelogin-api.md Op 1).
     response = requests.post(
         f"{running.sandbox.onelogin_url}/auth/oauth2/v2/token",
         auth=(CLIENT_ID, CLIENT_SECRET),

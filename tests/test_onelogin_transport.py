@@ -123,7 +123,7 @@ def test_token_failure_says_what_to_check(
 
 
 # fmt: off
-ERROR_SHAPES = {  # onelogin-api.md §1.4
+ERROR_SHAPES = {  # docs/onelogin-api.md §1.4
     "v1": (400, {"status": {"error": True, "code": 400, "type": "bad request", "message": "Input JSON is not valid"}}, "Input JSON is not valid"),
     "v2": (404, {"statusCode": 404, "name": "NotFoundError", "message": "Not found"}, "Not found"),
     "v2 field": (422, {"statusCode": 422, "name": "UnprocessableEntityFieldError", "message": "Invalid sort field", "field": "created_at"}, "Invalid sort field (field created_at)"),

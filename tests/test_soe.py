@@ -133,7 +133,7 @@ def test_get_user_returns_the_resource(api: Api) -> None:
     assert api.client.get_user("42")["userName"] == "user42@example.com"
 
 
-# --- find_user: filter first, then paging (SOE's filter support is UNCERTAIN, reference §1.2) ---
+# --- find_user: filter first, then paging (SOE's filter support is UNCERTAIN, docs/soe-scim.md §1.2) ---
 def test_find_user_sends_an_escaped_username_filter(api: Api) -> None:
     wanted = 'o"dd\\name@example.com'
     api.on(listing([user(5, userName=wanted)]), filter='userName eq "o\\"dd\\\\name@example.com"')
@@ -188,7 +188,11 @@ def test_list_users_refuses_a_server_that_ignores_start_index(api: Api) -> None:
 
 # --- reading users -------------------------------------------------------------------------------
 READERS = [
-    (user_type_of, {}, "Registered"),  # SOE omits userType for regular users (reference §1.2)
+    (
+        user_type_of,
+        {},
+        "Registered",
+    ),  # SOE omits userType for regular users (docs/soe-scim.md §1.2)
     (user_type_of, {"userType": None}, "Registered"),
     (user_type_of, {"userType": "Moderator"}, "Moderator"),
     (user_type_of, {"userType": "Admin"}, "Admin"),
@@ -253,7 +257,7 @@ def test_repr_shows_a_fingerprint_not_the_token(api: Api) -> None:
     assert "sha256:" in repr(api.client)
 
 
-# --- scim2-server 0.8.3 (reference §4.1): its own CLI, on 127.0.0.1 only -------------------------
+# --- scim2-server 0.8.3 (docs/soe-scim.md §4.1): its own CLI, on 127.0.0.1 only -------------------------
 
 CORE = ["urn:ietf:params:scim:schemas:core:2.0:User"]
 ALICE = {"schemas": CORE, "userName": "alice@example.com", "userType": "Moderator", "title": "Dev"}

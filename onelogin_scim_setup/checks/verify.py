@@ -43,7 +43,7 @@ def onelogin_checks(plan: Plan) -> list[Check]:
 def credential_check(client: OneLoginClient, connector: str) -> Check:
     name = "OneLogin: API credentials work and have the Manage All scope"
     try:
-        # Listing connectors needs Manage All (onelogin-api.md Op 2), so it proves the scope too.
+        # Listing connectors needs Manage All (docs/onelogin-api.md Op 2), so it proves the scope too.
         client.list_connectors(connector)
     except OneLoginError as error:
         return Check(name, "fail", str(error.message), error.hint or "check the API credential")

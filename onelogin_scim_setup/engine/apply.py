@@ -151,7 +151,7 @@ class _Runner:
             "include_in_saml_assertion": wanted.include_in_saml_assertion,
         }
         if change.action is Action.CREATE:
-            # `label` can only be set when the parameter is created (onelogin-api.md Op 3).
+            # `label` can only be set when the parameter is created (docs/onelogin-api.md Op 3).
             body["label"] = wanted.name
         self.client.update_app(self._app_id(), {"parameters": {wanted.name: body}})
 
@@ -218,7 +218,7 @@ class _Runner:
             created = self.client.create_mapping(body)
             self.ids.mappings[wanted.name] = int(created["id"])
         else:
-            # Sending a position on update could reorder the mapping (onelogin-api.md Op 5).
+            # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
             del body["position"]
             self.client.update_mapping(self.ids.mappings[wanted.name], body)
 
@@ -234,7 +234,7 @@ class _Runner:
             else:
                 body[item.name] = item.after
         if changed_custom:
-            # Whether PUT merges custom_attributes is unknown (onelogin-api.md Op 7), so send the
+            # Whether PUT merges custom_attributes is unknown (docs/onelogin-api.md Op 7), so send the
             # user's full map with our keys changed: other values are preserved either way.
             body["custom_attributes"] = custom
         # mappings=disabled: a mapping run on this update must not overwrite the value we set.

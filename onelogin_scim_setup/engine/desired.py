@@ -32,7 +32,7 @@ def user_attribute(config: Config, attribute: str) -> str:
 
 
 def parameter_source(config: Config, attribute: str) -> str:
-    """The app parameter's `user_attribute_mappings` value (onelogin-api.md Op 3, parameters)."""
+    """The app parameter's `user_attribute_mappings` value (docs/onelogin-api.md Op 3, parameters)."""
     where = user_attribute(config, attribute)
     return where.replace("custom_attributes.", "custom_attribute_", 1)
 
@@ -72,7 +72,7 @@ def _parameters(config: Config) -> dict[str, Parameter]:
     for attribute in ("department", "title"):
         if getattr(config.fields, attribute).enabled:
             # The SCIM v2 Enterprise connector already has `department` and `title` parameters
-            # (onelogin-api.md Op 3, KB0013904); the tool only points them at the right source.
+            # (docs/onelogin-api.md Op 3, KB0013904); the tool only points them at the right source.
             parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), True)
     return parameters
 

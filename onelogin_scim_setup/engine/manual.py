@@ -2,7 +2,7 @@
 
 SOE has no API for its SCIM settings, and OneLogin documents none for the SCIM connection fields, the
 "Enable" button, the deprovision action or the parameter's "Include in User Provisioning" flag
-(onelogin-api.md Op 3 and §3; soe-scim-and-peers.md §2). The token appears only as a fingerprint.
+(docs/onelogin-api.md Op 3 and §3; docs/soe-scim.md §2). The token appears only as a fingerprint.
 """
 
 from __future__ import annotations

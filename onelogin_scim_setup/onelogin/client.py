@@ -1,5 +1,5 @@
 """OneLogin's admin API, one small method per endpoint, with the wire quirks absorbed so callers get
-clean data; plus pagination and duplicate-safe creates. Quirks cite shared/reference/onelogin-api.md.
+clean data; plus pagination and duplicate-safe creates. Quirks cite docs/onelogin-api.md.
 
 Plain dicts and lists out. No config, plan, typer or rich here; nothing is printed, nothing exits.
 """

@@ -50,7 +50,7 @@ class Snapshot:
 @dataclass(frozen=True)
 class MappingVocabulary:
     """The mapping action per custom field and the `has_role` operator, discovered, not guessed
-    (onelogin-api.md Op 5: the action value for a custom attribute is undocumented)."""
+    (docs/onelogin-api.md Op 5: the action value for a custom attribute is undocumented)."""
 
     actions: dict[str, str]
     role_operator: str

@@ -81,7 +81,7 @@ class MaybeProcessed(OneLoginError):
 
 
 class OneLoginRetry(Retry):
-    """urllib3's `Retry` with OneLogin's rules (onelogin-api.md §1.6).
+    """urllib3's `Retry` with OneLogin's rules (docs/onelogin-api.md §1.6).
 
     - A 429 without `Retry-After` waits for `X-RateLimit-Reset` (seconds), the header OneLogin
       documents; every single wait is capped at `max_wait`.
@@ -385,7 +385,7 @@ class OneLoginTransport:
 def describe_error(
     response: requests.Response, retries: int, *, token_call: bool = False
 ) -> tuple[str, str | None]:
-    """(message, hint) for an error answer in any of OneLogin's shapes (onelogin-api.md §1.4)."""
+    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4)."""
     status = response.status_code
     try:
         body, hint = (response.json() if response.content else None), None

@@ -22,7 +22,7 @@ def fingerprint(token: str) -> str:
 
 
 def check_token_strength(token: str) -> list[str]:
-    """Warnings about a token chosen by hand (SOE accepts any string, reference §1.1)."""
+    """Warnings about a token chosen by hand (SOE accepts any string, docs/soe-scim.md §1.1)."""
     warnings: list[str] = []
     if len(token) < MIN_LENGTH:
         warnings.append(f"the token is {len(token)} characters long; use at least {MIN_LENGTH}")

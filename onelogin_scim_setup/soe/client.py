@@ -29,7 +29,7 @@ ACCEPT = "application/scim+json, application/json"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
-PAGE_SIZE = 100  # SOE returns at most 100 users per page (reference §1.2)
+PAGE_SIZE = 100  # SOE returns at most 100 users per page (docs/soe-scim.md §1.2)
 
 
 HINT_REJECTED = (
@@ -160,11 +160,11 @@ class ScimClient:
         return ProbeResult(status, False, error.message)
 
     def get_user(self, user_id: str | int) -> dict[str, Any]:
-        """One user by SCIM `id` (SOE's account id, reference §1.2)."""
+        """One user by SCIM `id` (SOE's account id, docs/soe-scim.md §1.2)."""
         return self._get_json("/Users/" + quote(str(user_id), safe=""))
 
     def list_users(self, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        """Every user, page by page. SOE caps a page at 100 (reference §1.2), so never assume one page."""
+        """Every user, page by page. SOE caps a page at 100 (docs/soe-scim.md §1.2), so never assume one page."""
         start = 1
         seen: set[str] = set()
         while True:
@@ -189,7 +189,7 @@ class ScimClient:
     def find_user(self, user_name: str) -> dict[str, Any] | None:
         """The user whose userName (or an email) equals `user_name`, case-insensitively.
 
-        SOE's filter support is UNCERTAIN (reference §1.2: Stack's own scripts page and match on
+        SOE's filter support is UNCERTAIN (docs/soe-scim.md §1.2: Stack's own scripts page and match on
         the client side), so a refused filter (400/501), a 404 for "no match" (what OneLogin's
         connect probe accepts, §1.4) or an answer that ignored the filter falls back to paging.
         """

@@ -12,7 +12,7 @@ _PLACEHOLDER_MARKS = ("{$", "${")
 
 
 def user_type_of(user: Mapping[str, Any]) -> str:
-    """SOE omits `userType` for regular users (reference §1.2), which means "Registered"."""
+    """SOE omits `userType` for regular users (docs/soe-scim.md §1.2), which means "Registered"."""
     value = user.get("userType")
     return "Registered" if value is None else str(value)
 
@@ -27,7 +27,7 @@ def department_of(user: Mapping[str, Any]) -> str | None:
 
 
 def title_of(user: Mapping[str, Any]) -> str | None:
-    """The core `title` (SOE likely maps it to v3's jobTitle, reference §1.3)."""
+    """The core `title` (SOE likely maps it to v3's jobTitle, docs/soe-scim.md §1.3)."""
     value = user.get("title")
     return None if value is None else str(value)
 
