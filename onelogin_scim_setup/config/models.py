@@ -141,7 +141,8 @@ class AppSettings(_Model):
     deprovision_action: Literal["suspend"] = "suspend"
     roles: list[Annotated[str, Field(min_length=1)]] = []
     create_missing_roles: bool = False
-    mapping_prefix: Annotated[str, Field(min_length=1)] = "onelogin-scim-setup"
+    # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
+    mapping_prefix: Annotated[str, Field(min_length=1)] | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
 
