@@ -25,6 +25,15 @@ from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
 API = f"{BASE}/api/2"
 
 
+@pytest.fixture(autouse=True)
+def _restore_handlers() -> Iterator[None]:
+    """handling() leaves signals ignored after an interruption (the CLI then exits); not pytest."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
 @pytest.mark.parametrize(
     ("signum", "code"),
     [(signal.SIGINT, ExitCode.INTERRUPTED), (signal.SIGTERM, ExitCode.TERMINATED)],
@@ -40,6 +49,12 @@ def test_handlers_are_restored_afterwards() -> None:
     with handling():
         pass
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_signals_stay_ignored_after_an_interruption() -> None:
+    with pytest.raises(Interrupted), handling():
+        signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
 def test_signal_in_a_critical_section_is_raised_when_it_ends() -> None:

@@ -49,7 +49,8 @@ _active: _Handler | None = None
 
 @contextmanager
 def handling() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into Interrupted for the duration; restore the previous handlers."""
+    """Turn SIGINT and SIGTERM into Interrupted for the duration; then restore the previous
+    handlers, or, if a signal arrived, ignore both from then on."""
     global _active
     if threading.current_thread() is not threading.main_thread():
         # Python delivers signals to the main thread only; elsewhere there is nothing to install.
@@ -62,7 +63,9 @@ def handling() -> Iterator[None]:
         yield
     finally:
         for signum, disposition in previous.items():
-            signal.signal(signum, disposition)
+            # After an interruption the process is on its way out, reporting; a late second Ctrl-C
+            # must not become a KeyboardInterrupt traceback (or a kill) during that report.
+            signal.signal(signum, signal.SIG_IGN if handler.raised else disposition)
         _active = outer
 
 
