@@ -6,13 +6,13 @@ import threading
 from types import TracebackType
 
 from onelogin_scim_setup.sandbox import seed
-from onelogin_scim_setup.sandbox.faults import FaultInjector
-from onelogin_scim_setup.sandbox.http_server import ServiceServer
-from onelogin_scim_setup.sandbox.onelogin_service import OneLoginService
-from onelogin_scim_setup.sandbox.onelogin_state import Tenant
+from onelogin_scim_setup.sandbox.http.faults import FaultInjector
+from onelogin_scim_setup.sandbox.http.server import ServiceServer
+from onelogin_scim_setup.sandbox.onelogin.service import OneLoginService
+from onelogin_scim_setup.sandbox.onelogin.state import Tenant
 from onelogin_scim_setup.sandbox.options import SandboxOptions
-from onelogin_scim_setup.sandbox.soe_scim import SoeService
-from onelogin_scim_setup.sandbox.soe_state import SoeSite
+from onelogin_scim_setup.sandbox.soe.scim import SoeService
+from onelogin_scim_setup.sandbox.soe.state import SoeSite
 
 
 class Sandbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from onelogin_scim_setup.sandbox.onelogin_state import (
+from onelogin_scim_setup.sandbox.onelogin.state import (
     App,
     Connector,
     CustomAttribute,

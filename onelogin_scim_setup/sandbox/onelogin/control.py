@@ -17,19 +17,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from onelogin_scim_setup.sandbox.mapping_engine import apply_mappings
-from onelogin_scim_setup.sandbox.onelogin_apps import app_json
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
-from onelogin_scim_setup.sandbox.onelogin_mappings import mapping_json
-from onelogin_scim_setup.sandbox.onelogin_roles import MEMBER_KINDS, role_json
-from onelogin_scim_setup.sandbox.onelogin_state import (
+from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.onelogin.apps import app_json
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.mappings import mapping_json
+from onelogin_scim_setup.sandbox.onelogin.roles import MEMBER_KINDS, role_json
+from onelogin_scim_setup.sandbox.onelogin.state import (
     DEPROVISION_ACTIONS,
     App,
     ScimConnection,
     now_iso,
 )
-from onelogin_scim_setup.sandbox.onelogin_users import user_json
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.users import user_json
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 TEXT_SETTINGS = ("base_url", "bearer_token", "json_template")
 FLAG_SETTINGS = ("api_connection_enabled", "provisioning_enabled")

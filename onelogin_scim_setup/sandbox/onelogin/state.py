@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 T = TypeVar("T")
 ACTIVE, SUSPENDED = 1, 2  # OneLogin's user status codes (0 unactivated, 3 locked, ...)

@@ -21,22 +21,22 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from onelogin_scim_setup.sandbox.listing import paginated_response, wildcard_match
-from onelogin_scim_setup.sandbox.onelogin_context import (
+from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.onelogin.context import (
     ApiContext,
     id_list,
     optional_bool,
     optional_str,
     required_str,
 )
-from onelogin_scim_setup.sandbox.onelogin_state import (
+from onelogin_scim_setup.sandbox.onelogin.state import (
     PARAMETER_DEFAULTS,
     App,
     Connector,
     make_parameter,
     now_iso,
 )
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 SCIM_KEYS = {
     "scim_base_url": "base_url",

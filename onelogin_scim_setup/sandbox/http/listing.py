@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, TypeVar
 
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response
 
 T = TypeVar("T")
 

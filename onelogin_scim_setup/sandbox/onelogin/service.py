@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import uuid
 
-from onelogin_scim_setup.sandbox.onelogin_apps import AppsApi
-from onelogin_scim_setup.sandbox.onelogin_auth import RateLimiter, TokenStore
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
-from onelogin_scim_setup.sandbox.onelogin_control import OneLoginControl
-from onelogin_scim_setup.sandbox.onelogin_custom_attributes import CustomAttributesApi
-from onelogin_scim_setup.sandbox.onelogin_errors import error_body, v1_success
-from onelogin_scim_setup.sandbox.onelogin_mappings import MappingsApi
-from onelogin_scim_setup.sandbox.onelogin_roles import RolesApi
-from onelogin_scim_setup.sandbox.onelogin_state import Tenant
-from onelogin_scim_setup.sandbox.onelogin_users import UsersApi
+from onelogin_scim_setup.sandbox.onelogin.apps import AppsApi
+from onelogin_scim_setup.sandbox.onelogin.auth import RateLimiter, TokenStore
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.control import OneLoginControl
+from onelogin_scim_setup.sandbox.onelogin.custom_attributes import CustomAttributesApi
+from onelogin_scim_setup.sandbox.onelogin.errors import error_body, v1_success
+from onelogin_scim_setup.sandbox.onelogin.mappings import MappingsApi
+from onelogin_scim_setup.sandbox.onelogin.roles import RolesApi
+from onelogin_scim_setup.sandbox.onelogin.state import Tenant
+from onelogin_scim_setup.sandbox.onelogin.users import UsersApi
 from onelogin_scim_setup.sandbox.options import SandboxOptions
-from onelogin_scim_setup.sandbox.provisioning import Provisioner
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.push.provisioning import Provisioner
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 READ_METHODS = ("GET", "HEAD")
 PUBLIC_PREFIXES = ("/auth/", "/api/")
