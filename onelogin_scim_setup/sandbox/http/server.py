@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from onelogin_scim_setup.sandbox.http.faults import FaultInjector
-from onelogin_scim_setup.sandbox.options import FaultSpec
 from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, json_response
+from onelogin_scim_setup.sandbox.options import FaultSpec
 
 CONTROL_PREFIX = "/_sandbox/"
 logger = logging.getLogger(__name__)

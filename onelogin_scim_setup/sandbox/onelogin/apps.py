@@ -22,6 +22,7 @@ import copy
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.context import (
     ApiContext,
     id_list,
@@ -36,7 +37,6 @@ from onelogin_scim_setup.sandbox.onelogin.state import (
     make_parameter,
     now_iso,
 )
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 SCIM_KEYS = {
     "scim_base_url": "base_url",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from onelogin_scim_setup.sandbox.onelogin.state import now_iso
 from onelogin_scim_setup.sandbox.http.wire import ApiError, Request
+from onelogin_scim_setup.sandbox.onelogin.state import now_iso
 
 _ONELOGIN_HEADER = re.compile(r"client_id:\s*([^,\s]+)\s*,\s*client_secret:\s*(\S+)", re.IGNORECASE)
 _BEARER = re.compile(r"bearer[\s:]+(\S+)", re.IGNORECASE)

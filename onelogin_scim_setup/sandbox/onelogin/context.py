@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 from onelogin_scim_setup.sandbox.onelogin.state import Tenant
 from onelogin_scim_setup.sandbox.options import SandboxOptions
 from onelogin_scim_setup.sandbox.push.provisioning import Provisioner
-from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 
 @dataclass

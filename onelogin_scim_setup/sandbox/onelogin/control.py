@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.apps import app_json
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
 from onelogin_scim_setup.sandbox.onelogin.mappings import mapping_json
 from onelogin_scim_setup.sandbox.onelogin.roles import MEMBER_KINDS, role_json
 from onelogin_scim_setup.sandbox.onelogin.state import (
@@ -29,7 +30,6 @@ from onelogin_scim_setup.sandbox.onelogin.state import (
     now_iso,
 )
 from onelogin_scim_setup.sandbox.onelogin.users import user_json
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 TEXT_SETTINGS = ("base_url", "bearer_token", "json_template")
 FLAG_SETTINGS = ("api_connection_enabled", "provisioning_enabled")

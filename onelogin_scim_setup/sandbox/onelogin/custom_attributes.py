@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext, required_str
 from onelogin_scim_setup.sandbox.onelogin.errors import v1_success
 from onelogin_scim_setup.sandbox.onelogin.state import CustomAttribute
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 SHORTNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 

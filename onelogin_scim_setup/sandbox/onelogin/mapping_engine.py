@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 from onelogin_scim_setup.sandbox.onelogin.state import Mapping, Tenant, User, now_iso
 from onelogin_scim_setup.sandbox.push.placeholders import user_field
-from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 ROLE_OPERATORS = [
     {"name": "includes", "value": "ri"},

@@ -17,11 +17,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin import mapping_engine as vocabulary
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
 from onelogin_scim_setup.sandbox.onelogin.errors import int_ids, validation_failed
 from onelogin_scim_setup.sandbox.onelogin.state import Mapping, Tenant
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 FIELDS = ("name", "enabled", "match", "position", "conditions", "actions")
 Errors = list[tuple[str, str]]

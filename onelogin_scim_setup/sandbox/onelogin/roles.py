@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.context import (
     ApiContext,
     id_list,
@@ -23,7 +24,6 @@ from onelogin_scim_setup.sandbox.onelogin.context import (
 )
 from onelogin_scim_setup.sandbox.onelogin.errors import int_ids
 from onelogin_scim_setup.sandbox.onelogin.state import Role
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 MEMBER_KINDS = ("apps", "users", "admins")
 

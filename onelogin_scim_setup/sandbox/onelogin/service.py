@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.apps import AppsApi
 from onelogin_scim_setup.sandbox.onelogin.auth import RateLimiter, TokenStore
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
@@ -23,7 +24,6 @@ from onelogin_scim_setup.sandbox.onelogin.state import Tenant
 from onelogin_scim_setup.sandbox.onelogin.users import UsersApi
 from onelogin_scim_setup.sandbox.options import SandboxOptions
 from onelogin_scim_setup.sandbox.push.provisioning import Provisioner
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 READ_METHODS = ("GET", "HEAD")
 PUBLIC_PREFIXES = ("/auth/", "/api/")

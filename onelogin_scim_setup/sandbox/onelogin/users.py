@@ -20,11 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
-from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
 from onelogin_scim_setup.sandbox.onelogin.errors import v1_success
+from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
 from onelogin_scim_setup.sandbox.onelogin.state import Tenant, User, now_iso
-from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
 
 STRING_FIELDS = ("username", "email", "firstname", "lastname", "title", "department", "company")
 INT_FIELDS = ("status", "state")

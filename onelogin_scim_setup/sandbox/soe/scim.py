@@ -24,8 +24,8 @@ import secrets
 from dataclasses import asdict, fields
 from typing import Any
 
-from onelogin_scim_setup.sandbox.soe.state import ENTERPRISE_USER, SoeSite, SoeUser
 from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.soe.state import ENTERPRISE_USER, SoeSite, SoeUser
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SCIM_JSON = "application/scim+json; charset=utf-8"
