@@ -63,6 +63,7 @@ Seed data (`seed_data=True`; with False only the connectors exist). Ids are fixe
 from __future__ import annotations
 
 from onelogin_scim_setup.sandbox.options import FaultSpec, SandboxOptions
+from onelogin_scim_setup.sandbox.quirks import Quirks
 from onelogin_scim_setup.sandbox.server import Sandbox
 
-__all__ = ["FaultSpec", "Sandbox", "SandboxOptions"]
+__all__ = ["FaultSpec", "Quirks", "Sandbox", "SandboxOptions"]

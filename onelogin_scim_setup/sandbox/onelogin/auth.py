@@ -123,6 +123,14 @@ class RateLimiter:
                 "X-RateLimit-Reset": max(0, reset),
             }
 
+    def set(self, limit: int, remaining: int, reset: int) -> None:
+        """Put the budget in a given state (`PUT /_sandbox/rate_limit`): `remaining` calls left,
+        the window resetting in `reset` seconds."""
+        with self._lock:
+            self.limit = limit
+            self._used = max(0, limit - remaining)
+            self._window_start = self._clock() - 3600 + reset
+
     def headers(self) -> dict[str, str]:
         return {name: str(value) for name, value in self.status().items()}
 

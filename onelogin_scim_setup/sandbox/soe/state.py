@@ -80,6 +80,13 @@ class SoeSite:
         wanted = value.lower()
         return [u for u in self.sorted_users() if wanted in _values(u, attribute)]
 
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, user: SoeUser) -> None:
+        """Store a user as is (seeding: no promotion switch applies)."""
+        self.users[user.id] = user
+
     def sorted_users(self) -> list[SoeUser]:
         return sorted(self.users.values(), key=lambda u: u.id)
 
