@@ -1,10 +1,10 @@
-"""OneLogin's error shapes, which differ by API family (onelogin-api.md §1.4)."""
+"""OneLogin's error shapes, which differ by API family (docs/onelogin-api.md §1.4)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 V2_NAMES = {
     400: "BadRequestError",
