@@ -280,3 +280,28 @@ def test_connection_failure_names_the_host_and_hints(
     assert caught.value.status is None
     assert caught.value.message.startswith("no answer from acme.onelogin.com")
     assert "base_url" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("headers", "slept"), [({"Retry-After": "3"}, 3.0), ({"X-RateLimit-Reset": "12"}, 12.0)]
+)
+def test_a_429_retry_really_waits_for_the_announced_time(
+    monkeypatch: pytest.MonkeyPatch, headers: dict[str, str], slept: float
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", waits.append)
+    OneLoginRetry(total=3, max_wait=60.0).sleep(HTTPResponse(status=429, headers=headers))
+    assert waits == [slept]
+
+
+def test_a_retry_without_headers_waits_by_exponential_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", waits.append)
+    policy = OneLoginRetry(total=5, backoff_factor=0.5).new()
+    policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
+    policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
+    policy.sleep(HTTPResponse(status=503))
+    assert len(waits) == 1
+    assert waits[0] > 0

@@ -231,3 +231,13 @@ def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     assert plan_for(current).changes == ()
+
+
+def test_a_plan_holding_only_a_conflict_has_changes() -> None:
+    only_conflict = Plan((Change(Action.CONFLICT, Kind.ROLE, "Gone", note="missing"),))
+    assert only_conflict.has_changes is True
+
+
+def test_a_plan_holding_only_manual_steps_has_no_changes() -> None:
+    manual_only = Plan((Change(Action.MANUAL, Kind.SOE, "SCIM settings"),))
+    assert manual_only.has_changes is False
