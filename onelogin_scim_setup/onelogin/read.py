@@ -14,6 +14,7 @@ from typing import Any
 from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
+    MappingShape,
     Parameter,
     RoleAssignment,
     Tenant,
@@ -282,7 +283,7 @@ def _mappings(
         mapping = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
         # Adopted only when the new name is free and the mapping still has the shape the tool
         # wrote; otherwise it is left exactly as it is (never deleted).
-        if key not in result and mapping.shape == "role_to_field":
+        if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
             ids.mappings[key] = int(raw["id"])
             result[key] = mapping
     return result
@@ -305,7 +306,7 @@ def _mapping_from_wire(
         role = role_names.get(role_id, f"(role id {role_id})")
         field = field_of[str(actions[0]["action"])]
         return UserMapping(name, enabled, role, field, str(actions[0]["value"][0]))
-    return UserMapping(name, enabled, "", "", "", shape="other")
+    return UserMapping(name, enabled, "", "", "", shape=MappingShape.OTHER)
 
 
 def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserValues]:
