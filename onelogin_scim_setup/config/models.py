@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
+
+from onelogin_scim_setup.config.urls import check_url
 
 UserType = Literal["Registered", "Moderator", "Admin"]
 
@@ -27,27 +27,6 @@ Shortname = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_url(url: str) -> str:
-    """https everywhere; plain http only for loopback hosts (the sandbox, local tests)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"{url!r} uses plain http; only https is allowed except for loopback hosts"
-        )
-    return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class OneLoginSettings(_Model):
