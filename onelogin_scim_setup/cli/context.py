@@ -51,7 +51,9 @@ def prepare(state: State, *, token_required: bool = False) -> Prepared:
     """Load and check everything offline; register the secrets so no output can carry them."""
     from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
 
-    prepared = prepare_offline(state.config_path, state.environ, token_required=token_required)
+    prepared = prepare_offline(
+        state.config_path, state.environ, token_required=token_required, redactor=state.redactor
+    )
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
     state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -69,6 +70,28 @@ def check_url(url: str) -> str:
     if origin(_prepared(url)) != origin(url) or urlsplit(url).hostname != _bare(parsed.host):
         raise ValueError(f"{url!r} is read differently by different URL parsers; write it plainly")
     return url.rstrip("/")
+
+
+class BoundAuthorization(requests.auth.AuthBase):
+    """Sets the Authorization header per request, only for the configured origin.
+
+    The prepared request's URL is re-read with urllib3 (the parser that connects) and compared to
+    the configured origin before the credential is attached: `check_url` at load time is the first
+    line of defence, this is the last. `refuse(target)` builds the error to raise. As an `auth` it
+    also keeps ~/.netrc from replacing the header.
+    """
+
+    def __init__(self, header: str, base_url: str, refuse: Callable[[str], Exception]) -> None:
+        self._header = header
+        self._origin = origin(base_url)
+        self._refuse = refuse
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        target = origin(str(request.url))
+        if target != self._origin:
+            raise self._refuse(target)
+        request.headers["Authorization"] = self._header
+        return request
 
 
 def origin(url: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
@@ -15,6 +15,7 @@ from onelogin_scim_setup.secrets.sources import (
     read_token_from_env,
     read_token_from_file,
 )
+from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.template.lint import lint_scim_template
 from onelogin_scim_setup.template.render import TemplateOptions, render_scim_template
@@ -25,6 +26,9 @@ class Prepared:
     loaded: LoadedConfig
     template: str
     token: str | None
+    # Every secret of the run (the token; the API credential and access tokens once connected),
+    # shared with whatever prints, so no output path can carry one.
+    redactor: Redactor = field(default_factory=Redactor, compare=False)
 
     @property
     def config(self) -> Config:
@@ -91,9 +95,15 @@ def read_token(config: Config, environ: Mapping[str, str], *, required: bool) ->
 
 
 def prepare(
-    config_path: Path, environ: Mapping[str, str], *, token_required: bool = False
+    config_path: Path,
+    environ: Mapping[str, str],
+    *,
+    token_required: bool = False,
+    redactor: Redactor | None = None,
 ) -> Prepared:
     loaded = load(config_path)
     template = render_and_lint(loaded)
     token = read_token(loaded.config, environ, required=token_required)
-    return Prepared(loaded, template, token)
+    redactor = redactor if redactor is not None else Redactor()
+    redactor.add(token)
+    return Prepared(loaded, template, token, redactor)
