@@ -55,7 +55,9 @@ def read_yaml(path: Path) -> YamlDocument:
             "(or ONELOGIN_SCIM_CONFIG) at yours.",
         ) from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config file: {error.strerror or error}") from None
+        raise ConfigError(
+            f"{path}: cannot read the config file: {error.strerror or error}"
+        ) from None
     return parse_yaml(text, path)
 
 

@@ -26,8 +26,8 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
+from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials, shorten
 
 if TYPE_CHECKING:

@@ -283,6 +283,12 @@ def _ms(started: float) -> float:
 
 def open_scim(settings: SoeSettings, token: str) -> ScimClient:
     """The one way the tool builds a SCIM client for the configured SOE site."""
+    if not settings.verify_tls:
+        # Every command that talks to SOE says so, not only verify: the token crosses this link.
+        log.warning(
+            "soe.verify_tls is false: SOE's TLS certificate is not checked, so anyone on the "
+            "network path can read the SCIM bearer token; use it only with a test site"
+        )
     return ScimClient(
         settings.scim_url,
         token,

@@ -89,7 +89,13 @@ def _huge_number(value: Any, where: str = "") -> str | None:
     """The dotted place of the first integer too large to be a real value, if any."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAMPLE_INT:
         return where or "the sample"
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for key, item in items:
         found = _huge_number(item, f"{where}.{key}" if where else str(key))
         if found:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from onelogin_scim_setup.errors import TemplateError
 from onelogin_scim_setup.files import InputFileError, read_text_input
@@ -76,7 +77,7 @@ def _render_isolated(source: str, options: TemplateOptions) -> str:
     name = str(options.path)
     request = json.dumps({"source": source, "options": {**asdict(options), "path": name}})
     try:
-        done = subprocess.run(  # noqa: S603 (our own interpreter and module, no shell)
+        done = subprocess.run(
             [sys.executable, "-I", "-m", "onelogin_scim_setup.template.render"],
             input=request,
             capture_output=True,
@@ -107,7 +108,9 @@ def _render_isolated(source: str, options: TemplateOptions) -> str:
 
 def render_source(source: str, name: str, options: TemplateOptions) -> str:
     """Render `source` in the sandbox, in this process. Raises TemplateError naming `name`."""
-    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (JSON, not HTML)
+    env = _Sandbox(
+        undefined=jinja2.StrictUndefined, autoescape=False
+    )  # JSON, not HTML: no autoescape
     env.filters["tojson"] = _tojson
     try:
         template = env.from_string(source)
@@ -161,17 +164,19 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
-    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
         if operator == "**":
             if isinstance(right, int) and abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"an exponent above {MAX_EXPONENT} is not allowed")
             return left**right
         for count, value in ((left, right), (right, left)):
-            if isinstance(count, int) and isinstance(value, (str, list, tuple)):
-                if count * len(value) > MAX_OUTPUT_CHARS:
-                    raise SecurityError(
-                        f"a repeated value longer than {MAX_OUTPUT_CHARS} is not allowed"
-                    )
+            repeated = isinstance(count, int) and isinstance(value, (str, list, tuple))
+            if repeated and count * len(value) > MAX_OUTPUT_CHARS:
+                raise SecurityError(
+                    f"a repeated value longer than {MAX_OUTPUT_CHARS} is not allowed"
+                )
         return left * right
 
 
