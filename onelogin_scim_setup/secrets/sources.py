@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
 
@@ -55,20 +55,21 @@ def read_token_from_file(path: Path) -> str:
     return token
 
 
-def _first_stderr_line(stderr: str | bytes | None, secret: str | None = None) -> str:
-    """At most the first line of stderr, with the secret (if known) cut out."""
+def _first_stderr_line(stderr: str | bytes | None, secret: str) -> str:
+    """At most the first line of stderr, with the secret cut out of the whole text first."""
     if isinstance(stderr, bytes):
         stderr = stderr.decode("utf-8", "replace")
-    lines = (stderr or "").strip().splitlines()
-    text = lines[0][:_STDERR_LIMIT] if lines else ""
-    text = redact(text, secret)
+    lines = redact(stderr or "", secret).strip().splitlines()
+    text = shorten(lines[0], _STDERR_LIMIT) if lines else ""
     return f": {text}" if text else ""
 
 
 def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
 
-    Errors name the command and exit code, never stdout (it may hold the token or part of it).
+    Errors name the command and exit code, never stdout nor stderr: either may hold the token (a
+    failing secret manager may echo what it was given), and a token we never received cannot be
+    redacted.
     """
     name = argv[0] if argv else "(empty command)"
     if not argv:
@@ -90,8 +91,9 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     token = done.stdout.strip()
     if done.returncode != 0:
         raise SecretError(
-            f"the token command {name} exited with code {done.returncode}"
-            + _first_stderr_line(done.stderr, token or None)
+            f"the token command {name} exited with code {done.returncode}",
+            hint="Its output is not shown, as it may hold the token: run the command yourself "
+            "to see why it failed.",
         )
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
