@@ -27,7 +27,7 @@ from tests.conftest import Result
 
 CLIENT_SECRET = "hostile-client-secret-0123456789abcdef"
 SCIM_TOKEN = "hostile-scim-token-" + "Q" * 40
-PASSWORD = "hunter2-in-url"  # noqa: S105 (a test value that must never be echoed)
+PASSWORD = "hunter2-in-url"
 
 BASE: dict[str, Any] = {
     "onelogin": {"base_url": "http://127.0.0.1:{port}"},

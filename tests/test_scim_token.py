@@ -176,7 +176,7 @@ def test_command_source_never_shows_its_stderr(stdout: str) -> None:
 
 def test_command_sink_redacts_the_whole_stderr_before_cutting_it() -> None:
     # The token straddles the 200-character cut: redacting after the cut would leak its head.
-    argv = py(f"import sys; sys.stderr.write('x' * 190 + sys.stdin.read()); sys.exit(4)")
+    argv = py("import sys; sys.stderr.write('x' * 190 + sys.stdin.read()); sys.exit(4)")
     with pytest.raises(SecretError) as caught:
         deliver_to_command(argv, SECRET)
     assert SECRET[:8] not in str(caught.value)
