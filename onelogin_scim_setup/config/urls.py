@@ -56,8 +56,11 @@ def check_url(url: str) -> str:
         raise ValueError(f"{url!r} has a query or fragment ('?' or '#'); give the base URL only")
     if parsed.port is not None and not 1 <= parsed.port <= 65535:
         raise ValueError(f"{url!r} has port {parsed.port}; a port is 1 to 65535")
-    path = parsed.path or ""
-    if not _PATH.fullmatch(path) or any(part in (".", "..") for part in path.split("/")):
+    # As written and as urllib3 will send it (it removes dot segments): both must be plain.
+    path = urlsplit(url).path
+    if any(
+        not _PATH.fullmatch(p) or {".", ".."} & set(p.split("/")) for p in (path, parsed.path or "")
+    ):
         raise ValueError(
             f"{url!r} has an unusual path {path!r}; use letters, digits and . _ ~ - between slashes"
         )

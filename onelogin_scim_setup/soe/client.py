@@ -16,7 +16,7 @@ from urllib.parse import quote
 import requests
 
 from onelogin_scim_setup.config.models import SoeSettings
-from onelogin_scim_setup.config.urls import BoundAuthorization
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import ScimError
 from onelogin_scim_setup.secrets.redact import redact, shorten
 from onelogin_scim_setup.secrets.token import fingerprint
@@ -72,7 +72,10 @@ class ScimClient:
         verify_tls: bool = True,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        try:
+            self.base_url = check_url(base_url)
+        except ValueError as error:
+            raise ScimError(f"the SCIM base URL is refused: {error}") from None
         self._token = token
         self._timeout = timeout
         self._verify_tls = verify_tls
