@@ -374,6 +374,7 @@ def test_refused_in_process_before_any_network(
     assert connections(listener) == 0
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", [c for c in CASES if c.hangs], ids=lambda c: c.id)
 def test_refused_in_a_subprocess_without_hanging(
     case: Case, tmp_path: Path, listener: socket.socket
