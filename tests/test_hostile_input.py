@@ -151,6 +151,21 @@ CONFIG_CASES = [
     Case("config is /dev/zero", "zero", "@zero", hangs=True),
     Case("config is a FIFO", "fifo", "@fifo", hangs=True),
     Case("config is a directory", "dir", "@dir"),
+    Case(
+        "token file is a FIFO",
+        "fifo",
+        {"token": {"source": "file", "file": "fifo"}},
+        {"fifo": "@fifo"},
+        args=("token", "show"),
+        hangs=True,
+    ),
+    Case(
+        "token file is /dev/zero",
+        "/dev/zero",
+        {"token": {"source": "file", "file": "/dev/zero"}},
+        args=("token", "show"),
+        hangs=True,
+    ),
 ]
 
 TEMPLATE_CASES = [

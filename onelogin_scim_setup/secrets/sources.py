@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.files import InputFileError, read_text_input
 from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
+MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; anything larger is the wrong file
 
 
 def read_token_from_env(var: str, environ: Mapping[str, str]) -> str:
@@ -46,8 +48,10 @@ def read_token_from_file(path: Path) -> str:
             hint=f"chmod 600 {path}  (and consider rotating the token)",
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_input(path, MAX_TOKEN_FILE_BYTES)
+    except InputFileError as exc:
+        raise SecretError(f"the SCIM token file {path} {exc}") from None
+    except OSError as exc:
         raise SecretError(f"cannot read the SCIM token file {path}: {type(exc).__name__}") from None
     token = text.removesuffix("\n").removesuffix("\r")
     if not token.strip():

@@ -76,9 +76,13 @@ def _render_isolated(source: str, options: TemplateOptions) -> str:
     """Render in a child Python process with CPU, memory and time limits (see the module doc)."""
     name = str(options.path)
     request = json.dumps({"source": source, "options": {**asdict(options), "path": name}})
+    # -E -s: no PYTHON* variables, no user site; the folder holding this package comes first on
+    # the path (as the -m working directory), so the child runs this very code.
+    home = Path(__file__).resolve().parents[2]
     try:
         done = subprocess.run(
-            [sys.executable, "-I", "-m", "onelogin_scim_setup.template.render"],
+            [sys.executable, "-E", "-s", "-m", "onelogin_scim_setup.template.render"],
+            cwd=home,
             input=request,
             capture_output=True,
             text=True,
@@ -96,9 +100,13 @@ def _render_isolated(source: str, options: TemplateOptions) -> str:
     except json.JSONDecodeError:
         answer = None
     if not isinstance(answer, dict):
+        reason = (
+            f"it exceeded {RENDER_CPU_SECONDS} s of CPU or {RENDER_MEMORY_BYTES // 2**20} MiB of memory"
+            if done.returncode < 0 or (done.returncode == 1 and "MemoryError" in done.stderr)
+            else f"the renderer exited with code {done.returncode}"
+        )
         raise TemplateError(
-            f"{name}: rendering the template was stopped (exit {done.returncode}): it exceeded "
-            f"{RENDER_CPU_SECONDS} s of CPU or {RENDER_MEMORY_BYTES // 2**20} MiB of memory",
+            f"{name}: rendering the template was stopped: {reason}",
             hint="A template should only arrange placeholders; remove long loops and large values.",
         )
     if "error" in answer:
