@@ -38,6 +38,7 @@ def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
         timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
         max_retries=config.onelogin.max_retries,
         backoff_factor=config.onelogin.backoff,
+        redactor=prepared.redactor,
     )
 
 

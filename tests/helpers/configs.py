@@ -40,7 +40,7 @@ BAD_CONFIGS = [
     ),
     (
         "bad url",
-        with_change(("onelogin", "base_url"), "not a url"),
+        with_change(("onelogin", "base_url"), "not-a-url"),
         "onelogin.base_url",
         "not an http",
     ),
