@@ -57,7 +57,13 @@ class World:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ONELOGIN_", "SOE_"))}
         env.update({"ONELOGIN_CLIENT_ID": CLIENT_ID, "ONELOGIN_CLIENT_SECRET": CLIENT_SECRET})
+        env["ONELOGIN_SCIM_LOCK_DIR"] = str(self.lock_dir)
         return env
+
+    @property
+    def lock_dir(self) -> Path:
+        """apply's lock folder (engine.lock) for every CLI run of this world."""
+        return self.folder / "locks"
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """The real CLI in its own process, as a user or CI runs it (stdin is not a terminal)."""

@@ -217,20 +217,23 @@ def test_read_translates_owned_mappings_and_ignores_others(
     assert snapshot.ids.mappings == {"p: userType for role Mods": 3}
 
 
-def test_two_apps_with_our_name_is_an_error_listing_ids(
+def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (11, 12)]
+    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (12, 11)]
     api.get(f"{API}/users/custom_attributes", json=[])
     api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
     api.get(f"{API}/apps", json=twins)
-    with pytest.raises(OneLoginError, match=r"ids 11, 12"):
-        read(
-            client,
-            Tenant(app=App("SCIM SOE", CONNECTOR)),
-            mapping_prefix="p",
-            sensitive_keys=frozenset(),
-        )
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/mappings", json=[])
+    snapshot = read(
+        client,
+        Tenant(app=App("SCIM SOE", CONNECTOR)),
+        mapping_prefix="p",
+        sensitive_keys=frozenset(),
+    )
+    assert snapshot.tenant.app == App("SCIM SOE", CONNECTOR, duplicate_ids=(11, 12))
+    assert snapshot.ids.app_id is None
 
 
 def test_users_missing_custom_attributes_in_list_are_read_one_by_one(

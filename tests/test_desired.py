@@ -25,7 +25,7 @@ def test_mapping_per_promoted_role_owned_by_prefix() -> None:
     config = config_with()
     tenant = build(config, template="{}", token_fingerprint=None)
     name = mapping_name(config, "SOE Moderators")
-    assert name == "onelogin-scim-setup: userType for role SOE Moderators"
+    assert name == "onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators"
     assert tenant.mappings == {
         name: UserMapping(name, True, "SOE Moderators", "userType", "Moderator")
     }

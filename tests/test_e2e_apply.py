@@ -67,8 +67,8 @@ def test_apply_creates_exactly_one_of_each(tenant: World) -> None:
     assert [f["shortname"] for f in state["custom_attributes"]].count("userType") == 1
     owned = [m["name"] for m in state["mappings"] if m["name"].startswith("onelogin-scim-setup")]
     assert sorted(owned) == [
-        "onelogin-scim-setup: userType for role SOE Admins",
-        "onelogin-scim-setup: userType for role SOE Moderators",
+        "onelogin-scim-setup/SCIM SOE: userType for role SOE Admins",
+        "onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators",
     ]
     app = next(a for a in state["apps"] if a["name"] == "SCIM SOE")
     assert app["parameters"]["userType"]["user_attribute_mappings"] == "custom_attribute_userType"

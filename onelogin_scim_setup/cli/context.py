@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -54,6 +55,16 @@ def seconds(option: str, value: float, bounds: tuple[float, float]) -> float:
     return value
 
 
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another apply on the same tenant and app (0: fail at once).",
+    ),
+]
+
+
 def state_of(ctx: typer.Context) -> State:
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback
@@ -88,3 +99,16 @@ def prepare(state: State, *, token_required: bool = False, offline: bool = False
                 f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
             )
     return prepared
+
+
+def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:
+    """This machine's lock on the tenant and app, for commands that write (see engine.lock)."""
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+    from onelogin_scim_setup.engine.run import locked
+
+    return locked(
+        prepared,
+        default_lock_dir(state.environ),
+        timeout=timeout,
+        on_wait=lambda message: state.out.note(message),
+    )

@@ -11,7 +11,7 @@ import typer
 
 from onelogin_scim_setup import demo as demo_run
 from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 from onelogin_scim_setup.sandbox import FaultSpec, Quirks, Sandbox, SandboxOptions
 
 PortOption = Annotated[
@@ -105,7 +105,7 @@ def sandbox(
         out.text("Press Ctrl-C to stop.")
         try:
             threading.Event().wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM is how it is meant to stop
             out.text("Stopped.")
 
 

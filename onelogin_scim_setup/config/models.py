@@ -149,7 +149,8 @@ class AppSettings(_Model):
     deprovision_action: Literal["suspend"] = "suspend"
     roles: list[Name] = []
     create_missing_roles: bool = False
-    mapping_prefix: Name = "onelogin-scim-setup"
+    # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
+    mapping_prefix: Name | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
 

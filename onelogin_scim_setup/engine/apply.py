@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.interrupt import deferred
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    Interrupted,
+    OneLoginError,
+    SetupError,
+    UsageError,
+)
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
 from onelogin_scim_setup.secrets.redact import is_masked
@@ -52,20 +59,37 @@ def execute(
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
     runner = _Runner(client, computed.desired, ids, computed.wire)
-    for index, change in enumerate(changes):
+    for change in changes:
         try:
-            runner.run(change, result)
+            # A change is the unit apply never cuts: a signal inside it is raised when it is done.
+            with deferred():
+                runner.run(change, result)
+                result.done.append(change)
+            if on_change:
+                on_change(change)
         except SetupError as error:
-            raise ApplyError(
-                f"apply stopped at {change.action.value} {change.title}",
-                done=[f"{c.action.value} {c.title}" for c in result.done],
-                not_done=[f"{c.action.value} {c.title}" for c in changes[index:]],
-                cause=error,
+            raise _stopped(
+                f"apply stopped at {change.action.value} {change.title}", result, changes, error
             ) from error
-        result.done.append(change)
-        if on_change:
-            on_change(change)
+        except Interrupted as signal:
+            raise _stopped(
+                f"apply stopped after {len(result.done)} of {len(changes)} changes",
+                result,
+                changes,
+                signal,
+            ) from signal
     return result
+
+
+def _stopped(
+    message: str, result: ApplyResult, changes: list[Change], cause: SetupError | Interrupted
+) -> ApplyError:
+    return ApplyError(
+        message,
+        done=[f"{c.action.value} {c.title}" for c in result.done],
+        not_done=[f"{c.action.value} {c.title}" for c in changes[len(result.done) :]],
+        cause=cause,
+    )
 
 
 class _Runner:

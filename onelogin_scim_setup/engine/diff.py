@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
@@ -31,7 +32,7 @@ def diff(
             )
         )
     changes += _roles(current, desired, create_roles)
-    changes += _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True)
+    changes += _mappings(current, desired)
     changes += _users(current, desired)
     return Plan(tuple(changes))
 
@@ -94,6 +95,16 @@ def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Ch
             *_configuration_changes((), desired.app.configuration, sensitive),
         )
         return [Change(Action.CREATE, Kind.APP, desired.app.name, fields_)]
+    if current.app.duplicate_ids:
+        listed = ", ".join(str(i) for i in current.app.duplicate_ids)
+        note = (
+            f"{len(current.app.duplicate_ids)} apps are named {desired.app.name!r} on connector "
+            f"{desired.app.connector!r} (ids {listed}), e.g. from two applies on two machines at "
+            "once; the tool cannot tell which one it manages. Fix: in OneLogin (Applications) keep "
+            f"one (the oldest is id {current.app.duplicate_ids[0]}), delete or rename the others, "
+            "then run plan again"
+        )
+        return [Change(Action.CONFLICT, Kind.APP, desired.app.name, note=note)]
     if current.app.connector != desired.app.connector:
         note = (
             f"an app named {desired.app.name!r} exists on connector {current.app.connector!r}, not "
@@ -137,6 +148,27 @@ def _keyed(
             if key not in desired
             and getattr(current[key], "shape", None) is MappingShape.ROLE_TO_FIELD
         ]
+    return changes
+
+
+def _mappings(current: Tenant, desired: Tenant) -> list[Change]:
+    """Mappings keyed by the name they should have (onelogin.read): a key whose current mapping has
+    another name is either adopted from the old shared prefix (renamed) or a duplicate (deleted)."""
+    changes = []
+    for change in _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True):
+        existing = current.mappings.get(change.key)
+        if existing is not None and existing.name != change.key:
+            if change.action is Action.DELETE:
+                note = (
+                    f"a second mapping named {existing.name!r}; the one with the lowest id is kept"
+                )
+            else:
+                note = (
+                    f"adopted: made under the old shared name {existing.name!r}, renamed in place "
+                    "(set app.mapping_prefix to keep the old names)"
+                )
+            change = replace(change, note=note)
+        changes.append(change)
     return changes
 
 

@@ -19,6 +19,8 @@ class App:
     connector: str
     # Only the `configuration` keys the config manages; the token is held as its fingerprint.
     configuration: tuple[tuple[str, str], ...] = ()
+    # Read from OneLogin only: the ids when several apps have this name on this connector.
+    duplicate_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

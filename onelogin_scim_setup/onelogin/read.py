@@ -6,6 +6,8 @@ One list call per kind where the API allows it: every call spends the tenant's h
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,7 @@ from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 
 ROLE_CONDITION = "has_role"
+SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
 
 
 @dataclass
@@ -100,13 +103,18 @@ def read(
     *,
     mapping_prefix: str,
     sensitive_keys: frozenset[str],
+    adopt_mappings: Mapping[str, str] | None = None,
 ) -> Snapshot:
-    """The current state of everything `desired` names (and the tool's own mappings)."""
+    """The current state of everything `desired` names (and the tool's own mappings).
+
+    `adopt_mappings` maps old mapping names (an earlier default prefix) to the names they should
+    have now; see `_mappings`.
+    """
     ids = Ids()
     tenant_fields = _custom_fields(client)
     app, provisioning, parameters = _app(client, desired, ids, sensitive_keys)
     roles = _roles(client, desired, ids)
-    mappings = _mappings(client, desired, ids, mapping_prefix, tenant_fields)
+    mappings = _mappings(client, desired, ids, mapping_prefix, adopt_mappings or {}, tenant_fields)
     users = _users(client, desired, ids)
     tenant = Tenant(
         custom_fields=tenant_fields,
@@ -123,7 +131,26 @@ def read(
 def find_app(
     client: OneLoginClient, name: str, connector: str
 ) -> tuple[int, dict[str, Any] | None, list[dict[str, Any]]]:
-    """(connector id, our app's summary or None, every app with that name on any connector)."""
+    """(connector id, our app's summary or None, every app with that name on any connector).
+
+    For commands that need the one app (discover, token rotate): several apps of that name on the
+    connector are an error here; `plan` shows them as a conflict instead (see `read`).
+    """
+    connector_id, ours, named = apps_named(client, name, connector)
+    if len(ours) > 1:
+        listed = ", ".join(str(a["id"]) for a in ours)
+        raise OneLoginError(
+            f"{len(ours)} apps are named {name!r} on connector {connector!r} (ids {listed}); "
+            "the tool cannot tell which one it manages",
+            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
+        )
+    return connector_id, (ours[0] if ours else None), named
+
+
+def apps_named(
+    client: OneLoginClient, name: str, connector: str
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(connector id, the apps of that name on that connector by ascending id, those on any)."""
     connectors = [c for c in client.list_connectors(connector) if c.get("name") == connector]
     if not connectors:
         raise OneLoginError(
@@ -133,15 +160,12 @@ def find_app(
         )
     connector_id = int(connectors[0]["id"])
     named = [a for a in client.list_apps(name=name) if a.get("name") == name]
-    ours = [a for a in named if a.get("connector_id") == connector_id]
-    if len(ours) > 1:
-        listed = ", ".join(str(a["id"]) for a in ours)
-        raise OneLoginError(
-            f"{len(ours)} apps are named {name!r} on connector {connector!r} (ids {listed}); "
-            "the tool cannot tell which one it manages",
-            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
-        )
-    return connector_id, (ours[0] if ours else None), named
+    ours = sorted((a for a in named if a.get("connector_id") == connector_id), key=_wire_id)
+    return connector_id, ours, named
+
+
+def _wire_id(item: dict[str, Any]) -> int:
+    return int(item["id"])
 
 
 def _same_json(left: str, right: str) -> bool:
@@ -163,13 +187,18 @@ def _app(
 ) -> tuple[App | None, bool | None, dict[str, Parameter]]:
     if desired.app is None:
         return None, None, {}
-    ids.connector_id, ours, named = find_app(client, desired.app.name, desired.app.connector)
-    if ours is None:
+    ids.connector_id, ours, named = apps_named(client, desired.app.name, desired.app.connector)
+    if not ours:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
             return other, None, {}
         return None, None, {}
-    raw = client.get_app(int(ours["id"]))
+    if len(ours) > 1:
+        # Two applies on two machines both created it. Which one the SCIM connection, roles and
+        # users hang on is for a person to decide: plan shows a conflict, apply refuses.
+        duplicates = tuple(_wire_id(a) for a in ours)
+        return App(desired.app.name, desired.app.connector, duplicate_ids=duplicates), None, {}
+    raw = client.get_app(int(ours[0]["id"]))
     ids.app_id = int(raw["id"])
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
     configuration = raw.get("configuration") or {}
@@ -209,16 +238,31 @@ def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleA
     return roles
 
 
+def owned_mapping_name(prefix: str) -> re.Pattern[str]:
+    """The names the tool gives its mappings (engine.desired.mapping_name), and only those: the
+    `": "` after the prefix keeps "<prefix>-eu: ..." and "<prefix>/<app>: ..." out."""
+    return re.compile(rf"{re.escape(prefix)}: {SHORTNAME} for role .+", re.DOTALL)
+
+
 def _mappings(
     client: OneLoginClient,
     desired: Tenant,
     ids: Ids,
     prefix: str,
+    adopt: Mapping[str, str],
     tenant_fields: dict[str, CustomField],
 ) -> dict[str, UserMapping]:
-    # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
-    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
-    if not owned:
+    """The tool's mappings, keyed by the name they should have.
+
+    A second mapping with an owned name (two applies on two machines) is keyed "<name> (id N)", so
+    the diff deletes it and keeps the lowest id. A mapping named as `adopt` maps (made under an old
+    default prefix) is keyed by its new name and holds its old one, so the diff renames it in place.
+    """
+    owned = owned_mapping_name(prefix)
+    listing = sorted(client.list_mappings(), key=_wire_id)
+    ours = [m for m in listing if owned.fullmatch(str(m.get("name", "")))]
+    legacy = [m for m in listing if str(m.get("name", "")) in adopt]
+    if not ours and not legacy:
         return {}
     shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
     names = {s: f.name for s, f in tenant_fields.items()}
@@ -229,10 +273,19 @@ def _mappings(
         ids.roles.update({name: role_id for role_id, name in role_names.items()})
     field_of = {action: shortname for shortname, action in ids.vocabulary.actions.items()}
     result: dict[str, UserMapping] = {}
-    for raw in owned:
+    for raw in ours:
         name = str(raw["name"])
-        ids.mappings[name] = int(raw["id"])
-        result[name] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        key = f"{name} (id {raw['id']})" if name in result else name
+        ids.mappings[key] = int(raw["id"])
+        result[key] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+    for raw in legacy:
+        key = adopt[str(raw["name"])]
+        mapping = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        # Adopted only when the new name is free and the mapping still has the shape the tool
+        # wrote; otherwise it is left exactly as it is (never deleted).
+        if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
+            ids.mappings[key] = int(raw["id"])
+            result[key] = mapping
     return result
 
 
