@@ -12,7 +12,14 @@ from responses import matchers
 from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserMapping, UserValues
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    Parameter,
+    RoleAssignment,
+    Tenant,
+    UserMapping,
+    UserValues,
+)
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
@@ -93,6 +100,65 @@ def test_user_write_keeps_other_custom_values_and_disables_mappings(
         ),
     )
     execute_plan(Plan((change,)), client, Tenant(), ids, NO_WIRE)
+
+
+PARAMETER_CASES = [
+    # (parameter as desired, the app's parameter now or None, the body sent or None for no call)
+    pytest.param(
+        Parameter("userType", "custom_attribute_userType", True),
+        None,
+        {
+            "label": "userType",
+            "user_attribute_mappings": "custom_attribute_userType",
+            "include_in_saml_assertion": True,
+        },
+        id="new parameter: label and flag",
+    ),
+    pytest.param(
+        Parameter("department", "custom_attribute_dept", None),
+        {"id": 3, "user_attribute_mappings": "department", "include_in_saml_assertion": False},
+        {"user_attribute_mappings": "custom_attribute_dept"},
+        id="connector's parameter: source only, no label, flag untouched",
+    ),
+    pytest.param(
+        Parameter("userType", "custom_attribute_userType", True),
+        {
+            "id": 4,
+            "user_attribute_mappings": "custom_attribute_userType",
+            "include_in_saml_assertion": False,
+        },
+        {"include_in_saml_assertion": True},
+        id="existing parameter: only what differs, never label",
+    ),
+    pytest.param(
+        Parameter("title", "title", None),
+        {"id": 5, "user_attribute_mappings": "title", "include_in_saml_assertion": True},
+        None,
+        id="planned as create, but the new app already has it as wanted: no call",
+    ),
+]
+
+
+@pytest.mark.parametrize(("wanted", "existing", "sent"), PARAMETER_CASES)
+def test_parameter_body_depends_on_the_app_as_read(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    wanted: Parameter,
+    existing: dict[str, object] | None,
+    sent: dict[str, object] | None,
+) -> None:
+    if sent is None:
+        api.reset()
+    else:
+        api.put(
+            f"{API}/apps/9",
+            json={"id": 9},
+            match=[matchers.json_params_matcher({"parameters": {wanted.name: sent}})],
+        )
+    ids = Ids(app_id=9, app_parameters={wanted.name: existing} if existing else {})
+    change = Change(Action.CREATE, Kind.PARAMETER, wanted.name)
+    desired = Tenant(parameters={wanted.name: wanted})
+    execute_plan(Plan((change,)), client, desired, ids, NO_WIRE)
 
 
 def test_conflicts_refuse_before_any_write(

@@ -100,7 +100,9 @@ def test_sandbox_command_serves_a_ready_config_until_interrupted(tmp_path: Path)
     assert server.returncode == 0
 
 
-def test_verify_reports_a_credential_without_manage_all(tmp_path: Path, quirks_profile: str) -> None:
+def test_verify_reports_a_credential_without_manage_all(
+    tmp_path: Path, quirks_profile: str
+) -> None:
     with world(tmp_path, quirks_profile, api_scope="Read All") as running:
         result = running.cli("verify", "--output", "json")
     assert result.returncode == 1

@@ -123,7 +123,7 @@ def test_post_connection_error_with_nothing_found_is_sent_again(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     api.post(ROLES, body=requests.ConnectionError("connection reset by peer"))
-    api.get(ROLES, json=[], match=query(name="SOE Admins", limit="650"))
+    api.get(ROLES, json=[], match=query(name="SOE Admins", role_name="SOE Admins", limit="650"))
     api.post(ROLES, status=201, json={"id": 12}, match=body({"name": "SOE Admins"}))
     assert client.create_role("SOE Admins") == 12
     assert count(api, ROLES) == 3  # POST, the lookup, POST

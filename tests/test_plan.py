@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from onelogin_scim_setup.engine.diff import diff
@@ -201,10 +203,35 @@ def test_unknown_user_is_a_conflict() -> None:
     assert "never creates users" in change.note
 
 
-def test_provisioning_off_is_an_update() -> None:
-    current = Tenant(**{**desired_tenant().__dict__, "provisioning": False})
-    (change,) = plan_for(current).changes
-    assert change.fields == (FieldChange("enabled", False, True),)
+PROVISIONING_CASES = [
+    # (app exists, provisioning_via_api, planned action)
+    (False, "auto", Action.UPDATE),
+    (True, "auto", Action.MANUAL),
+    (True, "api", Action.UPDATE),
+    (False, "manual", Action.MANUAL),
+]
+
+
+@pytest.mark.parametrize(("app_exists", "via", "action"), PROVISIONING_CASES)
+def test_provisioning_off_is_an_api_change_or_a_manual_step(
+    app_exists: bool, via: Literal["auto", "api", "manual"], action: Action
+) -> None:
+    current = Tenant(
+        **{
+            **desired_tenant().__dict__,
+            "provisioning": False if app_exists else None,
+            "app": desired_tenant().app if app_exists else None,
+        }
+    )
+    plan = diff(
+        current,
+        desired_tenant(),
+        create_roles=False,
+        sensitive=frozenset({"scim_bearer_token"}),
+        provisioning_via_api=via,
+    )
+    (change,) = [c for c in plan.changes if c.kind is Kind.PROVISIONING]
+    assert change.action is action
 
 
 def test_plan_json_is_versioned_and_counts() -> None:

@@ -16,7 +16,12 @@ from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, P
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
+from onelogin_scim_setup.onelogin.read import (
+    ROLE_CONDITION,
+    Ids,
+    discover_vocabulary,
+    parameter_states,
+)
 from onelogin_scim_setup.secrets.redact import is_masked
 
 
@@ -123,6 +128,8 @@ class _Runner:
             )
             self.ids.app_id = int(created["id"])
             self.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
+            # The connector's own parameters come with the new app (docs/onelogin-api.md Op 3).
+            self.ids.app_parameters = parameter_states(created)
         elif configuration:
             self.client.update_app(self._app_id(), {"configuration": configuration})
         if configuration:
@@ -146,14 +153,29 @@ class _Runner:
 
     def _parameter(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.parameters[change.key]
-        body: dict[str, Any] = {
-            "user_attribute_mappings": wanted.user_attribute_mappings,
-            "include_in_saml_assertion": wanted.include_in_saml_assertion,
-        }
-        if change.action is Action.CREATE:
+        flag = wanted.include_in_saml_assertion
+        # Existence is decided by the app as read now: a plan made before the app existed calls the
+        # connector's own parameters "create", but the new app already has them.
+        existing = self.ids.app_parameters.get(wanted.name)
+        body: dict[str, Any] = {}
+        if existing is None:
             # `label` can only be set when the parameter is created (docs/onelogin-api.md Op 3).
             body["label"] = wanted.name
+        if (
+            existing is None
+            or existing.get("user_attribute_mappings") != wanted.user_attribute_mappings
+        ):
+            body["user_attribute_mappings"] = wanted.user_attribute_mappings
+        # Only a managed flag is sent, and only when it differs: a tenant may refuse any change to a
+        # connector-defined parameter's flag (docs/onelogin-api.md Op 3).
+        if flag is not None and (
+            existing is None or bool(existing.get("include_in_saml_assertion")) is not flag
+        ):
+            body["include_in_saml_assertion"] = flag
+        if not body:
+            return
         self.client.update_app(self._app_id(), {"parameters": {wanted.name: body}})
+        self.ids.app_parameters[wanted.name] = {**(existing or {}), **body}
 
     def _provisioning(self, change: Change, result: ApplyResult) -> None:
         wanted = bool(self.desired.provisioning)
@@ -170,7 +192,8 @@ class _Runner:
                     "enable provisioning",
                     (FieldChange("Provisioning > Enable provisioning", kept, wanted),),
                     note="OneLogin accepted provisioning.enabled through the API but did not keep "
-                    "it; tick it in the app's Provisioning tab",
+                    "it; tick it in the app's Provisioning tab (with app.provisioning_via_api: auto "
+                    "later plans show it as this manual step, not as an API change)",
                     verify_by="plan shows no provisioning change",
                 )
             )
@@ -195,8 +218,13 @@ class _Runner:
             names = {s: f.name for s, f in self.desired.custom_fields.items()}
             self.ids.vocabulary = discover_vocabulary(self.client, sorted(names), names)
         if wanted.role not in self.ids.roles:
+            # Matched here: a tenant may ignore the name filter and answer every role (Op 6 [U]).
             self.ids.roles.update(
-                {str(r["name"]): int(r["id"]) for r in self.client.list_roles(wanted.role)}
+                {
+                    str(r["name"]): int(r["id"])
+                    for r in self.client.list_roles(wanted.role)
+                    if r.get("name") == wanted.role
+                }
             )
         body = {
             "name": wanted.name,

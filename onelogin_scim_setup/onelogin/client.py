@@ -170,9 +170,11 @@ class OneLoginClient(OneLoginTransport):
     # --- roles (Op 6) -------------------------------------------------------------------------
 
     def list_roles(self, name: str | None = None) -> list[JsonObject]:
-        """Roles, filtered by `name` as OneLogin reads it; exact-match the name yourself."""
-        # The docs say `name`, the SPEC/SDK `role_name` (Op 6 [U]): unfiltered is still correct.
-        return self.get_all(ROLES, _only(name=name), limit=650)
+        """Roles, filtered by name as OneLogin reads it; exact-match the name yourself."""
+        # The docs say `name`, the SPEC and the Python SDK `role_name` (Op 6 [U]). Both are sent: a
+        # tenant that honours either filters, one that ignores both answers every role, and the
+        # caller matches names client-side either way.
+        return self.get_all(ROLES, _only(name=name, role_name=name), limit=650)
 
     def create_role(self, name: str) -> int:
         """Create a role; returns its id."""
@@ -260,8 +262,16 @@ class OneLoginClient(OneLoginTransport):
         mappings: Literal["async", "sync", "disabled"] = "disabled",
     ) -> JsonObject:
         """PUT /api/2/users/{id}?mappings=...; returns the user. The default `disabled` keeps a
-        mapping run from overwriting what this call sets (Op 7)."""
+        mapping run from overwriting what this call sets (Op 7).
+
+        A `None` among `custom_attributes` is sent as "": v1 documents an empty value to clear one,
+        and whether v2 accepts null is undocumented (Op 7 [U]); a tenant may refuse null with 422.
+        """
         path = f"{USERS}/{user_id}"
+        custom = body.get("custom_attributes")
+        if isinstance(custom, dict):
+            cleared = {key: "" if value is None else value for key, value in custom.items()}
+            body = {**body, "custom_attributes": cleared}
         return _object(self.put(path, body, params={"mappings": mappings}), "PUT", path)
 
 

@@ -33,6 +33,8 @@ class Ids:
     connector_id: int | None = None
     app_id: int | None = None
     app_role_ids: list[int] = field(default_factory=list)
+    # The app's parameters by name as last read: a name here exists, so `label` is never sent for it.
+    app_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, int] = field(default_factory=dict)
     mappings: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
@@ -183,11 +185,15 @@ def _app(
         managed.append((key, "" if value is None else str(value)))
     app = App(desired.app.name, desired.app.connector, tuple(managed))
     provisioning = bool((raw.get("provisioning") or {}).get("enabled"))
+    ids.app_parameters = parameter_states(raw)
     parameters = {
         name: Parameter(
             name,
             str(raw_parameter.get("user_attribute_mappings") or ""),
-            bool(raw_parameter.get("include_in_saml_assertion")),
+            # A flag the config does not manage is read as not managed, so it never differs.
+            None
+            if desired.parameters[name].include_in_saml_assertion is None
+            else bool(raw_parameter.get("include_in_saml_assertion")),
         )
         for name, raw_parameter in (raw.get("parameters") or {}).items()
         if name in desired.parameters
@@ -195,16 +201,31 @@ def _app(
     return app, provisioning, parameters
 
 
+def parameter_states(raw_app: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The app's parameters as they are now (apply decides create vs update from these)."""
+    return {
+        str(name): dict(value)
+        for name, value in (raw_app.get("parameters") or {}).items()
+        if isinstance(value, dict)
+    }
+
+
 def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
     if not desired.roles and not desired.mappings:
         return {}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
+    named: dict[str, list[int]] = {}
     for role in client.list_roles():
         name = str(role.get("name"))
         ids.roles.setdefault(name, int(role["id"]))
+        named.setdefault(name, []).append(int(role["id"]))
         if name in desired.roles:
-            roles[name] = RoleAssignment(name, has_app=int(role["id"]) in app_roles)
+            has_app = roles[name].has_app if name in roles else False
+            roles[name] = RoleAssignment(name, has_app=has_app or int(role["id"]) in app_roles)
+    for name, role_ids in named.items():
+        if name in roles and len(role_ids) > 1:
+            roles[name] = RoleAssignment(name, roles[name].has_app, tuple(sorted(role_ids)))
     return roles
 
 
