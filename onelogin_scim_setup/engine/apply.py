@@ -13,12 +13,13 @@ from typing import Any
 
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.engine.tenant import Tenant, UserMapping
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import (
     ROLE_CONDITION,
     Ids,
+    MappingVocabulary,
     discover_vocabulary,
     parameter_states,
 )
@@ -56,7 +57,7 @@ def execute(
         raise UsageError("apply cancelled; nothing was changed")
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
-    runner = _Runner(client, computed.desired, ids, computed.wire)
+    runner = _Runner(client, computed.desired, ids, computed.wire, computed.action_wait)
     for index, change in enumerate(changes):
         try:
             runner.run(change, result)
@@ -74,8 +75,16 @@ def execute(
 
 
 class _Runner:
-    def __init__(self, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues):
+    def __init__(
+        self,
+        client: OneLoginClient,
+        desired: Tenant,
+        ids: Ids,
+        wire: WireValues,
+        action_wait: float,
+    ):
         self.client, self.desired, self.ids, self.wire = client, desired, ids, wire
+        self.action_wait = action_wait
 
     def run(self, change: Change, result: ApplyResult) -> None:
         handlers: dict[Kind, Callable[[Change, ApplyResult], None]] = {
@@ -214,9 +223,9 @@ class _Runner:
             self.client.delete_mapping(self.ids.mappings[change.key])
             return
         wanted = self.desired.mappings[change.key]
-        if self.ids.vocabulary is None or wanted.field not in self.ids.vocabulary.actions:
-            names = {s: f.name for s, f in self.desired.custom_fields.items()}
-            self.ids.vocabulary = discover_vocabulary(self.client, sorted(names), names)
+        vocabulary = self.ids.vocabulary
+        if vocabulary is None or not vocabulary.has_action(wanted.field):
+            vocabulary = self._discover_action(wanted)
         if wanted.role not in self.ids.roles:
             # Matched here: a tenant may ignore the name filter and answer every role (Op 6 [U]).
             self.ids.roles.update(
@@ -234,13 +243,11 @@ class _Runner:
             "conditions": [
                 {
                     "source": ROLE_CONDITION,
-                    "operator": self.ids.vocabulary.role_operator,
+                    "operator": vocabulary.role_operator,
                     "value": str(self.ids.roles[wanted.role]),
                 }
             ],
-            "actions": [
-                {"action": self.ids.vocabulary.action_for(wanted.field), "value": [wanted.value]}
-            ],
+            "actions": [{"action": vocabulary.action_for(wanted.field), "value": [wanted.value]}],
         }
         if change.action is Action.CREATE:
             created = self.client.create_mapping(body)
@@ -249,6 +256,26 @@ class _Runner:
             # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
             del body["position"]
             self.client.update_mapping(self.ids.mappings[wanted.name], body)
+
+    def _discover_action(self, wanted: UserMapping) -> MappingVocabulary:
+        """Find the field's mapping action, waiting up to `action_wait` for a just-created field;
+        without it, stop before this (and any later) mapping is written."""
+        names = {s: f.name for s, f in self.desired.custom_fields.items()}
+        vocabulary = discover_vocabulary(self.client, [wanted.field], names, wait=self.action_wait)
+        self.ids.vocabulary = vocabulary
+        if vocabulary.has_action(wanted.field):
+            return vocabulary
+        name = names.get(wanted.field, wanted.field)
+        raise OneLoginError(
+            f"OneLogin listed no mapping action for the custom field {wanted.field!r} within "
+            f"{self.action_wait:g} s (looked for the value set_{wanted.field.lower()} or the label "
+            f"'Set {name}'); no mapping was written",
+            hint="OneLogin's background jobs can take minutes: run apply again later (it picks up "
+            "from here), or raise onelogin.action_wait. If the action never appears, create the "
+            f"mapping in OneLogin: Users > Mappings > New Mapping, name {wanted.name!r}, "
+            f"condition 'Roles' includes {wanted.role!r}, action 'Set {name}' = {wanted.value!r}, "
+            "then Save.",
+        )
 
     def _user(self, change: Change, result: ApplyResult) -> None:
         email = change.key

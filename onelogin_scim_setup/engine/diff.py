@@ -7,7 +7,6 @@ from typing import Any, Literal
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import Tenant, as_fields
 
-
 ProvisioningVia = Literal["auto", "api", "manual"]
 
 
@@ -79,8 +78,19 @@ def _field_changes(before: object, after: object) -> tuple[FieldChange, ...]:
 
 def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
     changes = []
+    mapped = {m.field for m in desired.mappings.values()}
     for shortname, wanted in desired.custom_fields.items():
-        if shortname in current.custom_fields:
+        existing = current.custom_fields.get(shortname)
+        if existing is not None and existing.mapping_action is False and shortname in mapped:
+            changes.append(
+                Change(
+                    Action.CONFLICT,
+                    Kind.CUSTOM_FIELD,
+                    shortname,
+                    note=no_action_note(shortname, existing.name),
+                )
+            )
+        if existing is not None:
             continue
         same_but_case = [
             name for name in current.custom_fields if name.lower() == shortname.lower()
@@ -102,6 +112,17 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
                 Change(Action.CREATE, Kind.CUSTOM_FIELD, shortname, _field_changes(None, wanted))
             )
     return changes
+
+
+def no_action_note(shortname: str, name: str) -> str:
+    return (
+        f"OneLogin lists no mapping action for the custom field {shortname!r} (GET "
+        f"/api/2/mappings/actions has no value set_{shortname.lower()} and no label 'Set {name}'), "
+        "so its mappings cannot be written. A field created minutes ago may still be waiting for "
+        "OneLogin's background job: plan again later. Otherwise create the mappings in the UI "
+        "(Users > Mappings) as the plan's mapping lines show, with the action 'Set "
+        f"{name}'"
+    )
 
 
 def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Change]:

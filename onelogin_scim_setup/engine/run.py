@@ -67,7 +67,13 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         provisioning_via_api=config.app.provisioning_via_api,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
-    return ComputedPlan(plan, wanted, snapshot, WireValues(wire_configuration(prepared)))
+    return ComputedPlan(
+        plan,
+        wanted,
+        snapshot,
+        WireValues(wire_configuration(prepared)),
+        action_wait=config.onelogin.action_wait,
+    )
 
 
 def apply_plan(

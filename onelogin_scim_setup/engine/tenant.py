@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 class CustomField:
     shortname: str
     name: str
+    # Read side only: whether OneLogin lists a mapping action for the field (None: not looked up).
+    mapping_action: bool | None = None
 
 
 @dataclass(frozen=True)

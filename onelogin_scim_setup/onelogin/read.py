@@ -6,7 +6,9 @@ One list call per kind where the API allows it: every call spends the tenant's h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onelogin_scim_setup.engine.tenant import (
@@ -66,20 +68,58 @@ class MappingVocabulary:
             )
         return self.actions[shortname]
 
+    def has_action(self, shortname: str) -> bool:
+        return shortname in self.actions
 
-def discover_vocabulary(
-    client: OneLoginClient, shortnames: list[str], names: dict[str, str]
-) -> MappingVocabulary:
-    actions: dict[str, str] = {}
-    for action in client.list_mapping_actions():
+
+def match_actions(
+    listed: list[dict[str, Any]], shortnames: list[str], names: dict[str, str]
+) -> dict[str, str]:
+    """Each custom field's mapping action value, found by value or by label.
+
+    The value is undocumented (docs/onelogin-api.md Op 5 [U]): the likely form is
+    `set_<shortname>`, maybe lowercased; a tenant may use an opaque value, which only the label
+    `Set <field name>` identifies. A value match wins over a label match.
+    """
+    by_value: dict[str, str] = {}
+    by_label: dict[str, str] = {}
+    for action in listed:
         value, label = str(action.get("value", "")), str(action.get("name", ""))
         for shortname in shortnames:
-            # The likely form is set_<shortname>, maybe lowercased; match the label as a fallback.
-            if (
-                value.lower() == f"set_{shortname.lower()}"
-                or label == f"Set {names.get(shortname, shortname)}"
-            ):
-                actions.setdefault(shortname, value)
+            if value.lower() == f"set_{shortname.lower()}":
+                by_value.setdefault(shortname, value)
+            elif label == f"Set {names.get(shortname, shortname)}":
+                by_label.setdefault(shortname, value)
+    return {**by_label, **by_value}
+
+
+def wait_for_actions(
+    client: OneLoginClient,
+    shortnames: list[str],
+    names: dict[str, str],
+    *,
+    wait: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """`match_actions` on `GET /api/2/mappings/actions`, asked again with a growing pause until every
+    field in `shortnames` has its action or `wait` seconds have passed: a just-created field's
+    action comes from a background job (docs/onelogin-api.md Op 5). Returns what was found."""
+    deadline = clock() + wait
+    pause = 0.5
+    while True:
+        found = match_actions(client.list_mapping_actions(), shortnames, names)
+        left = deadline - clock()
+        if all(s in found for s in shortnames) or left <= 0:
+            return found
+        sleep(min(pause, left))
+        pause = min(pause * 2, 10.0)
+
+
+def discover_vocabulary(
+    client: OneLoginClient, shortnames: list[str], names: dict[str, str], *, wait: float = 0.0
+) -> MappingVocabulary:
+    actions = wait_for_actions(client, shortnames, names, wait=wait)
     operators = client.list_condition_operators(ROLE_CONDITION)
     includes = [
         str(op["value"])
@@ -238,11 +278,17 @@ def _mappings(
 ) -> dict[str, UserMapping]:
     # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
     owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
-    if not owned:
+    wanted_fields = {m.field for m in desired.mappings.values()}
+    # Preflight: a field that exists but has no mapping action yet would stop apply half-way, so
+    # its action is looked up now and its absence planned as a conflict (diff).
+    if not owned and not wanted_fields & set(tenant_fields):
         return {}
-    shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
+    shortnames = sorted(wanted_fields | set(tenant_fields))
     names = {s: f.name for s, f in tenant_fields.items()}
     ids.vocabulary = discover_vocabulary(client, shortnames, names)
+    for shortname in wanted_fields & set(tenant_fields):
+        found = ids.vocabulary.has_action(shortname)
+        tenant_fields[shortname] = replace(tenant_fields[shortname], mapping_action=found)
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
