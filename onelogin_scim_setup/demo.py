@@ -99,6 +99,8 @@ class Admin:
             "json_template": template,
             "deprovision_action": "suspend",
             "api_connection_enabled": True,
+            # The manual step when the tenant did not keep provisioning.enabled from the API.
+            "provisioning_enabled": True,
         }
         self._send("PUT", f"{self.onelogin_url}/_sandbox/apps/{app_id}/scim", connection)
 

@@ -72,7 +72,10 @@ def test_apply_creates_exactly_one_of_each(tenant: World) -> None:
     ]
     app = next(a for a in state["apps"] if a["name"] == "SCIM SOE")
     assert app["parameters"]["userType"]["user_attribute_mappings"] == "custom_attribute_userType"
-    assert app["provisioning"]["enabled"] is True
+    # A tenant that does not keep provisioning.enabled leaves it to the admin (a manual step).
+    assert (
+        app["provisioning"]["enabled"] is tenant.sandbox.options.quirks.provisioning_enabled_sticks
+    )
 
 
 def test_objects_the_config_does_not_name_are_untouched(tenant: World) -> None:

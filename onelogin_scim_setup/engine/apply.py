@@ -105,7 +105,24 @@ class _Runner:
 
     def _custom_field(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.custom_fields[change.key]
-        self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        field_id = self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        # Whether OneLogin keeps a shortname's case is undocumented (docs/onelogin-api.md Op 4 [U]);
+        # the template, parameter and mappings name the field by it, so check before using it.
+        stored = next(
+            (
+                str(f.get("shortname"))
+                for f in self.client.list_custom_attributes()
+                if str(f.get("id")) == str(field_id)
+            ),
+            wanted.shortname,
+        )
+        if stored != wanted.shortname:
+            raise OneLoginError(
+                f"OneLogin created the custom user field as {stored!r}, not {wanted.shortname!r}",
+                hint=f"Set the field's shortname in the config to {stored!r} (for userType: "
+                f"fields.user_type.shortname: {stored}; SOE still receives the attribute userType), "
+                "re-enter the template `render` prints, then plan and apply again.",
+            )
 
     def _app(self, change: Change, result: ApplyResult) -> None:
         assert self.desired.app is not None  # a plan has app changes only when an app is desired
