@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 from onelogin_scim_setup.errors import OneLoginError
@@ -28,6 +28,14 @@ DEFAULT_LIMIT = 100  # the spec's generic maximum page size (§1.5)
 APPS, CONNECTORS, ROLES, USERS = "/api/2/apps", "/api/2/connectors", "/api/2/roles", "/api/2/users"
 CUSTOM_ATTRIBUTES = "/api/2/users/custom_attributes"
 MAPPINGS = "/api/2/mappings"
+RATE_LIMIT = "/auth/rate_limit"
+
+
+class RateLimit(NamedTuple):
+    limit: int
+    remaining: int
+    reset: int  # seconds until the hourly window resets
+
 
 FindExisting = Callable[[], JsonObject | None]
 
@@ -116,6 +124,38 @@ class OneLoginClient(OneLoginTransport):
             )
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
             time.sleep(wait)
+
+    # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
+
+    def rate_limit(self) -> RateLimit:
+        """The hourly budget from `GET /auth/rate_limit`; for when answers carry no
+        `X-RateLimit-*` headers, as v2 answers may not (§1.6 [U])."""
+        answer = self.get(RATE_LIMIT)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            raise OneLoginError(
+                f"expected {{'data': {{...}}}}, got {answer!r:.80}", method="GET", path=RATE_LIMIT
+            )
+
+        def number(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.isdigit():
+                return int(value)
+            raise OneLoginError(f"{key} missing from the answer", method="GET", path=RATE_LIMIT)
+
+        return RateLimit(
+            number("X-RateLimit-Limit"),
+            number("X-RateLimit-Remaining"),
+            number("X-RateLimit-Reset"),
+        )
+
+    def _reset_unsaid(self) -> str | None:
+        try:
+            return str(self.rate_limit().reset)
+        except OneLoginError:
+            return None
 
     # --- connectors and apps (Op 2, Op 3) -----------------------------------------------------
 

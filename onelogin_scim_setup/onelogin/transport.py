@@ -187,6 +187,7 @@ class OneLoginTransport:
         self._token_expires = 0.0
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self._secrets = {client_secret, basic}
+        self._asking_reset = False
         self._session = session if session is not None else requests.Session()
         self._session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
         self._session.headers["Accept"] = "application/json"
@@ -350,9 +351,24 @@ class OneLoginTransport:
         token_call: bool = False,
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
-        message, hint = describe_error(response, self.max_retries, token_call=token_call)
+        reset = None
+        if response.status_code == 429 and not _reset_header(response) and not self._asking_reset:
+            # No header says when the budget resets: ask OneLogin (once, never recursively).
+            self._asking_reset = True
+            try:
+                reset = self._reset_unsaid()
+            finally:
+                self._asking_reset = False
+        message, hint = describe_error(
+            response, self.max_retries, token_call=token_call, reset=reset
+        )
         message = redact(message, *self._secrets, *sensitive)
         return _answer_error(response, message, method, path, hint, kind)
+
+    def _reset_unsaid(self) -> str | None:
+        """Seconds until the rate budget resets when no header said so; the client asks
+        `/auth/rate_limit`."""
+        return None
 
     def _unreachable(
         self,
@@ -382,8 +398,16 @@ class OneLoginTransport:
         )
 
 
+def _reset_header(response: requests.Response) -> str | None:
+    return response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+
+
 def describe_error(
-    response: requests.Response, retries: int, *, token_call: bool = False
+    response: requests.Response,
+    retries: int,
+    *,
+    token_call: bool = False,
+    reset: str | None = None,
 ) -> tuple[str, str | None]:
     """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4)."""
     status = response.status_code
@@ -395,7 +419,7 @@ def describe_error(
         hint = HINT_NOT_JSON if html else None
     message = _message(body) or response.reason or f"HTTP {status}"
     if status == 429:
-        reset = response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+        reset = _reset_header(response) or reset
         when = f"it resets in {reset} s" if reset else "OneLogin did not say when it resets"
         return f"rate limit exhausted after {retries} retries; {when} ({message})", HINT_RATE
     if hint or status >= 500:
