@@ -119,6 +119,11 @@ class World:
         _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/apps/{self.app_id()}/scim", connection)
         _call("POST", f"{self.sandbox.onelogin_url}/_sandbox/mappings/reapply")
 
+    def enable_provisioning(self) -> None:
+        """The admin ticks Enable provisioning (a manual step where the API does not keep it)."""
+        body = {"provisioning_enabled": True}
+        _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/apps/{self.app_id()}/scim", body)
+
     def set_user_status(self, email: str, status: int) -> None:
         _call(
             "PUT",

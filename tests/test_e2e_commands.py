@@ -35,6 +35,7 @@ def test_verify_passes_against_scim2_server(tmp_path: Path, quirks_profile: str)
         wait_until_up(base + "/ServiceProviderConfig", server)
         with world(tmp_path, quirks_profile) as running:
             assert running.cli("apply", "--auto-approve").returncode == 0
+            running.enable_provisioning()
             running.write_config(soe={"scim_base_url": base})
             result = running.cli("verify", "--output", "json")
     finally:
