@@ -257,3 +257,22 @@ def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     assert plan_for(current).changes == ()
+
+
+def test_role_name_held_by_two_roles_is_a_conflict_naming_both_ids() -> None:
+    roles = {
+        "Engineering": RoleAssignment("Engineering", True),
+        "Mods": RoleAssignment("Mods", True, duplicate_ids=(4, 9)),
+    }
+    current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.key) == (Action.CONFLICT, "Mods")
+    assert "ids 4, 9" in change.note
+
+
+def test_existing_field_without_a_mapping_action_is_a_conflict() -> None:
+    fields = {"userType": CustomField("userType", "userType", mapping_action=False)}
+    current = Tenant(**{**desired_tenant().__dict__, "custom_fields": fields})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.kind) == (Action.CONFLICT, Kind.CUSTOM_FIELD)
+    assert "Set userType" in change.note

@@ -14,7 +14,13 @@ from typing import Any
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import Tenant, UserMapping
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    OneLoginError,
+    SetupError,
+    ShortnameChanged,
+    UsageError,
+)
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import (
     ROLE_CONDITION,
@@ -117,12 +123,7 @@ class _Runner:
             wanted.shortname,
         )
         if stored != wanted.shortname:
-            raise OneLoginError(
-                f"OneLogin created the custom user field as {stored!r}, not {wanted.shortname!r}",
-                hint=f"Set the field's shortname in the config to {stored!r} (for userType: "
-                f"fields.user_type.shortname: {stored}; SOE still receives the attribute userType), "
-                "re-enter the template `render` prints, then plan and apply again.",
-            )
+            raise ShortnameChanged(wanted.shortname, stored)
 
     def _app(self, change: Change, result: ApplyResult) -> None:
         assert self.desired.app is not None  # a plan has app changes only when an app is desired
