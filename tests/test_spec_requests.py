@@ -207,6 +207,7 @@ def full_run(running: World) -> list[dict[str, Any]]:
     return running.requests_log()
 
 
+@pytest.mark.e2e
 def test_every_request_of_a_full_run_is_in_the_spec_or_allow_listed(
     tmp_path: Path, quirks_profile: str
 ) -> None:
