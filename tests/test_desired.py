@@ -42,8 +42,8 @@ def test_mapping_per_promoted_role_owned_by_prefix() -> None:
             },
             {
                 "userType": Parameter("userType", "custom_attribute_userType", True),
-                "department": Parameter("department", "department", True),
-                "title": Parameter("title", "custom_attribute_jobTitle", True),
+                "department": Parameter("department", "department", None),
+                "title": Parameter("title", "custom_attribute_jobTitle", None),
             },
         ),
     ],
