@@ -103,6 +103,21 @@ class OneLoginError(SetupError):
         return f"{text}\nHint: {self.hint}" if self.hint else text
 
 
+class ShortnameChanged(OneLoginError):
+    """OneLogin created a custom user field under another shortname than the one sent (e.g.
+    lower-cased); whether it keeps the case is undocumented (docs/onelogin-api.md Op 4 [U])."""
+
+    def __init__(self, wanted: str, stored: str):
+        super().__init__(
+            f"OneLogin created the custom user field as {stored!r}, not {wanted!r}",
+            hint=f"Set the field's shortname in the config to {stored!r} (for userType: "
+            f"fields.user_type.shortname: {stored}; SOE still receives the attribute userType), "
+            "re-enter the template `render` prints, then plan and apply again.",
+        )
+        self.wanted = wanted
+        self.stored = stored
+
+
 class ScimError(SetupError):
     """An error answer, or no answer, from a SCIM endpoint (SOE's or another server's)."""
 

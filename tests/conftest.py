@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Runs a test under each sandbox quirk profile (optimistic, pessimistic): see docs/sandbox.md.
+from tests.sandbox_conftest_fixtures import quirks_profile  # noqa: F401
+
 MINIMAL_CONFIG: dict[str, Any] = {
     "onelogin": {"subdomain": "acme"},
     "soe": {"site": "acme", "allow_moderator_promotion": True},

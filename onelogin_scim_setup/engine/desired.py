@@ -96,8 +96,9 @@ def _parameters(config: Config) -> dict[str, Parameter]:
     for attribute in ("department", "title"):
         if getattr(config.fields, attribute).enabled:
             # The SCIM v2 Enterprise connector already has `department` and `title` parameters
-            # (docs/onelogin-api.md Op 3, KB0013904); the tool only points them at the right source.
-            parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), True)
+            # (docs/onelogin-api.md Op 3, KB0013904); the tool only points them at the right source
+            # and leaves their flags as the connector has them (None: not managed).
+            parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), None)
     return parameters
 
 

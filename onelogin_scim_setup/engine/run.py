@@ -40,6 +40,7 @@ def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
         timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
         max_retries=config.onelogin.max_retries,
         backoff_factor=config.onelogin.backoff,
+        redactor=prepared.redactor,
     )
 
 
@@ -91,9 +92,16 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         wanted,
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
+        provisioning_via_api=config.app.provisioning_via_api,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
-    return ComputedPlan(plan, wanted, snapshot, WireValues(wire_configuration(prepared)))
+    return ComputedPlan(
+        plan,
+        wanted,
+        snapshot,
+        WireValues(wire_configuration(prepared)),
+        action_wait=config.onelogin.action_wait,
+    )
 
 
 def apply_plan(

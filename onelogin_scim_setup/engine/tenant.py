@@ -11,6 +11,8 @@ from enum import Enum
 class CustomField:
     shortname: str
     name: str
+    # Read side only: whether OneLogin lists a mapping action for the field (None: not looked up).
+    mapping_action: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,13 @@ class App:
 
 @dataclass(frozen=True)
 class Parameter:
+    """An app parameter. `include_in_saml_assertion` is None where the tool does not manage the
+    flag: on the connector's own parameters (department, title), which a tenant may refuse to change
+    (docs/onelogin-api.md Op 3, parameters)."""
+
     name: str
     user_attribute_mappings: str
-    include_in_saml_assertion: bool
+    include_in_saml_assertion: bool | None
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,9 @@ class RoleAssignment:
 
     role: str
     has_app: bool
+    # Read side only: every id with this name when OneLogin holds more than one (names need not be
+    # unique, docs/onelogin-api.md Op 6 [U]); the tool cannot tell which is meant.
+    duplicate_ids: tuple[int, ...] = ()
 
 
 class MappingShape(Enum):

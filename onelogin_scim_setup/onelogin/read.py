@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onelogin_scim_setup.engine.tenant import (
@@ -37,6 +38,8 @@ class Ids:
     connector_id: int | None = None
     app_id: int | None = None
     app_role_ids: list[int] = field(default_factory=list)
+    # The app's parameters by name as last read: a name here exists, so `label` is never sent for it.
+    app_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, int] = field(default_factory=dict)
     mappings: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
@@ -68,20 +71,58 @@ class MappingVocabulary:
             )
         return self.actions[shortname]
 
+    def has_action(self, shortname: str) -> bool:
+        return shortname in self.actions
 
-def discover_vocabulary(
-    client: OneLoginClient, shortnames: list[str], names: dict[str, str]
-) -> MappingVocabulary:
-    actions: dict[str, str] = {}
-    for action in client.list_mapping_actions():
+
+def match_actions(
+    listed: list[dict[str, Any]], shortnames: list[str], names: dict[str, str]
+) -> dict[str, str]:
+    """Each custom field's mapping action value, found by value or by label.
+
+    The value is undocumented (docs/onelogin-api.md Op 5 [U]): the likely form is
+    `set_<shortname>`, maybe lowercased; a tenant may use an opaque value, which only the label
+    `Set <field name>` identifies. A value match wins over a label match.
+    """
+    by_value: dict[str, str] = {}
+    by_label: dict[str, str] = {}
+    for action in listed:
         value, label = str(action.get("value", "")), str(action.get("name", ""))
         for shortname in shortnames:
-            # The likely form is set_<shortname>, maybe lowercased; match the label as a fallback.
-            if (
-                value.lower() == f"set_{shortname.lower()}"
-                or label == f"Set {names.get(shortname, shortname)}"
-            ):
-                actions.setdefault(shortname, value)
+            if value.lower() == f"set_{shortname.lower()}":
+                by_value.setdefault(shortname, value)
+            elif label == f"Set {names.get(shortname, shortname)}":
+                by_label.setdefault(shortname, value)
+    return {**by_label, **by_value}
+
+
+def wait_for_actions(
+    client: OneLoginClient,
+    shortnames: list[str],
+    names: dict[str, str],
+    *,
+    wait: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """`match_actions` on `GET /api/2/mappings/actions`, asked again with a growing pause until every
+    field in `shortnames` has its action or `wait` seconds have passed: a just-created field's
+    action comes from a background job (docs/onelogin-api.md Op 5). Returns what was found."""
+    deadline = clock() + wait
+    pause = 0.5
+    while True:
+        found = match_actions(client.list_mapping_actions(), shortnames, names)
+        left = deadline - clock()
+        if all(s in found for s in shortnames) or left <= 0:
+            return found
+        sleep(min(pause, left))
+        pause = min(pause * 2, 10.0)
+
+
+def discover_vocabulary(
+    client: OneLoginClient, shortnames: list[str], names: dict[str, str], *, wait: float = 0.0
+) -> MappingVocabulary:
+    actions = wait_for_actions(client, shortnames, names, wait=wait)
     operators = client.list_condition_operators(ROLE_CONDITION)
     includes = [
         str(op["value"])
@@ -213,11 +254,15 @@ def _app(
         managed.append((key, "" if value is None else str(value)))
     app = App(desired.app.name, desired.app.connector, tuple(managed))
     provisioning = bool((raw.get("provisioning") or {}).get("enabled"))
+    ids.app_parameters = parameter_states(raw)
     parameters = {
         name: Parameter(
             name,
             str(raw_parameter.get("user_attribute_mappings") or ""),
-            bool(raw_parameter.get("include_in_saml_assertion")),
+            # A flag the config does not manage is read as not managed, so it never differs.
+            None
+            if desired.parameters[name].include_in_saml_assertion is None
+            else bool(raw_parameter.get("include_in_saml_assertion")),
         )
         for name, raw_parameter in (raw.get("parameters") or {}).items()
         if name in desired.parameters
@@ -225,16 +270,31 @@ def _app(
     return app, provisioning, parameters
 
 
+def parameter_states(raw_app: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The app's parameters as they are now (apply decides create vs update from these)."""
+    return {
+        str(name): dict(value)
+        for name, value in (raw_app.get("parameters") or {}).items()
+        if isinstance(value, dict)
+    }
+
+
 def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
     if not desired.roles and not desired.mappings:
         return {}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
+    named: dict[str, list[int]] = {}
     for role in client.list_roles():
         name = str(role.get("name"))
         ids.roles.setdefault(name, int(role["id"]))
+        named.setdefault(name, []).append(int(role["id"]))
         if name in desired.roles:
-            roles[name] = RoleAssignment(name, has_app=int(role["id"]) in app_roles)
+            has_app = roles[name].has_app if name in roles else False
+            roles[name] = RoleAssignment(name, has_app=has_app or int(role["id"]) in app_roles)
+    for name, role_ids in named.items():
+        if name in roles and len(role_ids) > 1:
+            roles[name] = RoleAssignment(name, roles[name].has_app, tuple(sorted(role_ids)))
     return roles
 
 
@@ -262,11 +322,17 @@ def _mappings(
     listing = sorted(client.list_mappings(), key=_wire_id)
     ours = [m for m in listing if owned.fullmatch(str(m.get("name", "")))]
     legacy = [m for m in listing if str(m.get("name", "")) in adopt]
-    if not ours and not legacy:
+    wanted_fields = {m.field for m in desired.mappings.values()}
+    # Preflight: a field that exists but has no mapping action yet would stop apply half-way, so
+    # its action is looked up now and its absence planned as a conflict (diff).
+    if not ours and not legacy and not wanted_fields & set(tenant_fields):
         return {}
-    shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
+    shortnames = sorted(wanted_fields | set(tenant_fields))
     names = {s: f.name for s, f in tenant_fields.items()}
     ids.vocabulary = discover_vocabulary(client, shortnames, names)
+    for shortname in wanted_fields & set(tenant_fields):
+        found = ids.vocabulary.has_action(shortname)
+        tenant_fields[shortname] = replace(tenant_fields[shortname], mapping_action=found)
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
