@@ -15,7 +15,7 @@ from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import MINIMAL_CONFIG
-from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"
 SCIM = "https://acme.stackenterprise.co/api/scim/v2"

@@ -15,9 +15,8 @@ import requests
 
 from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
 from onelogin_scim_setup.secrets.sources import deliver_to_file
+from tests.helpers.scim2 import start_scim2_server, wait_until_up
 from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
-from tests.test_e2e_commands import wait_until_up
-from tests.test_soe import start_scim2_server
 
 SEEDED = {
     "should_be_inactive": ["suspended.user@example.com", "unassigned.user@example.com"],
