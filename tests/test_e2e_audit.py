@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -294,3 +298,39 @@ def test_interrupted_fix_reports_what_was_done(
         result.stdout
     )
     assert "not done: deactivate in SOE orphan.user@example.com" in result.stdout
+
+
+def test_sandbox_drift_scenario_serves_a_config_that_audit_can_use(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "sandbox", "--scenario", "drift"]
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert server.stdout is not None
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        config = next(line.split()[-1] for line in lines if line.startswith("Ready config:"))
+        secret = next(
+            line.split("=", 1)[1].split()[0]
+            for line in lines
+            if "export ONELOGIN_CLIENT_SECRET=" in line
+        )
+        env = {**os.environ, "ONELOGIN_CLIENT_ID": "sandbox-client-id"}
+        env["ONELOGIN_CLIENT_SECRET"] = secret
+        audited = subprocess.run(
+            [sys.executable, "-m", "onelogin_scim_setup", "-c", config, "audit", "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
+    assert f"onelogin-scim-setup -c {config} audit\n" in lines
+    assert audited.returncode == 0, audited.stderr
+    assert by_category(json.loads(audited.stdout)["findings"]) == SEEDED
