@@ -169,3 +169,9 @@ def test_threshold(
             check_threshold(plan, percent, force=force)
     else:
         check_threshold(plan, percent, force=force)
+
+
+def test_the_cli_lists_every_category_in_order() -> None:
+    from onelogin_scim_setup.cli.audit import CATEGORIES
+
+    assert tuple(c.value for c in Category) == CATEGORIES

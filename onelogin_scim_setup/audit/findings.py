@@ -333,10 +333,13 @@ def _user_type_cause(policy: Policy, holds: str) -> str:
     causes = []
     if policy.provisioning is False:
         causes.append("provisioning is off for the app")
-    if holds == "Moderator":
-        causes.append("SOE's 'Allow Moderator Promotion' box is off")
-    if holds == "Admin":
-        causes.append("SOE's 'Allow Admin Promotion' box is off")
+    boxes = {"Moderator": policy.allow_moderator, "Admin": policy.allow_admin}
+    if holds in boxes:
+        box = f"SOE's 'Allow {holds} Promotion via a userType property' box"
+        key = f"soe.allow_{holds.lower()}_promotion"
+        causes.append(
+            f"{box} is off ({key}: false)" if not boxes[holds] else f"{box} is off in SOE"
+        )
     causes += [
         "the app's SCIM JSON template lacks userType",
         "the change was not pushed (Update user awaits approval, or the connection is broken)",
