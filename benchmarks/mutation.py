@@ -163,7 +163,9 @@ def main() -> int:
         for name in args.targets or list(TARGETS):
             show(name)
         return 0
-    header = f"{'target':<10} {'killed':>6} {'survived':>8} {'timeout':>7} {'other':>5} {'score':>7}"
+    header = (
+        f"{'target':<10} {'killed':>6} {'survived':>8} {'timeout':>7} {'other':>5} {'score':>7}"
+    )
     rows = [header]
     for name in args.targets or list(TARGETS):
         counts = run(name, args.timeout)

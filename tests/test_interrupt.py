@@ -118,6 +118,8 @@ def test_apply_stops_after_the_change_in_flight_and_reports(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
         token(api)
         api.add_callback(responses.POST, f"{API}/users/custom_attributes", callback=create)
+        # apply reads the new field back (its shortname's case); an empty list keeps the wanted one
+        api.get(f"{API}/users/custom_attributes", json=[])
         with pytest.raises(ApplyError) as caught, handling():
             execute(fields_plan("a", "b", "c"), client)
     error: Any = caught.value
