@@ -16,7 +16,8 @@ from enum import Enum
 from typing import Any
 
 from onelogin_scim_setup.audit.findings import REAPPLY, Category, Finding
-from onelogin_scim_setup.errors import SetupError, UsageError
+from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 
@@ -69,6 +70,7 @@ class StepResult:
 class FixReport:
     results: list[StepResult] = field(default_factory=list)
     interrupted: bool = False
+    exit_code: ExitCode = ExitCode.INTERRUPTED  # when interrupted: 130 (SIGINT) or 143 (SIGTERM)
 
     @property
     def failed(self) -> bool:
@@ -118,20 +120,26 @@ def execute(
     shortname: str,
     on_result: Callable[[StepResult], None] | None = None,
 ) -> FixReport:
-    """Carry out the steps in order. A failed step is reported and the next one runs; Ctrl-C
-    stops between (or during) steps and the report says what was done."""
+    """Carry out the steps in order. A failed step is reported and the next one runs; SIGINT or
+    SIGTERM stops after the step in flight (engine.interrupt) and the report says what was done."""
     report = FixReport()
     for index, step in enumerate(plan.steps):
         try:
-            result = _run(step, onelogin, scim, shortname)
-        except KeyboardInterrupt:
-            report.results.append(StepResult(step, Outcome.INTERRUPTED))
-            report.results += [StepResult(s, Outcome.NOT_DONE) for s in plan.steps[index + 1 :]]
+            # A step is never cut in half: a signal during it stops the run once it is done.
+            with deferred():
+                result = _run(step, onelogin, scim, shortname)
+                report.results.append(result)
+            if on_result is not None:
+                on_result(result)
+        except (KeyboardInterrupt, Interrupted) as stop:
+            if len(report.results) == index:  # cut inside the step (no signal handling installed)
+                report.results.append(StepResult(step, Outcome.INTERRUPTED))
+            rest = plan.steps[len(report.results) :]
+            report.results += [StepResult(s, Outcome.NOT_DONE) for s in rest]
             report.interrupted = True
+            if isinstance(stop, Interrupted):
+                report.exit_code = stop.exit_code
             return report
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
     return report
 
 
