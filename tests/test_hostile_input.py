@@ -137,6 +137,12 @@ CONFIG_CASES = [
         "token.command.1",
         {"token": {"source": "command", "command": ["echo", "a\x00b"]}},
     ),
+    Case("NUL in template.path", "template.path", {"template.path": "t\x00.j2"}),
+    Case(
+        "configuration key with a newline",
+        "app.configuration_keys.bearer_token",
+        {"app.configuration_keys": {"bearer_token": "scim\ntoken"}},
+    ),
     Case("unknown key", "onelogin.subdomian", {"onelogin.subdomian": "acme"}),
     Case(
         "integer of 5,000 digits", "config.yaml", "onelogin:\n  max_retries: " + "9" * 5000 + "\n"
