@@ -260,6 +260,7 @@ OPTION_CASES = [
         ("verify", "--timeout", "inf"),
         ("token", "rotate", "--interval", "0"),
         ("token", "rotate", "--timeout", "-1"),
+        ("apply", "--auto-approve", "--lock-timeout", "inf"),
     ]
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -40,18 +41,30 @@ OutputOption = Annotated[
 ]
 
 
-# Seconds. A poll interval of 0 would hammer SOE (and the tenant's budget); waits beyond an hour
-# are a typo. NaN fails every comparison, so it is refused too.
+# Bounds of numeric options. A poll interval of 0 would hammer SOE (and the tenant's budget);
+# waits beyond an hour (a day for the lock) are a typo. NaN fails every comparison, so it is refused
+# too.
 INTERVAL_SECONDS = (0.1, 600.0)
 WAIT_SECONDS = (0.1, 3600.0)
+LOCK_SECONDS = (0.0, 86400.0)
 
 
-def seconds(option: str, value: float, bounds: tuple[float, float]) -> float:
+def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:
     """`value` if it lies within `bounds`, else a UsageError naming the option."""
     low, high = bounds
     if not low <= value <= high:
-        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
+        raise UsageError(f"{option} must be between {low:g} and {high:g} {unit} (got {value:g})")
     return value
+
+
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another apply on the same tenant and app (0: fail at once).",
+    ),
+]
 
 
 def state_of(ctx: typer.Context) -> State:
@@ -88,3 +101,16 @@ def prepare(state: State, *, token_required: bool = False, offline: bool = False
                 f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
             )
     return prepared
+
+
+def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:
+    """This machine's lock on the tenant and app, for commands that write (see engine.lock)."""
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+    from onelogin_scim_setup.engine.run import locked
+
+    return locked(
+        prepared,
+        default_lock_dir(state.environ),
+        timeout=within("--lock-timeout", timeout, LOCK_SECONDS),
+        on_wait=lambda message: state.out.note(message),
+    )

@@ -77,6 +77,9 @@ class OneLoginSettings(_Model):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
+    # Seconds apply waits for a just-created custom field's mapping action (docs/onelogin-api.md
+    # Op 5: OneLogin's background jobs can take minutes).
+    action_wait: Annotated[float, Field(ge=0, le=3600)] = 60.0
 
     @field_validator("base_url")
     @classmethod
@@ -154,11 +157,13 @@ class AppSettings(_Model):
     name: Name = "SCIM SOE"
     connector: Name = DEFAULT_CONNECTOR
     provisioning: bool = True
+    provisioning_via_api: Literal["auto", "api", "manual"] = "auto"
     # SOE cannot delete users through SCIM by default, so Suspend is the only action we set up.
     deprovision_action: Literal["suspend"] = "suspend"
     roles: list[Name] = []
     create_missing_roles: bool = False
-    mapping_prefix: Name = "onelogin-scim-setup"
+    # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
+    mapping_prefix: Name | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
 

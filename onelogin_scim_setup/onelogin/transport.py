@@ -183,6 +183,7 @@ class OneLoginTransport:
         # and every access token, so they are cut from any output, not only from our errors.
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
+        self._asking_reset = False
         self._session = session if session is not None else requests.Session()
         self._session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
         self._session.headers["Accept"] = "application/json"
@@ -349,8 +350,23 @@ class OneLoginTransport:
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
         clean = self._cleaner(sensitive)
-        message, hint = describe_error(response, self.max_retries, clean, token_call=token_call)
+        reset = None
+        if response.status_code == 429 and not _reset_header(response) and not self._asking_reset:
+            # No header says when the budget resets: ask OneLogin (once, never recursively).
+            self._asking_reset = True
+            try:
+                reset = self._reset_unsaid()
+            finally:
+                self._asking_reset = False
+        message, hint = describe_error(
+            response, self.max_retries, clean, token_call=token_call, reset=reset
+        )
         return _answer_error(response, message, method, path, hint, kind)
+
+    def _reset_unsaid(self) -> str | None:
+        """Seconds until the rate budget resets when no header said so; the client asks
+        `/auth/rate_limit`."""
+        return None
 
     def _authorization(self, header: str) -> BoundAuthorization:
         def refuse(target: str) -> OneLoginError:
@@ -395,12 +411,17 @@ class OneLoginTransport:
         )
 
 
+def _reset_header(response: requests.Response) -> str | None:
+    return response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+
+
 def describe_error(
     response: requests.Response,
     retries: int,
     clean: Callable[[str], str],
     *,
     token_call: bool = False,
+    reset: str | None = None,
 ) -> tuple[str, str | None]:
     """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4).
 
@@ -416,7 +437,7 @@ def describe_error(
     found = _message(body) or response.reason or f"HTTP {status}"
     message = shorten(clean(found), MESSAGE_SIZE)
     if status == 429:
-        reset = response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+        reset = _reset_header(response) or reset
         when = f"it resets in {reset} s" if reset else "OneLogin did not say when it resets"
         return f"rate limit exhausted after {retries} retries; {when} ({message})", HINT_RATE
     if hint or status >= 500:
