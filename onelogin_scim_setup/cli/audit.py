@@ -122,8 +122,8 @@ def audit(
                 ),
             )
             render_fix_report(out, report)
-            if report.interrupted:
-                raise typer.Exit(ExitCode.INTERRUPTED)
+            if report.interrupted is not None:
+                raise typer.Exit(report.interrupted)
             if report.failed:
                 raise typer.Exit(ExitCode.ERROR)
             return
