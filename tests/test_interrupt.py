@@ -164,4 +164,4 @@ def test_audit_fix_finishes_the_step_in_flight_then_stops(
         report = fix(FixPlan(steps, 10), client, scim, shortname="userType")  # type: ignore[arg-type]
     assert scim.deactivated == ["a"]
     assert [r.outcome for r in report.results] == [Outcome.DONE, Outcome.NOT_DONE, Outcome.NOT_DONE]
-    assert (report.interrupted, report.exit_code) == (True, code)
+    assert report.interrupted == code

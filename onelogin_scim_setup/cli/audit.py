@@ -126,8 +126,8 @@ def audit(
                 ),
             )
             render_fix_report(out, report)
-            if report.interrupted:
-                raise typer.Exit(report.exit_code)
+            if report.interrupted is not None:
+                raise typer.Exit(report.interrupted)
             if report.failed:
                 raise typer.Exit(ExitCode.ERROR)
             return
