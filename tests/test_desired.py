@@ -11,7 +11,14 @@ from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import manual
 from onelogin_scim_setup.engine.desired import build, mapping_name, parameter_source
 from onelogin_scim_setup.engine.plan import Action, Kind
-from onelogin_scim_setup.engine.tenant import Parameter, RoleAssignment, UserMapping, UserValues
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    CustomField,
+    Parameter,
+    RoleAssignment,
+    UserMapping,
+    UserValues,
+)
 from onelogin_scim_setup.errors import SecretError
 from tests.conftest import MINIMAL_CONFIG
 
@@ -150,3 +157,32 @@ def test_reapply_step_only_when_mappings_are_configured() -> None:
     assert "reapply mappings" in [s.key for s in with_roles]
     assert "reapply mappings" not in [s.key for s in without]
     assert manual.TOKEN_MISSING in [f.after for f in without[0].fields]
+
+
+def test_app_custom_fields_and_provisioning_come_from_the_config() -> None:
+    config = config_with(
+        app={"configuration_keys": {"json_template": "scim_json_template"}, "provisioning": False},
+        fields={
+            "department": {"enabled": True, "source": "custom", "shortname": "dept", "name": "Dept"}
+        },
+    )
+    tenant = build(config, template='{"x": 1}', token_fingerprint=None)
+    assert (tenant.custom_fields, tenant.app, tenant.provisioning) == (
+        {"userType": CustomField("userType", "userType"), "dept": CustomField("dept", "Dept")},
+        App(
+            "SCIM SOE",
+            "SCIM Provisioner with SAML (SCIM v2 Enterprise)",
+            (("scim_json_template", '{"x": 1}'),),
+        ),
+        False,
+    )
+
+
+def test_token_key_without_a_token_says_where_to_provide_it() -> None:
+    config = config_with(app={"configuration_keys": {"bearer_token": "scim_bearer_token"}})
+    with pytest.raises(SecretError) as raised:
+        build(config, template="{}", token_fingerprint=None)
+    assert (raised.value.message, raised.value.hint) == (
+        "app.configuration_keys.bearer_token is set, so the SCIM token is needed to plan",
+        f"Provide it through token.source ({config.token.source}).",
+    )

@@ -1,0 +1,139 @@
+"""Reading OneLogin: which mappings the tool owns (the exact "<prefix>: " name form) and which of
+them have the exact shape it writes (only those may ever be deleted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import Snapshot, read
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+
+API = f"{BASE}/api/2"
+# Any prefix: the rule is the separator, whatever the default prefix is.
+PREFIX = "acme-scim"
+OURS = f"{PREFIX}: userType for role Mods"
+ROLE_TO_FIELD: dict[str, Any] = {
+    "id": 3,
+    "name": OURS,
+    "enabled": True,
+    "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
+    "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
+}
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        yield mock
+
+
+@pytest.fixture
+def client() -> Iterator[OneLoginClient]:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
+        yield made
+
+
+def read_mappings(
+    api: responses.RequestsMock, client: OneLoginClient, wire: list[dict[str, Any]]
+) -> Snapshot:
+    api.get(
+        f"{API}/users/custom_attributes",
+        json=[{"id": 1, "name": "userType", "shortname": "userType"}],
+    )
+    api.get(f"{API}/mappings", json=wire, match=[matchers.query_param_matcher({"enabled": "true"})])
+    api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
+    desired = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")})
+    return read(client, desired, mapping_prefix=PREFIX, sensitive_keys=frozenset())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"{PREFIX}-eu: userType for role Mods",
+        f"{PREFIX}:userType for role Mods",
+        f"{PREFIX} userType for role Mods",
+        f"x{PREFIX}: userType for role Mods",
+        "Sales department",
+    ],
+)
+def test_a_mapping_not_named_prefix_colon_space_is_not_ours(
+    api: responses.RequestsMock, client: OneLoginClient, name: str
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, "name": name}])
+    assert (snapshot.tenant.mappings, snapshot.ids.mappings) == ({}, {})
+
+
+def test_an_owned_mapping_of_the_exact_shape_is_read_with_its_id(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD])
+    assert (snapshot.tenant.mappings, snapshot.ids.mappings) == (
+        {OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")},
+        {OURS: 3},
+    )
+
+
+def test_a_disabled_owned_mapping_is_read_as_disabled(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, "enabled": False}])
+    assert snapshot.tenant.mappings[OURS].enabled is False
+
+
+CONDITION = ROLE_TO_FIELD["conditions"][0]
+ACTION = ROLE_TO_FIELD["actions"][0]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"conditions": [CONDITION, {**CONDITION, "value": "8"}]},
+        {"conditions": []},
+        {"actions": [ACTION, {**ACTION, "value": ["Admin"]}]},
+        {"actions": []},
+        {"conditions": [{**CONDITION, "source": "has_group"}]},
+        {"conditions": [{**CONDITION, "operator": "!ri"}]},
+        {"actions": [{**ACTION, "action": "set_role"}]},
+        {"actions": [{**ACTION, "value": ["Moderator", "Admin"]}]},
+        {"actions": [{**ACTION, "value": []}]},
+    ],
+    ids=[
+        "two conditions",
+        "no condition",
+        "two actions",
+        "no action",
+        "other condition source",
+        "other operator",
+        "other action",
+        "two values",
+        "no value",
+    ],
+)
+def test_an_owned_mapping_edited_by_hand_is_of_another_shape(
+    api: responses.RequestsMock, client: OneLoginClient, edit: dict[str, Any]
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, **edit}])
+    assert snapshot.tenant.mappings[OURS] == UserMapping(
+        OURS, True, "", "", "", shape=MappingShape.OTHER
+    )
+
+
+def test_a_role_the_tenant_no_longer_has_is_named_by_its_id(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    gone = {**ROLE_TO_FIELD, "conditions": [{**CONDITION, "value": "99"}]}
+    snapshot = read_mappings(api, client, [gone])
+    assert snapshot.tenant.mappings[OURS].role == "(role id 99)"
