@@ -11,8 +11,9 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Snapshot, read
+from onelogin_scim_setup.onelogin.read import MappingVocabulary, Snapshot, discover_vocabulary, read
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"
@@ -137,3 +138,86 @@ def test_a_role_the_tenant_no_longer_has_is_named_by_its_id(
     gone = {**ROLE_TO_FIELD, "conditions": [{**CONDITION, "value": "99"}]}
     snapshot = read_mappings(api, client, [gone])
     assert snapshot.tenant.mappings[OURS].role == "(role id 99)"
+
+
+def vocabulary(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    actions: list[dict[str, str]],
+    operators: list[dict[str, str]] | None = None,
+) -> MappingVocabulary:
+    api.get(f"{API}/mappings/actions", json=actions)
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators",
+        json=[{"name": "includes", "value": "ri"}] if operators is None else operators,
+    )
+    return discover_vocabulary(client, ["userType"], {"userType": "User Type"})
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"name": "Set something", "value": "set_usertype"},
+        {"name": "Set something", "value": "SET_USERTYPE"},
+        {"name": "Set User Type", "value": "custom_attribute_17"},
+    ],
+    ids=["by value", "by value, any case", "by label"],
+)
+def test_the_action_of_a_custom_field_is_found_by_value_or_label(
+    api: responses.RequestsMock, client: OneLoginClient, action: dict[str, str]
+) -> None:
+    found = vocabulary(api, client, [{"name": "Set role", "value": "set_role"}, action])
+    assert found.actions == {"userType": action["value"]}
+
+
+def test_the_first_matching_action_wins(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    first = {"name": "Set User Type", "value": "custom_attribute_17"}
+    found = vocabulary(api, client, [first, {"name": "x", "value": "set_usertype"}])
+    assert found.actions == {"userType": "custom_attribute_17"}
+
+
+def test_a_label_naming_the_shortname_counts_when_the_field_has_no_name(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set dept", "value": "custom_attribute_3"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    found = discover_vocabulary(client, ["dept"], {})
+    assert found.actions == {"dept": "custom_attribute_3"}
+
+
+def test_a_field_without_an_action_is_an_error_naming_it(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    found = vocabulary(api, client, [{"name": "Set role", "value": "set_role"}])
+    with pytest.raises(OneLoginError, match="custom field 'userType'") as raised:
+        found.action_for("userType")
+    assert raised.value.hint is not None
+    assert "Users > Custom User Fields" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("operators", "chosen"),
+    [
+        ([{"name": "does not include", "value": "nri"}, {"name": "x", "value": "ri"}], "ri"),
+        ([{"name": "Includes", "value": "has"}], "has"),
+        ([{"name": "include", "value": "inc"}], "inc"),
+    ],
+)
+def test_the_includes_operator_is_found_by_value_or_name(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    operators: list[dict[str, str]],
+    chosen: str,
+) -> None:
+    assert vocabulary(api, client, [], operators).role_operator == chosen
+
+
+def test_no_includes_operator_is_an_error(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    with pytest.raises(OneLoginError, match="no 'includes' operator"):
+        vocabulary(api, client, [], [{"name": "does not include", "value": "nri"}])
