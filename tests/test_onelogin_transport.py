@@ -258,6 +258,7 @@ class _DropsFirstGet(BaseHTTPRequestHandler):
 
 
 def test_dropped_connection_on_get_is_retried_over_real_http() -> None:
+    _DropsFirstGet.gets = 0  # class state: a second run in one process (mutmut's) starts afresh
     server = ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirstGet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
