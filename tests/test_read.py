@@ -14,7 +14,7 @@ from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import MappingVocabulary, Snapshot, discover_vocabulary, read
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
 
 API = f"{BASE}/api/2"
 # Any prefix: the rule is the separator, whatever the default prefix is.
@@ -27,6 +27,9 @@ ROLE_TO_FIELD: dict[str, Any] = {
     "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
     "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
 }
+
+
+DESIRED = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")})
 
 
 @pytest.fixture
@@ -43,11 +46,16 @@ def client() -> Iterator[OneLoginClient]:
 
 
 def read_mappings(
-    api: responses.RequestsMock, client: OneLoginClient, wire: list[dict[str, Any]]
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    wire: list[dict[str, Any]],
+    *,
+    desired: Tenant | None = None,
+    tenant_fields: list[dict[str, Any]] | None = None,
 ) -> Snapshot:
+    fields = [{"id": 1, "name": "userType", "shortname": "userType"}]
     api.get(
-        f"{API}/users/custom_attributes",
-        json=[{"id": 1, "name": "userType", "shortname": "userType"}],
+        f"{API}/users/custom_attributes", json=fields if tenant_fields is None else tenant_fields
     )
     api.get(f"{API}/mappings", json=wire, match=[matchers.query_param_matcher({"enabled": "true"})])
     api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
@@ -56,8 +64,7 @@ def read_mappings(
         f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
     )
     api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
-    desired = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")})
-    return read(client, desired, mapping_prefix=PREFIX, sensitive_keys=frozenset())
+    return read(client, desired or DESIRED, mapping_prefix=PREFIX, sensitive_keys=frozenset())
 
 
 @pytest.mark.parametrize(
@@ -221,3 +228,25 @@ def test_no_includes_operator_is_an_error(
 ) -> None:
     with pytest.raises(OneLoginError, match="no 'includes' operator"):
         vocabulary(api, client, [], [{"name": "does not include", "value": "nri"}])
+
+
+def test_owned_mappings_are_read_when_the_config_has_none_left(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # Config without promotions: every owned mapping is to be deleted, so it must be read whole.
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD], desired=Tenant())
+    assert (snapshot.tenant.mappings[OURS].role, snapshot.ids.roles) == ("Mods", {"Mods": 7})
+
+
+def test_roles_are_listed_once_per_read(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    read_mappings(api, client, [ROLE_TO_FIELD])
+    assert count(api, f"{API}/roles") == 1
+
+
+def test_an_owned_mapping_is_recognised_before_its_custom_field_exists(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD], tenant_fields=[])
+    assert snapshot.tenant.mappings[OURS].shape is MappingShape.ROLE_TO_FIELD
