@@ -264,3 +264,54 @@ def test_file_sink_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SecretError, match="cannot write") as caught:
         deliver_to_file(tmp_path / "absent" / "token", SECRET)
     assert SECRET not in str(caught.value)
+
+
+# --- the exact words of refusals: each names the variable or file and says what to do -----------
+
+
+def test_strength_warnings_are_whole_sentences() -> None:
+    assert check_token_strength("a" * 40 + " \u00e9") == [
+        "the token contains whitespace, which is easily lost when pasting",
+        "the token contains non-ASCII or non-printable characters",
+    ]
+
+
+def test_env_source_missing_says_how_to_provide_it() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_env("SOE_SCIM_TOKEN", {})
+    assert (caught.value.message, caught.value.hint) == (
+        "the SCIM token environment variable SOE_SCIM_TOKEN is not set or empty",
+        "Export SOE_SCIM_TOKEN, or run `token generate` to create a token.",
+    )
+
+
+def test_file_source_missing_file_says_where_it_is_configured(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(tmp_path / "absent")
+    assert (
+        caught.value.hint == "Check token.file in the config, or run `token generate` to create it."
+    )
+
+
+@posix_only
+def test_file_source_names_the_file_and_its_mode_when_others_can_read(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, 0o640)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert (
+        caught.value.message == f"the SCIM token file {path} is readable by other users (mode 0640)"
+    )
+
+
+def test_file_source_refuses_a_folder_by_name(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(tmp_path)
+    assert caught.value.message == f"the SCIM token file {tmp_path} is not a regular file"
+
+
+@posix_only
+def test_file_source_that_cannot_be_reached_names_the_file_and_why(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, 0o600) / "inside"
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.message == f"cannot read the SCIM token file {path}: Not a directory"
