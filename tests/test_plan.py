@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from onelogin_scim_setup.engine.diff import diff
@@ -202,10 +204,35 @@ def test_unknown_user_is_a_conflict() -> None:
     assert "never creates users" in change.note
 
 
-def test_provisioning_off_is_an_update() -> None:
-    current = Tenant(**{**desired_tenant().__dict__, "provisioning": False})
-    (change,) = plan_for(current).changes
-    assert change.fields == (FieldChange("enabled", False, True),)
+PROVISIONING_CASES = [
+    # (app exists, provisioning_via_api, planned action)
+    (False, "auto", Action.UPDATE),
+    (True, "auto", Action.MANUAL),
+    (True, "api", Action.UPDATE),
+    (False, "manual", Action.MANUAL),
+]
+
+
+@pytest.mark.parametrize(("app_exists", "via", "action"), PROVISIONING_CASES)
+def test_provisioning_off_is_an_api_change_or_a_manual_step(
+    app_exists: bool, via: Literal["auto", "api", "manual"], action: Action
+) -> None:
+    current = Tenant(
+        **{
+            **desired_tenant().__dict__,
+            "provisioning": False if app_exists else None,
+            "app": desired_tenant().app if app_exists else None,
+        }
+    )
+    plan = diff(
+        current,
+        desired_tenant(),
+        create_roles=False,
+        sensitive=frozenset({"scim_bearer_token"}),
+        provisioning_via_api=via,
+    )
+    (change,) = [c for c in plan.changes if c.kind is Kind.PROVISIONING]
+    assert change.action is action
 
 
 def test_plan_json_is_versioned_and_counts() -> None:
@@ -231,6 +258,25 @@ def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     assert plan_for(current).changes == ()
+
+
+def test_role_name_held_by_two_roles_is_a_conflict_naming_both_ids() -> None:
+    roles = {
+        "Engineering": RoleAssignment("Engineering", True),
+        "Mods": RoleAssignment("Mods", True, duplicate_ids=(4, 9)),
+    }
+    current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.key) == (Action.CONFLICT, "Mods")
+    assert "ids 4, 9" in change.note
+
+
+def test_existing_field_without_a_mapping_action_is_a_conflict() -> None:
+    fields = {"userType": CustomField("userType", "userType", mapping_action=False)}
+    current = Tenant(**{**desired_tenant().__dict__, "custom_fields": fields})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.kind) == (Action.CONFLICT, Kind.CUSTOM_FIELD)
+    assert "Set userType" in change.note
 
 
 def test_a_plan_holding_only_a_conflict_has_changes() -> None:
