@@ -177,12 +177,19 @@ def test_the_action_of_a_custom_field_is_found_by_value_or_label(
     assert found.actions == {"userType": action["value"]}
 
 
-def test_the_first_matching_action_wins(
+def test_a_value_match_wins_over_a_label_match(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    first = {"name": "Set User Type", "value": "custom_attribute_17"}
-    found = vocabulary(api, client, [first, {"name": "x", "value": "set_usertype"}])
-    assert found.actions == {"userType": "custom_attribute_17"}
+    by_label = {"name": "Set User Type", "value": "custom_attribute_17"}
+    found = vocabulary(api, client, [by_label, {"name": "x", "value": "set_usertype"}])
+    assert found.actions == {"userType": "set_usertype"}
+
+
+def test_the_first_of_two_value_matches_wins(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    actions = [{"name": "a", "value": "set_usertype"}, {"name": "b", "value": "SET_USERTYPE"}]
+    assert vocabulary(api, client, actions).actions == {"userType": "set_usertype"}
 
 
 def test_a_label_naming_the_shortname_counts_when_the_field_has_no_name(
