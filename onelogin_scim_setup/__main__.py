@@ -7,10 +7,11 @@ def run() -> None:
     # Ctrl-C while the CLI's modules load is still an interruption, not a traceback.
     try:
         from onelogin_scim_setup.cli import main
-    except KeyboardInterrupt:
+
+        main()
+    except KeyboardInterrupt:  # main() has its own boundary; this covers the moments around it
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
-    main()
 
 
 if __name__ == "__main__":
