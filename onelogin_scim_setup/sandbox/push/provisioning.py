@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from onelogin_scim_setup.sandbox.onelogin_state import ACTIVE, App, ScimConnection, Tenant, now_iso
-from onelogin_scim_setup.sandbox.placeholders import render
+from onelogin_scim_setup.sandbox.onelogin.state import ACTIVE, App, ScimConnection, Tenant, now_iso
+from onelogin_scim_setup.sandbox.push.placeholders import render
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 # No proxies: an HTTP_PROXY in the environment must not route loopback pushes elsewhere.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 
-from onelogin_scim_setup.sandbox.onelogin_state import ACTIVE, App, User
+from onelogin_scim_setup.sandbox.onelogin.state import ACTIVE, App, User
 
 _CURLY_DOLLAR = re.compile(r"\{\$([A-Za-z0-9_.\-]+)\}")
 _DOLLAR_CURLY = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")

@@ -17,11 +17,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from onelogin_scim_setup.sandbox import mapping_engine as vocabulary
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
-from onelogin_scim_setup.sandbox.onelogin_errors import int_ids, validation_failed
-from onelogin_scim_setup.sandbox.onelogin_state import Mapping, Tenant
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin import mapping_engine as vocabulary
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.errors import int_ids, validation_failed
+from onelogin_scim_setup.sandbox.onelogin.state import Mapping, Tenant
 
 FIELDS = ("name", "enabled", "match", "position", "conditions", "actions")
 Errors = list[tuple[str, str]]
@@ -42,6 +42,7 @@ def mapping_json(tenant: Tenant, mapping: Mapping) -> dict[str, Any]:
 class MappingsApi:
     def __init__(self, ctx: ApiContext) -> None:
         self.tenant = ctx.tenant
+        self.delay = ctx.quirks.custom_field_action_delay
 
     def register(self, router: Router) -> None:
         add, base = router.add, r"/api/2/mappings"
@@ -58,7 +59,11 @@ class MappingsApi:
         )
         add("GET", base + r"/conditions/([^/]+)/operators", self.condition_operators)
         add("GET", base + r"/conditions/([^/]+)/values", self.condition_values)
-        add("GET", base + r"/actions", lambda *_: json_response(vocabulary.actions(self.tenant)))
+        add(
+            "GET",
+            base + r"/actions",
+            lambda *_: json_response(vocabulary.actions(self.tenant, self.delay)),
+        )
         add("GET", base + r"/actions/([^/]+)/values", self.action_values)
 
     def list_mappings(self, request: Request, _: tuple[str, ...]) -> Response:
@@ -133,7 +138,7 @@ class MappingsApi:
         return json_response(vocabulary.condition_values(self.tenant, ids[0]))
 
     def action_values(self, _: Request, ids: tuple[str, ...]) -> Response:
-        return json_response(vocabulary.action_values(self.tenant, ids[0]))
+        return json_response(vocabulary.action_values(self.tenant, ids[0], self.delay))
 
     def _place(self, mapping_id: int, position: int | None) -> None:
         order = self.tenant.mapping_order
@@ -203,7 +208,7 @@ class MappingsApi:
         if not isinstance(actions, list) or not actions:
             errors.append(("actions", "Must be a non-empty array"))
             return
-        known = {item["value"] for item in vocabulary.actions(self.tenant)}
+        known = {item["value"] for item in vocabulary.actions(self.tenant, self.delay)}
         role_ids = {str(role_id) for role_id in self.tenant.roles}
         for index, action in enumerate(actions):
             where = f"actions.[{index}]"

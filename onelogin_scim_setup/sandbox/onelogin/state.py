@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 T = TypeVar("T")
 ACTIVE, SUSPENDED = 1, 2  # OneLogin's user status codes (0 unactivated, 3 locked, ...)
@@ -146,6 +146,11 @@ class CustomAttribute:
     name: str
     shortname: str
     position: int | None = None
+    created: float = 0.0  # time.monotonic() at creation; 0 for seeded fields (long existing)
+    action: str = ""  # its mapping action value; "" means the guessable `set_<shortname>`
+
+    def __post_init__(self) -> None:
+        self.action = self.action or action_value(self.id, self.shortname, "guessable")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +159,13 @@ class CustomAttribute:
             "shortname": self.shortname,
             "position": self.position,
         }
+
+
+def action_value(attribute_id: int, shortname: str, style: str) -> str:
+    """The mapping action that sets a custom field (quirk `custom_field_action_value`)."""
+    if style == "opaque":
+        return f"set_custom_attribute_{attribute_id}"
+    return "set_" + shortname.lower()
 
 
 @dataclass
@@ -203,6 +215,15 @@ class Tenant:
 
     def app_role_ids(self, app_id: int) -> list[int]:
         return sorted(role.id for role in self.roles.values() if app_id in role.app_ids)
+
+    def role_index(self, user_ids: set[int]) -> dict[int, list[int]]:
+        """`user_role_ids` for many users in one pass over the memberships (for list pages)."""
+        index: dict[int, list[int]] = {}
+        for role in sorted(self.roles.values(), key=lambda r: r.id):
+            for user_id in role.user_ids:
+                if user_id in user_ids:
+                    index.setdefault(user_id, []).append(role.id)
+        return index
 
     def user_role_ids(self, user_id: int) -> list[int]:
         return sorted(role.id for role in self.roles.values() if user_id in role.user_ids)

@@ -5,25 +5,28 @@ PYSDK 3.2.6); `PUT /roles/{id}/apps` takes a raw JSON array that replaces the wh
 body is a 400 "Expected array in request", an unknown app id a 404); `POST`/`DELETE
 /roles/{id}/users` take raw arrays and add/remove; `users: []` in a role PUT removes nobody.
 
-UNCERTAIN choices: the list accepts `name` and `role_name` as the name filter (`*` wildcards);
-role names are unique (a duplicate is a 422); `apps`/`users`/`admins` in a role PUT are added to
-the role, never removed.
+Quirk switches (docs/sandbox.md): `role_name_filter` (optimistic: `name` and `role_name` both
+filter, `*` wildcards; pessimistic: only `role_name`), `roles_fields_apps` (whether `fields=` adds
+`apps`/`users`/`admins` arrays to the list), `role_names_unique` (a duplicate name is a 422, or a
+second role of that name).
+
+UNCERTAIN choice: `apps`/`users`/`admins` in a role PUT are added to the role, never removed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.sandbox.listing import paginated_response, wildcard_match
-from onelogin_scim_setup.sandbox.onelogin_context import (
+from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.context import (
     ApiContext,
     id_list,
     optional_str,
     required_str,
 )
-from onelogin_scim_setup.sandbox.onelogin_errors import int_ids
-from onelogin_scim_setup.sandbox.onelogin_state import Role
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.errors import int_ids
+from onelogin_scim_setup.sandbox.onelogin.state import Role
 
 MEMBER_KINDS = ("apps", "users", "admins")
 
@@ -55,8 +58,13 @@ class RolesApi:
         router.add("DELETE", r"/api/2/roles/(\d+)/users", self.remove_role_users)
 
     def list_roles(self, request: Request, _: tuple[str, ...]) -> Response:
-        name = request.query.get("name", request.query.get("role_name"))
-        fields = set(request.query.get("fields", "").split(","))
+        quirks = self.ctx.quirks
+        name = request.query.get("role_name")
+        if quirks.role_name_filter == "name":
+            name = request.query.get("name", name)
+        fields = (
+            set(request.query.get("fields", "").split(",")) if quirks.roles_fields_apps else set()
+        )
         found = [
             role_json(role, fields)
             for role in sorted(self.tenant.roles.values(), key=lambda r: r.id)
@@ -73,7 +81,7 @@ class RolesApi:
             role = Role(self.tenant.new_id("role"), name)
             self.tenant.roles[role.id] = role
             self._add_members(role, members)
-        return json_response({"id": role.id}, 201)
+        return json_response({"id": role.id}, 201)  # 201 is confirmed (Op 6), not a quirk
 
     def get_role(self, _: Request, ids: tuple[str, ...]) -> Response:
         return json_response(role_json(self.tenant.role(int(ids[0])), set(MEMBER_KINDS)))
@@ -122,16 +130,17 @@ class RolesApi:
     def role_users(self, request: Request, ids: tuple[str, ...]) -> Response:
         role = self.tenant.role(int(ids[0]))
         everyone = request.query.get("include_unassigned", "false").lower() == "true"
+        members = set(role.user_ids)
         users = [
             {
                 "id": user.id,
                 "name": user.display_name,
                 "username": user.username,
                 "email": user.email,
-                "assigned": user.id in role.user_ids,
+                "assigned": user.id in members,
             }
             for user in sorted(self.tenant.users.values(), key=lambda u: u.id)
-            if everyone or user.id in role.user_ids
+            if everyone or user.id in members
         ]
         return paginated_response(users, request, self.ctx.options.page_size)
 
@@ -152,6 +161,8 @@ class RolesApi:
         return Response(204)
 
     def _check_unique(self, name: str, own_id: int | None) -> None:
+        if not self.ctx.quirks.role_names_unique:
+            return
         for role in self.tenant.roles.values():
             if role.name == name and role.id != own_id:
                 raise ApiError(422, f"Validation failed: a role named {name!r} already exists")

@@ -74,10 +74,6 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(status, body)
 
 
-def no_content() -> Response:
-    return Response(204)
-
-
 Handler = Callable[[Request, tuple[str, ...]], Response]
 
 

@@ -18,13 +18,17 @@ import math
 import re
 from typing import Any, TypeVar
 
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response
 
 T = TypeVar("T")
 
 
-def paginate(items: list[T], request: Request, page_size: int) -> tuple[list[T], dict[str, str]]:
-    limit, page = _position(request, page_size)
+def paginate(
+    items: list[T], request: Request, page_size: int, default: int | None = None
+) -> tuple[list[T], dict[str, str]]:
+    """The requested page of `items` and its headers; `limit` is capped at `page_size` and
+    defaults to `default` (else `page_size`)."""
+    limit, page = _position(request, page_size, page_size if default is None else default)
     total_pages = max(1, math.ceil(len(items) / limit))
     chosen = items[(page - 1) * limit : page * limit]
     headers = {
@@ -50,12 +54,12 @@ def wildcard_match(pattern: str, value: object) -> bool:
     return re.fullmatch(regex, "" if value is None else str(value), re.IGNORECASE) is not None
 
 
-def _position(request: Request, page_size: int) -> tuple[int, int]:
+def _position(request: Request, page_size: int, default: int) -> tuple[int, int]:
     cursor = request.query.get("cursor")
     if cursor:
         page, limit = _decode(cursor)
         return min(limit, page_size), page
-    limit = _positive(request.query.get("limit"), "limit", page_size)
+    limit = _positive(request.query.get("limit"), "limit", default)
     page = _positive(request.query.get("page"), "page", 1)
     return min(limit, page_size), page
 

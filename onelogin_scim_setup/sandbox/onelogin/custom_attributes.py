@@ -4,22 +4,45 @@ Quirks reproduced: create needs the `{"user_field": {"name", "shortname"}}` wrap
 is a 422, GOSDK 4.3.0) and answers `{"id": N}` (201); shortnames keep their case; delete removes
 the field and its values from every user; the v1 list answers `{"status", "data": [[shortnames]]}`.
 
-UNCERTAIN choices: shortnames are unique case-sensitively and may equal a built-in field name
-(`department`, `title`); update (`PUT .../{id}`) accepts both the wrapped and the unwrapped body
+Quirk switches (docs/sandbox.md): `create_status`, `shortname_case` (kept or lower-cased on
+create), `builtin_shortnames` (a shortname equal to a built-in user field allowed or a 422).
+
+UNCERTAIN choices: shortnames are unique case-sensitively; update (`PUT .../{id}`) accepts both the wrapped and the unwrapped body
 (the sources disagree) and never changes the shortname.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext, required_str
-from onelogin_scim_setup.sandbox.onelogin_errors import v1_success
-from onelogin_scim_setup.sandbox.onelogin_state import CustomAttribute
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext, required_str
+from onelogin_scim_setup.sandbox.onelogin.errors import v1_success
+from onelogin_scim_setup.sandbox.onelogin.state import CustomAttribute, action_value
 
 SHORTNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# The v2 user object's own fields (SPEC `user` schema), which a shortname may clash with.
+BUILTIN_FIELDS = (
+    "username",
+    "email",
+    "firstname",
+    "lastname",
+    "title",
+    "department",
+    "company",
+    "phone",
+    "status",
+    "state",
+    "comment",
+    "samaccountname",
+    "userprincipalname",
+    "member_of",
+    "external_id",
+    "directory_id",
+    "manager_user_id",
+)
 
 
 class CustomAttributesApi:
@@ -52,14 +75,23 @@ class CustomAttributesApi:
         name, shortname = required_str(wrapped, "name"), required_str(wrapped, "shortname")
         if not SHORTNAME.fullmatch(shortname):
             raise ApiError(422, f"Validation failed: shortname {shortname!r} is not valid")
+        quirks = self.ctx.quirks
+        if quirks.shortname_case == "lowercased":
+            shortname = shortname.lower()
+        if quirks.builtin_shortnames == "reject" and shortname.lower() in BUILTIN_FIELDS:
+            raise ApiError(
+                422, f"Validation failed: shortname {shortname!r} is a built-in user field"
+            )
         if shortname in self.tenant.shortnames():
             raise ApiError(422, f"Validation failed: shortname {shortname!r} is already taken")
         position = _position(wrapped)
+        attribute_id = self.tenant.new_id("custom_attribute")
+        action = action_value(attribute_id, shortname, quirks.custom_field_action_value)
         attribute = CustomAttribute(
-            self.tenant.new_id("custom_attribute"), name, shortname, position
+            attribute_id, name, shortname, position, time.monotonic(), action
         )
         self.tenant.custom_attributes[attribute.id] = attribute
-        return json_response({"id": attribute.id}, 201)
+        return json_response({"id": attribute.id}, quirks.create_status)
 
     def update_attribute(self, request: Request, ids: tuple[str, ...]) -> Response:
         attribute = self._attribute(int(ids[0]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 V2_NAMES = {
     400: "BadRequestError",

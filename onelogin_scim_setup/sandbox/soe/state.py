@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -79,6 +79,13 @@ class SoeSite:
         """Users whose attribute equals value, case-insensitively (`emails.value`: any email)."""
         wanted = value.lower()
         return [u for u in self.sorted_users() if wanted in _values(u, attribute)]
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, user: SoeUser) -> None:
+        """Store a user as is (seeding: no promotion switch applies)."""
+        self.users[user.id] = user
 
     def sorted_users(self) -> list[SoeUser]:
         return sorted(self.users.values(), key=lambda u: u.id)

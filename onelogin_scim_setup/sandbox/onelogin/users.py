@@ -5,10 +5,15 @@ the mappings (`mappings=async` by default, `sync`, or `disabled` to skip them); 
 `set_custom_attributes` rejects an unknown shortname with the documented 400 text and clears a
 value sent empty.
 
-UNCERTAIN choices (onelogin-api.md §6):
-- the list includes `custom_attributes` only when `fields` names it (onelogin-python-sdk#109);
-  `GET /api/2/users/{id}` always has it; with `fields`, `id` is always included;
-- `custom_attributes` in a v2 PUT are merged per key; an undefined shortname is a 422;
+Quirk switches (docs/sandbox.md): `users_page_limit` (max `limit`; the default is 50),
+`users_fields_honoured`, `custom_attributes_in_user_list` (the list has `custom_attributes` only
+when `fields` names it, onelogin-python-sdk#109, and the switch allows it), `custom_attribute_null`,
+`custom_attributes_put` (merge per key or replace the map), `create_status`,
+`empty_user_put_runs_mappings`.
+
+UNCERTAIN choices:
+- `GET /api/2/users/{id}` always has `custom_attributes`; with `fields`, `id` is always included;
+- an undefined shortname in a v2 PUT is a 422;
 - with `mappings=async` the answer shows the user before the mappings ran (they run right after,
   before the next request can see the user); with `sync` it shows the result;
 - v1 `set_custom_attributes` runs the mappings too, as any user update does;
@@ -19,21 +24,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.sandbox.listing import paginated_response, wildcard_match
-from onelogin_scim_setup.sandbox.mapping_engine import apply_mappings
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
-from onelogin_scim_setup.sandbox.onelogin_errors import v1_success
-from onelogin_scim_setup.sandbox.onelogin_state import Tenant, User, now_iso
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.http.listing import paginate, wildcard_match
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.errors import v1_success
+from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.onelogin.state import Tenant, User, now_iso
 
 STRING_FIELDS = ("username", "email", "firstname", "lastname", "title", "department", "company")
 INT_FIELDS = ("status", "state")
 NULLABLE_FIELDS = ("title", "department", "company")
 SEARCH_FIELDS = ("email", "username", "firstname", "lastname")
 CUSTOM_FILTER = "custom_attributes."
+DEFAULT_LIMIT = (
+    50  # "returns up to 50 users per page" by default (developers.onelogin.com list-users)
+)
 
 
-def user_json(tenant: Tenant, user: User, *, custom: bool = True) -> dict[str, Any]:
+def user_json(
+    tenant: Tenant,
+    user: User,
+    *,
+    custom: bool = True,
+    role_ids: list[int] | None = None,
+    shortnames: list[str] | None = None,
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": user.id,
         "username": user.username,
@@ -45,13 +60,14 @@ def user_json(tenant: Tenant, user: User, *, custom: bool = True) -> dict[str, A
         "company": user.company,
         "status": user.status,
         "state": user.state,
-        "role_ids": tenant.user_role_ids(user.id),
+        "role_ids": tenant.user_role_ids(user.id) if role_ids is None else role_ids,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
     if custom:
         data["custom_attributes"] = {
-            shortname: user.custom_attributes.get(shortname) for shortname in tenant.shortnames()
+            shortname: user.custom_attributes.get(shortname)
+            for shortname in (tenant.shortnames() if shortnames is None else shortnames)
         }
     return data
 
@@ -71,16 +87,30 @@ class UsersApi:
         router.add("PUT", r"/api/1/users/(\d+)/remove_roles", self.remove_roles)
 
     def list_users(self, request: Request, _: tuple[str, ...]) -> Response:
+        """Filter, page, then render only the page: fast on a tenant of tens of thousands."""
+        quirks = self.ctx.quirks
         fields = [f for f in request.query.get("fields", "").split(",") if f]
-        users = sorted(self.tenant.users.values(), key=lambda u: u.id)
+        if not quirks.users_fields_honoured:
+            fields = []
+        custom = "custom_attributes" in fields and quirks.custom_attributes_in_user_list
+        matching = self._matching(request.query)
+        cap = min(quirks.users_page_limit, self.ctx.options.page_size)
+        chosen, headers = paginate(matching, request, cap, default=min(DEFAULT_LIMIT, cap))
+        role_ids = self.tenant.role_index({user.id for user in chosen})
+        shortnames = self.tenant.shortnames()
         items = []
-        for user in users:
-            if self._matches(user, request.query):
-                data = user_json(self.tenant, user, custom="custom_attributes" in fields)
-                items.append(
-                    {k: v for k, v in data.items() if k in fields or k == "id"} if fields else data
-                )
-        return paginated_response(items, request, self.ctx.options.page_size)
+        for user in chosen:
+            data = user_json(
+                self.tenant,
+                user,
+                custom=custom,
+                role_ids=role_ids.get(user.id, []),
+                shortnames=shortnames,
+            )
+            items.append(
+                {k: v for k, v in data.items() if k in fields or k == "id"} if fields else data
+            )
+        return Response(200, items, headers)
 
     def get_user(self, _: Request, ids: tuple[str, ...]) -> Response:
         return json_response(user_json(self.tenant, self.tenant.user(int(ids[0]))))
@@ -98,12 +128,14 @@ class UsersApi:
             self._apply(user, body)
             answer = self._run_mappings(user, mode)
             touched.add(user.id)
-        return json_response(answer, 201)
+        return json_response(answer, self.ctx.quirks.create_status)
 
     def update_user(self, request: Request, ids: tuple[str, ...]) -> Response:
         user = self.tenant.user(int(ids[0]))
         body = request.json_object()
         mode = _mappings_mode(request)
+        if not body and not self.ctx.quirks.empty_user_put_runs_mappings:
+            mode = "disabled"
         self._validate(body, user.id)
         with self.ctx.provisioner.tracking() as touched:
             self._apply(user, body)
@@ -157,18 +189,26 @@ class UsersApi:
             apply_mappings(self.tenant, [user.id])
         return user_json(self.tenant, user) if mode == "sync" else before
 
-    def _matches(self, user: User, query: dict[str, str]) -> bool:
-        for key in SEARCH_FIELDS:
-            if key in query and not wildcard_match(query[key], getattr(user, key)):
-                return False
-        if "user_ids" in query and str(user.id) not in query["user_ids"].split(","):
-            return False
-        for key, pattern in query.items():
-            if key.startswith(CUSTOM_FILTER):
-                value = user.custom_attributes.get(key.removeprefix(CUSTOM_FILTER))
-                if not wildcard_match(pattern, value):
-                    return False
-        return True
+    def _matching(self, query: dict[str, str]) -> list[User]:
+        searches = [(key, query[key]) for key in SEARCH_FIELDS if key in query]
+        custom = [
+            (key.removeprefix(CUSTOM_FILTER), pattern)
+            for key, pattern in query.items()
+            if key.startswith(CUSTOM_FILTER)
+        ]
+        wanted_ids = set(query["user_ids"].split(",")) if "user_ids" in query else None
+        if not searches and not custom and wanted_ids is None:
+            return sorted(self.tenant.users.values(), key=lambda u: u.id)
+        found = []
+        for user in self.tenant.users.values():
+            if wanted_ids is not None and str(user.id) not in wanted_ids:
+                continue
+            if all(wildcard_match(p, getattr(user, key)) for key, p in searches) and all(
+                wildcard_match(p, user.custom_attributes.get(name)) for name, p in custom
+            ):
+                found.append(user)
+        found.sort(key=lambda u: u.id)
+        return found
 
     def _validate(self, body: dict[str, Any], own_id: int | None) -> None:
         for key in STRING_FIELDS:
@@ -192,13 +232,23 @@ class UsersApi:
             unknown = sorted(set(custom) - set(self.tenant.shortnames()))
             if unknown:
                 raise ApiError(422, f"Validation failed: unknown custom attributes {unknown}")
+            nulls = sorted(key for key, value in custom.items() if value is None)
+            if nulls and self.ctx.quirks.custom_attribute_null == "reject":
+                raise ApiError(
+                    422, f"Validation failed: custom_attributes {nulls} must not be null"
+                )
 
     def _apply(self, user: User, body: dict[str, Any]) -> None:
         for key in STRING_FIELDS + INT_FIELDS:
             if key in body and (body[key] is not None or key in NULLABLE_FIELDS):
                 setattr(user, key, body[key])
-        for key, value in (body.get("custom_attributes") or {}).items():
-            user.custom_attributes[key] = None if value is None else str(value)
+        custom = body.get("custom_attributes")
+        if custom is not None and self.ctx.quirks.custom_attributes_put == "replace":
+            user.custom_attributes = {}
+        empty_clears = self.ctx.quirks.custom_attribute_null == "reject"  # v1's documented rule
+        for key, value in (custom or {}).items():
+            cleared = value is None or (value == "" and empty_clears)
+            user.custom_attributes[key] = None if cleared else str(value)
         user.updated_at = now_iso()
 
 

@@ -2,6 +2,8 @@
 control endpoints both servers share (`/_sandbox/requests`, `/_sandbox/faults`).
 
 Control endpoints (`/_sandbox/...`) are never subject to faults, never logged, never rate limited.
+Log entries: `method`, `path`, `status`, `query` (the query parameters), `body_keys` (see
+`body_keys`), and `dropped` ("before"/"after") for a dropped connection.
 Paths outside both the control endpoints and the product's public API (`/`, `/favicon.ico`) are
 answered by the product (a 404) without faults or logging.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import logging
 import socket
 import threading
@@ -17,9 +20,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from onelogin_scim_setup.sandbox.faults import FaultInjector
+from onelogin_scim_setup.sandbox.http.faults import FaultInjector
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, json_response
 from onelogin_scim_setup.sandbox.options import FaultSpec
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, json_response
 
 CONTROL_PREFIX = "/_sandbox/"
 logger = logging.getLogger(__name__)
@@ -30,6 +33,10 @@ class Service(Protocol):
 
     def is_public_api(self, path: str) -> bool:
         """True for the emulated product's API paths: only those get faults and are logged."""
+        ...
+
+    def is_faultable(self, path: str) -> bool:
+        """False for public paths that fault injection must leave alone."""
         ...
 
     def handle(self, request: Request) -> Response: ...
@@ -56,6 +63,26 @@ def loopback_address(host: str) -> tuple[str, socket.AddressFamily]:
     return host, socket.AF_INET6 if address.version == 6 else socket.AF_INET
 
 
+def body_keys(body: bytes) -> list[str]:
+    """The dotted paths of every key in a JSON body's nested objects (arrays are not entered),
+    e.g. `parameters`, `parameters.userType`, `parameters.userType.label`. Never values."""
+    try:
+        data = json.loads(body) if body.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        return []
+    found: list[str] = []
+
+    def walk(value: Any, prefix: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                path = f"{prefix}{key}"
+                found.append(path)
+                walk(item, path + ".")
+
+    walk(data, "")
+    return found
+
+
 class ServiceServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -77,7 +104,13 @@ class ServiceServer(ThreadingHTTPServer):
         return f"http://{shown}:{port}"
 
     def record(self, request: Request, status: int | None, dropped: str | None = None) -> None:
-        entry: dict[str, Any] = {"method": request.method, "path": request.path, "status": status}
+        entry: dict[str, Any] = {
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "query": dict(request.query),
+            "body_keys": body_keys(request.body),
+        }
         if dropped:
             entry["dropped"] = dropped
         with self._lock:
@@ -178,6 +211,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _serve_public(self, request: Request) -> None:
+        if not self.server.service.is_faultable(request.path):
+            response = self.server.process(request)
+            self.server.record(request, response.status)
+            self._send(response)
+            return
         decision = self.server.faults.decide(request.path)
         if decision.delay:
             time.sleep(decision.delay)

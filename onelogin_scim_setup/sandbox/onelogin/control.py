@@ -9,7 +9,8 @@
   failure the answer is 400 `{"error": ...}` and the connection stays disabled (the other fields
   sent are kept, as typed in the form). Note a 404 passes the test, so an SOE site with SCIM
   switched off is "Enabled" too.
-- `PUT /_sandbox/users/{id}/status` `{"status": N}`; `POST /_sandbox/mappings/reapply`.
+- `PUT /_sandbox/users/{id}/status` `{"status": N}`; `PUT /_sandbox/users/{id}/roles`
+  `{"role_ids": [...]}` (replaces the user's roles); `POST /_sandbox/mappings/reapply`.
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from onelogin_scim_setup.sandbox.mapping_engine import apply_mappings
-from onelogin_scim_setup.sandbox.onelogin_apps import app_json
-from onelogin_scim_setup.sandbox.onelogin_context import ApiContext
-from onelogin_scim_setup.sandbox.onelogin_mappings import mapping_json
-from onelogin_scim_setup.sandbox.onelogin_roles import MEMBER_KINDS, role_json
-from onelogin_scim_setup.sandbox.onelogin_state import (
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.apps import app_json
+from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
+from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.onelogin.mappings import mapping_json
+from onelogin_scim_setup.sandbox.onelogin.roles import MEMBER_KINDS, role_json
+from onelogin_scim_setup.sandbox.onelogin.state import (
     DEPROVISION_ACTIONS,
     App,
     ScimConnection,
     now_iso,
 )
-from onelogin_scim_setup.sandbox.onelogin_users import user_json
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.users import user_json
 
 TEXT_SETTINGS = ("base_url", "bearer_token", "json_template")
 FLAG_SETTINGS = ("api_connection_enabled", "provisioning_enabled")
@@ -61,6 +62,7 @@ class OneLoginControl:
         self.router.add("GET", r"/_sandbox/state", self.state)
         self.router.add("PUT", r"/_sandbox/apps/(\d+)/scim", self.set_scim)
         self.router.add("PUT", r"/_sandbox/users/(\d+)/status", self.set_status)
+        self.router.add("PUT", r"/_sandbox/users/(\d+)/roles", self.set_roles)
         self.router.add("POST", r"/_sandbox/mappings/reapply", self.reapply)
 
     def state(self, _: Request, __: tuple[str, ...]) -> Response:
@@ -112,6 +114,24 @@ class OneLoginControl:
             user.status = status
             user.updated_at = now_iso()
             touched.add(user.id)
+        return json_response(user_json(self.tenant, user))
+
+    def set_roles(self, request: Request, ids: tuple[str, ...]) -> Response:
+        """Replace a user's roles, and so the apps assigned to them."""
+        user = self.tenant.user(int(ids[0]))
+        role_ids = request.json_object().get("role_ids")
+        if not isinstance(role_ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in role_ids
+        ):
+            raise ApiError(400, "role_ids must be an array of role ids")
+        for role_id in role_ids:
+            self.tenant.role(role_id)
+        with self.ctx.provisioner.tracking():
+            for role in self.tenant.roles.values():
+                if role.id in role_ids and user.id not in role.user_ids:
+                    role.user_ids.append(user.id)
+                elif role.id not in role_ids and user.id in role.user_ids:
+                    role.user_ids.remove(user.id)
         return json_response(user_json(self.tenant, user))
 
     def reapply(self, _: Request, __: tuple[str, ...]) -> Response:

@@ -5,7 +5,9 @@ run when a user is created or updated, or when "Reapply Mappings" is pressed. En
 in position order; `match` is `all` or `any`.
 
 UNCERTAIN choices:
-- the action for a custom field is `set_<shortname lower-cased>` named "Set <field name>";
+- the action for a custom field is named "Set <field name>"; its value is `set_<shortname
+  lower-cased>` or, with the quirk `custom_field_action_value="opaque"`, `set_custom_attribute_<id>`;
+  with `custom_field_action_delay` it is listed only that many seconds after the field's creation;
 - string operators compare case-insensitively; `has_role` takes the role id as a string;
 - for a single-valued action (a custom field, `set_status`) the first matching mapping in
   position order sets the value; `add_role` actions accumulate and never remove a role;
@@ -14,11 +16,12 @@ UNCERTAIN choices:
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from onelogin_scim_setup.sandbox.onelogin_state import Mapping, Tenant, User, now_iso
-from onelogin_scim_setup.sandbox.placeholders import user_field
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.http.wire import ApiError
+from onelogin_scim_setup.sandbox.onelogin.state import Mapping, Tenant, User, now_iso
+from onelogin_scim_setup.sandbox.push.placeholders import user_field
 
 ROLE_OPERATORS = [
     {"name": "includes", "value": "ri"},
@@ -76,16 +79,19 @@ def condition_values(tenant: Tenant, source: str) -> list[dict[str, Any]]:
     return []  # free text
 
 
-def actions(tenant: Tenant) -> list[dict[str, str]]:
+def actions(tenant: Tenant, delay: float = 0.0) -> list[dict[str, str]]:
+    """Built-in actions, then one per custom field older than `delay` seconds."""
+    now = time.monotonic()
     custom = [
-        {"name": f"Set {attribute.name}", "value": "set_" + attribute.shortname.lower()}
+        {"name": f"Set {attribute.name}", "value": attribute.action}
         for attribute in tenant.custom_attributes.values()
+        if now - attribute.created >= delay
     ]
     return BUILTIN_ACTIONS + custom
 
 
-def action_values(tenant: Tenant, action: str) -> list[dict[str, Any]]:
-    if action not in {item["value"] for item in actions(tenant)}:
+def action_values(tenant: Tenant, action: str, delay: float = 0.0) -> list[dict[str, Any]]:
+    if action not in {item["value"] for item in actions(tenant, delay)}:
         raise ApiError(404, f"Unknown action: {action}")
     if action == "add_role":
         return [{"name": role.name, "value": role.id} for role in tenant.roles.values()]
@@ -96,7 +102,7 @@ def action_values(tenant: Tenant, action: str) -> list[dict[str, Any]]:
 
 def action_shortname(tenant: Tenant, action: str) -> str | None:
     for attribute in tenant.custom_attributes.values():
-        if "set_" + attribute.shortname.lower() == action:
+        if attribute.action == action:
             return attribute.shortname
     return None
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from onelogin_scim_setup.sandbox.onelogin_state import Tenant
+from onelogin_scim_setup.sandbox.http.wire import ApiError
+from onelogin_scim_setup.sandbox.onelogin.state import Tenant
 from onelogin_scim_setup.sandbox.options import SandboxOptions
-from onelogin_scim_setup.sandbox.provisioning import Provisioner
-from onelogin_scim_setup.sandbox.wire import ApiError
+from onelogin_scim_setup.sandbox.push.provisioning import Provisioner
+from onelogin_scim_setup.sandbox.quirks import Quirks
 
 
 @dataclass
@@ -16,6 +17,10 @@ class ApiContext:
     tenant: Tenant
     options: SandboxOptions
     provisioner: Provisioner
+
+    @property
+    def quirks(self) -> Quirks:
+        return self.options.quirks
 
 
 def optional_str(body: dict[str, Any], key: str) -> str | None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from onelogin_scim_setup.sandbox.onelogin_state import now_iso
-from onelogin_scim_setup.sandbox.wire import ApiError, Request
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request
+from onelogin_scim_setup.sandbox.onelogin.state import now_iso
 
 _ONELOGIN_HEADER = re.compile(r"client_id:\s*([^,\s]+)\s*,\s*client_secret:\s*(\S+)", re.IGNORECASE)
 _BEARER = re.compile(r"bearer[\s:]+(\S+)", re.IGNORECASE)
@@ -122,6 +122,14 @@ class RateLimiter:
                 "X-RateLimit-Remaining": max(0, self.limit - self._used),
                 "X-RateLimit-Reset": max(0, reset),
             }
+
+    def set(self, limit: int, remaining: int, reset: int) -> None:
+        """Put the budget in a given state (`PUT /_sandbox/rate_limit`): `remaining` calls left,
+        the window resetting in `reset` seconds."""
+        with self._lock:
+            self.limit = limit
+            self._used = max(0, limit - remaining)
+            self._window_start = self._clock() - 3600 + reset
 
     def headers(self) -> dict[str, str]:
         return {name: str(value) for name, value in self.status().items()}

@@ -5,15 +5,14 @@ whole list; `parameters` merge per name, new names are created with a fresh id w
 allows new parameters, and `label` is only taken when a parameter is created; `sso` is read-only
 (sending it does nothing); connector-defined parameters cannot be deleted (403, UNCERTAIN reason).
 
-UNCERTAIN choices: create answers 200 (the SPEC's code) with the full app; the list answers
-summaries without `role_ids`/`parameters`/`configuration` (GET the app for those); unknown
-`configuration` keys are silently dropped; a new parameter on a connector that does not allow
-them is a 422; `connector_id` cannot change (ignored on PUT).
+Quirk switches (docs/sandbox.md): `create_status`, `app_object`, `provisioning_enabled_sticks`
+(#85), `expose_scim_configuration` (SCIM settings as `scim_base_url`, `scim_bearer_token` in clear,
+`scim_json_template`: key names invented by the sandbox, #29), `parameter_label_on_existing`,
+`connector_parameter_flags_writable`, `connector_name_filter`, `paging_headers_everywhere`.
 
-SCIM connection settings are not in `configuration` (as in reality, Op 3 [U] / #29). With
-`expose_scim_configuration=True` they appear as `scim_base_url`, `scim_bearer_token` (returned in
-clear: UNCERTAIN) and `scim_json_template` (key names invented by the sandbox) and PUT sets them.
-`provisioning.enabled` is ignored when `provisioning_enabled_sticks=False` (#85).
+UNCERTAIN choices: the list answers summaries without `role_ids`/`parameters`/`configuration`
+(GET the app for those); unknown `configuration` keys are silently dropped; a new parameter on a
+connector that does not allow them is a 422; `connector_id` cannot change (ignored on PUT).
 """
 
 from __future__ import annotations
@@ -21,22 +20,22 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from onelogin_scim_setup.sandbox.listing import paginated_response, wildcard_match
-from onelogin_scim_setup.sandbox.onelogin_context import (
+from onelogin_scim_setup.sandbox.http.listing import paginated_response, wildcard_match
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.onelogin.context import (
     ApiContext,
     id_list,
     optional_bool,
     optional_str,
     required_str,
 )
-from onelogin_scim_setup.sandbox.onelogin_state import (
+from onelogin_scim_setup.sandbox.onelogin.state import (
     PARAMETER_DEFAULTS,
     App,
     Connector,
     make_parameter,
     now_iso,
 )
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
 
 SCIM_KEYS = {
     "scim_base_url": "base_url",
@@ -71,11 +70,15 @@ def app_summary(app: App, connector: Connector) -> dict[str, Any]:
 def app_json(ctx: ApiContext, app: App) -> dict[str, Any]:
     connector = ctx.tenant.connector(app.connector_id)
     configuration = dict(app.configuration)
-    if ctx.options.expose_scim_configuration:
+    if ctx.quirks.expose_scim_configuration:
         for key, attribute in SCIM_KEYS.items():
             configuration[key] = getattr(app.scim, attribute)
+    summary = app_summary(app, connector)
+    if ctx.quirks.app_object == "documented":
+        del summary["auth_method_description"]
+        summary.update(brand_id=None, enforcement_point=None)
     return {
-        **app_summary(app, connector),
+        **summary,
         "policy_id": None,
         "allow_assumed_signin": False,
         "role_ids": ctx.tenant.app_role_ids(app.id),
@@ -116,15 +119,30 @@ class AppsApi:
 
     def list_connectors(self, request: Request, _: tuple[str, ...]) -> Response:
         # `name` is "the name or partial name" (Op 2 [C]): a substring match, exact-matching is the client's job.
-        name = request.query.get("name", "").replace("*", "").lower()
+        # With connector_name_filter="wildcard" it matches as apps' `name` does (`*` needed).
+        name = request.query.get("name", "")
         auth_method = request.query.get("auth_method")
         found = [
             connector.to_json()
             for connector in sorted(self.tenant.connectors.values(), key=lambda c: c.id)
-            if name in connector.name.lower()
+            if self._name_matches(name, connector.name)
             and (auth_method is None or str(connector.auth_method) == auth_method)
         ]
-        return paginated_response(found, request, self.ctx.options.page_size)
+        return self._listing(found, request)
+
+    def _name_matches(self, name: str, connector_name: str) -> bool:
+        if not name:
+            return True
+        if self.ctx.quirks.connector_name_filter == "wildcard":
+            return wildcard_match(name, connector_name)
+        return name.replace("*", "").lower() in connector_name.lower()
+
+    def _listing(self, items: list[Any], request: Request) -> Response:
+        """Apps and connectors carry the paging headers only with paging_headers_everywhere."""
+        response = paginated_response(items, request, self.ctx.options.page_size)
+        if not self.ctx.quirks.paging_headers_everywhere:
+            response.headers.clear()
+        return response
 
     def list_apps(self, request: Request, _: tuple[str, ...]) -> Response:
         query = request.query
@@ -134,7 +152,7 @@ class AppsApi:
             if ("name" not in query or wildcard_match(query["name"], app.name))
             and ("connector_id" not in query or str(app.connector_id) == query["connector_id"])
         ]
-        return paginated_response(found, request, self.ctx.options.page_size)
+        return self._listing(found, request)
 
     def get_app(self, _: Request, ids: tuple[str, ...]) -> Response:
         return json_response(app_json(self.ctx, self.tenant.app(int(ids[0]))))
@@ -157,7 +175,7 @@ class AppsApi:
         with self.ctx.provisioner.tracking():
             self.tenant.apps[app.id] = app
             self._apply(app, body)
-        return json_response(app_json(self.ctx, app))
+        return json_response(app_json(self.ctx, app), self.ctx.quirks.create_status)
 
     def update_app(self, request: Request, ids: tuple[str, ...]) -> Response:
         app = self.tenant.app(int(ids[0]))
@@ -214,6 +232,25 @@ class AppsApi:
                 raise ApiError(
                     422, f"Validation failed: the connector allows no new parameter {name}"
                 )
+            if name in app.parameters:
+                self._validate_existing(app, connector, name, fields)
+
+    def _validate_existing(
+        self, app: App, connector: Connector, name: str, fields: dict[str, Any]
+    ) -> None:
+        quirks = self.ctx.quirks
+        if "label" in fields and quirks.parameter_label_on_existing == "reject":
+            raise ApiError(422, f"Validation failed: parameters.{name}.label can not be updated")
+        flag = "include_in_saml_assertion"
+        if (
+            not quirks.connector_parameter_flags_writable
+            and name in connector.default_parameters
+            and flag in fields
+            and fields[flag] != app.parameters[name].get(flag)
+        ):
+            raise ApiError(
+                422, f"Validation failed: parameters.{name}.{flag} is defined by the connector"
+            )
 
     def _apply(self, app: App, body: dict[str, Any]) -> None:
         for key in ("name", "description", "notes", "visible"):
@@ -222,7 +259,7 @@ class AppsApi:
         if "role_ids" in body:
             self.tenant.set_app_roles(app.id, body["role_ids"])
         enabled = (body.get("provisioning") or {}).get("enabled")
-        if isinstance(enabled, bool) and self.ctx.options.provisioning_enabled_sticks:
+        if isinstance(enabled, bool) and self.ctx.quirks.provisioning_enabled_sticks:
             app.provisioning_enabled = enabled
         self._apply_configuration(app, body.get("configuration") or {})
         for name, fields in (body.get("parameters") or {}).items():
@@ -237,7 +274,7 @@ class AppsApi:
 
     def _apply_configuration(self, app: App, configuration: dict[str, Any]) -> None:
         for key, value in configuration.items():
-            if self.ctx.options.expose_scim_configuration and key in SCIM_KEYS:
+            if self.ctx.quirks.expose_scim_configuration and key in SCIM_KEYS:
                 setattr(app.scim, SCIM_KEYS[key], None if value is None else str(value))
             elif key in app.configuration:
                 app.configuration[key] = value

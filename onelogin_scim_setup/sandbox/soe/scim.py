@@ -1,8 +1,11 @@
 """The SOE SCIM emulator: `/api/scim/v2/Users` (soe-scim-and-peers.md §1.2), errors as
 `{"ErrorMessage": "..."}`. Paths are case-insensitive (`/users` as Stack's own scripts use).
 
-- SCIM switched off: 404 (UNCERTAIN: undocumented). Wrong or missing bearer token: 401.
-- List: `startIndex` (1-based), `count` (capped at 100), `filter=<attr> eq "<value>"` for
+- SCIM switched off: 404, or 401 with the quirk `soe_scim_off_status=401` (UNCERTAIN:
+  undocumented). Wrong or missing bearer token: 401.
+- List: `startIndex` (1-based; below 1 counts as 1), `count` (default and maximum 100, Stack's own
+  scripts page by 100; below 0 counts as 0), answering `totalResults`, `startIndex`,
+  `itemsPerPage` (the number of `Resources` returned); `filter=<attr> eq "<value>"` for
   userName, externalId, emails.value or id, matched case-insensitively (UNCERTAIN).
 - `POST /Users` creates (409 on a duplicate userName); newer SOE versions do this, older ones
   only create users at the first SAML login.
@@ -24,8 +27,8 @@ import secrets
 from dataclasses import asdict, fields
 from typing import Any
 
-from onelogin_scim_setup.sandbox.soe_state import ENTERPRISE_USER, SoeSite, SoeUser
-from onelogin_scim_setup.sandbox.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
+from onelogin_scim_setup.sandbox.soe.state import ENTERPRISE_USER, SoeSite, SoeUser
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SCIM_JSON = "application/scim+json; charset=utf-8"
@@ -37,13 +40,15 @@ FILTER_ATTRIBUTES = {
     "emails.value": "emails.value",
     "id": "id",
 }
+INVALID_TOKEN = "Invalid or missing SCIM bearer token"  # noqa: S105 (an error message)
 NO_DELETION = "user deletion for SCIM is not enabled for your site or the user does not exist"
 USERS = r"/api/scim/v2/users"
 
 
 class SoeService:
-    def __init__(self, site: SoeSite) -> None:
+    def __init__(self, site: SoeSite, off_status: int = 404) -> None:
         self.site = site
+        self.off_status = off_status  # the quirk soe_scim_off_status
         self.base_url = ""  # set by the server once the port is known
         self.api = Router(flags=re.IGNORECASE)
         self.api.add("GET", USERS, self.list_users)
@@ -60,11 +65,16 @@ class SoeService:
     def is_public_api(self, path: str) -> bool:
         return path.lower().startswith("/api/scim/")
 
+    def is_faultable(self, path: str) -> bool:
+        return True
+
     def handle(self, request: Request) -> Response:
         if not self.is_public_api(request.path):
             raise ApiError(404, f"No such page: {request.path}")
         with self.site.lock:
             if not self.site.settings.scim_enabled:
+                if self.off_status == 401:  # indistinguishable from a wrong token
+                    raise ApiError(401, INVALID_TOKEN)
                 raise ApiError(404, "SCIM is not enabled for this site")
             self._check_token(request)
             response = self.api.dispatch(request)
@@ -185,7 +195,7 @@ class SoeService:
             or scheme.lower() != "bearer"
             or not secrets.compare_digest(token.strip(), expected)
         ):
-            raise ApiError(401, "Invalid or missing SCIM bearer token")
+            raise ApiError(401, INVALID_TOKEN)
 
     def _user(self, raw_id: str) -> SoeUser:
         user = self.site.users.get(int(raw_id)) if raw_id.isdigit() else None
