@@ -101,5 +101,9 @@ class ApplyError(SetupError):
         return "\n".join(lines)
 
 
+class BudgetError(SetupError):
+    """OneLogin's hourly API budget, less the reserve for other integrations, cannot cover a run."""
+
+
 class UsageError(SetupError):
     """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""

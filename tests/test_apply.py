@@ -29,6 +29,12 @@ def execute_plan(
     return execute(ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire), client)
 
 
+def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600) -> None:
+    """OneLogin's answer to GET /auth/rate_limit (the stubs carry no X-RateLimit-* headers)."""
+    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": reset}
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
+
+
 @pytest.fixture
 def api() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
@@ -53,6 +59,7 @@ def writes(api: responses.RequestsMock) -> list[str]:
 def test_role_gets_the_app_by_read_union_write(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.get(f"{API}/roles/7/apps", json=[{"id": 5, "name": "Slack"}])
     api.put(
         f"{API}/roles/7/apps",
@@ -67,6 +74,7 @@ def test_role_gets_the_app_by_read_union_write(
 def test_user_write_keeps_other_custom_values_and_disables_mappings(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     sent = {
         "department": "Ops",
         "custom_attributes": {"employee_id": "E1", "userType": "Moderator"},
@@ -113,6 +121,7 @@ def test_conflicts_refuse_before_any_write(
 def test_failure_part_way_reports_done_and_not_done(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.get(f"{API}/roles/7/apps", json=[])
     api.put(f"{API}/roles/7/apps", json=[{"id": 9}])
     api.get(
@@ -137,6 +146,7 @@ def test_failure_part_way_reports_done_and_not_done(
 def test_provisioning_not_kept_becomes_a_manual_step(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.put(
         f"{API}/apps/9",
         json={"id": 9},

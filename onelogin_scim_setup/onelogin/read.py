@@ -1,11 +1,19 @@
 """Read OneLogin's current state into a `Tenant`, plus the ids apply needs. Wire quirks end here.
 
 One list call per kind where the API allows it: every call spends the tenant's hourly rate limit.
+The calls go through the read layer (`onelogin.listing`): after the token, the independent listings
+run in parallel (custom fields; connectors + apps; roles with their apps; mappings; users), then
+what depends on them (the app; the mapping vocabulary).
+
+Call budget of a read (converged tenant): token 1, custom fields 1, connectors 1, apps 1, app 1,
+roles 1 per 650, mappings 2, mapping vocabulary 2 (only when the tool owns mappings), users: the
+listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +28,7 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.listing import gather, users_by_email
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 
@@ -34,6 +43,9 @@ class Ids:
     app_id: int | None = None
     app_role_ids: list[int] = field(default_factory=list)
     roles: dict[str, int] = field(default_factory=dict)
+    # Each role's app ids, from the role listing with `fields=apps`; None where the tenant ignores
+    # `fields` (apply then reads the role's apps before replacing them).
+    role_apps: dict[int, list[int]] | None = None
     mappings: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     user_custom_attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -102,11 +114,35 @@ def read(
 ) -> Snapshot:
     """The current state of everything `desired` names (and the tool's own mappings)."""
     ids = Ids()
-    tenant_fields = _custom_fields(client)
-    app, provisioning, parameters = _app(client, desired, ids, sensitive_keys)
-    roles = _roles(client, desired, ids)
-    mappings = _mappings(client, desired, ids, mapping_prefix, tenant_fields)
-    users = _users(client, desired, ids)
+    workers = client.concurrency
+    need_custom = any(
+        attribute.startswith("custom_attributes.")
+        for wanted in desired.users.values()
+        for attribute, _ in wanted.values
+    )
+    app_name = desired.app.name if desired.app else ""
+    connector = desired.app.connector if desired.app else ""
+    first: list[Callable[[], Any]] = [
+        lambda: _custom_fields(client),
+        lambda: find_app(client, app_name, connector) if desired.app else None,
+        lambda: client.list_roles_with_apps() if desired.roles or desired.mappings else None,
+        client.list_mappings,
+        lambda: users_by_email(
+            client, desired.users, need_custom_attributes=need_custom, workers=workers
+        ),
+    ]
+    tenant_fields, found_app, raw_roles, raw_mappings, raw_users = gather(workers, first)
+    owned = _owned(raw_mappings, mapping_prefix)
+    shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
+    names = {s: f.name for s, f in tenant_fields.items()}
+    then: list[Callable[[], Any]] = [
+        lambda: _app(client, desired, ids, sensitive_keys, found_app),
+        lambda: discover_vocabulary(client, shortnames, names) if owned else None,
+    ]
+    (app, provisioning, parameters), ids.vocabulary = gather(workers, then)
+    roles = _roles(raw_roles, desired, ids)
+    mappings = _mappings(client, ids, owned)
+    users = _users(raw_users, desired, ids)
     tenant = Tenant(
         custom_fields=tenant_fields,
         app=app,
@@ -158,11 +194,15 @@ def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
 
 
 def _app(
-    client: OneLoginClient, desired: Tenant, ids: Ids, sensitive_keys: frozenset[str]
+    client: OneLoginClient,
+    desired: Tenant,
+    ids: Ids,
+    sensitive_keys: frozenset[str],
+    found: tuple[int, dict[str, Any] | None, list[dict[str, Any]]] | None,
 ) -> tuple[App | None, bool | None, dict[str, Parameter]]:
-    if desired.app is None:
+    if desired.app is None or found is None:
         return None, None, {}
-    ids.connector_id, ours, named = find_app(client, desired.app.name, desired.app.connector)
+    ids.connector_id, ours, named = found
     if ours is None:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
@@ -195,12 +235,17 @@ def _app(
     return app, provisioning, parameters
 
 
-def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
-    if not desired.roles and not desired.mappings:
+def _roles(
+    listed: list[dict[str, Any]] | None, desired: Tenant, ids: Ids
+) -> dict[str, RoleAssignment]:
+    """Roles by name; whether each has the app comes from the app's `role_ids` (read by `_app`)."""
+    if listed is None:
         return {}
+    if all("apps" in role for role in listed):
+        ids.role_apps = {int(r["id"]): [_app_id(a) for a in r.get("apps") or []] for r in listed}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
-    for role in client.list_roles():
+    for role in listed:
         name = str(role.get("name"))
         ids.roles.setdefault(name, int(role["id"]))
         if name in desired.roles:
@@ -208,20 +253,21 @@ def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleA
     return roles
 
 
-def _mappings(
-    client: OneLoginClient,
-    desired: Tenant,
-    ids: Ids,
-    prefix: str,
-    tenant_fields: dict[str, CustomField],
-) -> dict[str, UserMapping]:
+def _app_id(item: Any) -> int:
+    # The role list's `apps` are ids; a list of `{"id"}` objects is read the same way.
+    return int(item["id"]) if isinstance(item, dict) else int(item)
+
+
+def _owned(listed: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
-    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
-    if not owned:
+    return [m for m in listed if str(m.get("name", "")).startswith(f"{prefix}: ")]
+
+
+def _mappings(
+    client: OneLoginClient, ids: Ids, owned: list[dict[str, Any]]
+) -> dict[str, UserMapping]:
+    if not owned or ids.vocabulary is None:
         return {}
-    shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
-    names = {s: f.name for s, f in tenant_fields.items()}
-    ids.vocabulary = discover_vocabulary(client, shortnames, names)
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
@@ -255,22 +301,12 @@ def _mapping_from_wire(
     return UserMapping(name, enabled, "", "", "", shape="other")
 
 
-def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserValues]:
+def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict[str, UserValues]:
     users: dict[str, UserValues] = {}
     for email, wanted in desired.users.items():
-        found = [
-            u
-            for u in client.list_users(
-                email=email, fields="id,email,department,title,custom_attributes"
-            )
-            if str(u.get("email", "")).lower() == email
-        ]
-        if not found:
+        raw = listed.get(email)
+        if raw is None:
             continue
-        raw = found[0]
-        if "custom_attributes" not in raw:
-            # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
-            raw = client.get_user(int(raw["id"]))
         ids.users[email] = int(raw["id"])
         custom = dict(raw.get("custom_attributes") or {})
         ids.user_custom_attributes[email] = custom
