@@ -31,7 +31,11 @@ def execute_plan(
 
 def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600) -> None:
     """OneLogin's answer to GET /auth/rate_limit (the stubs carry no X-RateLimit-* headers)."""
-    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": reset}
+    data = {
+        "X-RateLimit-Limit": 5000,
+        "X-RateLimit-Remaining": remaining,
+        "X-RateLimit-Reset": reset,
+    }
     api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
 
 
