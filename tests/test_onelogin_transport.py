@@ -264,7 +264,8 @@ def test_rate_limit_is_read_from_the_answers_headers(
     api.get(f"{APPS_URL}/1", json={"id": 1}, headers=headers)
     client.get_app(1)
     rate = client.read_rate_limit()
-    assert rate is not None and (rate.limit, rate.remaining, rate.reset) == (5000, 4321, 99.0)
+    assert rate is not None
+    assert (rate.limit, rate.remaining, rate.reset) == (5000, 4321, 99.0)
     assert count(api, f"{BASE}/auth/rate_limit") == 0
 
 
@@ -275,7 +276,9 @@ def test_rate_limit_without_headers_asks_auth_rate_limit_once(
     data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 50, "X-RateLimit-Reset": 600}
     api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
     first, second = client.read_rate_limit(), client.read_rate_limit()
-    assert first is not None and first.remaining == 50 and second == first
+    assert first is not None
+    assert first.remaining == 50
+    assert second == first
     assert count(api, f"{BASE}/auth/rate_limit") == 1
 
 
