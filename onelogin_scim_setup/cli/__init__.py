@@ -12,11 +12,9 @@ from onelogin_scim_setup import __version__
 from onelogin_scim_setup.cli import checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
-from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, SetupError
 from onelogin_scim_setup.logs import configure
-from onelogin_scim_setup.render.console import Out
-from onelogin_scim_setup.render.errors import render_error
 
 app = typer.Typer(
     name="onelogin-scim-setup",
@@ -72,7 +70,6 @@ def root(
 ) -> None:
     state = ctx.ensure_object(State)
     state.config_path, state.color, state.traceback = config, not no_color, traceback
-    state.out = Out.create(color=state.color, json_output=False)
     configure(verbose, sys.stderr, state.redactor)
 
 
@@ -87,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     except SetupError as error:
         if state.traceback:
             raise
+        from onelogin_scim_setup.render.errors import render_error
+
         render_error(state.out, error, state.redactor)
         sys.exit(ExitCode.ERROR)
     except KeyboardInterrupt:
@@ -95,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
+        from onelogin_scim_setup.render.errors import render_error
+
         render_error(state.out, error, state.redactor)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         sys.exit(ExitCode.ERROR)

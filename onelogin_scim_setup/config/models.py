@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
 
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+
+__all__ = ["DEFAULT_CONFIG_FILE"]
+
 UserType = Literal["Registered", "Moderator", "Admin"]
 
 
 DEFAULT_CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
-
-
-DEFAULT_CONFIG_FILE = "onelogin-scim-setup.yaml"
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
