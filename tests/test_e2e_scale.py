@@ -159,3 +159,30 @@ def test_concurrency_one_and_four_report_the_same_results_in_the_same_order(
             )
     assert outcomes[0] == outcomes[1]
     assert len([line for line in outcomes[0][0] if "user 'user" in line]) == 120
+
+
+def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
+    tmp_path: Path,
+) -> None:
+    from onelogin_scim_setup.engine.prepare import prepare
+    from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
+    from onelogin_scim_setup.errors import ApplyError
+
+    with world(tmp_path, users=30, roles=2) as running:
+        converge(running, 0)
+        set_entries(running, 20, concurrency=1)
+        prepared = prepare(running.config_path, running.env())
+        with connect(prepared, running.env()) as client:
+            computed = compute_plan(prepared, client)
+            _call(
+                "PUT",
+                f"{running.sandbox.onelogin_url}/_sandbox/rate_limit",
+                {"remaining": 5, "reset": 1800},
+            )
+            calls(running)
+            with pytest.raises(ApplyError) as caught:
+                apply_plan(computed, client, rate_reserve=0.0)
+        log = calls(running)
+    assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
+    assert "the window resets in 1800 s; stopped at once" in str(caught.value.cause)
+    assert [e["status"] for e in log].count(429) == 1
