@@ -12,8 +12,15 @@ from responses import matchers
 from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserMapping, UserValues
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, UsageError
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    Parameter,
+    RoleAssignment,
+    Tenant,
+    UserMapping,
+    UserValues,
+)
+from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
 from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
@@ -266,3 +273,75 @@ def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
     assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
         "d@x.io": {"userType": "Admin"}
     }
+
+
+def test_configuration_parameters_and_provisioning_go_in_one_app_put(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    sent = {
+        "configuration": {"scim_base_url": "https://soe/api/scim/v2"},
+        "parameters": {
+            "userType": {
+                "user_attribute_mappings": "custom_attribute_userType",
+                "include_in_saml_assertion": True,
+                "label": "userType",
+            }
+        },
+        "provisioning": {"enabled": True},
+    }
+    kept = {"id": 9, "configuration": sent["configuration"], "provisioning": {"enabled": True}}
+    api.put(f"{API}/apps/9", json=kept, match=[matchers.json_params_matcher(sent)])
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR),
+        provisioning=True,
+        parameters={"userType": Parameter("userType", "custom_attribute_userType", True)},
+    )
+    plan = Plan(
+        (
+            Change(
+                Action.UPDATE,
+                Kind.APP,
+                "SCIM SOE",
+                (FieldChange("configuration.scim_base_url", None, "https://soe/api/scim/v2"),),
+            ),
+            Change(Action.CREATE, Kind.PARAMETER, "userType"),
+            Change(Action.UPDATE, Kind.PROVISIONING, "SCIM SOE"),
+        )
+    )
+    wire = WireValues({"scim_base_url": "https://soe/api/scim/v2"})
+    result = execute_plan(plan, client, desired, Ids(app_id=9), wire)
+    assert [c.kind for c in result.done] == [Kind.APP, Kind.PARAMETER, Kind.PROVISIONING]
+    assert result.manual == []
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_role_apps_from_the_listing_need_no_read_before_the_put(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    api.put(
+        f"{API}/roles/7/apps",
+        json=[{"id": 5}, {"id": 9}],
+        match=[matchers.json_params_matcher([5, 9])],
+    )
+    desired = Tenant(roles={"Eng": RoleAssignment("Eng", True)})
+    plan = Plan((Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)),))
+    ids = Ids(app_id=9, roles={"Eng": 7}, role_apps={7: [5]})
+    execute_plan(plan, client, desired, ids, NO_WIRE)
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_apply_beyond_the_budget_left_refuses_before_any_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api, remaining=1010, reset=600)
+    changes = tuple(
+        Change(Action.UPDATE, Kind.USER, f"u{i}@x.io", (FieldChange("title", None, "T"),))
+        for i in range(20)
+    )
+    with pytest.raises(
+        BudgetError, match=r"needs about 20 .* only 1,010 of the account's 5,000 .* 1,000 \(20%"
+    ):
+        execute_plan(Plan(changes), client, Tenant(), Ids(), NO_WIRE)
+    assert writes(api) == []

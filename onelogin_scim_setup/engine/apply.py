@@ -236,10 +236,7 @@ def _users_in_parallel(
             except SetupError as error:
                 failure = failure or _StoppedAt(change, error)
                 continue
-            if failure is None:
-                _done([change], result, on_change)
-            else:
-                result.done.append(change)  # written before the stop: reported as done
+            _done([change], result, on_change)  # in flight when another failed: still done
     if failure is not None:
         raise failure
 
