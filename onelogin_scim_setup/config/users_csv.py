@@ -46,19 +46,18 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
         return CsvUsers((), ()), [
             f"{path}:1: the header must name the columns {', '.join(COLUMNS)} (found: {found})"
         ]
-    position = {name: header.index(name) for name in COLUMNS}
+    at_email, at_type, at_department, at_title = (header.index(name) for name in COLUMNS)
     users: list[UserPromotion] = []
     lines: list[int] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
         if len(row) != len(header):
             problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(row)}")
             continue
-        cells = {name: row[index].strip() for name, index in position.items()}
-        email = cells["email"]
+        email, user_type = row[at_email].strip(), row[at_type].strip()
         before = len(problems)
         if not EMAIL.match(email):
             problems.append(f"{path}:{line}: email: {email!r} is not an email address")
@@ -70,10 +69,9 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
             problems.append(
                 f"{path}:{line}: email: {email!r} is also in promotions.users; keep it in one place"
             )
-        if cells["user_type"] and cells["user_type"] not in USER_TYPES:
+        if user_type and user_type not in USER_TYPES:
             problems.append(
-                f"{path}:{line}: user_type: {cells['user_type']!r} is not one of "
-                f"{', '.join(USER_TYPES)}"
+                f"{path}:{line}: user_type: {user_type!r} is not one of {', '.join(USER_TYPES)}"
             )
         seen.setdefault(email.lower(), line)
         if len(problems) > before:
@@ -81,9 +79,9 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
         users.append(
             UserPromotion.model_construct(
                 email=email,
-                user_type=next((t for t in USER_TYPES if t == cells["user_type"]), None),
-                department=cells["department"] or None,
-                title=cells["title"] or None,
+                user_type=next((t for t in USER_TYPES if t == user_type), None),
+                department=row[at_department].strip() or None,
+                title=row[at_title].strip() or None,
             )
         )
         lines.append(line)
