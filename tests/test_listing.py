@@ -11,7 +11,7 @@ from responses import matchers
 
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import app_users, gather, users_by_email
-from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 USERS = f"{BASE}/api/2/users"
 FIELDS = "id,email,department,title,custom_attributes"

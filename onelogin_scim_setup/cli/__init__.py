@@ -13,7 +13,7 @@ from onelogin_scim_setup.cli import checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ExitCode, SetupError
+from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError
 from onelogin_scim_setup.logs import configure
 
 app = typer.Typer(
@@ -77,25 +77,42 @@ def main(argv: list[str] | None = None) -> None:
     """The one error boundary: SetupError and friends become a message and an exit code.
 
     Typer handles its own usage errors and exits; everything else raised by a command lands here.
+    SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
     """
+    from onelogin_scim_setup.engine.interrupt import handling
+
     state = State()
     try:
-        app(args=argv, obj=state, prog_name="onelogin-scim-setup")
+        with handling():
+            app(args=argv, obj=state, prog_name="onelogin-scim-setup")
+    except ApplyError as error:
+        if state.traceback:
+            raise
+        _render(state, error)
+        sys.exit(error.exit_code)
     except SetupError as error:
         if state.traceback:
             raise
-        from onelogin_scim_setup.render.errors import render_error
-
-        render_error(state.out, error, state.redactor)
+        _render(state, error)
         sys.exit(ExitCode.ERROR)
-    except KeyboardInterrupt:
+    except Interrupted as interrupted:
+        from onelogin_scim_setup.render.errors import render_interrupted
+
+        render_interrupted(state.out, interrupted, state.redactor)
+        sys.exit(interrupted.exit_code)
+    except KeyboardInterrupt:  # before the handlers are installed, or after they are removed
         state.out.stderr.print("Interrupted.")
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
-        from onelogin_scim_setup.render.errors import render_error
-
-        render_error(state.out, error, state.redactor)
+        _render(state, error)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         sys.exit(ExitCode.ERROR)
+
+
+def _render(state: State, error: BaseException) -> None:
+    # Imported here: rich is needed only when there is something to show (start-up time).
+    from onelogin_scim_setup.render.errors import render_error
+
+    render_error(state.out, error, state.redactor)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.sandbox import Quirks
@@ -111,7 +111,7 @@ def sandbox(
         out.text("Press Ctrl-C to stop.")
         try:
             threading.Event().wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM is how it is meant to stop
             out.text("Stopped.")
 
 

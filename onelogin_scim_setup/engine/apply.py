@@ -7,8 +7,9 @@ Call budget per step (writes, plus the reads a write cannot do without):
 
 | step | calls |
 | --- | --- |
-| custom field, create | 1 POST |
-| app: configuration, parameters and provisioning together | 1 POST (create) or 1 PUT (update); +1 GET only when the answer does not show the app (to check the configuration keys and provisioning.enabled were kept) |
+| custom field, create | 1 POST, 1 GET of the fields (the shortname's case is checked) |
+| app, update: configuration, parameters and provisioning together | 1 PUT; +1 GET only when the answer does not show the app (to check the configuration keys and provisioning.enabled were kept) |
+| app, create | 1 POST (configuration, provisioning); +1 PUT of the parameters, decided against the connector's own parameters the new app came with; +1 GET as above |
 | role, create | 1 POST (+1 PUT of its apps) |
 | role, give it the app | 1 PUT of the role's apps (the whole set); +1 GET of them when the role listing lacked `apps` |
 | mappings, first one needing it | 2 GETs (the mapping actions and the has_role operators), once per apply |
@@ -33,17 +34,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.interrupt import deferred
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.engine.tenant import Tenant, UserMapping
 from onelogin_scim_setup.errors import (
     ApplyError,
     BudgetError,
+    Interrupted,
     OneLoginError,
     SetupError,
+    ShortnameChanged,
     UsageError,
 )
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
+from onelogin_scim_setup.onelogin.read import (
+    ROLE_CONDITION,
+    Ids,
+    MappingVocabulary,
+    discover_vocabulary,
+    parameter_states,
+)
 from onelogin_scim_setup.secrets.redact import is_masked
 
 logger = logging.getLogger("onelogin_scim_setup.engine")
@@ -69,14 +79,14 @@ def estimate_calls(changes: tuple[Change, ...] | list[Change], ids: Ids) -> int:
     """The API calls carrying out `changes` costs at most (the table in the module docstring)."""
     calls = 0
     if any(c.kind in APP_KINDS for c in changes):
-        calls += 2  # one write, and a read-back should the answer not show the app
+        calls += 3  # a create and a parameter PUT (or one PUT), and a read-back if needed
     for change in changes:
-        if change.kind is Kind.CUSTOM_FIELD or change.kind is Kind.USER:
+        if change.kind is Kind.CUSTOM_FIELD:
+            calls += 2
+        elif change.kind is Kind.USER or change.kind is Kind.MAPPING:
             calls += 1
         elif change.kind is Kind.ROLE:
             calls += (change.action is Action.CREATE) + 1 + (ids.role_apps is None)
-        elif change.kind is Kind.MAPPING:
-            calls += 1
     if any(c.kind is Kind.MAPPING and c.action is not Action.DELETE for c in changes):
         calls += 2  # the mapping vocabulary, discovered once
     return calls
@@ -87,7 +97,7 @@ def check_budget(client: OneLoginClient, needed: int, reserve: float) -> None:
 
     The budget comes from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`; when
     OneLogin reports neither, apply goes ahead (a 429 then stops it cleanly)."""
-    rate = client.read_rate_limit()
+    rate = client.budget()
     if rate is None:
         logger.debug("OneLogin reports no rate limit; not checking the budget")
         return
@@ -137,18 +147,28 @@ def execute(
         on_start(len(changes))
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
-    runner = _Runner(client, computed.desired, ids, computed.wire)
+    runner = _Runner(client, computed.desired, ids, computed.wire, computed.action_wait)
     for step in _steps(changes):
         try:
             if step[0].kind is Kind.USER:
                 _users_in_parallel(runner, step, result, on_change, client.concurrency)
-            else:
+                continue
+            # A step is the unit apply never cuts: a signal inside it is raised when it is done.
+            with deferred():
                 runner.run_step(step, result)
-                _done(step, result, on_change)
+                result.done.extend(step)
+            if on_change:
+                for change in step:
+                    on_change(change)
         except _StoppedAt as stopped:
-            raise _stopped(changes, result, stopped.change, stopped.cause) from stopped.cause
+            message = f"apply stopped at {stopped.change.action.value} {stopped.change.title}"
+            raise _stopped(message, result, changes, stopped.cause) from stopped.cause
         except SetupError as error:
-            raise _stopped(changes, result, step[0], error) from error
+            message = f"apply stopped at {step[0].action.value} {step[0].title}"
+            raise _stopped(message, result, changes, error) from error
+        except Interrupted as signal:
+            message = f"apply stopped after {len(result.done)} of {len(changes)} changes"
+            raise _stopped(message, result, changes, signal) from signal
     return result
 
 
@@ -157,43 +177,38 @@ def _steps(changes: list[Change]) -> list[list[Change]]:
     one step (written in parallel). The diff's dependency order keeps each group together."""
     steps: list[list[Change]] = []
     for change in changes:
-        group = "app" if change.kind in APP_KINDS else "user" if change.kind is Kind.USER else None
         previous = steps[-1][0].kind if steps else None
-        same = (group == "app" and previous in APP_KINDS) or (
-            group == "user" and previous is Kind.USER
-        )
-        if same:
+        if (change.kind in APP_KINDS and previous in APP_KINDS) or (
+            change.kind is Kind.USER and previous is Kind.USER
+        ):
             steps[-1].append(change)
         else:
             steps.append([change])
     return steps
 
 
-def _done(
-    step: list[Change], result: ApplyResult, on_change: Callable[[Change], None] | None
-) -> None:
-    for change in step:
-        result.done.append(change)
-        if on_change:
-            on_change(change)
-
-
-class _StoppedAt(Exception):
-    def __init__(self, change: Change, cause: SetupError) -> None:
-        super().__init__(change.title)
-        self.change, self.cause = change, cause
-
-
 def _stopped(
-    changes: list[Change], result: ApplyResult, at: Change, cause: SetupError
+    message: str, result: ApplyResult, changes: list[Change], cause: SetupError | Interrupted
 ) -> ApplyError:
     done = {id(c) for c in result.done}
     return ApplyError(
-        f"apply stopped at {at.action.value} {at.title}",
+        message,
         done=[f"{c.action.value} {c.title}" for c in result.done],
         not_done=[f"{c.action.value} {c.title}" for c in changes if id(c) not in done],
         cause=cause,
     )
+
+
+class _StoppedAt(Exception):
+    """A user write failed; apply stops (the cause is reported)."""
+
+    def __init__(self, change: Change, cause: SetupError | Interrupted) -> None:
+        super().__init__(change.title)
+        self.change, self.cause = change, cause
+
+
+class _Skipped(Exception):
+    """A user write not started because the run is stopping."""
 
 
 def _users_in_parallel(
@@ -204,15 +219,18 @@ def _users_in_parallel(
     workers: int,
 ) -> None:
     """One PUT per user, `workers` at once. Results are reported in plan order whatever order the
-    answers come in; after a failure no further user is started, and those already in flight
-    finish (each is one idempotent PUT) before the failure is raised."""
+    answers come in. After a failure or a signal no further user is started; those in flight
+    finish (each is one idempotent PUT, never cut) and count as done before the stop is raised."""
     if workers <= 1:
         for change in step:
             try:
-                runner.user(change)
+                with deferred():
+                    runner.user(change)
+                    result.done.append(change)
             except SetupError as error:
                 raise _StoppedAt(change, error) from error
-            _done([change], result, on_change)
+            if on_change:
+                on_change(change)
         return
     stop = threading.Event()
 
@@ -226,6 +244,7 @@ def _users_in_parallel(
             raise
 
     failure: _StoppedAt | None = None
+    signal: Interrupted | None = None
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures: list[Future[None]] = [pool.submit(write, change) for change in step]
         for change, future in zip(step, futures, strict=True):
@@ -236,13 +255,21 @@ def _users_in_parallel(
             except SetupError as error:
                 failure = failure or _StoppedAt(change, error)
                 continue
-            _done([change], result, on_change)  # in flight when another failed: still done
+            except Interrupted as caught:
+                # The main thread was waiting: stop starting writes, let those in flight finish.
+                stop.set()
+                signal = signal or caught
+                try:
+                    future.result()
+                except (SetupError, _Skipped):
+                    continue
+            result.done.append(change)
+            if on_change:
+                on_change(change)
+    if signal is not None:
+        raise signal
     if failure is not None:
         raise failure
-
-
-class _Skipped(Exception):
-    """A user write not started because an earlier one failed."""
 
 
 def _shows_app(answer: dict[str, Any], configuration: dict[str, str], provisioning: bool) -> bool:
@@ -253,8 +280,16 @@ def _shows_app(answer: dict[str, Any], configuration: dict[str, str], provisioni
 
 
 class _Runner:
-    def __init__(self, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues):
+    def __init__(
+        self,
+        client: OneLoginClient,
+        desired: Tenant,
+        ids: Ids,
+        wire: WireValues,
+        action_wait: float,
+    ):
         self.client, self.desired, self.ids, self.wire = client, desired, ids, wire
+        self.action_wait = action_wait
 
     def run_step(self, step: list[Change], result: ApplyResult) -> None:
         if step[0].kind in APP_KINDS:
@@ -275,34 +310,46 @@ class _Runner:
 
     def _custom_field(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.custom_fields[change.key]
-        self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        field_id = self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        # Whether OneLogin keeps a shortname's case is undocumented (docs/onelogin-api.md Op 4 [U]);
+        # the template, parameter and mappings name the field by it, so check before using it.
+        stored = next(
+            (
+                str(f.get("shortname"))
+                for f in self.client.list_custom_attributes()
+                if str(f.get("id")) == str(field_id)
+            ),
+            wanted.shortname,
+        )
+        if stored != wanted.shortname:
+            raise ShortnameChanged(wanted.shortname, stored)
 
     def _app(self, step: list[Change], result: ApplyResult) -> None:
-        """Configuration, parameters and provisioning in ONE write (PUT merges, §4.3)."""
-        body: dict[str, Any] = {}
+        """Configuration, parameters and provisioning in one write (PUT merges, §4.3); a new app
+        is created with configuration and provisioning, then gets its parameters in one PUT."""
         configuration: dict[str, str] = {}
         for change in step:
             for item in change.fields if change.kind is Kind.APP else ():
                 if item.name.startswith("configuration."):
                     key = item.name.removeprefix("configuration.")
                     configuration[key] = self.wire.configuration[key]
+        provisioning = any(change.kind is Kind.PROVISIONING for change in step)
+        body: dict[str, Any] = {}
         if configuration:
             body["configuration"] = configuration
-        parameters = {
-            change.key: self._parameter_body(change)
-            for change in step
-            if change.kind is Kind.PARAMETER
-        }
-        if parameters:
-            body["parameters"] = parameters
-        provisioning = any(change.kind is Kind.PROVISIONING for change in step)
         if provisioning:
             body["provisioning"] = {"enabled": bool(self.desired.provisioning)}
-        creating = any(c.kind is Kind.APP and c.action is Action.CREATE for c in step)
-        if creating:
+        answer: dict[str, Any] = {}
+        if any(c.kind is Kind.APP and c.action is Action.CREATE for c in step):
             answer = self._create_app(body)
-        else:
+            body = {}
+        parameters = self._parameters([c for c in step if c.kind is Kind.PARAMETER])
+        if parameters:
+            body["parameters"] = parameters
+        if body:
             answer = self.client.update_app(self._app_id(), body)
+            for name, sent in parameters.items():
+                self.ids.app_parameters[name] = {**self.ids.app_parameters.get(name, {}), **sent}
         if configuration or provisioning:
             if not _shows_app(answer, configuration, provisioning):
                 answer = self.client.get_app(self._app_id())
@@ -311,8 +358,9 @@ class _Runner:
             self._check_provisioning(answer, result)
 
     def _create_app(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = self.desired.app.name if self.desired.app else ""
-        connector_id = self.ids.connector_id
+        if self.desired.app is None:  # a plan has app changes only when an app is desired
+            raise UsageError("internal: an app change in a plan that desires no app")
+        name, connector_id = self.desired.app.name, self.ids.connector_id
         created = self.client.create_app(
             {"connector_id": connector_id, "name": name, **body},
             lambda: next(
@@ -326,6 +374,8 @@ class _Runner:
         )
         self.ids.app_id = int(created["id"])
         self.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
+        # The connector's own parameters come with the new app (docs/onelogin-api.md Op 3).
+        self.ids.app_parameters = parameter_states(created)
         return created
 
     def _check_configuration(self, app: dict[str, Any], sent: dict[str, str]) -> None:
@@ -344,16 +394,34 @@ class _Runner:
                 "manual steps again.",
             )
 
-    def _parameter_body(self, change: Change) -> dict[str, Any]:
-        wanted = self.desired.parameters[change.key]
-        body: dict[str, Any] = {
-            "user_attribute_mappings": wanted.user_attribute_mappings,
-            "include_in_saml_assertion": wanted.include_in_saml_assertion,
-        }
-        if change.action is Action.CREATE:
-            # `label` can only be set when the parameter is created (docs/onelogin-api.md Op 3).
-            body["label"] = wanted.name
-        return body
+    def _parameters(self, changes: list[Change]) -> dict[str, dict[str, Any]]:
+        """The `parameters` object for the changes: per parameter only what differs from the app
+        as read (or as just created)."""
+        found: dict[str, dict[str, Any]] = {}
+        for change in changes:
+            wanted = self.desired.parameters[change.key]
+            flag = wanted.include_in_saml_assertion
+            # Existence is decided by the app as read now: a plan made before the app existed calls
+            # the connector's own parameters "create", but the new app already has them.
+            existing = self.ids.app_parameters.get(wanted.name)
+            body: dict[str, Any] = {}
+            if existing is None:
+                # `label` can only be set when the parameter is created (docs/onelogin-api.md Op 3).
+                body["label"] = wanted.name
+            if (
+                existing is None
+                or existing.get("user_attribute_mappings") != wanted.user_attribute_mappings
+            ):
+                body["user_attribute_mappings"] = wanted.user_attribute_mappings
+            # Only a managed flag is sent, and only when it differs: a tenant may refuse any change
+            # to a connector-defined parameter's flag (docs/onelogin-api.md Op 3).
+            if flag is not None and (
+                existing is None or bool(existing.get("include_in_saml_assertion")) is not flag
+            ):
+                body["include_in_saml_assertion"] = flag
+            if body:
+                found[wanted.name] = body
+        return found
 
     def _check_provisioning(self, app: dict[str, Any], result: ApplyResult) -> None:
         # The API has been seen to accept provisioning.enabled and not keep it
@@ -368,7 +436,8 @@ class _Runner:
                     "enable provisioning",
                     (FieldChange("Provisioning > Enable provisioning", kept, wanted),),
                     note="OneLogin accepted provisioning.enabled through the API but did not keep "
-                    "it; tick it in the app's Provisioning tab",
+                    "it; tick it in the app's Provisioning tab (with app.provisioning_via_api: auto "
+                    "later plans show it as this manual step, not as an API change)",
                     verify_by="plan shows no provisioning change",
                 )
             )
@@ -395,12 +464,17 @@ class _Runner:
             self.client.delete_mapping(self.ids.mappings[change.key])
             return
         wanted = self.desired.mappings[change.key]
-        if self.ids.vocabulary is None or wanted.field not in self.ids.vocabulary.actions:
-            names = {s: f.name for s, f in self.desired.custom_fields.items()}
-            self.ids.vocabulary = discover_vocabulary(self.client, sorted(names), names)
+        vocabulary = self.ids.vocabulary
+        if vocabulary is None or not vocabulary.has_action(wanted.field):
+            vocabulary = self._discover_action(wanted)
         if wanted.role not in self.ids.roles:
+            # Matched here: a tenant may ignore the name filter and answer every role (Op 6 [U]).
             self.ids.roles.update(
-                {str(r["name"]): int(r["id"]) for r in self.client.list_roles(wanted.role)}
+                {
+                    str(r["name"]): int(r["id"])
+                    for r in self.client.list_roles(wanted.role)
+                    if r.get("name") == wanted.role
+                }
             )
         body = {
             "name": wanted.name,
@@ -410,13 +484,11 @@ class _Runner:
             "conditions": [
                 {
                     "source": ROLE_CONDITION,
-                    "operator": self.ids.vocabulary.role_operator,
+                    "operator": vocabulary.role_operator,
                     "value": str(self.ids.roles[wanted.role]),
                 }
             ],
-            "actions": [
-                {"action": self.ids.vocabulary.action_for(wanted.field), "value": [wanted.value]}
-            ],
+            "actions": [{"action": vocabulary.action_for(wanted.field), "value": [wanted.value]}],
         }
         if change.action is Action.CREATE:
             self.ids.mappings[wanted.name] = self.client.create_mapping(body)
@@ -424,6 +496,26 @@ class _Runner:
             # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
             del body["position"]
             self.client.update_mapping(self.ids.mappings[wanted.name], body)
+
+    def _discover_action(self, wanted: UserMapping) -> MappingVocabulary:
+        """Find the field's mapping action, waiting up to `action_wait` for a just-created field;
+        without it, stop before this (and any later) mapping is written."""
+        names = {s: f.name for s, f in self.desired.custom_fields.items()}
+        vocabulary = discover_vocabulary(self.client, [wanted.field], names, wait=self.action_wait)
+        self.ids.vocabulary = vocabulary
+        if vocabulary.has_action(wanted.field):
+            return vocabulary
+        name = names.get(wanted.field, wanted.field)
+        raise OneLoginError(
+            f"OneLogin listed no mapping action for the custom field {wanted.field!r} within "
+            f"{self.action_wait:g} s (looked for the value set_{wanted.field.lower()} or the label "
+            f"'Set {name}'); no mapping was written",
+            hint="OneLogin's background jobs can take minutes: run apply again later (it picks up "
+            "from here), or raise onelogin.action_wait. If the action never appears, create the "
+            f"mapping in OneLogin: Users > Mappings > New Mapping, name {wanted.name!r}, "
+            f"condition 'Roles' includes {wanted.role!r}, action 'Set {name}' = {wanted.value!r}, "
+            "then Save.",
+        )
 
     def user(self, change: Change) -> None:
         """One user's values in one PUT. Safe from several threads at once: each call touches only

@@ -4,12 +4,15 @@ state (read from the API) are both a `Tenant`, so the plan is a plain diff of tw
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import Enum
 
 
 @dataclass(frozen=True)
 class CustomField:
     shortname: str
     name: str
+    # Read side only: whether OneLogin lists a mapping action for the field (None: not looked up).
+    mapping_action: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -18,13 +21,19 @@ class App:
     connector: str
     # Only the `configuration` keys the config manages; the token is held as its fingerprint.
     configuration: tuple[tuple[str, str], ...] = ()
+    # Read from OneLogin only: the ids when several apps have this name on this connector.
+    duplicate_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Parameter:
+    """An app parameter. `include_in_saml_assertion` is None where the tool does not manage the
+    flag: on the connector's own parameters (department, title), which a tenant may refuse to change
+    (docs/onelogin-api.md Op 3, parameters)."""
+
     name: str
     user_attribute_mappings: str
-    include_in_saml_assertion: bool
+    include_in_saml_assertion: bool | None
 
 
 @dataclass(frozen=True)
@@ -33,14 +42,31 @@ class RoleAssignment:
 
     role: str
     has_app: bool
+    # Read side only: every id with this name when OneLogin holds more than one (names need not be
+    # unique, docs/onelogin-api.md Op 6 [U]); the tool cannot tell which is meant.
+    duplicate_ids: tuple[int, ...] = ()
+
+
+class MappingShape(Enum):
+    """The form of a user mapping: the one the tool writes, or anything else (made by hand)."""
+
+    ROLE_TO_FIELD = "role_to_field"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """How a plan shows the shape (never the raw enum value)."""
+        if self is MappingShape.ROLE_TO_FIELD:
+            return "one has_role condition setting the field"
+        return "edited by hand (other conditions or actions)"
 
 
 @dataclass(frozen=True)
 class UserMapping:
     """A user mapping in the tool's own vocabulary: users with `role` get `field` = `value`.
 
-    `shape` is "role_to_field" when the wire mapping has exactly that form; anything else read from the
-    tenant (extra conditions, other actions) is "other", which never equals a desired mapping.
+    `shape` is ROLE_TO_FIELD when the wire mapping has exactly that form; anything else read from the
+    tenant (extra conditions, other actions) is OTHER, which never equals a desired mapping.
     """
 
     name: str
@@ -48,7 +74,7 @@ class UserMapping:
     role: str
     field: str
     value: str
-    shape: str = "role_to_field"
+    shape: MappingShape = MappingShape.ROLE_TO_FIELD
 
 
 @dataclass(frozen=True)

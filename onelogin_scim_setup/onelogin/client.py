@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 from onelogin_scim_setup.errors import OneLoginError
@@ -20,6 +20,7 @@ from onelogin_scim_setup.onelogin.transport import (
     MaybeProcessed,
     OneLoginTransport,
     Params,
+    RateBudget,
 )
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
@@ -29,6 +30,14 @@ USERS_LIMIT = 100  # the SPEC's maximum for users (§1.5, §6 item 11)
 APPS, CONNECTORS, ROLES, USERS = "/api/2/apps", "/api/2/connectors", "/api/2/roles", "/api/2/users"
 CUSTOM_ATTRIBUTES = "/api/2/users/custom_attributes"
 MAPPINGS = "/api/2/mappings"
+RATE_LIMIT = "/auth/rate_limit"
+
+
+class RateLimit(NamedTuple):
+    limit: int
+    remaining: int
+    reset: int  # seconds until the hourly window resets
+
 
 FindExisting = Callable[[], JsonObject | None]
 
@@ -128,6 +137,51 @@ class OneLoginClient(OneLoginTransport):
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
             time.sleep(wait)
 
+    # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
+
+    def rate_limit(self) -> RateLimit:
+        """The hourly budget from `GET /auth/rate_limit`; for when answers carry no
+        `X-RateLimit-*` headers, as v2 answers may not (§1.6 [U])."""
+        answer = self.get(RATE_LIMIT)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            raise OneLoginError(
+                f"expected {{'data': {{...}}}}, got {answer!r:.80}", method="GET", path=RATE_LIMIT
+            )
+
+        def number(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.isdigit():
+                return int(value)
+            raise OneLoginError(f"{key} missing from the answer", method="GET", path=RATE_LIMIT)
+
+        return RateLimit(
+            number("X-RateLimit-Limit"),
+            number("X-RateLimit-Remaining"),
+            number("X-RateLimit-Reset"),
+        )
+
+    def budget(self) -> RateBudget | None:
+        """The budget now: from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`
+        (v2 answers may lack the headers, §1.6). None when OneLogin reports neither."""
+        observed = self.observed_budget
+        if observed is not None:
+            return observed
+        try:
+            answer = self.rate_limit()
+        except OneLoginError as error:
+            logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
+            return None
+        return RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+
+    def _reset_unsaid(self) -> str | None:
+        try:
+            return str(self.rate_limit().reset)
+        except OneLoginError:
+            return None
+
     # --- connectors and apps (Op 2, Op 3) -----------------------------------------------------
 
     def list_connectors(self, name: str | None = None) -> list[JsonObject]:
@@ -181,9 +235,11 @@ class OneLoginClient(OneLoginTransport):
     # --- roles (Op 6) -------------------------------------------------------------------------
 
     def list_roles(self, name: str | None = None) -> list[JsonObject]:
-        """Roles, filtered by `name` as OneLogin reads it; exact-match the name yourself."""
-        # The docs say `name`, the SPEC/SDK `role_name` (Op 6 [U]): unfiltered is still correct.
-        return self.get_all(ROLES, _only(name=name), limit=650)
+        """Roles, filtered by name as OneLogin reads it; exact-match the name yourself."""
+        # The docs say `name`, the SPEC and the Python SDK `role_name` (Op 6 [U]). Both are sent: a
+        # tenant that honours either filters, one that ignores both answers every role, and the
+        # caller matches names client-side either way.
+        return self.get_all(ROLES, _only(name=name, role_name=name), limit=650)
 
     def create_role(self, name: str) -> int:
         """Create a role; returns its id."""
@@ -278,8 +334,16 @@ class OneLoginClient(OneLoginTransport):
         mappings: Literal["async", "sync", "disabled"] = "disabled",
     ) -> JsonObject:
         """PUT /api/2/users/{id}?mappings=...; returns the user. The default `disabled` keeps a
-        mapping run from overwriting what this call sets (Op 7)."""
+        mapping run from overwriting what this call sets (Op 7).
+
+        A `None` among `custom_attributes` is sent as "": v1 documents an empty value to clear one,
+        and whether v2 accepts null is undocumented (Op 7 [U]); a tenant may refuse null with 422.
+        """
         path = f"{USERS}/{user_id}"
+        custom = body.get("custom_attributes")
+        if isinstance(custom, dict):
+            cleared = {key: "" if value is None else value for key, value in custom.items()}
+            body = {**body, "custom_attributes": cleared}
         return _object(self.put(path, body, params={"mappings": mappings}), "PUT", path)
 
 

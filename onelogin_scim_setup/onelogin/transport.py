@@ -14,7 +14,6 @@ raises with the client secret, the access token or the Authorization header in t
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import threading
@@ -36,8 +35,9 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from onelogin_scim_setup import __version__
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials, shorten
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -59,7 +59,6 @@ TOKEN_LIFETIME_UNKNOWN = 600.0  # only if a token answer lacks `expires_in`
 RENEW_EARLY = 300.0
 # A 429 whose window resets later than this stops the run at once instead of sleeping in silence.
 SHORT_WAIT = 30.0
-RATE_LIMIT_PATH = "/auth/rate_limit"
 
 HINT_NETWORK = (
     "Check onelogin.base_url / onelogin.subdomain, the network and any proxy (HTTPS_PROXY)."
@@ -93,7 +92,7 @@ class MaybeProcessed(OneLoginError):
 
 
 @dataclass(frozen=True)
-class RateLimit:
+class RateBudget:
     """The account's hourly call budget as OneLogin last reported it (docs/onelogin-api.md §1.6).
 
     `reset` is the seconds until the window resets, as of `seen_at` (monotonic seconds).
@@ -108,7 +107,7 @@ class RateLimit:
         return max(0.0, self.reset - (now - self.seen_at))
 
 
-def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateLimit | None:
+def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateBudget | None:
     """The budget in `X-RateLimit-*` headers (or `/auth/rate_limit`'s data), if all three are there."""
     values = [
         _seconds(None if headers.get(name) is None else str(headers.get(name)))
@@ -117,7 +116,7 @@ def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateLimit | None:
     if any(value is None for value in values):
         return None
     limit, remaining, reset = (float(value or 0) for value in values)
-    return RateLimit(int(limit), int(remaining), reset, now)
+    return RateBudget(int(limit), int(remaining), reset, now)
 
 
 class OneLoginRetry(Retry):
@@ -195,15 +194,8 @@ class OneLoginRetry(Retry):
         return retry
 
 
-class _Bearer(requests.auth.AuthBase):
-    """Sets the bearer header per request; as an `auth` it also keeps ~/.netrc from replacing it."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
+EXCERPT_SIZE = 160  # characters of a non-JSON answer quoted in an error
+MESSAGE_SIZE = 1000  # characters of an error message taken from an answer
 
 
 class OneLoginTransport:
@@ -226,6 +218,7 @@ class OneLoginTransport:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 1,
+        redactor: Redactor | None = None,
     ) -> None:
         self.base_url = _base_url(base_url)
         self.host = urlsplit(self.base_url).netloc
@@ -235,15 +228,18 @@ class OneLoginTransport:
         self.max_wait = max_wait
         # How many calls the read layer and apply may have in flight at once (1: one at a time).
         self.concurrency = max(1, concurrency)
-        self._credentials = (client_id, client_secret)
+        self._basic = "Basic " + basic_credentials(client_id, client_secret)
         self._clock = clock
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = threading.Lock()
-        self._rate: RateLimit | None = None
+        self._rate: RateBudget | None = None
         self._rate_lock = threading.Lock()
-        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        self._secrets = {client_secret, basic}
+        # The caller's redactor (the CLI's, which also cleans logs and errors) learns the secret
+        # and every access token, so they are cut from any output, not only from our errors.
+        self._redactor = redactor if redactor is not None else Redactor()
+        self._redactor.add_basic(client_id, client_secret)
+        self._asking_reset = False
         self._owner = threading.get_ident()
         self._session = self._mounted(session if session is not None else requests.Session())
         self._local = threading.local()
@@ -274,24 +270,10 @@ class OneLoginTransport:
         return session
 
     @property
-    def rate_limit(self) -> RateLimit | None:
+    def observed_budget(self) -> RateBudget | None:
         """The budget from the last answer that carried `X-RateLimit-*` headers, if any did."""
         with self._rate_lock:
             return self._rate
-
-    def read_rate_limit(self) -> RateLimit | None:
-        """The budget now: from the answers' headers, else `GET /auth/rate_limit` (v2 answers may
-        lack the headers, §1.6). None when OneLogin reports neither."""
-        known = self.rate_limit
-        if known is not None:
-            return known
-        answer = self.get(RATE_LIMIT_PATH)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        found = rate_limit_from(data, self._clock()) if isinstance(data, dict) else None
-        if found is not None:
-            with self._rate_lock:
-                self._rate = found
-        return found
 
     def _note_rate_limit(self, response: requests.Response) -> None:
         found = rate_limit_from(response.headers, self._clock())
@@ -313,14 +295,14 @@ class OneLoginTransport:
             self._worker_sessions.clear()
 
     def get(self, path: str, params: Params | None = None) -> Json:
-        return _decode(self._call("GET", path, params), "GET", path)
+        return _decode(self._call("GET", path, params), "GET", path, self._redactor.redact)
 
     def get_with_headers(
         self, path: str, params: Params | None = None
     ) -> tuple[Json, Mapping[str, str]]:
         """GET answering the decoded body and the response headers (pagination reads them)."""
         response = self._call("GET", path, params)
-        return _decode(response, "GET", path), response.headers
+        return _decode(response, "GET", path, self._redactor.redact), response.headers
 
     def put(
         self,
@@ -331,7 +313,8 @@ class OneLoginTransport:
         sensitive: Collection[str] = (),
     ) -> Json:
         """PUT `body` as JSON; `sensitive` values sent in it are redacted from any error message."""
-        return _decode(self._call("PUT", path, params, body, sensitive), "PUT", path)
+        response = self._call("PUT", path, params, body, sensitive)
+        return _decode(response, "PUT", path, self._cleaner(sensitive))
 
     def post(self, path: str, body: Json, *, sensitive: Collection[str] = ()) -> Json:
         """One POST, retried only on 429. Raises `MaybeProcessed` when the outcome is unknown."""
@@ -342,7 +325,8 @@ class OneLoginTransport:
             raise self._unreachable(error, "POST", path, kind) from error
         if response.status_code >= 500:
             raise self._error(response, "POST", path, sensitive, kind=MaybeProcessed)
-        return _decode(self._checked(response, "POST", path, sensitive), "POST", path)
+        checked = self._checked(response, "POST", path, sensitive)
+        return _decode(checked, "POST", path, self._cleaner(sensitive))
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         """DELETE; with `missing_ok` a 404 counts as already deleted."""
@@ -382,7 +366,7 @@ class OneLoginTransport:
         try:
             response = self._session_here().post(
                 self.base_url + TOKEN_PATH,
-                auth=self._credentials,
+                auth=self._authorization(self._basic),
                 json={"grant_type": "client_credentials"},
                 timeout=self.timeout,
             )
@@ -391,7 +375,7 @@ class OneLoginTransport:
         self._log("POST", TOKEN_PATH, None, response, started)
         if response.status_code != 200:
             raise self._error(response, "POST", TOKEN_PATH, (), token_call=True)
-        answer = _decode(response, "POST", TOKEN_PATH)
+        answer = _decode(response, "POST", TOKEN_PATH, self._redactor.redact)
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             message = "the token answer has no access_token"
@@ -400,7 +384,7 @@ class OneLoginTransport:
         # The same token comes back until it expires (Op 1): renew a little before that.
         self._token_expires = self._clock() + lifetime - min(RENEW_EARLY, lifetime / 10)
         self._token = token
-        self._secrets.add(token)
+        self._redactor.add(token)
         return token
 
     def _send(
@@ -413,7 +397,7 @@ class OneLoginTransport:
                 self.base_url + path,
                 params=params,
                 json=body,
-                auth=_Bearer(token),
+                auth=self._authorization(f"Bearer {token}"),
                 timeout=self.timeout,
             )
         except requests.RequestException as error:
@@ -467,9 +451,39 @@ class OneLoginTransport:
         token_call: bool = False,
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
-        message, hint = describe_error(response, self.max_retries, token_call=token_call)
-        message = redact(message, *self._secrets, *sensitive)
+        clean = self._cleaner(sensitive)
+        reset = None
+        if response.status_code == 429 and not _reset_header(response) and not self._asking_reset:
+            # No header says when the budget resets: ask OneLogin (once, never recursively).
+            self._asking_reset = True
+            try:
+                reset = self._reset_unsaid()
+            finally:
+                self._asking_reset = False
+        message, hint = describe_error(
+            response, self.max_retries, clean, token_call=token_call, reset=reset
+        )
         return _answer_error(response, message, method, path, hint, kind)
+
+    def _reset_unsaid(self) -> str | None:
+        """Seconds until the rate budget resets when no header said so; the client asks
+        `/auth/rate_limit`."""
+        return None
+
+    def _authorization(self, header: str) -> BoundAuthorization:
+        def refuse(target: str) -> OneLoginError:
+            return OneLoginError(
+                f"refused to send the OneLogin credential to {target}: the configured API is "
+                f"{self.base_url}",
+                hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
+            )
+
+        return BoundAuthorization(header, self.base_url, refuse)
+
+    def _cleaner(self, sensitive: Collection[str] = ()) -> Callable[[str], str]:
+        """Redacts this transport's secrets and the `sensitive` values of one request."""
+        extra = Redactor(sensitive)
+        return lambda text: extra.redact(self._redactor.redact(text))
 
     def _unreachable(
         self,
@@ -500,24 +514,38 @@ class OneLoginTransport:
         )
 
 
+def _reset_header(response: requests.Response) -> str | None:
+    return response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+
+
 def describe_error(
-    response: requests.Response, retries: int, *, token_call: bool = False
+    response: requests.Response,
+    retries: int,
+    clean: Callable[[str], str],
+    *,
+    token_call: bool = False,
+    reset: str | None = None,
 ) -> tuple[str, str | None]:
-    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4)."""
+    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4).
+
+    `clean` redacts secrets; it sees the whole text before anything is shortened.
+    """
     status = response.status_code
     try:
         body, hint = (response.json() if response.content else None), None
     except ValueError:  # plain text is an API message; an HTML page is a proxy's or a stranger's
         html = _is_html(response)
-        body = f"an HTML page: {_excerpt(response)!r}" if html else _excerpt(response)
+        body = f"an HTML page: {_excerpt(response, clean)!r}" if html else _excerpt(response, clean)
         hint = HINT_NOT_JSON if html else None
-    message = _message(body) or response.reason or f"HTTP {status}"
+    found = _message(body) or response.reason or f"HTTP {status}"
+    message = shorten(clean(found), MESSAGE_SIZE)
     if status == 429:
-        reset = _reset_seconds(response.headers)
-        if reset is not None and reset > SHORT_WAIT:
-            when = f"the window resets in {reset:.0f} s; stopped at once instead of waiting"
-        elif reset is not None:
-            when = f"still refused after {retries} retries; it resets in {reset:.0f} s"
+        said = _reset_seconds(response.headers)
+        seconds = said if said is not None else _seconds(reset)
+        if seconds is not None and seconds > SHORT_WAIT:
+            when = f"the window resets in {seconds:.0f} s; stopped at once instead of waiting"
+        elif seconds is not None:
+            when = f"still refused after {retries} retries; it resets in {seconds:.0f} s"
         else:
             when = f"still refused after {retries} retries; OneLogin did not say when it resets"
         return f"rate limit exhausted: {when} ({message})", HINT_RATE
@@ -569,10 +597,10 @@ def _text(value: Json) -> str | None:
     return value.strip() or None
 
 
-def _excerpt(response: requests.Response, size: int = 160) -> str:
-    """A short, tag-free excerpt of a non-JSON answer."""
-    text = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())
-    return text if len(text) <= size else text[:size] + "…"
+def _excerpt(response: requests.Response, clean: Callable[[str], str]) -> str:
+    """A short, tag-free excerpt of a non-JSON answer, redacted whole before it is cut."""
+    text = clean(response.text)
+    return shorten(" ".join(re.sub(r"<[^>]*>", " ", text).split()), EXCERPT_SIZE)
 
 
 def _is_html(response: requests.Response) -> bool:
@@ -580,14 +608,16 @@ def _is_html(response: requests.Response) -> bool:
     return "html" in kind or response.text.lstrip().startswith("<")
 
 
-def _decode(response: requests.Response, method: str, path: str) -> Json:
+def _decode(
+    response: requests.Response, method: str, path: str, clean: Callable[[str], str]
+) -> Json:
     if not response.content:
         return None
     try:
         return response.json()
     except ValueError as error:
         kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-        message = f"expected JSON, got {kind}: {_excerpt(response)!r}"
+        message = f"expected JSON, got {clean(kind)}: {_excerpt(response, clean)!r}"
         raise _answer_error(response, message, method, path, HINT_NOT_JSON) from error
 
 
@@ -605,14 +635,13 @@ def _answer_error(
 
 
 def _base_url(value: str) -> str:
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    try:
+        return check_url(value.strip())
+    except ValueError as error:
         raise OneLoginError(
-            f"the OneLogin base URL {value!r} is not an http(s) URL",
+            f"the OneLogin base URL is refused: {error}",
             hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
-        )
-    return url
+        ) from None
 
 
 def _loggable(url: str, params: Params | None = None) -> str:

@@ -1,4 +1,4 @@
-"""v2 list queries: search filters and pagination (onelogin-api.md §1.5).
+"""v2 list queries: search filters and pagination (docs/onelogin-api.md §1.5).
 
 Pagination: `limit` (capped at the sandbox's page_size), `page`, `cursor` in; `Total-Count`,
 `Total-Pages`, `Current-Page`, `Page-Items`, `After-Cursor`, `Before-Cursor` headers out.

@@ -1,4 +1,4 @@
-"""Connectors and apps: `/api/2/connectors`, `/api/2/apps` (onelogin-api.md Op 2, Op 3).
+"""Connectors and apps: `/api/2/connectors`, `/api/2/apps` (docs/onelogin-api.md Op 2, Op 3).
 
 Quirks reproduced: PUT merges (only the fields sent change, Op 3 [C]); `role_ids` replaces the
 whole list; `parameters` merge per name, new names are created with a fresh id when the connector

@@ -1,4 +1,4 @@
-"""OAuth2 client-credentials tokens, bearer checks and the hourly rate limit (onelogin-api.md Op 1, §1.6)."""
+"""OAuth2 client-credentials tokens, bearer checks and the hourly rate limit (docs/onelogin-api.md Op 1, §1.6)."""
 
 from __future__ import annotations
 

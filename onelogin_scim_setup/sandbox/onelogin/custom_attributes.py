@@ -1,4 +1,4 @@
-"""Custom user fields: `/api/2/users/custom_attributes` and the v1 list (onelogin-api.md Op 4).
+"""Custom user fields: `/api/2/users/custom_attributes` and the v1 list (docs/onelogin-api.md Op 4).
 
 Quirks reproduced: create needs the `{"user_field": {"name", "shortname"}}` wrapper (a bare body
 is a 422, GOSDK 4.3.0) and answers `{"id": N}` (201); shortnames keep their case; delete removes

@@ -1,4 +1,4 @@
-"""OneLogin's error shapes, which differ by API family (onelogin-api.md §1.4)."""
+"""OneLogin's error shapes, which differ by API family (docs/onelogin-api.md §1.4)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """User mappings: the vocabulary (conditions, operators, actions) and their evaluation.
 
-As in OneLogin (onelogin-api.md Op 5 [C]), mappings are not applied when created or modified; they
+As in OneLogin (docs/onelogin-api.md Op 5 [C]), mappings are not applied when created or modified; they
 run when a user is created or updated, or when "Reapply Mappings" is pressed. Enabled mappings run
 in position order; `match` is `all` or `any`.
 

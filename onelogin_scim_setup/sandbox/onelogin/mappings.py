@@ -1,4 +1,4 @@
-"""User mappings CRUD and discovery: `/api/2/mappings...` (onelogin-api.md Op 5).
+"""User mappings CRUD and discovery: `/api/2/mappings...` (docs/onelogin-api.md Op 5).
 
 Quirks reproduced: the list shows only enabled mappings unless `enabled=false`, which shows only
 the disabled ones; no pagination; create answers `{"id": N}` only (201); `id` in a body is 422

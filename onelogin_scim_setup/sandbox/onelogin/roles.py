@@ -1,4 +1,4 @@
-"""Roles and their apps and users: `/api/2/roles...` (onelogin-api.md Op 6).
+"""Roles and their apps and users: `/api/2/roles...` (docs/onelogin-api.md Op 6).
 
 Quirks reproduced: create answers a single object `{"id": N}` (not the documented array,
 PYSDK 3.2.6); `PUT /roles/{id}/apps` takes a raw JSON array that replaces the whole set (an object

@@ -6,7 +6,7 @@ counts against the hourly budget like any other call; `GET /auth/rate_limit` doe
 rate limited and never faulted (it is how a client learns the budget). When the budget is spent the
 answer is 429 in the family's error shape with those headers and no `Retry-After` (none is
 documented; UNCERTAIN). `PUT /_sandbox/rate_limit` sets the budget's state. With `api_scope="Read All"` every write under `/api/` is a 403, and so are
-reads the reference says need Manage All (connectors, mappings: onelogin-api.md Op 2, Op 5).
+reads the reference says need Manage All (connectors, mappings: docs/onelogin-api.md Op 2, Op 5).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ PUBLIC_PREFIXES = ("/auth/", "/api/")
 RATE_LIMIT_PATH = "/auth/rate_limit"
 
 
-# Reads that need the Manage All scope even for GET (onelogin-api.md Op 2 and Op 5).
+# Reads that need the Manage All scope even for GET (docs/onelogin-api.md Op 2 and Op 5).
 MANAGE_ALL_ONLY = ("/api/2/connectors", "/api/2/mappings")
 
 

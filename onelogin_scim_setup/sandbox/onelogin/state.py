@@ -2,7 +2,7 @@
 
 Role membership is stored once, on the role (`Role.app_ids`, `Role.user_ids`); `app.role_ids` and
 `user.role_ids` are computed from it, so the app view and the role view of the same relation can
-never disagree (onelogin-api.md Op 3 "role_ids", Op 6 "Apps of a role").
+never disagree (docs/onelogin-api.md Op 3 "role_ids", Op 6 "Apps of a role").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Users: `/api/2/users` and the v1 user calls the tool needs (onelogin-api.md Op 7, Op 6).
+"""Users: `/api/2/users` and the v1 user calls the tool needs (docs/onelogin-api.md Op 7, Op 6).
 
 Quirks reproduced: `PUT /api/2/users/{id}` cannot change roles (`role_ids` is ignored) and runs
 the mappings (`mappings=async` by default, `sync`, or `disabled` to skip them); v1

@@ -1,4 +1,4 @@
-"""The SCIM JSON template, filled per user as OneLogin's provisioner does (template-placeholders.md).
+"""The SCIM JSON template, filled per user as OneLogin's provisioner does (docs/template-placeholders.md).
 
 Written independently of the core's template code on purpose: a shared bug would hide in both.
 
@@ -11,7 +11,7 @@ Written independently of the core's template code on purpose: a shared bug would
 - Values are JSON-string escaped; a null becomes "". UNCERTAIN: an unknown field, custom field
   (e.g. wrong case) or parameter renders as "" here; text in other namespaces stays literal.
 - `${...}` (the SOE guide's spelling) is substituted only with `substitute_dollar_brace=True`;
-  by default it reaches SOE literally, the silent failure template-placeholders.md warns about.
+  by default it reaches SOE literally, the silent failure docs/template-placeholders.md warns about.
 """
 
 from __future__ import annotations

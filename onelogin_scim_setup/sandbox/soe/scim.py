@@ -1,4 +1,4 @@
-"""The SOE SCIM emulator: `/api/scim/v2/Users` (soe-scim-and-peers.md §1.2), errors as
+"""The SOE SCIM emulator: `/api/scim/v2/Users` (docs/soe-scim.md §1.2), errors as
 `{"ErrorMessage": "..."}`. Paths are case-insensitive (`/users` as Stack's own scripts use).
 
 - SCIM switched off: 404, or 401 with the quirk `soe_scim_off_status=401` (UNCERTAIN:

@@ -1,4 +1,4 @@
-"""The emulated SOE site: its SCIM admin settings and its users (soe-scim-and-peers.md §1).
+"""The emulated SOE site: its SCIM admin settings and its users (docs/soe-scim.md §1).
 
 `userType` rules (§1.2, CONFIRMED from Stack's own scripts): the values are `Registered`,
 `Moderator`, `Admin` (exact case). A change that needs a promotion switch that is off is silently
