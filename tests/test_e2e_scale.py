@@ -184,5 +184,5 @@ def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
                 apply_plan(computed, client, rate_reserve=0.0)
         log = calls(running)
     assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
-    assert "the window resets in 1800 s; stopped at once" in str(caught.value.cause)
+    assert "it resets in 1800 s; stopped at once" in str(caught.value.cause)
     assert [e["status"] for e in log].count(429) == 1

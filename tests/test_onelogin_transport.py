@@ -231,7 +231,7 @@ def test_429_whose_window_resets_beyond_a_short_wait_stops_at_once(
     )
     with pytest.raises(OneLoginError) as caught:
         client.get_app(1)
-    assert "the window resets in 1800 s; stopped at once" in caught.value.message
+    assert "it resets in 1800 s; stopped at once" in caught.value.message
     assert count(api, f"{APPS_URL}/1") == 1
 
 
@@ -246,7 +246,7 @@ def test_rate_limit_is_read_from_the_answers_headers(
     }
     api.get(f"{APPS_URL}/1", json={"id": 1}, headers=headers)
     client.get_app(1)
-    rate = client.read_rate_limit()
+    rate = client.budget()
     assert rate is not None
     assert (rate.limit, rate.remaining, rate.reset) == (5000, 4321, 99.0)
     assert count(api, f"{BASE}/auth/rate_limit") == 0
@@ -258,7 +258,7 @@ def test_rate_limit_without_headers_asks_auth_rate_limit_once(
     token(api)
     data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 50, "X-RateLimit-Reset": 600}
     api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
-    first, second = client.read_rate_limit(), client.read_rate_limit()
+    first, second = client.budget(), client.budget()
     assert first is not None
     assert first.remaining == 50
     assert second == first

@@ -203,7 +203,7 @@ class Promotions(_Model):
     roles: list[RolePromotion] = []
     users: list[UserPromotion] = []
     # A CSV (email,user_type,department,title) of more per-user promotions; relative to the config.
-    users_file: Path | None = None
+    users_file: FilePath | None = None
 
 
 class Config(_Model):

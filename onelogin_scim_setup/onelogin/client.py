@@ -174,7 +174,9 @@ class OneLoginClient(OneLoginTransport):
         except OneLoginError as error:
             logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
             return None
-        return RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+        self.remember_budget(found)
+        return found
 
     def _reset_unsaid(self) -> str | None:
         try:

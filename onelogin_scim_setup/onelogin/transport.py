@@ -275,11 +275,14 @@ class OneLoginTransport:
         with self._rate_lock:
             return self._rate
 
+    def remember_budget(self, budget: RateBudget) -> None:
+        with self._rate_lock:
+            self._rate = budget
+
     def _note_rate_limit(self, response: requests.Response) -> None:
         found = rate_limit_from(response.headers, self._clock())
         if found is not None:
-            with self._rate_lock:
-                self._rate = found
+            self.remember_budget(found)
 
     def __enter__(self) -> Self:
         return self
@@ -542,8 +545,8 @@ def describe_error(
     if status == 429:
         said = _reset_seconds(response.headers)
         seconds = said if said is not None else _seconds(reset)
-        if seconds is not None and seconds > SHORT_WAIT:
-            when = f"the window resets in {seconds:.0f} s; stopped at once instead of waiting"
+        if said is not None and said > SHORT_WAIT:
+            when = f"it resets in {said:.0f} s; stopped at once instead of waiting"
         elif seconds is not None:
             when = f"still refused after {retries} retries; it resets in {seconds:.0f} s"
         else:
