@@ -3,7 +3,8 @@ equivalents (wall / latency) and peak memory, against a sandbox tenant of N user
 
 Run: python benchmarks/scale.py            # N = 20,000; k = 10, 1,000, 10,000; latency 0 and 0.05 s
      python benchmarks/scale.py --quick    # N = 2,000; k = 10, 100, 1,000 (well under a minute)
-Options: --users N --entries 10,1000 --latencies 0,0.05 --concurrency 4 --roles 100
+Options: --users N --entries 10,1000 --latencies 0,0.05 --concurrency 8 --roles 100
+         --plan-only: entries that already match the seeded tenant; only the converged plan runs
 
 For each latency and k it runs the engine (the CLI's own entry points) in a child process: `apply`
 that changes the k users' department, then `plan` on the converged tenant. The wall time is the
@@ -57,7 +58,9 @@ try:
 except SetupError as error:
     print(error, file=sys.stderr)
     code = 1
-print(f"{time.perf_counter() - started:.4f},{code}")
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(f"{time.perf_counter() - started:.4f},{code},{usage.ru_utime + usage.ru_stime:.2f}")
 """
 
 
@@ -79,8 +82,11 @@ def kind(entry: dict[str, Any]) -> str:
     return f"{entry['method']} {path}"
 
 
-def run_child(config: Path, environ: dict[str, str], operation: str) -> tuple[float, int, int]:
-    """(wall seconds, exit code, peak RSS in MiB) of one plan or apply in its own process."""
+def run_child(
+    config: Path, environ: dict[str, str], operation: str
+) -> tuple[float, int, int, float]:
+    """(wall seconds, exit code, peak RSS in MiB, CPU seconds) of one plan or apply in its own
+    process (the CPU time includes imports)."""
     command = [sys.executable, "-c", CHILD, operation, str(config)]
     answer = subprocess.run(
         [sys.executable, "-c", WRAPPER, *command],
@@ -90,8 +96,8 @@ def run_child(config: Path, environ: dict[str, str], operation: str) -> tuple[fl
         check=True,
     )
     timing, rss_kib = answer.stdout.split()
-    wall, code = timing.split(",") if "," in timing else ("nan", "1")
-    return float(wall), int(code), int(rss_kib) // 1024
+    wall, code, cpu = timing.split(",") if "," in timing else ("nan", "1", "nan")
+    return float(wall), int(code), int(rss_kib) // 1024, float(cpu)
 
 
 def requests_log(url: str) -> list[dict[str, Any]]:
@@ -100,14 +106,20 @@ def requests_log(url: str) -> list[dict[str, Any]]:
     return list(log)
 
 
-def write_config(folder: Path, sandbox: Sandbox, entries: int, concurrency: int) -> Path:
+def write_config(
+    folder: Path, sandbox: Sandbox, entries: int, concurrency: int, *, converged: bool = False
+) -> Path:
     token_file = folder / "token"
     if not token_file.exists():
         deliver_to_file(token_file, "benchmark-scim-token-0123456789abcdef")
     data = demo_config(sandbox.onelogin_url, sandbox.soe_scim_url, token_file)
     data["onelogin"]["concurrency"] = concurrency
     data["promotions"]["users"] = [
-        {"email": f"user{i:05d}@example.com", "department": f"Bench {entries}"}
+        # The sandbox seeds user i with department "Dept <i % 10>" (docs/sandbox.md, Scale).
+        {
+            "email": f"user{i:05d}@example.com",
+            "department": f"Dept {i % 10}" if converged else f"Bench {entries}",
+        }
         for i in range(1, entries + 1)
     ]
     path = folder / "config.yaml"
@@ -115,10 +127,15 @@ def write_config(folder: Path, sandbox: Sandbox, entries: int, concurrency: int)
     return path
 
 
-def line(label: str, wall: float, latency: float, log: list[dict[str, Any]], rss: int) -> str:
+def line(
+    label: str, wall: float, latency: float, log: list[dict[str, Any]], rss: int, cpu: float
+) -> str:
     trips = f"{wall / latency:8.1f}" if latency else "       -"
     kinds = ", ".join(f"{name} {count}" for name, count in sorted(Counter(map(kind, log)).items()))
-    return f"  {label:<14} {len(log):6d} calls {wall:8.2f} s {trips} RTT {rss:5d} MiB  [{kinds}]"
+    return (
+        f"  {label:<14} {len(log):6d} calls {wall:8.2f} s {trips} RTT {rss:5d} MiB "
+        f"{cpu:6.2f} s CPU  [{kinds}]"
+    )
 
 
 def main() -> None:
@@ -129,6 +146,7 @@ def main() -> None:
     parser.add_argument("--entries", help="comma-separated k values")
     parser.add_argument("--latencies", default="0,0.05", help="comma-separated seconds")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--plan-only", action="store_true", help="converged plans only")
     args = parser.parse_args()
     users = args.users or (2000 if args.quick else 20000)
     entries = [
@@ -154,17 +172,34 @@ def main() -> None:
         with Sandbox(options) as sandbox, tempfile.TemporaryDirectory() as folder:
             print(f"latency {latency} s (sandbox seeded in {time.perf_counter() - started:.1f} s)")
             config = write_config(Path(folder), sandbox, 0, args.concurrency)
-            wall, code, rss = run_child(config, environ, "apply")
-            print(line("setup apply", wall, latency, requests_log(sandbox.onelogin_url), rss))
+            wall, code, rss, cpu = run_child(config, environ, "apply")
+            print(line("setup apply", wall, latency, requests_log(sandbox.onelogin_url), rss, cpu))
             for k in entries:
+                if args.plan_only:
+                    config = write_config(
+                        Path(folder), sandbox, k, args.concurrency, converged=True
+                    )
+                    requests_log(sandbox.onelogin_url)
+                    wall, code, rss, cpu = run_child(config, environ, "plan")
+                    print(f" k = {k:,}")
+                    log = requests_log(sandbox.onelogin_url)
+                    print(line("converged plan", wall, latency, log, rss, cpu))
+                    continue
                 config = write_config(Path(folder), sandbox, k, args.concurrency)
-                wall, code, rss = run_child(config, environ, "apply")
+                wall, code, rss, cpu = run_child(config, environ, "apply")
                 log = requests_log(sandbox.onelogin_url)
                 print(f" k = {k:,}" + ("" if code == 0 else f" (apply exit {code})"))
-                print(line("apply", wall, latency, log, rss))
-                wall, code, rss = run_child(config, environ, "plan")
+                print(line("apply", wall, latency, log, rss, cpu))
+                wall, code, rss, cpu = run_child(config, environ, "plan")
                 print(
-                    line("converged plan", wall, latency, requests_log(sandbox.onelogin_url), rss)
+                    line(
+                        "converged plan",
+                        wall,
+                        latency,
+                        requests_log(sandbox.onelogin_url),
+                        rss,
+                        cpu,
+                    )
                 )
     print(json.dumps({"python": sys.version.split()[0]}))
 
