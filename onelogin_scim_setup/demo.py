@@ -78,6 +78,15 @@ def rename_user_type(config_path: Path, shortname: str) -> None:
     config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
+def use_scenario_token(config_path: Path, token: str) -> None:
+    """Point a ready config at a seeded scenario's SOE (its published SCIM token), for `audit`.
+    The scenario's tenant has no per-user values, so the demo's would read as drift."""
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    deliver_to_file(Path(data["token"]["file"]), token)
+    data["promotions"]["users"] = []
+    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Admin:
     """Plays the admin clicking in the OneLogin and SOE UIs, through the sandbox's control endpoints."""

@@ -7,25 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
-
-from tests.helpers.scim2 import start_scim2_server
+from tests.helpers.scim2 import start_scim2_server, wait_until_up
 from tests.sandbox_world import TOKEN, world
-
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        assert server.poll() is None, "scim2-server exited"
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, "scim2-server did not answer within 20 s"
-            time.sleep(0.1)
 
 
 def test_verify_passes_against_scim2_server(tmp_path: Path, quirks_profile: str) -> None:

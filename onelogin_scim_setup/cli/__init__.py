@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import checks, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import audit, checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
@@ -35,6 +35,7 @@ for command in (
     checks.verify,
     checks.discover,
     checks.runbook,
+    audit.audit,
     sandbox.sandbox,
     sandbox.demo,
 ):

@@ -14,7 +14,7 @@ from onelogin_scim_setup.cli.context import (
     prepare,
     state_of,
 )
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 DetailedExitcode = Annotated[
     bool,
@@ -73,19 +73,25 @@ def apply(
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does).",
         )
     with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
-        with reading(out):
-            computed = compute_plan(prepared, client)
-        if computed.plan.has_changes and not out.json:
-            render_plan(out, computed.plan)
-        with applying(out) as progress:
-            result = apply_plan(
-                computed,
-                client,
-                confirm=None
-                if auto_approve
-                else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
-                on_start=progress.started,
-                on_change=progress.done,
-                rate_reserve=prepared.config.onelogin.rate_reserve,
-            )
+        try:
+            with reading(out):
+                computed = compute_plan(prepared, client)
+            if computed.plan.has_changes and not out.json:
+                render_plan(out, computed.plan)
+            with applying(out) as progress:
+                result = apply_plan(
+                    computed,
+                    client,
+                    confirm=None
+                    if auto_approve
+                    else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
+                    on_start=progress.started,
+                    on_change=progress.done,
+                    rate_reserve=prepared.config.onelogin.rate_reserve,
+                )
+        except Interrupted as interrupted:
+            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
+            # done); one that gets here came while reading or at the prompt.
+            interrupted.report.append("Nothing was changed in OneLogin.")
+            raise
     render_applied(out, computed.plan, result)

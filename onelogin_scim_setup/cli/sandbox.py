@@ -92,6 +92,10 @@ def sandbox(
     with Sandbox(options) as running:
         folder = Path(tempfile.mkdtemp(prefix="onelogin-scim-sandbox-"))
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
+        if scenario == "drift":
+            from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
+
+            demo_run.use_scenario_token(config_path, DRIFT_SCIM_TOKEN)
         out.text(f"OneLogin API:  {running.onelogin_url}")
         out.text(f"SOE SCIM:      {running.soe_scim_url}")
         out.text(
@@ -107,6 +111,8 @@ def sandbox(
             f"export ONELOGIN_CLIENT_SECRET={options.client_secret}  # the sandbox's public demo secret"
         )
         out.text(f"onelogin-scim-setup -c {config_path} plan")
+        if scenario == "drift":
+            out.text(f"onelogin-scim-setup -c {config_path} audit")
         out.text("")
         out.text("Press Ctrl-C to stop.")
         try:

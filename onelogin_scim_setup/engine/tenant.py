@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from types import MappingProxyType
+
+# Field metadata: what only the read side knows, never desired and never shown as a change.
+READ_ONLY = MappingProxyType({"read_only": True})
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class App:
     # Only the `configuration` keys the config manages; the token is held as its fingerprint.
     configuration: tuple[tuple[str, str], ...] = ()
     # Read from OneLogin only: the ids when several apps have this name on this connector.
-    duplicate_ids: tuple[int, ...] = ()
+    duplicate_ids: tuple[int, ...] = field(default=(), metadata=READ_ONLY)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class RoleAssignment:
     has_app: bool
     # Read side only: every id with this name when OneLogin holds more than one (names need not be
     # unique, docs/onelogin-api.md Op 6 [U]); the tool cannot tell which is meant.
-    duplicate_ids: tuple[int, ...] = ()
+    duplicate_ids: tuple[int, ...] = field(default=(), metadata=READ_ONLY)
 
 
 class MappingShape(Enum):
@@ -99,5 +103,10 @@ class Tenant:
 
 
 def as_fields(value: object) -> dict[str, object]:
-    """A dataclass's fields as a dict, in declaration order (what the diff compares field by field)."""
-    return {item.name: getattr(value, item.name) for item in fields(value)}  # type: ignore[arg-type]
+    """A dataclass's fields as a dict, in declaration order (what the diff compares field by field);
+    read-side facts such as duplicate ids are not fields of a change."""
+    return {
+        item.name: getattr(value, item.name)
+        for item in fields(value)  # type: ignore[arg-type]
+        if not item.metadata.get("read_only")
+    }

@@ -197,6 +197,10 @@ class OneLoginClient(OneLoginTransport):
         """App summaries; `name` matches whole names unless it ends in `*` (Op 3)."""
         return self.get_all(APPS, _only(name=name, connector_id=connector_id), limit=1000)
 
+    def list_app_users(self, app_id: int) -> list[JsonObject]:
+        """Every user given the app (`[{"id", "email", ...}]`), paged (Op 3)."""
+        return self.get_all(f"{APPS}/{app_id}/users")
+
     def get_app(self, app_id: int) -> JsonObject:
         return _object(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
 

@@ -121,10 +121,12 @@ class ScimClient:
         log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         return response
 
-    def _error(self, response: requests.Response, path: str, token: str = "") -> ScimError:
+    def _error(
+        self, response: requests.Response, path: str, token: str = "", method: str = "GET"
+    ) -> ScimError:
         status = response.status_code
         # Redacted whole, then shortened: a cut must never leave part of a token behind.
-        whole = self._redact(f"GET {path} answered {status}: {error_message(response)}", token)
+        whole = self._redact(f"{method} {path} answered {status}: {error_message(response)}", token)
         message = shorten(whole, MESSAGE_SIZE)
         hint = None
         if status in (401, 403):
@@ -195,6 +197,32 @@ class ScimClient:
             total = body.get("totalResults")
             if isinstance(total, int) and start > total:
                 return
+
+    def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
+        """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
+        (docs/soe-scim.md §1.2); answers the user as SOE now holds it. Never deletes."""
+        path = "/Users/" + quote(str(user_id), safe="")
+        started = time.monotonic()
+        try:
+            response = self._session.put(
+                self.base_url + path,
+                json={"active": active},
+                headers={
+                    "Authorization": f"Bearer {self._token}",
+                    "Accept": ACCEPT,
+                    "Content-Type": "application/scim+json",
+                },
+                timeout=self._timeout,
+                verify=self._verify_tls,
+            )
+        except requests.RequestException as exc:
+            log.debug("PUT %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
+            raise ScimError(self._redact(_describe(exc), self._token)) from None
+        log.debug("PUT %s -> %s in %.0f ms", path, response.status_code, _ms(started))
+        if response.status_code != 200:
+            raise self._error(response, path, method="PUT")
+        body = _json_object(response)
+        return body if body is not None else self.get_user(user_id)
 
     def find_user(self, user_name: str) -> dict[str, Any] | None:
         """The user whose userName (or an email) equals `user_name`, case-insensitively.
