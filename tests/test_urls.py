@@ -116,3 +116,39 @@ def test_the_issue_reproduction_is_refused_at_load_time(
     assert f"{key}: the URL contains a backslash" in result.stderr
     with pytest.raises(BlockingIOError):
         listener_on_127_0_0_2.accept()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.onelogin.com/a b",
+        "https://acme.onelogin.com/a\tb",
+        "https://acme.onelogin.com/a@b",
+        "https://acme.onelogin.com/./api",
+    ],
+    ids=["space", "tab", "at sign", "dot segment"],
+)
+def test_a_url_with_a_risky_character_or_segment_is_refused(url: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 (each case has its own message)
+        check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://acme.onelogin.com:65535", "https://acme.onelogin.com/" + "a" * 2022],
+    ids=["highest port", "longest URL"],
+)
+def test_a_url_at_the_limits_is_accepted(url: str) -> None:
+    assert len(url) <= 2048  # MAX_URL_LENGTH
+    assert check_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://acme.example", "http://acme.example:80"),
+        ("https://Acme.Example", "https://acme.example:443"),
+    ],
+)
+def test_an_origin_spells_out_the_default_port(url: str, expected: str) -> None:
+    assert origin(url) == expected
