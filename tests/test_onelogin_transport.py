@@ -210,14 +210,60 @@ def test_429_after_every_retry_says_the_rate_limit_is_exhausted_and_when_it_rese
         api.get(
             f"{APPS_URL}/1",
             status=429,
-            headers={"X-RateLimit-Reset": "120"},
+            headers={"X-RateLimit-Reset": "0"},
             json={"message": "Too Many Requests"},
         )
     with pytest.raises(OneLoginError) as caught:
         client.get_app(1)
     assert caught.value.status == 429
-    assert "rate limit exhausted after 2 retries; it resets in 120 s" in caught.value.message
+    assert "still refused after 2 retries; it resets in 0 s" in caught.value.message
     assert count(api, f"{APPS_URL}/1") == 3
+
+
+def test_429_whose_window_resets_beyond_a_short_wait_stops_at_once(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(
+        f"{APPS_URL}/1",
+        status=429,
+        headers={"X-RateLimit-Reset": "1800"},
+        json={"message": "Too Many Requests"},
+    )
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert "it resets in 1800 s; stopped at once" in caught.value.message
+    assert count(api, f"{APPS_URL}/1") == 1
+
+
+def test_rate_limit_is_read_from_the_answers_headers(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    headers = {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "4321",
+        "X-RateLimit-Reset": "99",
+    }
+    api.get(f"{APPS_URL}/1", json={"id": 1}, headers=headers)
+    client.get_app(1)
+    rate = client.budget()
+    assert rate is not None
+    assert (rate.limit, rate.remaining, rate.reset) == (5000, 4321, 99.0)
+    assert count(api, f"{BASE}/auth/rate_limit") == 0
+
+
+def test_rate_limit_without_headers_asks_auth_rate_limit_once(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 50, "X-RateLimit-Reset": 600}
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
+    first, second = client.budget(), client.budget()
+    assert first is not None
+    assert first.remaining == 50
+    assert second == first
+    assert count(api, f"{BASE}/auth/rate_limit") == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])

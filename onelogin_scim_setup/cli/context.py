@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import SetupError, UsageError
-from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.engine.prepare import Prepared
+    from onelogin_scim_setup.render.console import Out
 
 
 @dataclass
@@ -27,12 +27,19 @@ class State:
     config_path: Path = Path(DEFAULT_CONFIG_FILE)
     color: bool = True
     traceback: bool = False
-    out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
     redactor: Redactor = field(default_factory=Redactor)
+    # Made on first use: rich is imported only by a command that prints (start-up time).
+    _out: Out | None = None
+
+    @property
+    def out(self) -> Out:
+        return self._out if self._out is not None else self.use_output("text")
 
     def use_output(self, output: str) -> Out:
-        self.out = Out.create(color=self.color, json_output=output == "json")
-        return self.out
+        from onelogin_scim_setup.render.console import Out
+
+        self._out = Out.create(color=self.color, json_output=output == "json")
+        return self._out
 
 
 OutputOption = Annotated[

@@ -28,11 +28,12 @@ def plan(
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.engine.run import compute_plan, connect
     from onelogin_scim_setup.render.plan import render_plan
+    from onelogin_scim_setup.render.progress import reading
 
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
-    with connect(prepared, state.environ) as client:
+    with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client)
     render_plan(out, computed.plan)
     if detailed_exitcode and computed.plan.has_changes:
@@ -54,6 +55,7 @@ def apply(
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
     from onelogin_scim_setup.render.plan import render_applied, render_plan
+    from onelogin_scim_setup.render.progress import applying, reading
 
     if dry_run:
         plan(ctx, output=output, detailed_exitcode=detailed_exitcode)
@@ -72,17 +74,21 @@ def apply(
         )
     with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
         try:
-            computed = compute_plan(prepared, client)
+            with reading(out):
+                computed = compute_plan(prepared, client)
             if computed.plan.has_changes and not out.json:
                 render_plan(out, computed.plan)
-            result = apply_plan(
-                computed,
-                client,
-                confirm=None
-                if auto_approve
-                else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
-                on_change=lambda c: out.note(f"done: {c.action.value} {c.title}"),
-            )
+            with applying(out) as progress:
+                result = apply_plan(
+                    computed,
+                    client,
+                    confirm=None
+                    if auto_approve
+                    else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
+                    on_start=progress.started,
+                    on_change=progress.done,
+                    rate_reserve=prepared.config.onelogin.rate_reserve,
+                )
         except Interrupted as interrupted:
             # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
             # done); one that gets here came while reading or at the prompt.
