@@ -67,8 +67,9 @@ class ApplyProgress:
             console=self.out.stderr,
             transient=True,
         )
-        self.progress.start()
+        # The task first, so the first frame drawn already shows 0/total.
         self.task = self.progress.add_task("Applying", total=total)
+        self.progress.start()
 
     def done(self, change: Change) -> None:
         line = f"done: {change.action.value} {change.title}"
