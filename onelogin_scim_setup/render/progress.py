@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
 def live(out: Out) -> bool:
     """Whether to draw: stderr is a terminal and -v logging is not writing to it."""
-    verbose = logging.getLogger("onelogin_scim_setup").isEnabledFor(logging.DEBUG)
+    # -v lives on the handler's level (logs.configure), not the logger's.
+    handlers = logging.getLogger("onelogin_scim_setup").handlers
+    verbose = any(handler.level <= logging.DEBUG for handler in handlers)
     return out.stderr.is_terminal and not verbose
 
 
