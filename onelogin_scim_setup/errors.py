@@ -153,8 +153,8 @@ class ApplyError(SetupError):
 
     def __str__(self) -> str:
         lines = [f"{self.message}: {self.cause}"]
-        lines.append("Done: " + _listed(self.done))
-        lines.append("Not done: " + _listed(self.not_done))
+        lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
+        lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
         lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
 
