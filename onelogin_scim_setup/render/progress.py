@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
 def live(out: Out) -> bool:
     """Whether to draw: stderr is a terminal and -v logging is not writing to it."""
-    verbose = logging.getLogger("onelogin_scim_setup").isEnabledFor(logging.DEBUG)
+    # -v lives on the handler's level (logs.configure), not the logger's.
+    handlers = logging.getLogger("onelogin_scim_setup").handlers
+    verbose = any(handler.level <= logging.DEBUG for handler in handlers)
     return out.stderr.is_terminal and not verbose
 
 
@@ -67,10 +69,9 @@ class ApplyProgress:
             console=self.out.stderr,
             transient=True,
         )
-        self.progress.start()
+        # The task first, so the first frame drawn already shows 0/total.
         self.task = self.progress.add_task("Applying", total=total)
-        # Drawn now, not at the refresh thread's first tick: a fast apply would otherwise show none.
-        self.progress.refresh()
+        self.progress.start()
 
     def done(self, change: Change) -> None:
         line = f"done: {change.action.value} {change.title}"
