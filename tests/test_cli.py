@@ -272,4 +272,4 @@ def test_traceback_option_lets_the_error_through(
 
 
 def test_the_exit_codes_are_the_documented_numbers() -> None:
-    assert [int(code) for code in ExitCode] == [0, 1, 2, 130]
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 130, 143]
