@@ -97,8 +97,7 @@ def test_an_apply_error_lists_what_was_done_and_not_done(
 ) -> None:
     error = ApplyError("apply stopped", done=done, not_done=not_done, cause=SetupError("boom"))
     assert str(error) == (
-        f"apply stopped: boom\nDone ({len(done)}): {lines[0]}\n"
-        f"Not done ({len(not_done)}): {lines[1]}\n"
+        f"apply stopped: boom\nDone ({len(done)}): {lines[0]}\nNot done ({len(not_done)}): {lines[1]}\n"
         "Hint: Fix the cause and run apply again: it picks up from here."
     )
     assert (error.message, error.done, error.not_done, str(error.cause)) == (

@@ -59,3 +59,25 @@ def test_configuring_again_replaces_the_previous_stream() -> None:
     configure(1, second, Redactor())
     logging.getLogger("onelogin_scim_setup.test").warning("once")
     assert (first.getvalue(), second.getvalue().count("once")) == ("", 1)
+
+
+def test_a_logged_traceback_is_redacted_and_written_once() -> None:
+    stream = io.StringIO()
+    configure(0, stream, Redactor([SECRET]))
+    try:
+        raise ValueError(f"bad token {SECRET}")
+    except ValueError:
+        logging.getLogger("onelogin_scim_setup.test").exception("failed")
+    text = stream.getvalue()
+    assert text.startswith(
+        "ERROR onelogin_scim_setup.test: failed\nTraceback (most recent call last):"
+    )
+    assert (
+        SECRET in text,
+        text.count("Traceback"),
+        f"ValueError: bad token {REDACTED}" in text,
+    ) == (
+        False,
+        1,
+        True,
+    )

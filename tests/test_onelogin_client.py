@@ -303,7 +303,7 @@ def test_mapping_post_dropped_after_the_server_created_does_not_create_twice(
         MAPPINGS,
         callback=lambda request: (200, {}, json.dumps(server if "true" in request.url else [])),
     )
-    assert client.create_mapping(MAPPING) == 78  # the id only: nothing is read back (§4.7)
+    assert client.create_mapping(MAPPING) == 78
     assert len(server) == 1
 
 

@@ -114,3 +114,57 @@ def test_missing_or_empty_secrets_register_nothing() -> None:
     redactor.add(None, "", "   ")
     text = "XXXX None null ****"
     assert redactor.redact(text) == text
+
+
+# A secret that every encoding spells differently: space, slash, quote, non-ASCII, padding.
+ODD = 'p@ss "wörd"/9f3b'
+ODD_RAW = ODD.encode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        quote(ODD, safe=""),
+        quote_plus(ODD),
+        json.dumps(ODD)[1:-1],
+        json.dumps(ODD, ensure_ascii=False)[1:-1],
+        base64.b64encode(ODD_RAW).decode(),
+        base64.b64encode(ODD_RAW).decode().rstrip("="),
+        base64.urlsafe_b64encode(ODD_RAW).decode(),
+        base64.urlsafe_b64encode(ODD_RAW).decode().rstrip("="),
+    ],
+    ids=[
+        "url",
+        "url-plus",
+        "json",
+        "json-utf8",
+        "b64",
+        "b64-unpadded",
+        "b64url",
+        "b64url-unpadded",
+    ],
+)
+def test_a_secret_is_cut_in_every_spelling_it_travels_in(form: str) -> None:
+    assert redact(f"<{form}>", ODD) == f"<{REDACTED}>"
+
+
+def test_adding_a_secret_keeps_the_ones_added_before() -> None:
+    redactor = Redactor(["first-secret-1"])
+    redactor.add("second-secret-2")
+    assert redactor.redact("first-secret-1 second-secret-2") == f"{REDACTED} {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SECRET, base64.b64encode(f"client-id-7:{SECRET}".encode()).decode()],
+    ids=["secret", "basic header"],
+)
+def test_add_basic_cuts_the_secret_and_its_basic_header(text: str) -> None:
+    redactor = Redactor()
+    redactor.add_basic("client-id-7", SECRET)
+    assert redactor.redact(f"Authorization: {text}") == f"Authorization: {REDACTED}"
+
+
+@pytest.mark.parametrize(("text", "short"), [("abcd", "abcd"), ("abcde", "abcd…")])
+def test_shorten_cuts_only_text_longer_than_the_size(text: str, short: str) -> None:
+    assert shorten(text, 4) == short

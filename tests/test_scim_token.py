@@ -383,3 +383,18 @@ def test_file_source_that_is_not_text_names_the_file_and_why(tmp_path: Path) -> 
     with pytest.raises(SecretError) as caught:
         read_token_from_file(path)
     assert caught.value.message == f"the SCIM token file {path} is not UTF-8 text (byte 0)"
+
+
+def test_command_source_failing_silently_says_only_the_exit_code() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(py("import sys; sys.exit(3)"))
+    assert caught.value.message == f"the token command {PY} exited with code 3"
+
+
+def test_command_source_empty_command_says_how_to_give_one() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command([])
+    assert (caught.value.message, caught.value.hint) == (
+        "token.command is empty",
+        "Give the command as a list of arguments.",
+    )

@@ -116,3 +116,103 @@ def test_the_issue_reproduction_is_refused_at_load_time(
     assert f"{key}: the URL contains a backslash" in result.stderr
     with pytest.raises(BlockingIOError):
         listener_on_127_0_0_2.accept()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.onelogin.com/a b",
+        "https://acme.onelogin.com/a\tb",
+        "https://acme.onelogin.com/a@b",
+        "https://acme.onelogin.com/./api",
+    ],
+    ids=["space", "tab", "at sign", "dot segment"],
+)
+def test_a_url_with_a_risky_character_or_segment_is_refused(url: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 (each case has its own message)
+        check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://acme.onelogin.com:65535", "https://acme.onelogin.com/" + "a" * 2022],
+    ids=["highest port", "longest URL"],
+)
+def test_a_url_at_the_limits_is_accepted(url: str) -> None:
+    assert len(url) <= 2048  # MAX_URL_LENGTH
+    assert check_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://acme.example", "http://acme.example:80"),
+        ("https://Acme.Example", "https://acme.example:443"),
+    ],
+)
+def test_an_origin_spells_out_the_default_port(url: str, expected: str) -> None:
+    assert origin(url) == expected
+
+
+# --- BoundAuthorization: the credential goes only to the configured origin --------------------------
+
+
+class Refused(Exception):
+    pass
+
+
+def bound(base_url: str = "https://acme.onelogin.com") -> BoundAuthorization:
+    return BoundAuthorization("Basic c2VjcmV0", base_url, lambda target: Refused(target))
+
+
+def prepared(url: str) -> requests.PreparedRequest:
+    return requests.Request("GET", url).prepare()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.onelogin.com/api/2/apps",
+        "https://ACME.onelogin.com:443/api/2/apps",
+        "HTTPS://acme.onelogin.com/auth/oauth2/v2/token",
+    ],
+)
+def test_the_header_is_set_for_the_configured_origin(url: str) -> None:
+    request = bound()(prepared(url))
+    assert request.headers["Authorization"] == "Basic c2VjcmV0"
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("https://evil.example/api/2/apps", "https://evil.example:443"),
+        ("http://acme.onelogin.com/api/2/apps", "http://acme.onelogin.com:80"),
+        ("https://acme.onelogin.com:8443/api/2/apps", "https://acme.onelogin.com:8443"),
+        ("https://acme.onelogin.com.evil.example/", "https://acme.onelogin.com.evil.example:443"),
+    ],
+)
+def test_another_origin_is_refused_and_gets_no_header(url: str, target: str) -> None:
+    request = prepared(url)
+    with pytest.raises(Refused) as caught:
+        bound()(request)
+    assert str(caught.value) == target
+    assert "Authorization" not in request.headers
+
+
+def test_a_loopback_origin_keeps_its_port() -> None:
+    auth = bound("http://127.0.0.1:8081")
+    assert auth(prepared("http://127.0.0.1:8081/api/2/apps")).headers["Authorization"]
+    with pytest.raises(Refused):
+        auth(prepared("http://127.0.0.1:8082/api/2/apps"))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://Acme.OneLogin.com", "https://acme.onelogin.com:443"),
+        ("http://127.0.0.1", "http://127.0.0.1:80"),
+        ("http://127.0.0.1:9", "http://127.0.0.1:9"),
+    ],
+)
+def test_origin_is_scheme_host_and_port_as_the_sender_reads_them(url: str, expected: str) -> None:
+    assert origin(url) == expected

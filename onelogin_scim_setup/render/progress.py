@@ -69,6 +69,8 @@ class ApplyProgress:
         )
         self.progress.start()
         self.task = self.progress.add_task("Applying", total=total)
+        # Drawn now, not at the refresh thread's first tick: a fast apply would otherwise show none.
+        self.progress.refresh()
 
     def done(self, change: Change) -> None:
         line = f"done: {change.action.value} {change.title}"
