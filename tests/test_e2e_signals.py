@@ -78,8 +78,8 @@ def test_interrupted_apply_reports_and_a_rerun_converges(
         assert process.returncode == EXIT[signals[0]], stdout + stderr
         assert "Traceback" not in stderr
         assert f"interrupted by {signal.Signals(signals[0]).name}" in stderr
-        assert "Done: " in stderr
-        assert "Not done: " in stderr
+        assert "Done (" in stderr
+        assert "Not done (" in stderr
         running.set_faults(latency=0.0)
         rerun = running.cli("apply", "--auto-approve")
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
