@@ -103,3 +103,11 @@ class ApplyError(SetupError):
 
 class UsageError(SetupError):
     """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""
+
+
+class SafetyError(SetupError):
+    """Apply would pass a safety threshold (safety.* in the config); refused before any write."""
+
+
+class StalePlanError(SetupError):
+    """A saved plan (or a pinned checksum) no longer matches what OneLogin and the config give."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.checks.roundtrip import RoundTrip
-from onelogin_scim_setup.engine.plan import Action, Kind, Plan
+from onelogin_scim_setup.engine.plan import Kind, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.run import compute_plan
 from onelogin_scim_setup.errors import OneLoginError
@@ -29,7 +29,8 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     }
     checks = []
     for kind, (name, hint) in by_kind.items():
-        pending = [c for c in plan.changes if c.kind is kind and c.action is not Action.MANUAL]
+        # Unmanaged drift is shown by plan, not failed here: the config does not ask for it.
+        pending = [c for c in (*plan.api_changes, *plan.conflicts) if c.kind is kind]
         if pending:
             detail = "; ".join(
                 f"{c.action.value} {c.key!r}" + (f": {c.note}" if c.note else "") for c in pending

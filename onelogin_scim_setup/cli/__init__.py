@@ -72,6 +72,7 @@ def root(
 ) -> None:
     state = ctx.ensure_object(State)
     state.config_path, state.color, state.traceback = config, not no_color, traceback
+    state.verbose = verbose
     state.out = Out.create(color=state.color, json_output=False)
     configure(verbose, sys.stderr, state.redactor)
 

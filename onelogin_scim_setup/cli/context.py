@@ -26,6 +26,7 @@ class State:
     config_path: Path = Path(DEFAULT_CONFIG_FILE)
     color: bool = True
     traceback: bool = False
+    verbose: int = 0
     out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
     redactor: Redactor = field(default_factory=Redactor)
 

@@ -141,6 +141,8 @@ class AppSettings(_Model):
     deprovision_action: Literal["suspend"] = "suspend"
     roles: list[Annotated[str, Field(min_length=1)]] = []
     create_missing_roles: bool = False
+    # true: a role that has the app but is not in `roles` loses it; false: shown as unmanaged drift.
+    exclusive_roles: bool = False
     mapping_prefix: Annotated[str, Field(min_length=1)] = "onelogin-scim-setup"
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
@@ -172,6 +174,9 @@ class FieldSettings(_Model):
 class RolePromotion(_Model):
     role: Annotated[str, Field(min_length=1)]
     user_type: UserType
+    # The exact name of an existing (hand-made) mapping the tool adopts and owns; written by
+    # `import`. None: the tool's own name, `<app.mapping_prefix>: <shortname> for role <role>`.
+    mapping: Annotated[str, Field(min_length=1)] | None = None
 
 
 class UserPromotion(_Model):
@@ -186,6 +191,16 @@ class Promotions(_Model):
     users: list[UserPromotion] = []
 
 
+class SafetySettings(_Model):
+    """Apply refuses without --force past these limits (octoDNS's update/delete thresholds)."""
+
+    max_mapping_deletes: Annotated[int, Field(ge=0)] = 3
+    # Overwrites of existing per-user values (setting an empty value is not counted), as a percentage
+    # of the per-user values the config manages; checked only from `min_user_changes` overwrites up.
+    max_user_change_percent: Annotated[float, Field(ge=0, le=100)] = 20.0
+    min_user_changes: Annotated[int, Field(ge=1)] = 5
+
+
 class Config(_Model):
     version: Literal[1] = 1
     onelogin: OneLoginSettings
@@ -195,3 +210,4 @@ class Config(_Model):
     template: TemplateSettings = TemplateSettings()
     fields: FieldSettings = FieldSettings()
     promotions: Promotions = Promotions()
+    safety: SafetySettings = SafetySettings()

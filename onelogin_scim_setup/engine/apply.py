@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from onelogin_scim_setup.engine import safety
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import Tenant
@@ -39,6 +40,7 @@ def execute(
     *,
     confirm: Callable[[Plan], bool] | None = None,
     on_change: Callable[[Change], None] | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """See `engine.run.apply_plan`."""
     plan = computed.plan
@@ -47,6 +49,8 @@ def execute(
     changes = list(plan.api_changes)
     if not changes:
         return result
+    if not force:
+        safety.check(plan, computed.desired, computed.safety)
     if confirm is not None and not confirm(plan):
         raise UsageError("apply cancelled; nothing was changed")
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
@@ -178,9 +182,17 @@ class _Runner:
     def _role(self, change: Change, result: ApplyResult) -> None:
         if change.action is Action.CREATE:
             self.ids.roles[change.key] = self.client.create_role(change.key)
+        role_id = self.ids.roles[change.key]
+        if change.action is Action.DELETE:
+            # app.exclusive_roles: read, remove only our app, write; the role's other apps stay.
+            app_id = self._app_id()
+            current = [int(app["id"]) for app in self.client.list_role_apps(role_id)]
+            if app_id in current:
+                self.client.set_role_apps(role_id, [a for a in current if a != app_id])
+            return
         if not self.desired.roles[change.key].has_app:
             return
-        role_id, app_id = self.ids.roles[change.key], self._app_id()
+        app_id = self._app_id()
         # Role apps PUT replaces the whole list: read, union, write, so other apps stay.
         current = [int(app["id"]) for app in self.client.list_role_apps(role_id)]
         if app_id not in current:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.engine.plan import Plan
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.onelogin.read import Snapshot
@@ -24,3 +25,4 @@ class ComputedPlan:
     desired: Tenant
     snapshot: Snapshot
     wire: WireValues
+    safety: SafetySettings = field(default_factory=SafetySettings)

@@ -16,8 +16,11 @@ from onelogin_scim_setup.engine.tenant import (
 from onelogin_scim_setup.errors import SecretError
 
 
-def mapping_name(config: Config, role: str) -> str:
-    """The tool owns user mappings by this name; any other mapping is never touched."""
+def mapping_name(config: Config, role: str, adopted: str | None = None) -> str:
+    """The tool owns user mappings by this name (or the adopted mapping's exact name, set by
+    `import`); any other mapping is never touched."""
+    if adopted:
+        return adopted
     return f"{config.app.mapping_prefix}: {config.fields.user_type.shortname} for role {role}"
 
 
@@ -87,7 +90,7 @@ def _roles(config: Config) -> dict[str, RoleAssignment]:
 def _mappings(config: Config) -> dict[str, UserMapping]:
     field = config.fields.user_type.shortname
     mappings = [
-        UserMapping(mapping_name(config, p.role), True, p.role, field, p.user_type)
+        UserMapping(mapping_name(config, p.role, p.mapping), True, p.role, field, p.user_type)
         for p in config.promotions.roles
     ]
     return {mapping.name: mapping for mapping in mappings}

@@ -64,9 +64,11 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         wanted,
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
+        exclusive_roles=config.app.exclusive_roles,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
-    return ComputedPlan(plan, wanted, snapshot, WireValues(wire_configuration(prepared)))
+    wire = WireValues(wire_configuration(prepared))
+    return ComputedPlan(plan, wanted, snapshot, wire, config.safety)
 
 
 def apply_plan(
@@ -75,14 +77,16 @@ def apply_plan(
     *,
     confirm: Callable[[Plan], bool] | None = None,
     on_change: Callable[[Change], None] | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """Carry out the plan's API changes in dependency order.
 
-    Conflicts refuse the whole plan before anything else. `confirm` (None: approved) is asked only
+    Conflicts refuse the whole plan before anything else, then the safety thresholds (unless
+    `force`; engine.safety), both before `confirm`. `confirm` (None: approved) is asked only
     when there is something to write; a "no" raises UsageError with nothing changed. On a failure
     part-way, ApplyError lists what was done and what was not; apply again picks up from there.
     """
-    return execute(computed, client, confirm=confirm, on_change=on_change)
+    return execute(computed, client, confirm=confirm, on_change=on_change, force=force)
 
 
 def manual_steps(prepared: Prepared) -> list[Change]:

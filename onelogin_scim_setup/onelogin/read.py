@@ -196,14 +196,15 @@ def _app(
 
 
 def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
-    if not desired.roles and not desired.mappings:
+    """The desired roles, and every role that has the app (drift the diff shows)."""
+    if not desired.roles and not desired.mappings and not ids.app_role_ids:
         return {}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
     for role in client.list_roles():
         name = str(role.get("name"))
         ids.roles.setdefault(name, int(role["id"]))
-        if name in desired.roles:
+        if name in desired.roles or int(role["id"]) in app_roles:
             roles[name] = RoleAssignment(name, has_app=int(role["id"]) in app_roles)
     return roles
 
@@ -216,7 +217,13 @@ def _mappings(
     tenant_fields: dict[str, CustomField],
 ) -> dict[str, UserMapping]:
     # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
-    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
+    # A mapping the config names explicitly (adopted by `import`) is owned by that exact name.
+    owned = [
+        m
+        for m in client.list_mappings()
+        if str(m.get("name", "")).startswith(f"{prefix}: ")
+        or str(m.get("name", "")) in desired.mappings
+    ]
     if not owned:
         return {}
     shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
