@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import checks, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import adopt, checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
@@ -41,6 +41,7 @@ for command in (
     sandbox.demo,
 ):
     app.command()(command)
+app.command(name="import")(adopt.import_)
 app.add_typer(token_app, name="token")
 
 

@@ -29,7 +29,11 @@ from onelogin_scim_setup.onelogin.read import read
 
 def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
     """A OneLogin API client for the config's tenant; credentials are read here, once."""
-    config = prepared.config
+    return client_for(prepared.config, environ)
+
+
+def client_for(config: Config, environ: Mapping[str, str]) -> OneLoginClient:
+    """A OneLogin API client for `config.onelogin` (`import` has no config file yet)."""
     credentials = onelogin_credentials(config, environ)
     return OneLoginClient(
         config.onelogin.api_url,

@@ -238,13 +238,14 @@ def _mappings(
     for raw in owned:
         name = str(raw["name"])
         ids.mappings[name] = int(raw["id"])
-        result[name] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        result[name] = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
     return result
 
 
-def _mapping_from_wire(
+def mapping_from_wire(
     raw: dict[str, Any], operator: str, role_names: dict[int, str], field_of: dict[str, str]
 ) -> UserMapping:
+    """A wire mapping in the tool's vocabulary; shape "other" unless it is exactly role -> field."""
     name, enabled = str(raw["name"]), bool(raw.get("enabled"))
     conditions, actions = raw.get("conditions") or [], raw.get("actions") or []
     if (
