@@ -196,7 +196,7 @@ def rotation_config(running: World, *, update_soe: bool) -> None:
 def test_rotate_success_both_sides_hold_the_new_token(tenant: World) -> None:
     rotation_config(tenant, update_soe=True)
     converge(tenant)
-    result = tenant.cli("token", "rotate", "--timeout", "3", "--interval", "0.1")
+    result = tenant.cli("token", "rotate", "--auto-approve", "--timeout", "3", "--interval", "0.1")
     assert result.returncode == 0, result.stdout + result.stderr
     new = tenant.token_file.read_text()
     assert new != TOKEN
@@ -209,10 +209,10 @@ def test_rotate_success_both_sides_hold_the_new_token(tenant: World) -> None:
 def test_rotate_failing_half_way_names_each_sides_fingerprint(tenant: World) -> None:
     rotation_config(tenant, update_soe=False)
     converge(tenant)
-    result = tenant.cli("token", "rotate", "--timeout", "1", "--interval", "0.1")
+    result = tenant.cli("token", "rotate", "--auto-approve", "--timeout", "1", "--interval", "0.1")
     assert result.returncode == 1
     new = tenant.token_file.read_text()
-    assert f"OneLogin still holds {fingerprint(TOKEN)}" in result.stderr
+    assert f"OneLogin, not changed, holds {fingerprint(TOKEN)}" in result.stderr
     assert f"delivery target holds {fingerprint(new)}" in result.stderr
     assert new not in result.stdout + result.stderr
 
