@@ -34,10 +34,15 @@ def _read(master: int, until: bytes | None, seconds: float = 60.0) -> bytes:
 
 
 def run_on_terminal(
-    args: list[str], *, env: dict[str, str], cwd: Path, prompt: str, answer: str
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    prompt: str | None = None,
+    answer: str = "",
 ) -> TerminalRun:
     """Run `python -m onelogin_scim_setup ARGS` with stdin, stdout and stderr on a terminal; wait
-    for `prompt`, type `answer` and Enter, and collect everything printed."""
+    for `prompt` (if any), type `answer` and Enter, and collect everything printed."""
     master, slave = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "onelogin_scim_setup", *args],
@@ -50,8 +55,10 @@ def run_on_terminal(
     )
     os.close(slave)
     try:
-        output = _read(master, prompt.encode())
-        os.write(master, answer.encode() + b"\n")
+        output = b""
+        if prompt is not None:
+            output = _read(master, prompt.encode())
+            os.write(master, answer.encode() + b"\n")
         output += _read(master, None)
         returncode = process.wait(timeout=60)
     finally:

@@ -133,6 +133,10 @@ class OneLoginClient(OneLoginTransport):
     def get_app(self, app_id: int) -> JsonObject:
         return _object(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
 
+    def list_app_users(self, app_id: int) -> list[JsonObject]:
+        """Users given the app, through a role or directly (docs/onelogin-api.md §3)."""
+        return self.get_all(f"{APPS}/{app_id}/users")
+
     def create_app(self, body: JsonObject, find_existing: FindExisting) -> JsonObject:
         """Create an app (`connector_id` and `name` at least); `find_existing` finds it after a
         failure that hides whether it was created. Returns the full app."""
