@@ -112,7 +112,7 @@ def apply(
             saved.check(saved_plan, prepared, computed)
         if checksum is not None:
             saved.check_checksum(checksum, computed)
-        if computed.plan.has_changes and not out.json:
+        if (computed.plan.has_changes or computed.plan.unmanaged) and not out.json:
             render_plan(out, computed.plan, manual=False)
         result = apply_plan(
             computed,
