@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from onelogin_scim_setup.engine.tenant import MappingShape
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import discover_vocabulary, find_app, mapping_from_wire
@@ -151,7 +152,7 @@ def _promotions(
     found: dict[str, Promotion] = {}
     for raw in mappings:
         mapping = mapping_from_wire(raw, vocabulary.role_operator, role_names, field_of)
-        if mapping.shape != "role_to_field" or mapping.field != shortname:
+        if mapping.shape is not MappingShape.ROLE_TO_FIELD or mapping.field != shortname:
             continue
         if mapping.value not in USER_TYPES or not mapping.enabled or mapping.role in found:
             reason = (
