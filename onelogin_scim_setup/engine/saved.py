@@ -149,9 +149,13 @@ def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
     )
     if moved:
         reasons.append(f"OneLogin changed since the plan was saved ({', '.join(moved)})")
+    document = computed.plan.to_dict()
+    if not reasons and document["checksum"] != saved.checksum:
+        # Same inputs, another plan: a different version of the tool computed it.
+        reasons.append(f"the plan computed now has checksum {document['checksum']}")
     if not reasons:
         return
-    changed = differences(saved.changes, computed.plan.to_dict()["changes"])
+    changed = differences(saved.changes, document["changes"])
     detail = "; ".join(changed) if changed else "the planned changes are the same, the basis is not"
     raise StalePlanError(
         f"the saved plan {saved.path} is stale, nothing was applied: {'; '.join(reasons)}. "
