@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.checks.roundtrip import RoundTrip
-from onelogin_scim_setup.engine.plan import Kind, Plan
+from onelogin_scim_setup.engine.plan import Action, Kind, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.run import compute_plan
 from onelogin_scim_setup.errors import OneLoginError
@@ -31,8 +31,15 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     }
     checks = []
     for kind, (name, hint) in by_kind.items():
-        # Unmanaged drift is shown by plan, not failed here: the config does not ask for it.
-        pending = [c for c in (*plan.api_changes, *plan.conflicts) if c.kind is kind]
+        # A provisioning switch left to the UI is a manual step, and still a failed check; unmanaged
+        # drift is shown by plan, not failed here: the config does not ask for it.
+        pending = [
+            c
+            for c in plan.changes
+            if c.kind is kind
+            and c.action is not Action.UNMANAGED
+            and (c.action is not Action.MANUAL or kind is Kind.PROVISIONING)
+        ]
         if pending:
             detail = "; ".join(
                 f"{c.action.value} {c.key!r}" + (f": {c.note}" if c.note else "") for c in pending

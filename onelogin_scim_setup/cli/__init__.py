@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import adopt, checks, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import adopt, audit, checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ExitCode, SetupError
+from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError
 from onelogin_scim_setup.logs import configure
 from onelogin_scim_setup.render.console import Out
-from onelogin_scim_setup.render.errors import render_error
+from onelogin_scim_setup.render.errors import render_error, render_interrupted
 
 app = typer.Typer(
     name="onelogin-scim-setup",
@@ -37,6 +37,7 @@ for command in (
     checks.verify,
     checks.discover,
     checks.runbook,
+    audit.audit,
     sandbox.sandbox,
     sandbox.demo,
 ):
@@ -82,16 +83,28 @@ def main(argv: list[str] | None = None) -> None:
     """The one error boundary: SetupError and friends become a message and an exit code.
 
     Typer handles its own usage errors and exits; everything else raised by a command lands here.
+    SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
     """
+    from onelogin_scim_setup.engine.interrupt import handling
+
     state = State()
     try:
-        app(args=argv, obj=state, prog_name="onelogin-scim-setup")
+        with handling():
+            app(args=argv, obj=state, prog_name="onelogin-scim-setup")
+    except ApplyError as error:
+        if state.traceback:
+            raise
+        render_error(state.out, error, state.redactor)
+        sys.exit(error.exit_code)
     except SetupError as error:
         if state.traceback:
             raise
         render_error(state.out, error, state.redactor)
         sys.exit(ExitCode.ERROR)
-    except KeyboardInterrupt:
+    except Interrupted as interrupted:
+        render_interrupted(state.out, interrupted, state.redactor)
+        sys.exit(interrupted.exit_code)
+    except KeyboardInterrupt:  # before the handlers are installed, or after they are removed
         state.out.stderr.print("Interrupted.")
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as error:  # the boundary: anything unexpected is still one paragraph

@@ -66,7 +66,7 @@ def import_(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise UsageError(f"import: {problems}") from None
-    with client_for(config, state.environ) as client:
+    with client_for(config, state.environ, state.redactor) as client:
         adopted = read_setup(client, app_name, connector)
     text = starter_config(adopted, onelogin=onelogin, soe=soe)
     Config.model_validate(yaml.safe_load(text))  # never write a config the tool itself refuses

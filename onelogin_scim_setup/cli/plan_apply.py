@@ -9,7 +9,13 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    LockTimeoutOption,
+    OutputOption,
+    apply_lock,
+    prepare,
+    state_of,
+)
 from onelogin_scim_setup.errors import ExitCode, UsageError
 
 DetailedExitcode = Annotated[
@@ -81,6 +87,7 @@ def apply(
         bool,
         typer.Option("--force", help="Apply even past the safety.* thresholds of the config."),
     ] = False,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.engine import saved
@@ -106,7 +113,7 @@ def apply(
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does), or save it "
             "with `plan --out plan.json` and run `apply plan.json`.",
         )
-    with connect(prepared, state.environ) as client:
+    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
         computed = compute_plan(prepared, client)
         if saved_plan is not None:
             saved.check(saved_plan, prepared, computed)

@@ -36,16 +36,26 @@ def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
     """Check the config and the SCIM JSON template offline (no network)."""
     state = state_of(ctx)
     out = state.use_output(output)
-    prepared = prepare(state)
+    prepared = prepare(state, offline=True)
+    token = prepared.config.token
+    notes = []
+    if token.source == "command" and token.value is None:
+        notes.append(
+            "token.command was not run: validate runs nothing the config names "
+            "(`token show` runs it and checks the token)"
+        )
     if out.json:
         out.data(
             {
                 "valid": True,
                 "config": str(prepared.loaded.path),
                 "warnings": list(prepared.loaded.warnings),
+                "notes": notes,
             }
         )
     else:
+        for note in notes:
+            out.note(f"Note: {note}")
         out.text(f"{prepared.loaded.path}: valid.", style="green")
 
 
@@ -63,7 +73,7 @@ def render(
 ) -> None:
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
     state = state_of(ctx)
-    prepared = prepare(state)
+    prepared = prepare(state, offline=True)
     text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER

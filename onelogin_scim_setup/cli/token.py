@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    INTERVAL_SECONDS,
+    WAIT_SECONDS,
+    LockTimeoutOption,
+    apply_lock,
+    prepare,
+    seconds,
+    state_of,
+)
 from onelogin_scim_setup.errors import UsageError
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
@@ -89,6 +97,7 @@ def rotate(
             "token there yourself once SOE accepts it.",
         ),
     ] = False,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
     from onelogin_scim_setup.checks.rotate import OneLoginToken, Rotation
@@ -98,6 +107,8 @@ def rotate(
     from onelogin_scim_setup.soe.client import open_scim
 
     state = state_of(ctx)
+    timeout = seconds("--timeout", timeout, WAIT_SECONDS)
+    interval = seconds("--interval", interval, INTERVAL_SECONDS)
     prepared = prepare(state)
     config = prepared.config
     if config.token.delivery == "manual":
@@ -121,7 +132,7 @@ def rotate(
             "token rotate needs confirmation but standard input is not a terminal",
             hint="Run it on a terminal, or pass --auto-approve (as CI does).",
         )
-    with connect(prepared, state.environ) as client:
+    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
         onelogin = OneLoginToken(client, config) if keys.bearer_token else None
         if onelogin:
             onelogin.app_id()  # credentials and the app are checked before anything changes

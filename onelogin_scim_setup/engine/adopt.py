@@ -178,7 +178,6 @@ def starter_config(
     *,
     onelogin: tuple[str, str],
     soe: tuple[str, str],
-    mapping_prefix: str = "onelogin-scim-setup",
 ) -> str:
     """The config text, commented. `onelogin` and `soe` are (key, value), e.g. ("subdomain", "acme")."""
     shortname = adopted.user_type[0] if adopted.user_type else "userType"
@@ -215,7 +214,6 @@ def starter_config(
         "  # Roles that have the app now.",
         "  roles:" + ("" if adopted.roles else " []"),
         *(f"    - {_q(role)}" for role in adopted.roles),
-        f"  mapping_prefix: {_q(mapping_prefix)}",
         "",
         "fields:",
         "  user_type:",

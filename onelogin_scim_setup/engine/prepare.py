@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
 from onelogin_scim_setup.config.load import LoadedConfig, load
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import SecretError, TemplateError
+from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.sources import (
     read_token_from_command,
     read_token_from_env,
@@ -25,6 +26,9 @@ class Prepared:
     loaded: LoadedConfig
     template: str
     token: str | None
+    # Every secret of the run (the token; the API credential and access tokens once connected),
+    # shared with whatever prints, so no output path can carry one.
+    redactor: Redactor = field(default_factory=Redactor, compare=False)
 
     @property
     def config(self) -> Config:
@@ -73,15 +77,21 @@ def render_and_lint(loaded: LoadedConfig) -> str:
     return text
 
 
-def read_token(config: Config, environ: Mapping[str, str], *, required: bool) -> str | None:
-    """The SCIM token from its configured source. A missing env var is None unless `required`."""
+def read_token(
+    config: Config, environ: Mapping[str, str], *, required: bool, run_command: bool = True
+) -> str | None:
+    """The SCIM token from its configured source. A missing env var is None unless `required`.
+
+    Without `run_command`, a `command` source is not run and the token is None: offline commands
+    (validate, render) never execute anything the config names.
+    """
     settings = config.token
     if settings.value is not None:
         return settings.value.get_secret_value()
     if settings.source == "file" and settings.file:
         return read_token_from_file(settings.file)
     if settings.source == "command" and settings.command:
-        return read_token_from_command(settings.command)
+        return read_token_from_command(settings.command) if run_command else None
     try:
         return read_token_from_env(settings.env, environ)
     except SecretError:
@@ -91,9 +101,18 @@ def read_token(config: Config, environ: Mapping[str, str], *, required: bool) ->
 
 
 def prepare(
-    config_path: Path, environ: Mapping[str, str], *, token_required: bool = False
+    config_path: Path,
+    environ: Mapping[str, str],
+    *,
+    token_required: bool = False,
+    run_token_command: bool = True,
+    redactor: Redactor | None = None,
 ) -> Prepared:
     loaded = load(config_path)
     template = render_and_lint(loaded)
-    token = read_token(loaded.config, environ, required=token_required)
-    return Prepared(loaded, template, token)
+    token = read_token(
+        loaded.config, environ, required=token_required, run_command=run_token_command
+    )
+    redactor = redactor if redactor is not None else Redactor()
+    redactor.add(token)
+    return Prepared(loaded, template, token, redactor)
