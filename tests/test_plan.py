@@ -453,6 +453,7 @@ def test_deleting_an_owned_mapping_shows_everything_it_held() -> None:
                 FieldChange("field", "userType", None),
                 FieldChange("value", "Admin", None),
             ),
+            note="named as the tool names its mappings, and no longer in promotions.roles",
         ),
     )
 
@@ -543,7 +544,7 @@ def test_plan_json_counts_every_action_and_lists_the_changes() -> None:
     )
     data = Plan(changes).to_dict()
     assert (data["summary"], data["changes"], data["checksum"]) == (
-        {"create": 2, "update": 0, "delete": 0, "manual": 0, "conflict": 1},
+        {"create": 2, "update": 0, "delete": 0, "manual": 0, "conflict": 1, "unmanaged": 0},
         [c.to_dict() for c in changes],
         checksum([c.to_dict() for c in changes]),
     )

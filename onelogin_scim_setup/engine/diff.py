@@ -284,6 +284,8 @@ def _role_drift(current: Tenant, desired: Tenant, exclusive: bool) -> list[Chang
         wanted = desired.roles.get(name)
         if not existing.has_app or (wanted is not None and wanted.has_app):
             continue
+        if existing.duplicate_ids:
+            continue  # already a conflict: which of the same-named roles is meant is unknown
         if exclusive:
             note = (
                 "app.exclusive_roles is true: the app is removed from this role (its other apps "
