@@ -278,10 +278,13 @@ def test_e2e_checks_the_test_user_before_changing_anything(
 
 
 def test_nothing_reaching_soe_is_not_reported_as_clean_placeholders(tenant: World) -> None:
-    applied = tenant.cli("apply", "--auto-approve")
-    assert applied.returncode == 0
-    # SOE is set up, but OneLogin's API connection was never enabled: nothing is provisioned.
-    tenant.set_soe(scim_enabled=True, bearer_token=TOKEN, allow_moderator_promotion=True)
+    converge(tenant)
+    # Then the API connection is switched off in OneLogin: the change never reaches SOE.
+    requests.put(
+        f"{tenant.sandbox.onelogin_url}/_sandbox/apps/{tenant.app_id()}/scim",
+        json={"api_connection_enabled": False},
+        timeout=10,
+    ).raise_for_status()
     result = tenant.cli("verify", *E2E)
     checks = checks_of(result)
     assert checks["e2e: SOE shows alice@example.com as Moderator"]["status"] == "fail"
