@@ -153,10 +153,23 @@ class ApplyError(SetupError):
 
     def __str__(self) -> str:
         lines = [f"{self.message}: {self.cause}"]
-        lines.append("Done: " + (", ".join(self.done) if self.done else "nothing"))
-        lines.append("Not done: " + (", ".join(self.not_done) if self.not_done else "nothing"))
+        lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
+        lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
         lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
+
+
+class BudgetError(SetupError):
+    """OneLogin's hourly API budget, less the reserve for other integrations, cannot cover a run."""
+
+
+def _listed(items: list[str], shown: int = 10) -> str:
+    """Items in full up to a screenful; thousands of users are summarized (JSON output has all)."""
+    if not items:
+        return "nothing"
+    if len(items) <= 2 * shown:
+        return ", ".join(items)
+    return ", ".join(items[:shown]) + f", ... and {len(items) - shown} more"
 
 
 class UsageError(SetupError):

@@ -21,7 +21,7 @@ from onelogin_scim_setup.engine.tenant import (
     UserMapping,
     UserValues,
 )
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, UsageError
+from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, match_actions, read, wait_for_actions
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
@@ -35,6 +35,16 @@ def execute_plan(
     plan: Plan, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues
 ) -> ApplyResult:
     return execute(ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire), client)
+
+
+def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600) -> None:
+    """OneLogin's answer to GET /auth/rate_limit (the stubs carry no X-RateLimit-* headers)."""
+    data = {
+        "X-RateLimit-Limit": 5000,
+        "X-RateLimit-Remaining": remaining,
+        "X-RateLimit-Reset": reset,
+    }
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
 
 
 @pytest.fixture
@@ -61,6 +71,7 @@ def writes(api: responses.RequestsMock) -> list[str]:
 def test_role_gets_the_app_by_read_union_write(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.get(f"{API}/roles/7/apps", json=[{"id": 5, "name": "Slack"}])
     api.put(
         f"{API}/roles/7/apps",
@@ -75,6 +86,7 @@ def test_role_gets_the_app_by_read_union_write(
 def test_user_write_keeps_other_custom_values_and_disables_mappings(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     sent = {
         "department": "Ops",
         "custom_attributes": {"employee_id": "E1", "userType": "Moderator"},
@@ -180,6 +192,7 @@ def test_conflicts_refuse_before_any_write(
 def test_failure_part_way_reports_done_and_not_done(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.get(f"{API}/roles/7/apps", json=[])
     api.put(f"{API}/roles/7/apps", json=[{"id": 9}])
     api.get(
@@ -204,6 +217,7 @@ def test_failure_part_way_reports_done_and_not_done(
 def test_provisioning_not_kept_becomes_a_manual_step(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
+    budget(api)
     api.put(
         f"{API}/apps/9",
         json={"id": 9},
@@ -322,6 +336,77 @@ def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
     assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
         "d@x.io": {"userType": "Admin"}
     }
+
+
+def test_configuration_parameters_and_provisioning_go_in_one_app_put(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    sent = {
+        "configuration": {"scim_base_url": "https://soe/api/scim/v2"},
+        "parameters": {
+            "userType": {
+                "user_attribute_mappings": "custom_attribute_userType",
+                "include_in_saml_assertion": True,
+                "label": "userType",
+            }
+        },
+        "provisioning": {"enabled": True},
+    }
+    kept = {"id": 9, "configuration": sent["configuration"], "provisioning": {"enabled": True}}
+    api.put(f"{API}/apps/9", json=kept, match=[matchers.json_params_matcher(sent)])
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR),
+        provisioning=True,
+        parameters={"userType": Parameter("userType", "custom_attribute_userType", True)},
+    )
+    plan = Plan(
+        (
+            Change(
+                Action.UPDATE,
+                Kind.APP,
+                "SCIM SOE",
+                (FieldChange("configuration.scim_base_url", None, "https://soe/api/scim/v2"),),
+            ),
+            Change(Action.CREATE, Kind.PARAMETER, "userType"),
+            Change(Action.UPDATE, Kind.PROVISIONING, "SCIM SOE"),
+        )
+    )
+    wire = WireValues({"scim_base_url": "https://soe/api/scim/v2"})
+    result = execute_plan(plan, client, desired, Ids(app_id=9), wire)
+    assert [c.kind for c in result.done] == [Kind.APP, Kind.PARAMETER, Kind.PROVISIONING]
+    assert result.manual == []
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_role_apps_from_the_listing_need_no_read_before_the_put(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    api.put(
+        f"{API}/roles/7/apps",
+        json=[{"id": 5}, {"id": 9}],
+        match=[matchers.json_params_matcher([5, 9])],
+    )
+    desired = Tenant(roles={"Eng": RoleAssignment("Eng", True)})
+    plan = Plan((Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)),))
+    ids = Ids(app_id=9, roles={"Eng": 7}, role_apps={7: [5]})
+    execute_plan(plan, client, desired, ids, NO_WIRE)
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_apply_beyond_the_budget_left_refuses_before_any_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api, remaining=1010, reset=600)
+    changes = tuple(
+        Change(Action.UPDATE, Kind.USER, f"u{i}@x.io", (FieldChange("title", None, "T"),))
+        for i in range(20)
+    )
+    with pytest.raises(
+        BudgetError, match=r"needs about 20 .* only 1,010 of the account's 5,000 .* 1,000 \(20%"
+    ):
+        execute_plan(Plan(changes), client, Tenant(), Ids(), NO_WIRE)
 
 
 ACTION_CASES = [

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 import responses
-from urllib3 import HTTPResponse
+from urllib3 import HTTPResponse, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -209,14 +210,60 @@ def test_429_after_every_retry_says_the_rate_limit_is_exhausted_and_when_it_rese
         api.get(
             f"{APPS_URL}/1",
             status=429,
-            headers={"X-RateLimit-Reset": "120"},
+            headers={"X-RateLimit-Reset": "0"},
             json={"message": "Too Many Requests"},
         )
     with pytest.raises(OneLoginError) as caught:
         client.get_app(1)
     assert caught.value.status == 429
-    assert "rate limit exhausted after 2 retries; it resets in 120 s" in caught.value.message
+    assert "still refused after 2 retries; it resets in 0 s" in caught.value.message
     assert count(api, f"{APPS_URL}/1") == 3
+
+
+def test_429_whose_window_resets_beyond_a_short_wait_stops_at_once(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(
+        f"{APPS_URL}/1",
+        status=429,
+        headers={"X-RateLimit-Reset": "1800"},
+        json={"message": "Too Many Requests"},
+    )
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert "it resets in 1800 s; stopped at once" in caught.value.message
+    assert count(api, f"{APPS_URL}/1") == 1
+
+
+def test_rate_limit_is_read_from_the_answers_headers(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    headers = {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "4321",
+        "X-RateLimit-Reset": "99",
+    }
+    api.get(f"{APPS_URL}/1", json={"id": 1}, headers=headers)
+    client.get_app(1)
+    rate = client.budget()
+    assert rate is not None
+    assert (rate.limit, rate.remaining, rate.reset) == (5000, 4321, 99.0)
+    assert count(api, f"{BASE}/auth/rate_limit") == 0
+
+
+def test_rate_limit_without_headers_asks_auth_rate_limit_once(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 50, "X-RateLimit-Reset": 600}
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
+    first, second = client.budget(), client.budget()
+    assert first is not None
+    assert first.remaining == 50
+    assert second == first
+    assert count(api, f"{BASE}/auth/rate_limit") == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -258,6 +305,7 @@ class _DropsFirstGet(BaseHTTPRequestHandler):
 
 
 def test_dropped_connection_on_get_is_retried_over_real_http() -> None:
+    _DropsFirstGet.gets = 0  # class state: a second run in one process (mutmut's) starts afresh
     server = ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirstGet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -305,3 +353,65 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
     policy.sleep(HTTPResponse(status=503))
     assert len(waits) == 1
     assert waits[0] > 0
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", slept.append)
+    return slept
+
+
+def test_a_wait_is_logged_with_its_length(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    OneLoginRetry(total=3).sleep(HTTPResponse(status=429, headers={"Retry-After": "3"}))
+    assert caplog.messages == ["waiting 3.00 s before retrying"]
+
+
+def test_no_wait_means_no_sleep_and_no_log(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    OneLoginRetry(total=3, backoff_factor=0).sleep(HTTPResponse(status=503))
+    assert (waits, caplog.messages) == ([], [])
+
+
+def test_a_retry_after_an_answer_is_logged_with_status_and_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    answer = HTTPResponse(status=503, headers={"x-request-id": "req-42"})
+    OneLoginRetry(total=3).increment("GET", "/api/2/apps?cursor=abc", answer)
+    assert caplog.messages == [
+        "retry 1 of GET /api/2/apps?cursor=… after answer 503 (x-request-id req-42)"
+    ]
+
+
+def test_a_retry_after_an_error_is_logged_with_the_error_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    error = ConnectTimeoutError("connect timed out")
+    OneLoginRetry(total=3).increment("GET", "/api/2/apps", error=error)
+    assert caplog.messages == [
+        "retry 1 of GET /api/2/apps after ConnectTimeoutError (x-request-id -)"
+    ]
+
+
+def test_a_retry_records_the_request_it_follows() -> None:
+    error = ConnectTimeoutError("connect timed out")
+    answered = OneLoginRetry(total=3).increment("GET", "/a", HTTPResponse(status=503))
+    failed = OneLoginRetry(total=3).increment("GET", "/b", error=error)
+    assert [(h.method, h.url, h.status, h.error) for h in answered.history + failed.history] == [
+        ("GET", "/a", 503, None),
+        ("GET", "/b", None, error),
+    ]
+
+
+def test_exhausted_retries_name_the_pool_and_the_url() -> None:
+    pool = HTTPSConnectionPool("acme.onelogin.com")
+    with pytest.raises(MaxRetryError) as raised:
+        OneLoginRetry(total=0).increment("GET", "/api/2/apps", HTTPResponse(status=503), _pool=pool)
+    assert (raised.value.pool, raised.value.url) == (pool, "/api/2/apps")

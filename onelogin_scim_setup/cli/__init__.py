@@ -12,11 +12,9 @@ from onelogin_scim_setup import __version__
 from onelogin_scim_setup.cli import adopt, audit, checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
-from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError
 from onelogin_scim_setup.logs import configure
-from onelogin_scim_setup.render.console import Out
-from onelogin_scim_setup.render.errors import render_error, render_interrupted
 
 app = typer.Typer(
     name="onelogin-scim-setup",
@@ -75,7 +73,6 @@ def root(
     state = ctx.ensure_object(State)
     state.config_path, state.color, state.traceback = config, not no_color, traceback
     state.verbose = verbose
-    state.out = Out.create(color=state.color, json_output=False)
     configure(verbose, sys.stderr, state.redactor)
 
 
@@ -94,14 +91,16 @@ def main(argv: list[str] | None = None) -> None:
     except ApplyError as error:
         if state.traceback:
             raise
-        render_error(state.out, error, state.redactor)
+        _render(state, error)
         sys.exit(error.exit_code)
     except SetupError as error:
         if state.traceback:
             raise
-        render_error(state.out, error, state.redactor)
+        _render(state, error)
         sys.exit(ExitCode.ERROR)
     except Interrupted as interrupted:
+        from onelogin_scim_setup.render.errors import render_interrupted
+
         render_interrupted(state.out, interrupted, state.redactor)
         sys.exit(interrupted.exit_code)
     except KeyboardInterrupt:  # before the handlers are installed, or after they are removed
@@ -110,6 +109,13 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
-        render_error(state.out, error, state.redactor)
+        _render(state, error)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         sys.exit(ExitCode.ERROR)
+
+
+def _render(state: State, error: BaseException) -> None:
+    # Imported here: rich is needed only when there is something to show (start-up time).
+    from onelogin_scim_setup.render.errors import render_error
+
+    render_error(state.out, error, state.redactor)

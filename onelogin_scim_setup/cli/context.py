@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import SetupError, UsageError
-from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.engine.prepare import Prepared
+    from onelogin_scim_setup.render.console import Out
 
 
 @dataclass
@@ -28,12 +28,19 @@ class State:
     color: bool = True
     traceback: bool = False
     verbose: int = 0
-    out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
     redactor: Redactor = field(default_factory=Redactor)
+    # Made on first use: rich is imported only by a command that prints (start-up time).
+    _out: Out | None = None
+
+    @property
+    def out(self) -> Out:
+        return self._out if self._out is not None else self.use_output("text")
 
     def use_output(self, output: str) -> Out:
-        self.out = Out.create(color=self.color, json_output=output == "json")
-        return self.out
+        from onelogin_scim_setup.render.console import Out
+
+        self._out = Out.create(color=self.color, json_output=output == "json")
+        return self._out
 
 
 OutputOption = Annotated[
@@ -42,17 +49,19 @@ OutputOption = Annotated[
 ]
 
 
-# Seconds. A poll interval of 0 would hammer SOE (and the tenant's budget); waits beyond an hour
-# are a typo. NaN fails every comparison, so it is refused too.
+# Bounds of numeric options. A poll interval of 0 would hammer SOE (and the tenant's budget);
+# waits beyond an hour (a day for the lock) are a typo. NaN fails every comparison, so it is refused
+# too.
 INTERVAL_SECONDS = (0.1, 600.0)
 WAIT_SECONDS = (0.1, 3600.0)
+LOCK_SECONDS = (0.0, 86400.0)
 
 
-def seconds(option: str, value: float, bounds: tuple[float, float]) -> float:
+def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:
     """`value` if it lies within `bounds`, else a UsageError naming the option."""
     low, high = bounds
     if not low <= value <= high:
-        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
+        raise UsageError(f"{option} must be between {low:g} and {high:g} {unit} (got {value:g})")
     return value
 
 
@@ -110,6 +119,6 @@ def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractCont
     return locked(
         prepared,
         default_lock_dir(state.environ),
-        timeout=timeout,
+        timeout=within("--lock-timeout", timeout, LOCK_SECONDS),
         on_wait=lambda message: state.out.note(message),
     )

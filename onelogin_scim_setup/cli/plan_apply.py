@@ -16,7 +16,7 @@ from onelogin_scim_setup.cli.context import (
     prepare,
     state_of,
 )
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 DetailedExitcode = Annotated[
     bool,
@@ -42,11 +42,12 @@ def plan(
     from onelogin_scim_setup.engine.saved import saved_document
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.render.plan import render_plan
+    from onelogin_scim_setup.render.progress import reading
 
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
-    with connect(prepared, state.environ) as client:
+    with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client)
     render_plan(out, computed.plan, detail=state.verbose > 0)
     if out_file is not None:
@@ -93,6 +94,7 @@ def apply(
     from onelogin_scim_setup.engine import saved
     from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
     from onelogin_scim_setup.render.plan import render_applied, render_plan
+    from onelogin_scim_setup.render.progress import applying, reading
 
     if dry_run:
         plan(ctx, output=output, detailed_exitcode=detailed_exitcode)
@@ -114,20 +116,30 @@ def apply(
             "with `plan --out plan.json` and run `apply plan.json`.",
         )
     with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
-        computed = compute_plan(prepared, client)
-        if saved_plan is not None:
-            saved.check(saved_plan, prepared, computed)
-        if checksum is not None:
-            saved.check_checksum(checksum, computed)
-        if (computed.plan.has_changes or computed.plan.unmanaged) and not out.json:
-            render_plan(out, computed.plan, manual=False)
-        result = apply_plan(
-            computed,
-            client,
-            confirm=None
-            if approved
-            else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
-            on_change=lambda c: out.note(f"done: {c.action.value} {c.title}"),
-            force=force,
-        )
+        try:
+            with reading(out):
+                computed = compute_plan(prepared, client)
+            if saved_plan is not None:
+                saved.check(saved_plan, prepared, computed)
+            if checksum is not None:
+                saved.check_checksum(checksum, computed)
+            if (computed.plan.has_changes or computed.plan.unmanaged) and not out.json:
+                render_plan(out, computed.plan, manual=False)
+            with applying(out) as progress:
+                result = apply_plan(
+                    computed,
+                    client,
+                    confirm=None
+                    if approved
+                    else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
+                    on_start=progress.started,
+                    on_change=progress.done,
+                    rate_reserve=prepared.config.onelogin.rate_reserve,
+                    force=force,
+                )
+        except Interrupted as interrupted:
+            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
+            # done); one that gets here came while reading or at the prompt.
+            interrupted.report.append("Nothing was changed in OneLogin.")
+            raise
     render_applied(out, computed.plan, result, detail=state.verbose > 0)

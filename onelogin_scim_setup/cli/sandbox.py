@@ -5,14 +5,15 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onelogin_scim_setup import demo as demo_run
 from onelogin_scim_setup.cli.context import state_of
 from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
-from onelogin_scim_setup.sandbox import FaultSpec, Quirks, Sandbox, SandboxOptions
+
+if TYPE_CHECKING:
+    from onelogin_scim_setup.sandbox import Quirks
 
 PortOption = Annotated[
     int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)
@@ -32,6 +33,8 @@ QuirkOption = Annotated[
 
 
 def _quirks(profile: str, switches: list[str] | None) -> Quirks:
+    from onelogin_scim_setup.sandbox import Quirks
+
     try:
         return Quirks.parse(profile, switches or [])
     except ValueError as error:
@@ -61,6 +64,9 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the OneLogin and SOE emulators on 127.0.0.1 until Ctrl-C."""
+    from onelogin_scim_setup import demo as demo_run
+    from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
+
     out = state_of(ctx).out
     chosen = _quirks(quirks, quirk)
     faults = FaultSpec(
@@ -125,6 +131,9 @@ def demo(
     quirk: QuirkOption = None,
 ) -> None:
     """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
+    from onelogin_scim_setup import demo as demo_run
+    from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
+
     out = state_of(ctx).out
     options = SandboxOptions(quirks=_quirks(quirks, quirk))
     with Sandbox(options) as running:

@@ -10,10 +10,8 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
-from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import UsageError
-from onelogin_scim_setup.files import write_file
-from onelogin_scim_setup.template.preview import BUILTIN_SAMPLE_USER, load_sample, preview_payload
 
 
 def init(
@@ -24,6 +22,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config (the same as config.example.yaml)."""
+    from onelogin_scim_setup.files import write_file
+
     state = state_of(ctx)
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
@@ -72,6 +72,13 @@ def render(
     ] = None,
 ) -> None:
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
+    from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.template.preview import (
+        BUILTIN_SAMPLE_USER,
+        load_sample,
+        preview_payload,
+    )
+
     state = state_of(ctx)
     prepared = prepare(state, offline=True)
     text = prepared.template

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onelogin_scim_setup.config.attributes import custom_fields
-from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.models import Config, UserPromotion
+from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
 from onelogin_scim_setup.errors import ConfigError
 
@@ -48,7 +49,27 @@ def load(path: Path) -> LoadedConfig:
     ]
     if problems:
         raise ConfigError(f"{path}: invalid config", problems=problems)
-    return LoadedConfig(config, path, tuple(_warnings(config, document)), document)
+    warnings = tuple(_warnings(config, document))
+    return LoadedConfig(_with_users_file(config, path), path, warnings, document)
+
+
+def _with_users_file(config: Config, path: Path) -> Config:
+    """`promotions.users` plus the rows of `promotions.users_file`, every row checked first."""
+    users_file = config.promotions.users_file
+    if users_file is None:
+        return config
+    yaml_emails = {u.email.lower() for u in config.promotions.users}
+    rows, problems = read_users_csv(users_file, yaml_emails)
+    for user, line in zip(rows.users, rows.lines, strict=True):
+        problems += [
+            f"{users_file}:{line}: {attribute}: {message}"
+            for attribute, message in _user_rules(config, user)
+        ]
+    if problems:
+        raise ConfigError(f"{users_file}: invalid promotions.users_file", problems=problems)
+    users = [*config.promotions.users, *rows.users]
+    promotions = config.promotions.model_copy(update={"users": users})
+    return config.model_copy(update={"promotions": promotions})
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -64,7 +85,12 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "delivery_file": resolve(config.token.delivery_file),
         }
     )
-    return config.model_copy(update={"template": template, "token": token})
+    promotions = config.promotions.model_copy(
+        update={"users_file": resolve(config.promotions.users_file)}
+    )
+    return config.model_copy(
+        update={"template": template, "token": token, "promotions": promotions}
+    )
 
 
 def _describe(document: YamlDocument, item: Any) -> str:
@@ -111,37 +137,15 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     """Cross-field rules pydantic cannot see field by field; each names the key at fault."""
     found: list[tuple[tuple[str | int, ...], str]] = []
-    switches = {
-        "Moderator": (config.soe.allow_moderator_promotion, "soe.allow_moderator_promotion"),
-        "Admin": (config.soe.allow_admin_promotion, "soe.allow_admin_promotion"),
-    }
-    promotions: list[tuple[tuple[str | int, ...], str | None]] = [
-        (("promotions", "roles", i, "user_type"), p.user_type)
-        for i, p in enumerate(config.promotions.roles)
-    ]
-    promotions += [
-        (("promotions", "users", i, "user_type"), u.user_type)
-        for i, u in enumerate(config.promotions.users)
-    ]
-    for key, user_type in promotions:
-        if user_type is None:
-            continue
-        if not config.fields.user_type.enabled:
-            found.append((key, "userType is set but fields.user_type.enabled is false"))
-        elif user_type in switches and not switches[user_type][0]:
-            found.append(
-                (
-                    key,
-                    f"promotes to {user_type} but {switches[user_type][1]} is false, "
-                    "so SOE would silently ignore it",
-                )
-            )
+    for index, promotion in enumerate(config.promotions.roles):
+        message = _user_type_rule(config, promotion.user_type)
+        if message:
+            found.append((("promotions", "roles", index, "user_type"), message))
     for index, user in enumerate(config.promotions.users):
-        for name in ("department", "title"):
-            if getattr(user, name) is not None and not getattr(config.fields, name).enabled:
-                found.append(
-                    (("promotions", "users", index, name), f"fields.{name}.enabled is false")
-                )
+        found += [
+            (("promotions", "users", index, attribute), message)
+            for attribute, message in _user_rules(config, user)
+        ]
     found += _duplicates([p.role for p in config.promotions.roles], ("promotions", "roles"), "role")
     found += _duplicates(
         [u.email.lower() for u in config.promotions.users], ("promotions", "users"), "email"
@@ -157,6 +161,35 @@ def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 f"two fields use the same custom field shortname (ignoring case): {shortnames}",
             )
         )
+    return found
+
+
+def _user_type_rule(config: Config, user_type: str | None) -> str | None:
+    switches = {
+        "Moderator": (config.soe.allow_moderator_promotion, "soe.allow_moderator_promotion"),
+        "Admin": (config.soe.allow_admin_promotion, "soe.allow_admin_promotion"),
+    }
+    if user_type is None:
+        return None
+    if not config.fields.user_type.enabled:
+        return "userType is set but fields.user_type.enabled is false"
+    if user_type in switches and not switches[user_type][0]:
+        return (
+            f"promotes to {user_type} but {switches[user_type][1]} is false, "
+            "so SOE would silently ignore it"
+        )
+    return None
+
+
+def _user_rules(config: Config, user: UserPromotion) -> list[tuple[str, str]]:
+    """(attribute, problem) for one per-user promotion, from the YAML or the CSV alike."""
+    found = []
+    message = _user_type_rule(config, user.user_type)
+    if message:
+        found.append(("user_type", message))
+    for name in ("department", "title"):
+        if getattr(user, name) is not None and not getattr(config.fields, name).enabled:
+            found.append((name, f"fields.{name}.enabled is false"))
     return found
 
 

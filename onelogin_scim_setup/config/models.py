@@ -9,15 +9,15 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
 
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.config.urls import check_url
+
+__all__ = ["DEFAULT_CONFIG_FILE"]
 
 UserType = Literal["Registered", "Moderator", "Admin"]
 
 
 DEFAULT_CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
-
-
-DEFAULT_CONFIG_FILE = "onelogin-scim-setup.yaml"
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -54,7 +54,16 @@ class _Model(BaseModel):
 
 # An argument of a command the tool runs (no shell): a NUL byte cannot be passed to a process.
 Argument = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]*$")]
-FilePath = Annotated[Path, Field(strict=False)]  # YAML gives a string; strict would want a Path
+
+
+def _no_nul(value: Path) -> Path:
+    if "\x00" in str(value):
+        raise ValueError("a file path cannot contain a NUL character")
+    return value
+
+
+# YAML gives a string; strict would want a Path.
+FilePath = Annotated[Path, Field(strict=False), AfterValidator(_no_nul)]
 Secret = Annotated[SecretStr, Field(strict=False)]
 
 
@@ -68,6 +77,11 @@ class OneLoginSettings(_Model):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
+    # Calls in flight at once for independent reads and per-user writes (1: one at a time).
+    concurrency: Annotated[int, Field(ge=1, le=16)] = 8
+    # Share of the hourly limit left for the account's other integrations: apply refuses up front
+    # when the calls it needs would eat into it.
+    rate_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.2
     # Seconds apply waits for a just-created custom field's mapping action (docs/onelogin-api.md
     # Op 5: OneLogin's background jobs can take minutes).
     action_wait: Annotated[float, Field(ge=0, le=3600)] = 60.0
@@ -139,9 +153,9 @@ class TokenSettings(_Model):
 class ConfigurationKeys(_Model):
     """The app `configuration` keys for the SCIM connection, if the tenant exposes them (see `discover`)."""
 
-    base_url: str | None = None
-    bearer_token: str | None = None
-    json_template: str | None = None
+    base_url: Name | None = None
+    bearer_token: Name | None = None
+    json_template: Name | None = None
 
 
 class AppSettings(_Model):
@@ -202,6 +216,8 @@ class UserPromotion(_Model):
 class Promotions(_Model):
     roles: list[RolePromotion] = []
     users: list[UserPromotion] = []
+    # A CSV (email,user_type,department,title) of more per-user promotions; relative to the config.
+    users_file: FilePath | None = None
 
 
 class SafetySettings(_Model):

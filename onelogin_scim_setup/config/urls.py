@@ -11,11 +11,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-from urllib3.exceptions import LocationParseError
-from urllib3.util import Url, parse_url
+if TYPE_CHECKING:
+    # Imported where used: `validate` loads the config without needing the HTTP stack (start-up).
+    import requests
+    from urllib3.util import Url
 
 MAX_URL_LENGTH = 2048
 # Path segments of a base URL: plain ASCII words, no percent-escapes, dot segments or parameters,
@@ -46,9 +48,9 @@ def check_url(url: str) -> str:
         )
     if not url.isascii():
         raise ValueError(
-            f"the host is not plain ASCII: it would be sent as {parsed.host!r}. Internationalised "
-            "names can imitate another site (an IDN look-alike); write that punycode form if you "
-            "really mean this host"
+            f"the URL is not plain ASCII; its host would be sent as {parsed.host!r}. "
+            "Internationalised names can imitate another site (an IDN look-alike): write the "
+            "punycode form if you really mean this host"
         )
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError(f"{url!r} is not an http(s) URL with a host")
@@ -75,13 +77,14 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
-class BoundAuthorization(requests.auth.AuthBase):
+class BoundAuthorization:
     """Sets the Authorization header per request, only for the configured origin.
 
     The prepared request's URL is re-read with urllib3 (the parser that connects) and compared to
     the configured origin before the credential is attached: `check_url` at load time is the first
-    line of defence, this is the last. `refuse(target)` builds the error to raise. As an `auth` it
-    also keeps ~/.netrc from replacing the header.
+    line of defence, this is the last. `refuse(target)` builds the error to raise. As an `auth` (any
+    callable taking the prepared request, like requests' AuthBase) it also keeps ~/.netrc from
+    replacing the header.
     """
 
     def __init__(self, header: str, base_url: str, refuse: Callable[[str], Exception]) -> None:
@@ -117,6 +120,9 @@ def is_loopback(host: str) -> bool:
 
 
 def _parse(url: str) -> Url:
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
     try:
         return parse_url(url)
     except LocationParseError:
@@ -126,6 +132,8 @@ def _parse(url: str) -> Url:
 
 
 def _prepared(url: str) -> str:
+    import requests
+
     request = requests.PreparedRequest()
     try:
         request.prepare_url(url, None)

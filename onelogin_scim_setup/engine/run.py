@@ -20,7 +20,7 @@ from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
 from onelogin_scim_setup.engine import lock, manual
-from onelogin_scim_setup.engine.apply import ApplyResult, execute
+from onelogin_scim_setup.engine.apply import DEFAULT_RESERVE, ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
@@ -47,6 +47,7 @@ def client_for(
         timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
         max_retries=config.onelogin.max_retries,
         backoff_factor=config.onelogin.backoff,
+        concurrency=config.onelogin.concurrency,
         redactor=redactor,
     )
 
@@ -119,16 +120,29 @@ def apply_plan(
     *,
     confirm: Callable[[Plan], bool] | None = None,
     on_change: Callable[[Change], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    rate_reserve: float = DEFAULT_RESERVE,
     force: bool = False,
 ) -> ApplyResult:
     """Carry out the plan's API changes in dependency order.
 
     Conflicts refuse the whole plan before anything else, then the safety thresholds (unless
-    `force`; engine.safety), both before `confirm`. `confirm` (None: approved) is asked only
-    when there is something to write; a "no" raises UsageError with nothing changed. On a failure
-    part-way, ApplyError lists what was done and what was not; apply again picks up from there.
+    `force`; engine.safety), both before `confirm`; so does an hourly API budget that, less
+    `rate_reserve` (a share of the limit kept for other integrations), cannot cover the calls the
+    changes need (BudgetError). `confirm` (None: approved) is asked only when there is something to
+    write; a "no" raises UsageError with nothing changed. `on_start(total)` is called before the
+    first write, `on_change` after each change, in plan order. On a failure part-way, ApplyError
+    lists what was done and what was not; apply again picks up from there.
     """
-    return execute(computed, client, confirm=confirm, on_change=on_change, force=force)
+    return execute(
+        computed,
+        client,
+        confirm=confirm,
+        on_change=on_change,
+        on_start=on_start,
+        rate_reserve=rate_reserve,
+        force=force,
+    )
 
 
 def manual_steps(prepared: Prepared) -> list[Change]:

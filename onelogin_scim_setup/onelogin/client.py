@@ -20,11 +20,13 @@ from onelogin_scim_setup.onelogin.transport import (
     MaybeProcessed,
     OneLoginTransport,
     Params,
+    RateBudget,
 )
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
 
 DEFAULT_LIMIT = 100  # the spec's generic maximum page size (§1.5)
+USERS_LIMIT = 100  # the SPEC's maximum for users (§1.5, §6 item 11)
 APPS, CONNECTORS, ROLES, USERS = "/api/2/apps", "/api/2/connectors", "/api/2/roles", "/api/2/users"
 CUSTOM_ATTRIBUTES = "/api/2/users/custom_attributes"
 MAPPINGS = "/api/2/mappings"
@@ -51,20 +53,30 @@ class OneLoginClient(OneLoginTransport):
     # --- generic: pagination and duplicate-safe create -----------------------------------------
 
     def get_all(
-        self, path: str, params: Params | None = None, *, limit: int = DEFAULT_LIMIT
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        first: tuple[list[JsonObject], Mapping[str, str]] | None = None,
     ) -> list[JsonObject]:
         """Every item of a v2 list, however many pages (§1.5).
 
         Follows `After-Cursor` while it is present and non-empty. A server that sends no cursor
         headers is paged with `page=2,3,...` until `Current-Page` reaches `Total-Pages` or, without
         those, a page has fewer than `limit` items. A repeated cursor is an error, not a loop.
+        `first`: page 1 (items, headers) when the caller has already read it.
         """
         base: dict[str, str | int] = {**(params or {}), "limit": limit}
         query, items, cursors = dict(base), list[JsonObject](), set[str]()
         previous: list[JsonObject] | None = None
         while True:
-            answer, headers = self.get_with_headers(path, query)
-            batch = _objects(answer, "GET", path)
+            if first is not None:
+                batch, headers = first
+                first = None
+            else:
+                answer, headers = self.get_with_headers(path, query)
+                batch = objects(answer, "GET", path)
             after = headers.get("After-Cursor")
             if after:
                 if after in cursors:
@@ -151,6 +163,21 @@ class OneLoginClient(OneLoginTransport):
             number("X-RateLimit-Reset"),
         )
 
+    def budget(self) -> RateBudget | None:
+        """The budget now: from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`
+        (v2 answers may lack the headers, §1.6). None when OneLogin reports neither."""
+        observed = self.observed_budget
+        if observed is not None:
+            return observed
+        try:
+            answer = self.rate_limit()
+        except OneLoginError as error:
+            logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
+            return None
+        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+        self.remember_budget(found)
+        return found
+
     def _reset_unsaid(self) -> str | None:
         try:
             return str(self.rate_limit().reset)
@@ -195,7 +222,7 @@ class OneLoginClient(OneLoginTransport):
 
     def list_custom_attributes(self) -> list[JsonObject]:
         # Not paginated, and query parameters may be refused with a 400 (Op 4): plain GET.
-        return _objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES)
+        return objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES)
 
     def create_custom_attribute(self, name: str, shortname: str) -> int:
         """Create a custom user field; returns its id."""
@@ -232,6 +259,12 @@ class OneLoginClient(OneLoginTransport):
             created = created[0]
         return _id(created, "POST", ROLES)
 
+    def list_roles_with_apps(self) -> list[JsonObject]:
+        """Every role with its `apps` (ids) in one listing, where the tenant honours `fields=apps`
+        (Op 6); a role without an `apps` key means the tenant ignored it. `id` and `name` are named
+        too, in case `fields` limits the keys as it does on other lists (§1.5)."""
+        return self.get_all(ROLES, {"fields": "id,name,apps"}, limit=650)
+
     def list_role_apps(self, role_id: int) -> list[JsonObject]:
         return self.get_all(f"{ROLES}/{role_id}/apps")
 
@@ -242,22 +275,24 @@ class OneLoginClient(OneLoginTransport):
         path = f"{ROLES}/{role_id}/apps"
         answer = self.put(path, list(app_ids))
         # The answer is `[{"id": N}, ...]` (Op 6).
-        return [_id(item, "PUT", path) for item in _objects(answer or [], "PUT", path)]
+        return [_id(item, "PUT", path) for item in objects(answer or [], "PUT", path)]
 
     def list_mappings(self) -> list[JsonObject]:
         """Every mapping, enabled and disabled, each once."""
         found: dict[str, JsonObject] = {}
         # `enabled` defaults to true; disabled ones come only with enabled=false (Op 5).
         for enabled in ("true", "false"):
-            for mapping in _objects(self.get(MAPPINGS, {"enabled": enabled}), "GET", MAPPINGS):
+            for mapping in objects(self.get(MAPPINGS, {"enabled": enabled}), "GET", MAPPINGS):
                 found.setdefault(str(mapping.get("id")), mapping)
         return list(found.values())
 
     def get_mapping(self, mapping_id: int) -> JsonObject:
         return _object(self.get(f"{MAPPINGS}/{mapping_id}"), "GET", f"{MAPPINGS}/{mapping_id}")
 
-    def create_mapping(self, body: JsonObject) -> JsonObject:
-        """Create a mapping (`id` is never sent; `position` null when disabled); returns it whole."""
+    def create_mapping(self, body: JsonObject) -> int:
+        """Create a mapping (`id` is never sent; `position` null when disabled); returns its id.
+
+        Create answers `{"id"}` only (§4.7); the id is all apply needs, so nothing is read back."""
         wire = _mapping_body(body, creating=True)
 
         def find() -> JsonObject | None:
@@ -266,14 +301,12 @@ class OneLoginClient(OneLoginTransport):
             )
 
         created = self.create(MAPPINGS, wire, find_existing=find)
-        # Create answers `{"id"}` only (§4.7): read the whole mapping back.
-        return self.get_mapping(_id(created, "POST", MAPPINGS))
+        return _id(created, "POST", MAPPINGS)
 
-    def update_mapping(self, mapping_id: int, body: JsonObject) -> JsonObject:
-        """Update a mapping (`id` never in the body; `position` null when disabled); returns it."""
+    def update_mapping(self, mapping_id: int, body: JsonObject) -> None:
+        """Update a mapping (`id` never in the body; `position` null when disabled). A 2xx is the
+        proof: the answer may be just `{"id"}` (Op 5), so nothing is read back."""
         self.put(f"{MAPPINGS}/{mapping_id}", _mapping_body(body, creating=False))
-        # The answer may be just `{"id"}` (Op 5): read the mapping back.
-        return self.get_mapping(mapping_id)
 
     def delete_mapping(self, mapping_id: int, *, missing_ok: bool = True) -> None:
         # Mapping deletes sometimes answer 404 though the mapping is gone (§4.10).
@@ -281,19 +314,20 @@ class OneLoginClient(OneLoginTransport):
 
     def list_mapping_actions(self) -> list[JsonObject]:
         """`[{"name", "value"}]`, custom attributes' "Set ..." actions included (Op 5)."""
-        return _objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions")
+        return objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions")
 
     def list_condition_operators(self, condition_value: str) -> list[JsonObject]:
         """`[{"name", "value"}]`; values are symbols (`=`, `ri`, ...), not words (§4.7)."""
         path = f"{MAPPINGS}/conditions/{quote(condition_value, safe='')}/operators"
-        return _objects(self.get(path), "GET", path)
+        return objects(self.get(path), "GET", path)
 
     # --- users (Op 7) -------------------------------------------------------------------------
 
     def list_users(self, **filters: str | int) -> list[JsonObject]:
         """Users matching the filters (`email=`, `fields=`, `custom_attributes.<shortname>=`...)."""
-        # 50 a page is the documented default; the maximum is uncertain (Op 7 [U]).
-        return self.get_all(USERS, filters, limit=50)
+        # 50 a page is the documented default, 100 the SPEC's maximum (§1.5, §6 item 11); a server
+        # with a lower cap answers fewer and says so in Total-Pages.
+        return self.get_all(USERS, filters, limit=USERS_LIMIT)
 
     def get_user(self, user_id: int) -> JsonObject:
         return _object(self.get(f"{USERS}/{user_id}"), "GET", f"{USERS}/{user_id}")
@@ -355,7 +389,7 @@ def _object(value: Json, method: str, path: str) -> JsonObject:
     )
 
 
-def _objects(value: Json, method: str, path: str) -> list[JsonObject]:
+def objects(value: Json, method: str, path: str) -> list[JsonObject]:
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         return value
     raise OneLoginError(

@@ -1,6 +1,14 @@
 """Read OneLogin's current state into a `Tenant`, plus the ids apply needs. Wire quirks end here.
 
 One list call per kind where the API allows it: every call spends the tenant's hourly rate limit.
+The calls go through the read layer (`onelogin.listing`): after the token, the independent listings
+run in parallel (custom fields; connectors + apps; roles with their apps; mappings; users), then
+what depends on them (the app; the mapping vocabulary), each in its own thread, filling disjoint
+fields of `Ids`.
+
+Call budget of a read (converged tenant): token 1, custom fields 1, connectors 1, apps 1, app 1,
+roles 1 per 650, mappings 2, mapping vocabulary 2 (when the tool owns or will own mappings), users:
+the listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.listing import gather, users_by_email
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 
@@ -41,6 +50,9 @@ class Ids:
     # The app's parameters by name as last read: a name here exists, so `label` is never sent for it.
     app_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, int] = field(default_factory=dict)
+    # Each role's app ids, from the role listing with `fields=apps`; None where the tenant ignores
+    # `fields` (apply then reads the role's apps before replacing them).
+    role_apps: dict[int, list[int]] | None = None
     mappings: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     user_custom_attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -152,11 +164,35 @@ def read(
     have now; see `_mappings`.
     """
     ids = Ids()
-    tenant_fields = _custom_fields(client)
-    app, provisioning, parameters = _app(client, desired, ids, sensitive_keys)
-    roles = _roles(client, desired, ids)
-    mappings = _mappings(client, desired, ids, mapping_prefix, adopt_mappings or {}, tenant_fields)
-    users = _users(client, desired, ids)
+    workers = client.concurrency
+    need_custom = any(
+        attribute.startswith("custom_attributes.")
+        for wanted in desired.users.values()
+        for attribute, _ in wanted.values
+    )
+    app_name = desired.app.name if desired.app else ""
+    connector = desired.app.connector if desired.app else ""
+    first: list[Callable[[], Any]] = [
+        lambda: _custom_fields(client),
+        lambda: apps_named(client, app_name, connector) if desired.app else None,
+        lambda: client.list_roles_with_apps() if desired.roles or desired.mappings else None,
+        client.list_mappings,
+        lambda: users_by_email(
+            client, desired.users, need_custom_attributes=need_custom, workers=workers
+        ),
+    ]
+    tenant_fields, found_app, listed_roles, listed_mappings, listed_users = gather(workers, first)
+    _role_ids(listed_roles, ids)
+    adopt = adopt_mappings or {}
+    then: list[Callable[[], Any]] = [
+        lambda: _app(client, desired, ids, sensitive_keys, found_app),
+        lambda: _mappings(
+            client, desired, ids, mapping_prefix, adopt, tenant_fields, listed_mappings
+        ),
+    ]
+    (app, provisioning, parameters), mappings = gather(workers, then)
+    roles = _roles(listed_roles, desired, ids)
+    users = _users(listed_users, desired, ids)
     tenant = Tenant(
         custom_fields=tenant_fields,
         app=app,
@@ -224,11 +260,15 @@ def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
 
 
 def _app(
-    client: OneLoginClient, desired: Tenant, ids: Ids, sensitive_keys: frozenset[str]
+    client: OneLoginClient,
+    desired: Tenant,
+    ids: Ids,
+    sensitive_keys: frozenset[str],
+    found: tuple[int, list[dict[str, Any]], list[dict[str, Any]]] | None,
 ) -> tuple[App | None, bool | None, dict[str, Parameter]]:
-    if desired.app is None:
+    if desired.app is None or found is None:
         return None, None, {}
-    ids.connector_id, ours, named = apps_named(client, desired.app.name, desired.app.connector)
+    ids.connector_id, ours, named = found
     if not ours:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
@@ -279,16 +319,33 @@ def parameter_states(raw_app: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
-    """The desired roles, and every role that has the app (drift the diff shows)."""
-    if not desired.roles and not desired.mappings and not ids.app_role_ids:
+def _role_ids(listed: list[dict[str, Any]] | None, ids: Ids) -> None:
+    """Role ids by name (the first of a duplicated name), and each role's apps when listed."""
+    if listed is None:
+        return
+    for role in listed:
+        ids.roles.setdefault(str(role.get("name")), int(role["id"]))
+    if all("apps" in role for role in listed):
+        ids.role_apps = {int(r["id"]): [_app_id(a) for a in r.get("apps") or []] for r in listed}
+
+
+def _app_id(item: Any) -> int:
+    # The role list's `apps` are ids; a list of `{"id"}` objects is read the same way.
+    return int(item["id"]) if isinstance(item, dict) else int(item)
+
+
+def _roles(
+    listed: list[dict[str, Any]] | None, desired: Tenant, ids: Ids
+) -> dict[str, RoleAssignment]:
+    """The desired roles as they are, and every listed role that has the app (drift the diff
+    shows); whether each has the app comes from the app's `role_ids`."""
+    if listed is None:
         return {}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
     named: dict[str, list[int]] = {}
-    for role in client.list_roles():
+    for role in listed:
         name = str(role.get("name"))
-        ids.roles.setdefault(name, int(role["id"]))
         named.setdefault(name, []).append(int(role["id"]))
         if name in desired.roles or int(role["id"]) in app_roles:
             has_app = roles[name].has_app if name in roles else False
@@ -312,6 +369,7 @@ def _mappings(
     prefix: str,
     adopt: Mapping[str, str],
     tenant_fields: dict[str, CustomField],
+    listed: list[dict[str, Any]],
 ) -> dict[str, UserMapping]:
     """The tool's mappings, keyed by the name they should have.
 
@@ -320,7 +378,7 @@ def _mappings(
     default prefix) is keyed by its new name and holds its old one, so the diff renames it in place.
     """
     owned = owned_mapping_name(prefix)
-    listing = sorted(client.list_mappings(), key=_wire_id)
+    listing = sorted(listed, key=_wire_id)
     # A mapping the config names explicitly (adopted by `import`) is owned by that exact name.
     ours = [
         m
@@ -382,22 +440,12 @@ def mapping_from_wire(
     return UserMapping(name, enabled, "", "", "", shape=MappingShape.OTHER)
 
 
-def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserValues]:
+def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict[str, UserValues]:
     users: dict[str, UserValues] = {}
     for email, wanted in desired.users.items():
-        found = [
-            u
-            for u in client.list_users(
-                email=email, fields="id,email,department,title,custom_attributes"
-            )
-            if str(u.get("email", "")).lower() == email
-        ]
-        if not found:
+        raw = listed.get(email)
+        if raw is None:
             continue
-        raw = found[0]
-        if "custom_attributes" not in raw:
-            # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
-            raw = client.get_user(int(raw["id"]))
         ids.users[email] = int(raw["id"])
         custom = dict(raw.get("custom_attributes") or {})
         ids.user_custom_attributes[email] = custom

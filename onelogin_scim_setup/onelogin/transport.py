@@ -1,5 +1,12 @@
-"""The wire under the OneLogin client: one requests Session with timeouts, a cached OAuth2 token,
-urllib3 retries with backoff, and every error answer turned into one `OneLoginError`.
+"""The wire under the OneLogin client: requests Sessions with timeouts, a cached OAuth2 token,
+urllib3 retries with backoff, the account's rate-limit budget as last reported, and every error
+answer turned into one `OneLoginError`.
+
+Thread safety: the client may be called from several threads at once (parallel reads, bounded
+per-user writes). requests does not document a `Session` as thread-safe (its cookie jar and adapter
+state are shared), so each thread gets its own Session, mounted like the first; the token cache and
+the rate-limit record are guarded by locks. The Session given to (or made by) the constructor serves
+the thread that built the client.
 
 It knows nothing of the config, the plan or the terminal, never prints or exits, and never logs or
 raises with the client secret, the access token or the Authorization header in the text.
@@ -9,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -48,6 +57,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 TOKEN_LIFETIME_UNKNOWN = 600.0  # only if a token answer lacks `expires_in`
 RENEW_EARLY = 300.0
+# A 429 whose window resets later than this stops the run at once instead of sleeping in silence.
+SHORT_WAIT = 30.0
 
 HINT_NETWORK = (
     "Check onelogin.base_url / onelogin.subdomain, the network and any proxy (HTTPS_PROXY)."
@@ -80,6 +91,34 @@ class MaybeProcessed(OneLoginError):
     """A POST failed without telling whether OneLogin processed it (timeout, dropped, 5xx)."""
 
 
+@dataclass(frozen=True)
+class RateBudget:
+    """The account's hourly call budget as OneLogin last reported it (docs/onelogin-api.md §1.6).
+
+    `reset` is the seconds until the window resets, as of `seen_at` (monotonic seconds).
+    """
+
+    limit: int
+    remaining: int
+    reset: float
+    seen_at: float
+
+    def resets_in(self, now: float) -> float:
+        return max(0.0, self.reset - (now - self.seen_at))
+
+
+def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateBudget | None:
+    """The budget in `X-RateLimit-*` headers (or `/auth/rate_limit`'s data), if all three are there."""
+    values = [
+        _seconds(None if headers.get(name) is None else str(headers.get(name)))
+        for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    ]
+    if any(value is None for value in values):
+        return None
+    limit, remaining, reset = (float(value or 0) for value in values)
+    return RateBudget(int(limit), int(remaining), reset, now)
+
+
 class OneLoginRetry(Retry):
     """urllib3's `Retry` with OneLogin's rules (docs/onelogin-api.md §1.6).
 
@@ -90,12 +129,16 @@ class OneLoginRetry(Retry):
     - Each retry and each wait is logged (method, path, query keys only, cause).
     """
 
-    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_wait: float = 60.0, short_wait: float = SHORT_WAIT, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_wait = max_wait
+        self.short_wait = short_wait
 
     def new(self, **kw: Any) -> Self:
         kw.setdefault("max_wait", self.max_wait)
+        kw.setdefault("short_wait", self.short_wait)
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -130,6 +173,13 @@ class OneLoginRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if response is not None and response.status == 429:
+            reset = _reset_seconds(response.headers)
+            if reset is not None and reset > self.short_wait:
+                # The budget comes back only when the window resets: waiting would be minutes of
+                # silence, so give the 429 back now (raise_on_status=False returns the answer).
+                logger.debug("429 and the window resets in %.0f s: not waiting", reset)
+                raise MaxRetryError(_pool, url or "", "rate limit exhausted")  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         cause = f"answer {response.status}" if response is not None else type(error).__name__
         request_id = response.headers.get("x-request-id") if response is not None else None
@@ -167,6 +217,7 @@ class OneLoginTransport:
         max_wait: float = 60.0,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        concurrency: int = 1,
         redactor: Redactor | None = None,
     ) -> None:
         self.base_url = _base_url(base_url)
@@ -175,24 +226,63 @@ class OneLoginTransport:
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self.max_wait = max_wait
+        # How many calls the read layer and apply may have in flight at once (1: one at a time).
+        self.concurrency = max(1, concurrency)
         self._basic = "Basic " + basic_credentials(client_id, client_secret)
         self._clock = clock
         self._token: str | None = None
         self._token_expires = 0.0
+        self._token_lock = threading.Lock()
+        self._rate: RateBudget | None = None
+        self._rate_lock = threading.Lock()
         # The caller's redactor (the CLI's, which also cleans logs and errors) learns the secret
         # and every access token, so they are cut from any output, not only from our errors.
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
         self._asking_reset = False
-        self._session = session if session is not None else requests.Session()
-        self._session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
-        self._session.headers["Accept"] = "application/json"
+        self._owner = threading.get_ident()
+        self._session = self._mounted(session if session is not None else requests.Session())
+        self._local = threading.local()
+        self._sessions_lock = threading.Lock()
+        self._worker_sessions: list[requests.Session] = []
+
+    def _mounted(self, session: requests.Session) -> requests.Session:
+        session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
+        session.headers["Accept"] = "application/json"
         api = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS))
-        self._session.mount(self.base_url + "/", api)
+        session.mount(self.base_url + "/", api)
         # A token request creates nothing and answers the same token until it expires (Op 1),
         # so unlike other POSTs it may be resent after any failure.
         token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}))
-        self._session.mount(self.base_url + TOKEN_PATH, token)
+        session.mount(self.base_url + TOKEN_PATH, token)
+        return session
+
+    def _session_here(self) -> requests.Session:
+        """This thread's Session (see the module docstring on thread safety)."""
+        if threading.get_ident() == self._owner:
+            return self._session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._mounted(requests.Session())
+            self._local.session = session
+            with self._sessions_lock:
+                self._worker_sessions.append(session)
+        return session
+
+    @property
+    def observed_budget(self) -> RateBudget | None:
+        """The budget from the last answer that carried `X-RateLimit-*` headers, if any did."""
+        with self._rate_lock:
+            return self._rate
+
+    def remember_budget(self, budget: RateBudget) -> None:
+        with self._rate_lock:
+            self._rate = budget
+
+    def _note_rate_limit(self, response: requests.Response) -> None:
+        found = rate_limit_from(response.headers, self._clock())
+        if found is not None:
+            self.remember_budget(found)
 
     def __enter__(self) -> Self:
         return self
@@ -202,6 +292,10 @@ class OneLoginTransport:
 
     def close(self) -> None:
         self._session.close()
+        with self._sessions_lock:
+            for session in self._worker_sessions:
+                session.close()
+            self._worker_sessions.clear()
 
     def get(self, path: str, params: Params | None = None) -> Json:
         return _decode(self._call("GET", path, params), "GET", path, self._redactor.redact)
@@ -259,12 +353,21 @@ class OneLoginTransport:
         )
 
     def _access_token(self) -> str:
+        with self._token_lock:  # one token request, however many threads need it at once
+            return self._cached_or_new_token()
+
+    def _forget_token(self, token: str) -> None:
+        with self._token_lock:
+            if self._token == token:
+                self._token = None
+
+    def _cached_or_new_token(self) -> str:
         if self._token is not None and self._clock() < self._token_expires:
             return self._token
         self._token = None
         started = time.perf_counter()
         try:
-            response = self._session.post(
+            response = self._session_here().post(
                 self.base_url + TOKEN_PATH,
                 auth=self._authorization(self._basic),
                 json={"grant_type": "client_credentials"},
@@ -287,11 +390,12 @@ class OneLoginTransport:
         self._redactor.add(token)
         return token
 
-    def _send(self, method: str, path: str, params: Params | None, body: Json) -> requests.Response:
-        token = self._access_token()
+    def _send(
+        self, method: str, path: str, params: Params | None, body: Json, token: str
+    ) -> requests.Response:
         started = time.perf_counter()
         try:
-            response = self._session.request(
+            response = self._session_here().request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -310,12 +414,13 @@ class OneLoginTransport:
     def _exchange(
         self, method: str, path: str, params: Params | None, body: Json = None
     ) -> requests.Response:
-        response = self._send(method, path, params, body)
+        token = self._access_token()
+        response = self._send(method, path, params, body, token)
         if response.status_code == 401:
             # A token can be revoked before it expires: get a new one once, repeat once (§1.6).
             logger.debug("%s %s answered 401: new token, repeating once", method, path)
-            self._token = None
-            response = self._send(method, path, params, body)
+            self._forget_token(token)
+            response = self._send(method, path, params, body, self._access_token())
         return response
 
     def _call(
@@ -401,6 +506,7 @@ class OneLoginTransport:
         response: requests.Response,
         started: float,
     ) -> None:
+        self._note_rate_limit(response)
         logger.debug(
             "%s %s -> %d in %d ms (x-request-id %s)",
             method,
@@ -437,9 +543,15 @@ def describe_error(
     found = _message(body) or response.reason or f"HTTP {status}"
     message = shorten(clean(found), MESSAGE_SIZE)
     if status == 429:
-        reset = _reset_header(response) or reset
-        when = f"it resets in {reset} s" if reset else "OneLogin did not say when it resets"
-        return f"rate limit exhausted after {retries} retries; {when} ({message})", HINT_RATE
+        said = _reset_seconds(response.headers)
+        seconds = said if said is not None else _seconds(reset)
+        if said is not None and said > SHORT_WAIT:
+            when = f"it resets in {said:.0f} s; stopped at once instead of waiting"
+        elif seconds is not None:
+            when = f"still refused after {retries} retries; it resets in {seconds:.0f} s"
+        else:
+            when = f"still refused after {retries} retries; OneLogin did not say when it resets"
+        return f"rate limit exhausted: {when} ({message})", HINT_RATE
     if hint or status >= 500:
         return message, hint or HINT_SERVER
     if token_call:
@@ -548,6 +660,15 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds is not None and 0 <= seconds < float("inf") else None
+
+
+def _reset_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds until a 429 may succeed: `Retry-After` (seconds form), else `X-RateLimit-Reset`."""
+    for name in ("Retry-After", "X-RateLimit-Reset"):
+        seconds = _seconds(headers.get(name))
+        if seconds is not None:
+            return seconds
+    return None
 
 
 def _maybe_processed(error: requests.RequestException) -> bool:

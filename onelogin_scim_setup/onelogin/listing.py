@@ -1,0 +1,190 @@
+"""The read layer: OneLogin read by paged listings, not per-item lookups, with independent calls in
+parallel. Plan, apply and verify read through it (via `onelogin.read`), and so can a fleet audit
+(`app_users`).
+
+Every call spends the account's shared hourly budget (docs/onelogin-api.md §1.6), so:
+
+- users come from ONE listing of `GET /api/2/users` with `limit=100` (the SPEC's maximum, §1.5 and
+  §6 item 11) and `fields=` trimming each item; only the listed users the config names are kept.
+  Per-email lookups (`?email=`) are used only when they are cheaper: at most `LOOKUP_MAX` entries,
+  or fewer entries than the listing has pages left (known from the first page's `Total-Pages`).
+  The choice is logged at DEBUG (`-v`).
+- a listing whose first page tells `Total-Pages` fetches the other pages in parallel by `page=`;
+  without those headers it follows `After-Cursor` page after page (client.get_all).
+- calls run in a bounded thread pool (`workers`, from `onelogin.concurrency`; 1 = one after the
+  other in the calling thread); results come back in the order asked, whatever the finishing order.
+
+Budget: users = 1 (first page) + (pages - 1), or k lookups; plus one `GET /api/2/users/{id}` per
+matched user when the tenant leaves `custom_attributes` out of list items (onelogin-python-sdk#109)
+and the config manages a custom attribute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from onelogin_scim_setup.onelogin.client import (
+    APPS,
+    USERS,
+    USERS_LIMIT,
+    OneLoginClient,
+    objects,
+)
+from onelogin_scim_setup.onelogin.transport import JsonObject
+
+logger = logging.getLogger("onelogin_scim_setup.onelogin")
+
+T = TypeVar("T")
+LOOKUP_MAX = 3  # entries up to which per-email lookups are used without looking at the tenant
+USER_FIELDS = "id,email,department,title,custom_attributes"
+
+
+def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
+    """Run `calls` with at most `workers` at once; results in the order of `calls`.
+
+    The first failure (in that order) is raised once every call has finished, so no thread is left
+    writing after the caller has moved on.
+    """
+    pending = list(calls)
+    if workers <= 1 or len(pending) <= 1:
+        return [call() for call in pending]
+    with ThreadPoolExecutor(max_workers=min(workers, len(pending))) as pool:
+        futures = [pool.submit(call) for call in pending]
+    return [future.result() for future in futures]
+
+
+def list_all(
+    client: OneLoginClient, path: str, params: Mapping[str, str | int], limit: int, workers: int
+) -> list[JsonObject]:
+    """Every item of a v2 list. With `Total-Pages` on the first page and more than one worker, the
+    other pages are fetched in parallel by `page=`; otherwise `client.get_all` pages by cursor."""
+    query: dict[str, str | int] = {**params, "limit": limit}
+    answer, headers = client.get_with_headers(path, query)
+    first = objects(answer, "GET", path)
+    total = _int(headers.get("Total-Pages"))
+    if total is None or _int(headers.get("Current-Page")) != 1:
+        return client.get_all(path, params, limit=limit, first=(first, headers))
+    if total <= 1:
+        return first
+    if workers <= 1:
+        return client.get_all(path, params, limit=limit, first=(first, headers))
+
+    def page(number: int) -> Callable[[], list[JsonObject]]:
+        return lambda: objects(client.get(path, {**query, "page": number}), "GET", path)
+
+    rest = gather(workers, [page(number) for number in range(2, total + 1)])
+    return [*first, *(item for batch in rest for item in batch)]
+
+
+def users_by_email(
+    client: OneLoginClient,
+    emails: Iterable[str],
+    *,
+    need_custom_attributes: bool,
+    workers: int,
+    fields: str = USER_FIELDS,
+) -> dict[str, JsonObject]:
+    """The OneLogin users with these emails (lower-cased keys; an email with no user is absent),
+    each with `id`, `email`, `department`, `title` and, when asked, `custom_attributes`."""
+    wanted = sorted({email.lower() for email in emails})
+    if not wanted:
+        return {}
+    if len(wanted) <= LOOKUP_MAX:
+        logger.debug("users: %d per-email lookups (<= %d entries)", len(wanted), LOOKUP_MAX)
+        found = _lookups(client, wanted, fields, workers)
+    else:
+        found = _listing(client, set(wanted), fields, workers)
+    if need_custom_attributes:
+        _complete_custom_attributes(client, found, workers)
+    return found
+
+
+def app_users(client: OneLoginClient, app_id: int, *, workers: int) -> list[JsonObject]:
+    """The users assigned to an app (`GET /api/2/apps/{id}/users`), for an audit."""
+    return list_all(client, f"{APPS}/{app_id}/users", {}, USERS_LIMIT, workers)
+
+
+def _lookups(
+    client: OneLoginClient, emails: list[str], fields: str, workers: int
+) -> dict[str, JsonObject]:
+    def lookup(email: str) -> Callable[[], JsonObject | None]:
+        def call() -> JsonObject | None:
+            matches = client.list_users(email=email, fields=fields)
+            return next((u for u in matches if str(u.get("email", "")).lower() == email), None)
+
+        return call
+
+    results = gather(workers, [lookup(email) for email in emails])
+    return {email: user for email, user in zip(emails, results, strict=True) if user is not None}
+
+
+def _listing(
+    client: OneLoginClient, wanted: set[str], fields: str, workers: int
+) -> dict[str, JsonObject]:
+    query: dict[str, str | int] = {"fields": fields, "limit": USERS_LIMIT}
+    answer, headers = client.get_with_headers(USERS, query)
+    first = objects(answer, "GET", USERS)
+    found = _matching(first, wanted)
+    total = _int(headers.get("Total-Pages"))
+    left = len(wanted - set(found))
+    if total is not None and left < total - 1:
+        logger.debug(
+            "users: %d per-email lookups (fewer than the %d pages left of the user list)",
+            left,
+            total - 1,
+        )
+        rest = _lookups(client, sorted(wanted - set(found)), fields, workers)
+        return {**found, **rest}
+    logger.debug(
+        "users: one listing of %s pages for %d entries",
+        total if total is not None else "an unknown number of",
+        len(wanted),
+    )
+    if total is not None and total > 1 and _int(headers.get("Current-Page")) == 1 and workers > 1:
+
+        def page(number: int) -> Callable[[], dict[str, JsonObject]]:
+            return lambda: _matching(
+                objects(client.get(USERS, {**query, "page": number}), "GET", USERS), wanted
+            )
+
+        for batch in gather(workers, [page(n) for n in range(2, total + 1)]):
+            found.update(batch)
+        return found
+    if total == 1:
+        return found
+    everyone = client.get_all(USERS, {"fields": fields}, limit=USERS_LIMIT, first=(first, headers))
+    return _matching(everyone, wanted)
+
+
+def _matching(users: list[JsonObject], wanted: set[str]) -> dict[str, JsonObject]:
+    # Only the named users are kept: a tenant of 100,000 users need not sit in memory.
+    found: dict[str, JsonObject] = {}
+    for user in users:
+        email = str(user.get("email") or "").lower()
+        if email in wanted:
+            found.setdefault(email, user)
+    return found
+
+
+def _complete_custom_attributes(
+    client: OneLoginClient, found: dict[str, JsonObject], workers: int
+) -> None:
+    lacking = [email for email, user in found.items() if "custom_attributes" not in user]
+    if not lacking:
+        return
+    # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
+    logger.debug("users: %d lack custom_attributes in the list; reading each", len(lacking))
+    full = gather(workers, [_getter(client, int(found[email]["id"])) for email in lacking])
+    found.update(zip(lacking, full, strict=True))
+
+
+def _getter(client: OneLoginClient, user_id: int) -> Callable[[], JsonObject]:
+    return lambda: client.get_user(user_id)
+
+
+def _int(value: Any) -> int | None:
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None

@@ -1,0 +1,188 @@
+"""End to end at organization size: the real CLI against a sandbox tenant of thousands of users,
+with the API calls of each run counted from the sandbox's request log (no timed assertions)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sandbox_world import World, _call, world
+
+USERS, ROLES, PAGE = 2000, 20, 100
+SEEDED = 5  # the demo tenant's own users
+USER_PAGES = math.ceil((USERS + SEEDED) / PAGE)
+WRITES = {"POST", "PUT", "DELETE", "PATCH"}
+
+
+def entries(count: int, department: str = "Scaled") -> list[dict[str, Any]]:
+    return [
+        {"email": f"user{i:05d}@example.com", "department": department} for i in range(1, count + 1)
+    ]
+
+
+def set_entries(running: World, count: int, concurrency: int = 4, **kwargs: Any) -> None:
+    promotions = {**running.config.get("promotions", {}), "users": entries(count, **kwargs)}
+    running.write_config(
+        promotions=promotions, onelogin={**running.config["onelogin"], "concurrency": concurrency}
+    )
+
+
+def calls(running: World) -> list[dict[str, Any]]:
+    log = running.requests_log()
+    running.clear_requests_log()
+    return log
+
+
+def api_writes(log: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{e['method']} {e['path']}"
+        for e in log
+        if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")
+    ]
+
+
+def by_kind(log: list[dict[str, Any]]) -> Counter[str]:
+    return Counter(f"{e['method']} {e['path']}" for e in log)
+
+
+@pytest.fixture
+def scaled(tmp_path: Path) -> Iterator[World]:
+    with world(tmp_path, users=USERS, roles=ROLES, page_size=PAGE) as running:
+        yield running
+
+
+def converge(running: World, count: int) -> None:
+    set_entries(running, count)
+    applied = running.cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    calls(running)
+
+
+def test_converged_plan_costs_fifteen_calls_plus_one_listing_of_users(scaled: World) -> None:
+    converge(scaled, 500)
+    result = scaled.cli("plan", "--detailed-exitcode")
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = calls(scaled)
+    user_calls = [e for e in log if e["path"] == "/api/2/users"]
+    assert len(user_calls) == USER_PAGES
+    assert not [e for e in user_calls if e["query"].get("email")]
+    assert {e["query"].get("limit") for e in user_calls} == {str(PAGE)}
+    assert len(log) <= 15 + USER_PAGES, by_kind(log)
+
+
+def test_few_entries_are_looked_up_by_email_instead_of_listing_everyone(scaled: World) -> None:
+    converge(scaled, 2)
+    result = scaled.cli("-v", "plan")
+    assert result.returncode == 0, result.stderr
+    user_calls = [e for e in calls(scaled) if e["path"] == "/api/2/users"]
+    assert [e["query"].get("email") for e in user_calls] == [
+        "user00001@example.com",
+        "user00002@example.com",
+    ]
+    assert "per-email lookups" in result.stderr
+
+
+def test_apply_changing_c_users_costs_the_converged_plan_plus_c_plus_twelve(
+    scaled: World,
+) -> None:
+    converge(scaled, 500)
+    assert scaled.cli("plan").returncode == 0
+    converged = len(calls(scaled))
+    changed = 40
+    set_entries(scaled, 500)
+    scaled.write_config(
+        promotions={
+            **scaled.config["promotions"],
+            "users": entries(changed, "Moved") + entries(500)[changed:],
+        }
+    )
+    result = scaled.cli("apply", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = calls(scaled)
+    assert len(api_writes(log)) == changed
+    assert len(log) <= converged + changed + 12, by_kind(log)
+
+
+def test_demo_size_fresh_apply_costs_at_most_twenty_calls(tmp_path: Path) -> None:
+    with world(tmp_path) as running:
+        calls(running)
+        result = running.cli("apply", "--auto-approve")
+        assert result.returncode == 0, result.stdout + result.stderr
+        log = calls(running)
+    assert len(log) <= 20, by_kind(log)
+
+
+def test_apply_that_needs_more_than_the_budget_left_refuses_with_the_numbers_and_writes_nothing(
+    scaled: World,
+) -> None:
+    set_entries(scaled, 1000)
+    _call(
+        "PUT",
+        f"{scaled.sandbox.onelogin_url}/_sandbox/rate_limit",
+        {"limit": 5000, "remaining": 50, "reset": 1800},
+    )
+    calls(scaled)
+    result = scaled.cli("apply", "--auto-approve")
+    assert result.returncode == 1
+    assert api_writes(calls(scaled)) == []
+    message = " ".join(result.stderr.split())
+    assert "it needs about 1,0" in message
+    assert "of the account's 5,000 are left" in message
+    assert "1,000 (20%, onelogin.rate_reserve)" in message
+    assert "resets in 17" in message or "resets in 18" in message
+    assert "Nothing was written" in message
+
+
+def test_concurrency_one_and_four_report_the_same_results_in_the_same_order(
+    tmp_path: Path,
+) -> None:
+    outcomes = []
+    for concurrency in (1, 4):
+        folder = tmp_path / str(concurrency)
+        folder.mkdir()
+        with world(folder, users=300, roles=5, page_size=PAGE) as running:
+            set_entries(running, 120, concurrency=concurrency)
+            result = running.cli("apply", "--auto-approve")
+            assert result.returncode == 0, result.stdout + result.stderr
+            users = {
+                u["email"]: u["department"]
+                for u in running.onelogin_state()["users"]
+                if u["email"].startswith("user")
+            }
+            outcomes.append(
+                ([line for line in result.stderr.splitlines() if "done:" in line], users)
+            )
+    assert outcomes[0] == outcomes[1]
+    assert len([line for line in outcomes[0][0] if "user 'user" in line]) == 120
+
+
+def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
+    tmp_path: Path,
+) -> None:
+    from onelogin_scim_setup.engine.prepare import prepare
+    from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
+    from onelogin_scim_setup.errors import ApplyError
+
+    with world(tmp_path, users=30, roles=2) as running:
+        converge(running, 0)
+        set_entries(running, 20, concurrency=1)
+        prepared = prepare(running.config_path, running.env())
+        with connect(prepared, running.env()) as client:
+            computed = compute_plan(prepared, client)
+            _call(
+                "PUT",
+                f"{running.sandbox.onelogin_url}/_sandbox/rate_limit",
+                {"remaining": 5, "reset": 1800},
+            )
+            calls(running)
+            with pytest.raises(ApplyError) as caught:
+                apply_plan(computed, client, rate_reserve=0.0)
+        log = calls(running)
+    assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
+    assert "it resets in 1800 s; stopped at once" in str(caught.value.cause)
+    assert [e["status"] for e in log].count(429) == 1

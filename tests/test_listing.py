@@ -1,0 +1,127 @@
+"""The read layer (onelogin.listing): listings over lookups, parallel pages, results in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import responses
+from responses import matchers
+
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.listing import app_users, gather, users_by_email
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+
+USERS = f"{BASE}/api/2/users"
+FIELDS = "id,email,department,title,custom_attributes"
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        token(mock)
+        yield mock
+
+
+@pytest.fixture(params=[1, 4])
+def client(request: pytest.FixtureRequest) -> Iterator[OneLoginClient]:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, concurrency=request.param) as made:
+        yield made
+
+
+def user(number: int) -> dict[str, object]:
+    return {"id": number, "email": f"U{number}@x.io", "custom_attributes": {}}
+
+
+def page(api: responses.RequestsMock, number: int, total: int, **query: str) -> None:
+    wanted = {"fields": FIELDS, "limit": "100", **query}
+    if number > 1:
+        wanted["page"] = str(number)
+    api.get(
+        USERS,
+        json=[user(number * 100 + i) for i in range(3)],
+        headers={"Total-Pages": str(total), "Current-Page": str(number)},
+        match=[matchers.query_param_matcher(wanted)],
+    )
+
+
+def api_calls(api: responses.RequestsMock) -> list[str]:
+    return [str(c.request.url) for c in api.calls if "/api/" in str(c.request.url)]
+
+
+def test_many_entries_read_one_listing_with_every_page_by_number(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    for number in (1, 2, 3):
+        page(api, number, 3)
+    emails = ["u100@x.io", "u201@x.io", "u302@x.io", "u999@x.io"]
+    found = users_by_email(client, emails, need_custom_attributes=True, workers=client.concurrency)
+    assert sorted(found) == ["u100@x.io", "u201@x.io", "u302@x.io"]
+    assert len(api_calls(api)) == 3
+
+
+def test_few_entries_are_looked_up_by_email(
+    api: responses.RequestsMock, client: OneLoginClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for email in ("a@x.io", "b@x.io"):
+        api.get(
+            USERS,
+            json=[{"id": 1, "email": email.upper(), "custom_attributes": {}}],
+            match=[
+                matchers.query_param_matcher({"email": email, "fields": FIELDS, "limit": "100"})
+            ],
+        )
+    with caplog.at_level(logging.DEBUG, logger="onelogin_scim_setup"):
+        found = users_by_email(
+            client, ["b@x.io", "a@x.io"], need_custom_attributes=True, workers=client.concurrency
+        )
+    assert list(found) == ["a@x.io", "b@x.io"]
+    assert "2 per-email lookups" in caplog.text
+
+
+def test_entries_fewer_than_the_pages_left_are_looked_up_after_the_first_page(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    page(api, 1, 200)
+    for email in ("c@x.io", "d@x.io", "e@x.io", "f@x.io"):
+        api.get(
+            USERS,
+            json=[],
+            match=[
+                matchers.query_param_matcher({"email": email, "fields": FIELDS, "limit": "100"})
+            ],
+        )
+    emails = ["u100@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"]
+    found = users_by_email(client, emails, need_custom_attributes=False, workers=client.concurrency)
+    assert list(found) == ["u100@x.io"]
+    assert len(api_calls(api)) == 5
+
+
+def test_users_listed_without_custom_attributes_are_read_by_id(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(USERS, json=[{"id": 7, "email": "a@x.io"}])
+    api.get(f"{USERS}/7", json={"id": 7, "email": "a@x.io", "custom_attributes": {"t": "1"}})
+    found = users_by_email(client, ["a@x.io"], need_custom_attributes=True, workers=1)
+    assert found["a@x.io"]["custom_attributes"] == {"t": "1"}
+
+
+def test_app_users_come_from_one_paged_listing(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    url = f"{BASE}/api/2/apps/9/users"
+    for number in (1, 2):
+        query = {"limit": "100"} | ({"page": "2"} if number == 2 else {})
+        api.get(
+            url,
+            json=[{"id": number}],
+            headers={"Total-Pages": "2", "Current-Page": str(number)},
+            match=[matchers.query_param_matcher(query)],
+        )
+    assert app_users(client, 9, workers=client.concurrency) == [{"id": 1}, {"id": 2}]
+
+
+def test_gather_keeps_the_order_asked() -> None:
+    calls = [lambda n=n: n * n for n in range(20)]
+    assert gather(4, calls) == [n * n for n in range(20)]
