@@ -133,7 +133,7 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
     with connect(prepared, environ) as client:
         out.text("== 2. plan (dry run) against the OneLogin sandbox", style="bold")
         computed = compute_plan(prepared, client)
-        render_plan(out, computed.plan)
+        render_plan(out, computed.plan, manual=False)
         out.text("== 3. apply", style="bold")
         try:
             render_applied(out, computed.plan, apply_plan(computed, client))

@@ -176,5 +176,13 @@ class UsageError(SetupError):
     """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""
 
 
+class SafetyError(SetupError):
+    """Apply would pass a safety threshold (safety.* in the config); refused before any write."""
+
+
+class StalePlanError(SetupError):
+    """A saved plan (or a pinned checksum) no longer matches what OneLogin and the config give."""
+
+
 class LockTimeout(SetupError):
     """Another apply on the same tenant and app held the lock for longer than --lock-timeout."""

@@ -137,6 +137,24 @@ class World:
             {"status": status},
         )
 
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """OneLogin's public API, as another admin (or a hand-made setup) changes the tenant."""
+        url = self.sandbox.onelogin_url
+        token = requests.post(
+            f"{url}/auth/oauth2/v2/token",
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            json={"grant_type": "client_credentials"},
+            timeout=10,
+        ).json()["access_token"]
+        response = requests.request(
+            method, url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def role_id(self, name: str) -> int:
+        return next(int(r["id"]) for r in self.onelogin_state()["roles"] if r["name"] == name)
+
     def set_faults(self, **faults: Any) -> None:
         _call("PUT", f"{self.sandbox.onelogin_url}/_sandbox/faults", faults)
 

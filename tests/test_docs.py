@@ -72,6 +72,11 @@ def test_example_config_documents_every_key() -> None:
         "configuration_keys",
         "mapping_prefix",
         "create_missing_roles",
+        "exclusive_roles",
+        "mapping:",
+        "max_mapping_deletes",
+        "max_user_change_percent",
+        "min_user_changes",
         "path:",
     ):
         assert key in text, key

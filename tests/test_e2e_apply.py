@@ -150,7 +150,7 @@ def test_json_plan_is_parseable_and_counts(tenant: World) -> None:
     result = tenant.cli("plan", "--output", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["summary"]["create"] >= 4
     assert data["has_changes"] is True
 

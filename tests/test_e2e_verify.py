@@ -199,7 +199,7 @@ def rotation_config(running: World, *, update_soe: bool) -> None:
 def test_rotate_success_both_sides_hold_the_new_token(tenant: World) -> None:
     rotation_config(tenant, update_soe=True)
     converge(tenant)
-    result = tenant.cli("token", "rotate", "--timeout", "3", "--interval", "0.1")
+    result = tenant.cli("token", "rotate", "--auto-approve", "--timeout", "3", "--interval", "0.1")
     assert result.returncode == 0, result.stdout + result.stderr
     new = tenant.token_file.read_text()
     assert new != TOKEN
@@ -212,10 +212,10 @@ def test_rotate_success_both_sides_hold_the_new_token(tenant: World) -> None:
 def test_rotate_failing_half_way_names_each_sides_fingerprint(tenant: World) -> None:
     rotation_config(tenant, update_soe=False)
     converge(tenant)
-    result = tenant.cli("token", "rotate", "--timeout", "1", "--interval", "0.1")
+    result = tenant.cli("token", "rotate", "--auto-approve", "--timeout", "1", "--interval", "0.1")
     assert result.returncode == 1
     new = tenant.token_file.read_text()
-    assert f"OneLogin still holds {fingerprint(TOKEN)}" in result.stderr
+    assert f"OneLogin, not changed, holds {fingerprint(TOKEN)}" in result.stderr
     assert f"delivery target holds {fingerprint(new)}" in result.stderr
     assert new not in result.stdout + result.stderr
 
@@ -249,3 +249,99 @@ def test_configuration_key_the_api_does_not_keep_fails_apply(tenant: World) -> N
     result = tenant.cli("apply", "--auto-approve")
     assert result.returncode == 1
     assert "did not keep the configuration key(s) scim_url_typo" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("email", "prepare", "why"),
+    [
+        ("erin@example.com", None, "does not have the app"),  # Sales does not get it
+        ("nobody@example.com", None, "no OneLogin user has the email"),
+        ("alice@example.com", "suspend", "is not active in OneLogin"),
+    ],
+)
+def test_e2e_checks_the_test_user_before_changing_anything(
+    tenant: World, email: str, prepare: str | None, why: str
+) -> None:
+    converge(tenant)
+    if prepare == "suspend":
+        tenant.set_user_status(email, 2)
+    tenant.clear_requests_log()
+    result = tenant.cli("verify", "--e2e", "--test-user", email, "--output", "json")
+    assert result.returncode == 1
+    checks = checks_of(result)
+    ready = checks[f"e2e: test user {email} exists, is active and has the app"]
+    assert ready["status"] == "fail"
+    assert why in ready["detail"]
+    assert not any(name.startswith("e2e: SOE shows") for name in checks)
+    writes = [e for e in tenant.requests_log() if e["method"] == "PUT"]
+    assert writes == []
+
+
+def test_nothing_reaching_soe_is_not_reported_as_clean_placeholders(tenant: World) -> None:
+    converge(tenant)
+    # Then the API connection is switched off in OneLogin: the change never reaches SOE.
+    requests.put(
+        f"{tenant.sandbox.onelogin_url}/_sandbox/apps/{tenant.app_id()}/scim",
+        json={"api_connection_enabled": False},
+        timeout=10,
+    ).raise_for_status()
+    result = tenant.cli("verify", *E2E)
+    checks = checks_of(result)
+    assert checks["e2e: SOE shows alice@example.com as Moderator"]["status"] == "fail"
+    placeholders = checks["e2e: no unreplaced placeholders in SOE"]
+    assert placeholders["status"] == "skip"
+    assert "never reached SOE" in placeholders["detail"]
+
+
+def test_verify_prints_each_check_before_the_slow_ones_finish(tenant: World) -> None:
+    import subprocess
+
+    converge(tenant, moderator=False)  # the round trip waits its whole timeout
+    command = [
+        sys.executable,
+        "-m",
+        "onelogin_scim_setup",
+        "-c",
+        str(tenant.config_path),
+        "verify",
+        "--e2e",
+        "--test-user",
+        "alice@example.com",
+        "--timeout",
+        "30",
+        "--interval",
+        "0.2",
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=tenant.env()
+    ) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        still_running = process.poll() is None
+        process.kill()
+    assert "OneLogin: API credentials work" in first
+    assert still_running
+
+
+def test_verify_e2e_shows_progress_on_a_terminal(tenant: World) -> None:
+    from tests.terminal import run_on_terminal
+
+    converge(tenant, moderator=False)
+    run = run_on_terminal(
+        [
+            "-c",
+            str(tenant.config_path),
+            "verify",
+            "--e2e",
+            "--test-user",
+            "alice@example.com",
+            "--timeout",
+            "1",
+            "--interval",
+            "0.2",
+        ],
+        env=tenant.env(),
+        cwd=tenant.folder,
+    )
+    assert run.returncode == 1
+    assert "waiting for SOE to show alice@example.com as Moderator: " in run.output

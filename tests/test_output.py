@@ -59,7 +59,7 @@ def capture(json_output: bool = False) -> tuple[Out, io.StringIO, io.StringIO]:
 
 def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
     out, stdout, _ = capture()
-    render_plan(out, PLAN)
+    render_plan(out, PLAN, detail=True)
     text = stdout.getvalue()
     assert "  + custom_field 'userType'" in text
     assert "      has_app: false -> true" in text
@@ -68,9 +68,29 @@ def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
     assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s)." in text
 
 
-def test_multiline_values_are_indented_blocks() -> None:
+def test_plan_lists_manual_steps_by_name_with_a_pointer_to_runbook() -> None:
     out, stdout, _ = capture()
     render_plan(out, PLAN)
+    text = stdout.getvalue()
+    assert "  ! soe 'SCIM settings' (1 value(s))\n  ! onelogin_ui 'SCIM connection'" in text
+    assert "`onelogin-scim-setup runbook`" in text
+    assert "sha256:1a2b3c4d" not in text
+    assert '"a": 1' not in text
+
+
+def test_unmanaged_drift_is_listed_apart_and_counted() -> None:
+    drift = Change(Action.UNMANAGED, Kind.ROLE, "Sales", note="has the app but is not in app.roles")
+    out, stdout, _ = capture()
+    render_plan(out, Plan((drift,)))
+    text = stdout.getvalue()
+    assert "No changes. OneLogin matches the configuration." in text
+    assert "Not managed by this config (shown, never changed):\n  ? role 'Sales'" in text
+    assert text.rstrip().endswith("0 manual step(s). 1 unmanaged (shown, not changed).")
+
+
+def test_multiline_values_are_indented_blocks() -> None:
+    out, stdout, _ = capture()
+    render_plan(out, PLAN, detail=True)
     assert '          "a": 1' in stdout.getvalue()
 
 

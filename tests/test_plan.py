@@ -146,13 +146,48 @@ def test_missing_role_created_only_when_allowed(create_roles: bool, action: Acti
     assert (change.kind, change.key, change.action) == (Kind.ROLE, "Mods", action)
 
 
-def test_role_that_has_the_app_is_never_asked_to_drop_it() -> None:
+def test_role_that_has_the_app_outside_app_roles_is_unmanaged_not_dropped() -> None:
     roles = {
         "Engineering": RoleAssignment("Engineering", True),
         "Mods": RoleAssignment("Mods", True),
     }
     current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
-    assert plan_for(current).changes == ()
+    plan = plan_for(current)
+    assert [(c.action, c.kind, c.key) for c in plan.changes] == [
+        (Action.UNMANAGED, Kind.ROLE, "Mods")
+    ]
+    assert not plan.has_changes
+
+
+def test_exclusive_roles_removes_the_app_from_a_role_outside_app_roles() -> None:
+    roles = {
+        "Engineering": RoleAssignment("Engineering", True),
+        "Mods": RoleAssignment("Mods", False),
+        "Sales": RoleAssignment("Sales", True),
+    }
+    current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
+    plan = diff(
+        current,
+        desired_tenant(),
+        create_roles=False,
+        sensitive=frozenset({"scim_bearer_token"}),
+        exclusive_roles=True,
+    )
+    (change,) = plan.changes
+    assert (change.action, change.key, change.fields) == (
+        Action.DELETE,
+        "Sales",
+        (FieldChange("has_app", True, False),),
+    )
+
+
+def test_owned_mapping_left_behind_is_deleted_with_a_reason() -> None:
+    left = UserMapping("p: userType for role Gone", True, "Gone", "userType", "Admin")
+    mappings = {**desired_tenant().mappings, left.name: left}
+    current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.key) == (Action.DELETE, left.name)
+    assert "no longer in promotions.roles" in change.note
 
 
 def test_role_without_the_app_gets_it() -> None:
@@ -240,7 +275,7 @@ def test_plan_json_is_versioned_and_counts() -> None:
         (Change(Action.CREATE, Kind.ROLE, "A"), Change(Action.MANUAL, Kind.SOE, "SCIM settings"))
     )
     data = plan.to_dict()
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["summary"]["create"] == 1
     assert data["summary"]["manual"] == 1
     assert data["has_changes"] is True
@@ -253,11 +288,12 @@ def test_manual_steps_alone_are_not_pending_changes() -> None:
     assert len(plan.manual_steps) == 1
 
 
-def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
+def test_reshaped_mapping_with_our_name_is_shown_unmanaged_not_deleted() -> None:
     reshaped = UserMapping("p: userType for role Gone", True, "", "", "", shape=MappingShape.OTHER)
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
-    assert plan_for(current).changes == ()
+    (change,) = plan_for(current).changes
+    assert (change.action, change.key) == (Action.UNMANAGED, reshaped.name)
 
 
 def test_role_name_held_by_two_roles_is_a_conflict_naming_both_ids() -> None:
@@ -417,6 +453,7 @@ def test_deleting_an_owned_mapping_shows_everything_it_held() -> None:
                 FieldChange("field", "userType", None),
                 FieldChange("value", "Admin", None),
             ),
+            note="named as the tool names its mappings, and no longer in promotions.roles",
         ),
     )
 
@@ -507,7 +544,7 @@ def test_plan_json_counts_every_action_and_lists_the_changes() -> None:
     )
     data = Plan(changes).to_dict()
     assert (data["summary"], data["changes"], data["checksum"]) == (
-        {"create": 2, "update": 0, "delete": 0, "manual": 0, "conflict": 1},
+        {"create": 2, "update": 0, "delete": 0, "manual": 0, "conflict": 1, "unmanaged": 0},
         [c.to_dict() for c in changes],
         checksum([c.to_dict() for c in changes]),
     )

@@ -71,7 +71,7 @@ def test_soe_never_accepting_stops_before_onelogin() -> None:
         rot.run(OLD, NEW)
     assert "set_onelogin" not in sides.calls
     message = str(caught.value)
-    assert f"OneLogin still holds {fingerprint(OLD)}" in message
+    assert f"OneLogin, not changed, holds {fingerprint(OLD)}" in message
     assert f"delivery target holds {fingerprint(NEW)}" in message
     assert NEW not in message
 
@@ -82,15 +82,36 @@ def test_onelogin_failure_says_which_side_holds_what() -> None:
         rotation(sides).run(OLD, NEW)
     message = str(caught.value)
     assert f"SOE holds {fingerprint(NEW)} (verified)" in message
-    assert f"OneLogin still holds {fingerprint(OLD)}" in message
+    assert f"OneLogin holds {fingerprint(OLD)}" in message
     assert "roll back" in message
 
 
 def test_without_an_api_the_onelogin_step_is_handed_to_a_person() -> None:
     sides = Sides()
-    with pytest.raises(RotationError, match="No API is configured"):
-        rotation(sides, api=False).run(OLD, NEW)
+    log = rotation(sides, api=False).run(OLD, NEW)
     assert sides.soe == NEW
+    assert f"it holds unknown. Paste {fingerprint(NEW)} now" in log[-1]
+
+
+def test_a_token_onelogin_does_not_show_is_reported_unknown_not_guessed() -> None:
+    sides = Sides()
+    rot = rotation(sides)
+    rot.read_onelogin = lambda: None  # write-only: shown as asterisks
+    log = rot.run(OLD, NEW)
+    assert "what it holds cannot be read back (unknown)" in log[-2]
+    assert log[-1].endswith("OneLogin: unknown until `verify --e2e`")
+
+
+def test_soe_refusing_with_an_unreadable_onelogin_says_unknown() -> None:
+    sides = Sides(soe_takes_delivery=False)
+    ticks = iter(range(100))
+    rot = rotation(sides, api=False)
+    rot.clock = lambda: float(next(ticks))
+    with pytest.raises(RotationError) as caught:
+        rot.run(OLD, NEW)
+    message = str(caught.value)
+    assert "OneLogin, not changed, holds unknown" in message
+    assert f"SOE holds {fingerprint(OLD)} (verified)" in message
 
 
 def test_failed_delivery_changes_nothing() -> None:
@@ -100,6 +121,6 @@ def test_failed_delivery_changes_nothing() -> None:
     sides = Sides()
     rot = rotation(sides)
     rot.deliver = broken
-    with pytest.raises(RotationError, match="Nothing changed"):
+    with pytest.raises(RotationError, match="Nothing was changed"):
         rot.run(OLD, NEW)
     assert (sides.soe, sides.onelogin) == (OLD, OLD)

@@ -18,6 +18,8 @@ from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult
 
+UNKNOWN = "unknown"
+
 
 class RotationError(SetupError):
     """Rotation stopped part-way; the message names what each side holds."""
@@ -40,58 +42,84 @@ class Rotation:
     def run(self, old: str | None, new: str) -> list[str]:
         old_print = fingerprint(old) if old else "(none)"
         new_print = fingerprint(new)
+        # What OneLogin holds is known only where the API shows the value; otherwise "unknown".
+        onelogin_before = self._onelogin_now()
         try:
             self.deliver(new)
         except SetupError as error:
             raise RotationError(
-                f"delivering the new token {new_print} failed: {error.message}. Nothing changed: "
-                f"SOE and OneLogin still hold {old_print}.",
+                f"delivering the new token {new_print} failed: {error.message}. Nothing was changed: "
+                f"SOE holds {self._soe_now(old, new)}, OneLogin holds {onelogin_before}.",
                 hint="Fix the delivery (token.delivery in the config) and run `token rotate` again.",
             ) from error
         self.log.append(f"delivered {new_print} to SOE's side")
         if not self._soe_accepts(new):
             raise RotationError(
                 f"SOE did not accept the new token {new_print} within {self.timeout:g} s; the "
-                f"delivery target holds {new_print}, OneLogin still holds {old_print}, and SOE "
-                f"presumably still holds {old_print}.",
+                f"delivery target holds {new_print}, SOE holds {self._soe_now(old, new)}, and "
+                f"OneLogin, not changed, holds {onelogin_before}.",
                 hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM; `token show "
                 "--reveal` prints it if your token source now holds it), then `apply` (or set "
-                "OneLogin's SCIM Bearer Token by hand) and `verify --e2e`. Nothing needs rolling "
-                f"back on SOE or OneLogin: both still hold {old_print}.",
+                "OneLogin's SCIM Bearer Token by hand) and `verify --e2e`. OneLogin was not changed, "
+                f"so nothing needs rolling back there; SOE should still accept {old_print}.",
             )
         self.log.append(f"SOE accepts {new_print} (GET /Users?count=1 answered 200)")
         if self.set_onelogin is None:
-            raise RotationError(
-                f"SOE holds {new_print} (verified); OneLogin still holds {old_print} and provisioning "
-                "fails until it holds the new token. No API is configured for OneLogin's SCIM Bearer "
-                "Token field.",
-                hint=f"Finish: paste the token {new_print} (`token show --reveal`, once your token "
-                "source holds it) into OneLogin: Apps > your app > Configuration > SCIM Bearer "
-                f"Token, Save; then `verify --e2e`. Roll back: put {old_print} back into SOE.",
+            self.log.append(
+                f"OneLogin: not changed by the tool (no API key for its SCIM Bearer Token); it holds "
+                f"{onelogin_before}. Paste {new_print} now (`token show --reveal`, once your token "
+                "source holds it): Apps > your app > Configuration > SCIM Bearer Token, Save; then "
+                "`verify --e2e`. Provisioning fails until OneLogin holds it."
             )
+            return self.log
         try:
             self.set_onelogin(new)
-            held = self.read_onelogin() if self.read_onelogin else new_print
+            held = self._onelogin_now()
         except SetupError as error:
             raise RotationError(
                 f"setting OneLogin's token failed: {error.message}. SOE holds {new_print} (verified); "
-                f"OneLogin still holds {old_print}.",
+                f"OneLogin holds {onelogin_before}.",
                 hint=f"Finish: run `token rotate` again or set OneLogin's SCIM Bearer Token to "
                 f"{new_print}; roll back: put {old_print} back into SOE.",
             ) from error
-        if held != new_print:
+        if held == UNKNOWN:
+            self.log.append(
+                "OneLogin accepted the write; what it holds cannot be read back (unknown): "
+                "`verify --e2e` proves it"
+            )
+        elif held != new_print:
             raise RotationError(
                 f"OneLogin answered the write but holds {held}, not {new_print}; SOE holds {new_print}.",
                 hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`.",
             )
-        self.log.append(f"OneLogin holds {new_print} (read back)")
+        else:
+            self.log.append(f"OneLogin holds {new_print} (read back)")
         if not self.probe(new).ok:
             raise RotationError(
-                f"SOE stopped accepting {new_print} after OneLogin was updated; OneLogin holds {new_print}.",
+                f"SOE stopped accepting {new_print} after OneLogin was updated; OneLogin holds {held}.",
                 hint="Check SOE's SCIM settings, then `verify`.",
             )
-        self.log.append(f"rotation complete: both sides hold {new_print}")
+        if held == UNKNOWN:
+            self.log.append(
+                f"rotation complete: SOE holds {new_print} (verified); OneLogin: unknown until "
+                "`verify --e2e`"
+            )
+        else:
+            self.log.append(f"rotation complete: both sides hold {new_print}")
         return self.log
+
+    def _onelogin_now(self) -> str:
+        if self.read_onelogin is None:
+            return UNKNOWN
+        return self.read_onelogin() or UNKNOWN
+
+    def _soe_now(self, old: str | None, new: str) -> str:
+        """SOE shows no token, but its SCIM endpoint says which one it accepts."""
+        if self.probe(new).ok:
+            return f"{fingerprint(new)} (verified)"
+        if old and self.probe(old).ok:
+            return f"{fingerprint(old)} (verified)"
+        return UNKNOWN
 
     def _soe_accepts(self, token: str) -> bool:
         deadline = self.clock() + self.timeout

@@ -10,10 +10,12 @@ from typing import Any
 
 from onelogin_scim_setup.checks.result import Check
 from onelogin_scim_setup.engine.interrupt import deferred
-from onelogin_scim_setup.errors import Interrupted, OneLoginError, SetupError
+from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
+
+ACTIVE = 1  # OneLogin user status (docs/onelogin-api.md Op 7)
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,28 @@ class RoundTrip:
     interval: float = 3.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    # The app as plan read it: the test user must have it before anything is changed.
+    app_id: int | None = None
+    app_role_ids: tuple[int, ...] = ()
+    on_wait: Callable[[str], None] | None = None  # progress while waiting for SOE
 
     def run(self, email: str) -> list[Check]:
         user = self._onelogin_user(email)
+        if user is None:
+            return [self._not_ready_check(email, f"no OneLogin user has the email {email!r}")]
+        not_ready = self._not_ready(email, user)
+        if not_ready:
+            return [self._not_ready_check(email, not_ready)]
         custom = dict(user.get("custom_attributes") or {})
         original = custom.get(self.shortname) or None
         target = "Registered" if original == "Moderator" else "Moderator"
-        checks: list[Check] = []
+        checks = [
+            Check(
+                f"e2e: test user {email} exists, is active and has the app",
+                "pass",
+                "ready for the round trip",
+            )
+        ]
         with self._restoring(email, int(user["id"]), custom, original, checks):
             with deferred():
                 self._set(int(user["id"]), custom, target)
@@ -50,7 +67,7 @@ class RoundTrip:
                     )
                 )
                 # A user whose userName arrived as a literal placeholder cannot be found by email.
-                checks += self._placeholder_check(self._literal_in_soe())
+                checks += self._placeholder_check(self._literal_in_soe(), arrived=False)
             else:
                 checks.append(
                     Check(f"e2e: SOE shows {email} as {target}", "pass", "userType arrived")
@@ -67,8 +84,11 @@ class RoundTrip:
         return found
 
     @staticmethod
-    def _placeholder_check(literal: list[str]) -> list[Check]:
+    def _placeholder_check(literal: list[str], *, arrived: bool = True) -> list[Check]:
         name = "e2e: no unreplaced placeholders in SOE"
+        if not literal and not arrived:
+            # Nothing from this round trip reached SOE: there is nothing to judge the template by.
+            return [Check(name, "skip", "not checked: the test user's data never reached SOE")]
         if not literal:
             return [Check(name, "pass", "every attribute was substituted")]
         hint = (
@@ -77,35 +97,65 @@ class RoundTrip:
         )
         return [Check(name, "fail", "; ".join(literal[:10]), hint)]
 
-    def _onelogin_user(self, email: str) -> dict[str, Any]:
-        fields = "id,email,custom_attributes"
+    def _onelogin_user(self, email: str) -> dict[str, Any] | None:
+        fields = "id,email,status,role_ids,custom_attributes"
         found = [
             u
             for u in self.client.list_users(email=email, fields=fields)
             if str(u.get("email", "")).lower() == email.lower()
         ]
         if not found:
-            raise OneLoginError(
-                f"no OneLogin user has the email {email!r}",
-                hint="Pass --test-user for a user assigned to the app.",
-            )
-        if "custom_attributes" in found[0]:
+            return None
+        if all(key in found[0] for key in ("custom_attributes", "status", "role_ids")):
             return found[0]
-        # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
+        # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); the
+        # readiness check needs status and role_ids too.
         return self.client.get_user(int(found[0]["id"]))
+
+    @staticmethod
+    def _not_ready_check(email: str, why: str) -> Check:
+        return Check(
+            f"e2e: test user {email} exists, is active and has the app",
+            "fail",
+            why,
+            "Pass --test-user for an active user who has the app through one of app.roles (or a "
+            "direct assignment); nothing was changed.",
+        )
+
+    def _not_ready(self, email: str, user: dict[str, Any]) -> str:
+        """Why the round trip cannot prove anything with this user ("" when it can)."""
+        if user.get("status") != ACTIVE:
+            return f"{email} is not active in OneLogin (status {user.get('status')!r}, 1 is active)"
+        if set(self.app_role_ids) & {int(r) for r in user.get("role_ids") or []}:
+            return ""
+        if self.app_id is None:
+            return "the app does not exist in OneLogin; run apply first"
+        # Not through a role: a direct assignment shows in the app's user list.
+        if any(int(u["id"]) == int(user["id"]) for u in self.client.list_app_users(self.app_id)):
+            return ""
+        return (
+            f"{email} does not have the app: none of their roles gives it and it is not assigned "
+            "to them directly, so OneLogin would never provision them"
+        )
 
     def _set(self, user_id: int, custom: dict[str, Any], value: str | None) -> None:
         body = {"custom_attributes": {**custom, self.shortname: value or ""}}
         self.client.update_user(user_id, body, mappings="disabled")
 
     def _wait_for(self, email: str, user_type: str) -> dict[str, Any] | None:
-        deadline = self.clock() + self.timeout
+        start = self.clock()
+        deadline = start + self.timeout
         while True:
             found = self.scim.find_user(email)
             if found is not None and user_type_of(found) == user_type:
                 return found
             if self.clock() >= deadline:
                 return None
+            if self.on_wait:
+                self.on_wait(
+                    f"waiting for SOE to show {email} as {user_type}: "
+                    f"{self.clock() - start:.0f} s of {self.timeout:g} s"
+                )
             self.sleep(self.interval)
 
     @contextmanager

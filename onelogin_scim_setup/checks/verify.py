@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.checks.roundtrip import RoundTrip
 from onelogin_scim_setup.engine.plan import Action, Kind, Plan
@@ -29,11 +31,14 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     }
     checks = []
     for kind, (name, hint) in by_kind.items():
-        # A provisioning switch left to the UI is a manual step, and still a failed check.
+        # A provisioning switch left to the UI is a manual step, and still a failed check; unmanaged
+        # drift is shown by plan, not failed here: the config does not ask for it.
         pending = [
             c
             for c in plan.changes
-            if c.kind is kind and (c.action is not Action.MANUAL or kind is Kind.PROVISIONING)
+            if c.kind is kind
+            and c.action is not Action.UNMANAGED
+            and (c.action is not Action.MANUAL or kind is Kind.PROVISIONING)
         ]
         if pending:
             detail = "; ".join(
@@ -113,18 +118,42 @@ def run_checks(
     test_user: str | None = None,
     timeout: float = 120.0,
     interval: float = 3.0,
+    on_check: Callable[[Check], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[Check]:
-    """Every check `verify` makes, in order; the round trip runs only when all else passed."""
+    """Every check `verify` makes, in order; the round trip runs only when all else passed.
+
+    `on_check` is called with each check as it completes, so a slow check does not hide the others.
+    """
     config = prepared.config
-    checks = [credential_check(client, config.app.connector)]
+    checks: list[Check] = []
+
+    def add(*found: Check) -> None:
+        for check in found:
+            checks.append(check)
+            if on_check:
+                on_check(check)
+
+    add(credential_check(client, config.app.connector))
+    computed = None
     if checks[-1].status == "pass":
-        checks += onelogin_checks(compute_plan(prepared, client).plan)
-    checks += soe_checks(scim, verify_tls=config.soe.verify_tls)
+        computed = compute_plan(prepared, client)
+        add(*onelogin_checks(computed.plan))
+    add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
     if test_user:
-        if passed(checks):
-            shortname = config.fields.user_type.shortname
-            trip = RoundTrip(client, scim, shortname, timeout=timeout, interval=interval)
-            checks += trip.run(test_user)
+        if passed(checks) and computed is not None:
+            ids = computed.snapshot.ids
+            trip = RoundTrip(
+                client,
+                scim,
+                config.fields.user_type.shortname,
+                timeout=timeout,
+                interval=interval,
+                app_id=ids.app_id,
+                app_role_ids=tuple(ids.app_role_ids),
+                on_wait=on_wait,
+            )
+            add(*trip.run(test_user))
         else:
-            checks.append(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+            add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
     return checks

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import audit, checks, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import adopt, audit, checks, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
@@ -40,6 +40,7 @@ for command in (
     sandbox.demo,
 ):
     app.command()(command)
+app.command(name="import")(adopt.import_)
 app.add_typer(token_app, name="token")
 
 
@@ -71,6 +72,7 @@ def root(
 ) -> None:
     state = ctx.ensure_object(State)
     state.config_path, state.color, state.traceback = config, not no_color, traceback
+    state.verbose = verbose
     configure(verbose, sys.stderr, state.redactor)
 
 

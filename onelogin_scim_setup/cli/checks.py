@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +35,7 @@ def verify(
     from onelogin_scim_setup.checks.result import passed
     from onelogin_scim_setup.checks.verify import run_checks
     from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.render.checks import render_checks
+    from onelogin_scim_setup.render.checks import render_check, render_checks, render_verdict
     from onelogin_scim_setup.soe.client import open_scim
 
     state = state_of(ctx)
@@ -48,9 +49,20 @@ def verify(
     with connect(prepared, state.environ) as client, open_scim(prepared.config.soe, token) as scim:
         user = test_user if e2e else None
         checks = run_checks(
-            prepared, client, scim, test_user=user, timeout=timeout, interval=interval
+            prepared,
+            client,
+            scim,
+            test_user=user,
+            timeout=timeout,
+            interval=interval,
+            # Text streams each check as it completes; JSON is one document, written at the end.
+            on_check=None if out.json else lambda check: render_check(out, check),
+            on_wait=out.note if sys.stderr.isatty() else None,
         )
-    render_checks(out, checks)
+    if out.json:
+        render_checks(out, checks)
+    else:
+        render_verdict(out, checks)
     if not passed(checks):
         raise typer.Exit(ExitCode.ERROR)
 

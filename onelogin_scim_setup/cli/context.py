@@ -27,6 +27,7 @@ class State:
     config_path: Path = Path(DEFAULT_CONFIG_FILE)
     color: bool = True
     traceback: bool = False
+    verbose: int = 0
     redactor: Redactor = field(default_factory=Redactor)
     # Made on first use: rich is imported only by a command that prints (start-up time).
     _out: Out | None = None

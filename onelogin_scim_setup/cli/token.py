@@ -86,6 +86,17 @@ def rotate(
         float, typer.Option(help="Seconds to wait for SOE to accept the new token.")
     ] = 120.0,
     interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask (for CI).")
+    ] = False,
+    manual_onelogin: Annotated[
+        bool,
+        typer.Option(
+            "--manual-onelogin",
+            help="OneLogin's SCIM Bearer Token has no API key configured: you will paste the new "
+            "token there yourself once SOE accepts it.",
+        ),
+    ] = False,
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
@@ -107,27 +118,44 @@ def rotate(
             hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "
             "store it in your token source, then `verify --e2e`.",
         )
-    new = generate_token()
-    state.redactor.add(new)
     keys = config.app.configuration_keys
-    with (
-        apply_lock(state, prepared, lock_timeout),
-        connect(prepared, state.environ) as client,
-        open_scim(config.soe, new) as scim,
-    ):
+    if not keys.bearer_token and not manual_onelogin:
+        # Refused before SOE is touched: half a rotation breaks provisioning until someone finishes.
+        raise UsageError(
+            "token rotate cannot set OneLogin's SCIM Bearer Token: app.configuration_keys."
+            "bearer_token is not set, so that half is done by hand; nothing was changed",
+            hint="Pass --manual-onelogin if you will paste the new token into OneLogin right after "
+            "SOE accepts it, or set app.configuration_keys.bearer_token (see `discover`).",
+        )
+    if not auto_approve and not sys.stdin.isatty():
+        raise UsageError(
+            "token rotate needs confirmation but standard input is not a terminal",
+            hint="Run it on a terminal, or pass --auto-approve (as CI does).",
+        )
+    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
         onelogin = OneLoginToken(client, config) if keys.bearer_token else None
         if onelogin:
             onelogin.app_id()  # credentials and the app are checked before anything changes
-        rotation = Rotation(
-            deliver=lambda token: deliver_token(config, token),
-            probe=scim.probe_with_token,
-            set_onelogin=onelogin.set if onelogin else None,
-            read_onelogin=onelogin.fingerprint if onelogin else None,
-            timeout=timeout,
-            interval=interval,
-        )
-        for line in rotation.run(prepared.token, new):
-            state.out.text(line)
+        if not auto_approve and not typer.confirm(
+            "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
+            + (" (by you)" if onelogin is None else "")
+            + "; provisioning fails until both hold it.",
+            default=False,
+        ):
+            raise UsageError("token rotate cancelled; nothing was changed")
+        new = generate_token()
+        state.redactor.add(new)
+        with open_scim(config.soe, new) as scim:
+            rotation = Rotation(
+                deliver=lambda token: deliver_token(config, token),
+                probe=scim.probe_with_token,
+                set_onelogin=onelogin.set if onelogin else None,
+                read_onelogin=onelogin.fingerprint if onelogin else None,
+                timeout=timeout,
+                interval=interval,
+            )
+            for line in rotation.run(prepared.token, new):
+                state.out.text(line)
     stored = read_token(config, state.environ, required=False)
     if stored != new:
         state.out.note(

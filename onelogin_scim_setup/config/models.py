@@ -167,6 +167,8 @@ class AppSettings(_Model):
     deprovision_action: Literal["suspend"] = "suspend"
     roles: list[Name] = []
     create_missing_roles: bool = False
+    # true: a role that has the app but is not in `roles` loses it; false: shown as unmanaged drift.
+    exclusive_roles: bool = False
     # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
     mapping_prefix: Name | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
@@ -199,6 +201,9 @@ class FieldSettings(_Model):
 class RolePromotion(_Model):
     role: Name
     user_type: UserType
+    # The exact name of an existing (hand-made) mapping the tool adopts and owns; written by
+    # `import`. None: the tool's own name (engine.desired.mapping_name).
+    mapping: Name | None = None
 
 
 class UserPromotion(_Model):
@@ -215,6 +220,16 @@ class Promotions(_Model):
     users_file: FilePath | None = None
 
 
+class SafetySettings(_Model):
+    """Apply refuses without --force past these limits (octoDNS's update/delete thresholds)."""
+
+    max_mapping_deletes: Annotated[int, Field(ge=0)] = 3
+    # Overwrites of existing per-user values (setting an empty value is not counted), as a percentage
+    # of the per-user values the config manages; checked only from `min_user_changes` overwrites up.
+    max_user_change_percent: Annotated[float, Field(ge=0, le=100)] = 20.0
+    min_user_changes: Annotated[int, Field(ge=1)] = 5
+
+
 class Config(_Model):
     version: Literal[1] = 1
     onelogin: OneLoginSettings
@@ -224,3 +239,4 @@ class Config(_Model):
     template: TemplateSettings = TemplateSettings()
     fields: FieldSettings = FieldSettings()
     promotions: Promotions = Promotions()
+    safety: SafetySettings = SafetySettings()

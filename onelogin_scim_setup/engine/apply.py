@@ -33,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from onelogin_scim_setup.engine import safety
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.interrupt import deferred
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
@@ -132,6 +133,7 @@ def execute(
     on_change: Callable[[Change], None] | None = None,
     rate_reserve: float = DEFAULT_RESERVE,
     on_start: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """See `engine.run.apply_plan`."""
     plan = computed.plan
@@ -140,6 +142,8 @@ def execute(
     changes = list(plan.api_changes)
     if not changes:
         return result
+    if not force:
+        safety.check(plan, computed.desired, computed.safety)
     check_budget(client, estimate_calls(changes, computed.snapshot.ids), rate_reserve)
     if confirm is not None and not confirm(plan):
         raise UsageError("apply cancelled; nothing was changed")
@@ -445,9 +449,17 @@ class _Runner:
     def _role(self, change: Change, result: ApplyResult) -> None:
         if change.action is Action.CREATE:
             self.ids.roles[change.key] = self.client.create_role(change.key)
+        role_id = self.ids.roles[change.key]
+        if change.action is Action.DELETE:
+            # app.exclusive_roles: read, remove only our app, write; the role's other apps stay.
+            ours = self._app_id()
+            held = [int(app["id"]) for app in self.client.list_role_apps(role_id)]
+            if ours in held:
+                self.client.set_role_apps(role_id, [a for a in held if a != ours])
+            return
         if not self.desired.roles[change.key].has_app:
             return
-        role_id, app_id = self.ids.roles[change.key], self._app_id()
+        app_id = self._app_id()
         # Role apps PUT replaces the whole list: union with the current apps, so other apps stay.
         # The role listing (`fields=apps`) gave them; a role created just now has none.
         if change.action is Action.CREATE:

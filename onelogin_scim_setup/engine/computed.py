@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.engine.plan import Plan
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.onelogin.read import Snapshot
@@ -26,3 +27,4 @@ class ComputedPlan:
     wire: WireValues
     # Seconds apply waits for a just-created custom field's mapping action (onelogin.action_wait).
     action_wait: float = 60.0
+    safety: SafetySettings = field(default_factory=SafetySettings)

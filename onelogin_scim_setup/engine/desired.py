@@ -39,9 +39,11 @@ def adopted_names(config: Config) -> dict[str, str]:
     `app.mapping_prefix` keeps exactly the names it had, so it adopts nothing."""
     if config.app.mapping_prefix is not None:
         return {}
+    # A promotion that names its mapping (`import`) owns it by that exact name: nothing to rename.
     return {
         mapping_name(config, p.role, SHARED_MAPPING_PREFIX): mapping_name(config, p.role)
         for p in config.promotions.roles
+        if p.mapping is None
     }
 
 
@@ -112,7 +114,7 @@ def _roles(config: Config) -> dict[str, RoleAssignment]:
 def _mappings(config: Config) -> dict[str, UserMapping]:
     field = config.fields.user_type.shortname
     mappings = [
-        UserMapping(mapping_name(config, p.role), True, p.role, field, p.user_type)
+        UserMapping(p.mapping or mapping_name(config, p.role), True, p.role, field, p.user_type)
         for p in config.promotions.roles
     ]
     return {mapping.name: mapping for mapping in mappings}

@@ -18,11 +18,13 @@ def diff(
     create_roles: bool,
     sensitive: frozenset[str],
     provisioning_via_api: ProvisioningVia = "auto",
+    exclusive_roles: bool = False,
 ) -> Plan:
     """Everything that must change in OneLogin to turn `current` into `desired` (the config's fixed
     manual steps excluded; a provisioning switch the API is not to set is a manual step here).
 
-    `sensitive` names App configuration keys whose values are fingerprints of secrets.
+    `sensitive` names App configuration keys whose values are fingerprints of secrets. Roles that have
+    the app without the config asking for it are `unmanaged` drift, or with `exclusive_roles` a removal.
     """
     changes: list[Change] = []
     changes += _custom_fields(current, desired)
@@ -30,6 +32,7 @@ def diff(
     changes += _keyed(Kind.PARAMETER, current.parameters, desired.parameters)
     changes += _provisioning(current, desired, provisioning_via_api)
     changes += _roles(current, desired, create_roles)
+    changes += _role_drift(current, desired, exclusive_roles)
     changes += _mappings(current, desired)
     changes += _users(current, desired)
     return Plan(tuple(changes))
@@ -194,12 +197,31 @@ def _keyed(
     if delete_extra:
         # Only mappings named as the tool names them, and of the exact shape it writes, are deleted;
         # a same-named mapping someone reshaped by hand is left alone.
-        changes += [
-            Change(Action.DELETE, kind, key, _field_changes(current[key], None))
-            for key in current
-            if key not in desired
-            and getattr(current[key], "shape", None) is MappingShape.ROLE_TO_FIELD
-        ]
+        for key in current:
+            if key in desired:
+                continue
+            if getattr(current[key], "shape", None) is MappingShape.ROLE_TO_FIELD:
+                changes.append(
+                    Change(
+                        Action.DELETE,
+                        kind,
+                        key,
+                        _field_changes(current[key], None),
+                        note="named as the tool names its mappings, and no longer in "
+                        "promotions.roles",
+                    )
+                )
+            else:
+                changes.append(
+                    Change(
+                        Action.UNMANAGED,
+                        kind,
+                        key,
+                        note="named as the tool names its mappings, but reshaped by hand "
+                        "(other conditions or actions), so the tool leaves it alone; delete or "
+                        "rename it in OneLogin (Users > Mappings)",
+                    )
+                )
     return changes
 
 
@@ -209,7 +231,11 @@ def _mappings(current: Tenant, desired: Tenant) -> list[Change]:
     changes = []
     for change in _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True):
         existing = current.mappings.get(change.key)
-        if existing is not None and existing.name != change.key:
+        if (
+            existing is not None
+            and existing.name != change.key
+            and change.action is not Action.UNMANAGED
+        ):
             if change.action is Action.DELETE:
                 note = (
                     f"a second mapping named {existing.name!r}; the one with the lowest id is kept"
@@ -248,6 +274,32 @@ def _roles(current: Tenant, desired: Tenant, create_roles: bool) -> list[Change]
             changes.append(
                 Change(Action.UPDATE, Kind.ROLE, name, (FieldChange("has_app", False, True),))
             )
+    return changes
+
+
+def _role_drift(current: Tenant, desired: Tenant, exclusive: bool) -> list[Change]:
+    """Roles that give the app although the config does not list them in app.roles."""
+    changes = []
+    for name, existing in current.roles.items():
+        wanted = desired.roles.get(name)
+        if not existing.has_app or (wanted is not None and wanted.has_app):
+            continue
+        if existing.duplicate_ids:
+            continue  # already a conflict: which of the same-named roles is meant is unknown
+        if exclusive:
+            note = (
+                "app.exclusive_roles is true: the app is removed from this role (its other apps "
+                "are kept); its members lose the app unless another role or a direct assignment "
+                "gives it"
+            )
+            has_app = (FieldChange("has_app", True, False),)
+            changes.append(Change(Action.DELETE, Kind.ROLE, name, has_app, note=note))
+        else:
+            note = (
+                "has the app but is not in app.roles; the tool leaves it. Add it to app.roles, or "
+                "set app.exclusive_roles: true to remove the app from it"
+            )
+            changes.append(Change(Action.UNMANAGED, Kind.ROLE, name, note=note))
     return changes
 
 

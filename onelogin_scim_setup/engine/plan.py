@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-PLAN_FORMAT_VERSION = 1
+# 2: the `unmanaged` action (drift shown, not applied) and saved plans' `basis` (engine.saved).
+PLAN_FORMAT_VERSION = 2
 
 
 class Action(str, Enum):
@@ -17,6 +18,9 @@ class Action(str, Enum):
     DELETE = "delete"
     MANUAL = "manual"
     CONFLICT = "conflict"  # the tool will not resolve it by itself; apply refuses until it is fixed
+    # Drift the config does not manage (e.g. a role with the app that is not in app.roles): shown so
+    # nothing changes silently, never written, and not a pending change for --detailed-exitcode.
+    UNMANAGED = "unmanaged"
 
 
 class Kind(str, Enum):
@@ -79,6 +83,10 @@ class Plan:
     @property
     def manual_steps(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action is Action.MANUAL)
+
+    @property
+    def unmanaged(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is Action.UNMANAGED)
 
     @property
     def conflicts(self) -> tuple[Change, ...]:

@@ -27,11 +27,18 @@ from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.secrets.redact import Redactor
 
 
 def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
     """A OneLogin API client for the config's tenant; credentials are read here, once."""
-    config = prepared.config
+    return client_for(prepared.config, environ, prepared.redactor)
+
+
+def client_for(
+    config: Config, environ: Mapping[str, str], redactor: Redactor | None = None
+) -> OneLoginClient:
+    """A OneLogin API client for `config.onelogin` (`import` has no config file yet)."""
     credentials = onelogin_credentials(config, environ)
     return OneLoginClient(
         config.onelogin.api_url,
@@ -41,7 +48,7 @@ def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
         max_retries=config.onelogin.max_retries,
         backoff_factor=config.onelogin.backoff,
         concurrency=config.onelogin.concurrency,
-        redactor=prepared.redactor,
+        redactor=redactor,
     )
 
 
@@ -94,6 +101,7 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
         provisioning_via_api=config.app.provisioning_via_api,
+        exclusive_roles=config.app.exclusive_roles,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
     return ComputedPlan(
@@ -102,6 +110,7 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         snapshot,
         WireValues(wire_configuration(prepared)),
         action_wait=config.onelogin.action_wait,
+        safety=config.safety,
     )
 
 
@@ -113,10 +122,12 @@ def apply_plan(
     on_change: Callable[[Change], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     rate_reserve: float = DEFAULT_RESERVE,
+    force: bool = False,
 ) -> ApplyResult:
     """Carry out the plan's API changes in dependency order.
 
-    Conflicts refuse the whole plan before anything else; so does an hourly API budget that, less
+    Conflicts refuse the whole plan before anything else, then the safety thresholds (unless
+    `force`; engine.safety), both before `confirm`; so does an hourly API budget that, less
     `rate_reserve` (a share of the limit kept for other integrations), cannot cover the calls the
     changes need (BudgetError). `confirm` (None: approved) is asked only when there is something to
     write; a "no" raises UsageError with nothing changed. `on_start(total)` is called before the
@@ -130,6 +141,7 @@ def apply_plan(
         on_change=on_change,
         on_start=on_start,
         rate_reserve=rate_reserve,
+        force=force,
     )
 
 

@@ -337,7 +337,8 @@ def _app_id(item: Any) -> int:
 def _roles(
     listed: list[dict[str, Any]] | None, desired: Tenant, ids: Ids
 ) -> dict[str, RoleAssignment]:
-    """The desired roles as they are; whether each has the app comes from the app's `role_ids`."""
+    """The desired roles as they are, and every listed role that has the app (drift the diff
+    shows); whether each has the app comes from the app's `role_ids`."""
     if listed is None:
         return {}
     app_roles = set(ids.app_role_ids)
@@ -346,7 +347,7 @@ def _roles(
     for role in listed:
         name = str(role.get("name"))
         named.setdefault(name, []).append(int(role["id"]))
-        if name in desired.roles:
+        if name in desired.roles or int(role["id"]) in app_roles:
             has_app = roles[name].has_app if name in roles else False
             roles[name] = RoleAssignment(name, has_app=has_app or int(role["id"]) in app_roles)
     for name, role_ids in named.items():
@@ -378,7 +379,12 @@ def _mappings(
     """
     owned = owned_mapping_name(prefix)
     listing = sorted(listed, key=_wire_id)
-    ours = [m for m in listing if owned.fullmatch(str(m.get("name", "")))]
+    # A mapping the config names explicitly (adopted by `import`) is owned by that exact name.
+    ours = [
+        m
+        for m in listing
+        if owned.fullmatch(str(m.get("name", ""))) or str(m.get("name", "")) in desired.mappings
+    ]
     legacy = [m for m in listing if str(m.get("name", "")) in adopt]
     wanted_fields = {m.field for m in desired.mappings.values()}
     # Preflight: a field that exists but has no mapping action yet would stop apply half-way, so
@@ -401,10 +407,10 @@ def _mappings(
         name = str(raw["name"])
         key = f"{name} (id {raw['id']})" if name in result else name
         ids.mappings[key] = int(raw["id"])
-        result[key] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        result[key] = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
     for raw in legacy:
         key = adopt[str(raw["name"])]
-        mapping = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        mapping = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
         # Adopted only when the new name is free and the mapping still has the shape the tool
         # wrote; otherwise it is left exactly as it is (never deleted).
         if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
@@ -413,9 +419,10 @@ def _mappings(
     return result
 
 
-def _mapping_from_wire(
+def mapping_from_wire(
     raw: dict[str, Any], operator: str, role_names: dict[int, str], field_of: dict[str, str]
 ) -> UserMapping:
+    """A wire mapping in the tool's vocabulary; shape "other" unless it is exactly role -> field."""
     name, enabled = str(raw["name"]), bool(raw.get("enabled"))
     conditions, actions = raw.get("conditions") or [], raw.get("actions") or []
     if (

@@ -15,6 +15,20 @@ CHECK_MARKS = {
 }
 
 
+def render_check(out: Out, check: Check) -> None:
+    """One check, as soon as it is known (text only; JSON is written once, at the end)."""
+    mark, style = CHECK_MARKS[check.status]
+    out.stdout.print(f"[{style}]{mark:>4}[/] {escape(check.name)}: {escape(check.detail)}")
+    if check.hint and check.status in ("fail", "warn"):
+        out.stdout.print(f"      [dim]fix: {escape(check.hint)}[/]")
+
+
+def render_verdict(out: Out, checks: list[Check]) -> None:
+    failed = sum(c.status == "fail" for c in checks)
+    verdict = "All checks passed." if not failed else f"{failed} check(s) failed."
+    out.text(verdict, style="bold green" if not failed else "bold red")
+
+
 def render_checks(out: Out, checks: list[Check]) -> None:
     if out.json:
         out.data(
@@ -22,10 +36,5 @@ def render_checks(out: Out, checks: list[Check]) -> None:
         )
         return
     for check in checks:
-        mark, style = CHECK_MARKS[check.status]
-        out.stdout.print(f"[{style}]{mark:>4}[/] {escape(check.name)}: {escape(check.detail)}")
-        if check.hint and check.status in ("fail", "warn"):
-            out.stdout.print(f"      [dim]fix: {escape(check.hint)}[/]")
-    failed = sum(c.status == "fail" for c in checks)
-    verdict = "All checks passed." if not failed else f"{failed} check(s) failed."
-    out.text(verdict, style="bold green" if not failed else "bold red")
+        render_check(out, check)
+    render_verdict(out, checks)

@@ -17,7 +17,12 @@ SYMBOLS = {
     Action.DELETE: ("-", "red"),
     Action.MANUAL: ("!", "cyan"),
     Action.CONFLICT: ("x", "bold red"),
+    Action.UNMANAGED: ("?", "magenta"),
 }
+RUNBOOK_POINTER = (
+    "Manual steps (no API exists for these; `onelogin-scim-setup runbook` or `-v` shows the exact "
+    "values to enter):"
+)
 
 
 def _value(value: Any, sensitive: bool) -> str:
@@ -67,32 +72,57 @@ def summary(plan: Plan) -> str:
     ]
     if counts["conflict"]:
         parts.append(f"{counts['conflict']} conflict(s) to resolve first")
-    return f"Plan: {', '.join(parts)}. {counts['manual']} manual step(s)."
+    text = f"Plan: {', '.join(parts)}. {counts['manual']} manual step(s)."
+    if counts["unmanaged"]:
+        text += f" {counts['unmanaged']} unmanaged (shown, not changed)."
+    return text
 
 
-def render_plan(out: Out, plan: Plan) -> None:
+def render_manual(out: Out, steps: tuple[Change, ...] | list[Change], *, detail: bool) -> None:
+    """In full with `detail` (-v); otherwise one line per step and a pointer to `runbook`."""
+    if detail:
+        for change in steps:
+            render_change(out, change)
+        return
+    for change in steps:
+        symbol, style = SYMBOLS[change.action]
+        count = f" ({len(change.fields)} value(s))" if change.fields else ""
+        out.stdout.print(
+            f"  [{style}]{symbol} {escape(change.kind.value)}[/] {escape(repr(change.key))}{count}"
+        )
+
+
+def render_plan(out: Out, plan: Plan, *, detail: bool = False, manual: bool = True) -> None:
+    """The plan; `manual=False` leaves the manual steps out (apply prints them once, at the end)."""
     if out.json:
         out.data(plan.to_dict())
         return
-    api = [c for c in plan.changes if c.action is not Action.MANUAL]
+    api = [*plan.api_changes, *plan.conflicts]
     if api:
         out.text("OneLogin changes:", style="bold")
         for change in api:
             render_change(out, change)
     else:
         out.text("No changes. OneLogin matches the configuration.", style="bold green")
-    if plan.manual_steps:
+    if plan.unmanaged:
+        out.text("")
+        out.text("Not managed by this config (shown, never changed):", style="bold")
+        for change in plan.unmanaged:
+            render_change(out, change)
+    if manual and plan.manual_steps:
         out.text("")
         out.text(
-            "Manual steps (no API exists for these; enter exactly these values):", style="bold"
+            "Manual steps (no API exists for these; enter exactly these values):"
+            if detail
+            else RUNBOOK_POINTER,
+            style="bold",
         )
-        for change in plan.manual_steps:
-            render_change(out, change)
+        render_manual(out, plan.manual_steps, detail=detail)
     out.text("")
     out.text(summary(plan), style="bold")
 
 
-def render_applied(out: Out, plan: Plan, result: ApplyResult) -> None:
+def render_applied(out: Out, plan: Plan, result: ApplyResult, *, detail: bool = False) -> None:
     done, manual = result.done, result.manual
     if out.json:
         out.data(
@@ -104,9 +134,16 @@ def render_applied(out: Out, plan: Plan, result: ApplyResult) -> None:
         )
         return
     out.text(f"Apply complete: {len(done)} change(s) made.", style="bold green")
-    steps = [*manual, *plan.manual_steps]
-    if steps:
+    if manual:
         out.text("")
-        out.text("Still to do by hand (then run `verify`):", style="bold")
-        for change in steps:
+        out.text("OneLogin did not keep these; do them by hand:", style="bold")
+        for change in manual:
             render_change(out, change)
+    if plan.manual_steps:
+        out.text("")
+        out.text(
+            "Still to do by hand, then run `verify`"
+            + (":" if detail else " (`onelogin-scim-setup runbook` shows the exact values):"),
+            style="bold",
+        )
+        render_manual(out, plan.manual_steps, detail=detail)

@@ -1,0 +1,246 @@
+"""`import`: a starter config from a setup made by hand in the tenant, so a team adopts the tool
+without a diff storm.
+
+Read (one listing per kind): the app by name on the connector, its provisioning state, parameters and
+roles, the custom fields, and the user mappings that have exactly the tool's shape (one `has_role`
+condition, one action setting the userType field). Hand-made mappings keep their names: the config
+names each one (`promotions.roles[].mapping`), so the tool owns that exact mapping from then on and
+`plan` shows no change for it. Nothing is written to OneLogin; no secret is read or written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from onelogin_scim_setup.engine.tenant import MappingShape
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import discover_vocabulary, find_app, mapping_from_wire
+
+USER_TYPES = ("Registered", "Moderator", "Admin")
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    source: str  # builtin or custom
+    shortname: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Promotion:
+    role: str
+    user_type: str
+    mapping: str
+
+
+@dataclass
+class Adopted:
+    """What the hand-made setup has, in the config's terms, plus notes on what was left out."""
+
+    app_name: str
+    connector: str
+    provisioning: bool
+    user_type: tuple[str, str] | None  # (shortname, name) of the custom field
+    department: ProfileSource | None
+    title: ProfileSource | None
+    roles: list[str]
+    promotions: list[Promotion]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_setup(client: OneLoginClient, app_name: str, connector: str) -> Adopted:
+    _, summary, named = find_app(client, app_name, connector)
+    if summary is None:
+        elsewhere = (
+            f" (apps with that name exist on other connectors: {len(named)})" if named else ""
+        )
+        raise OneLoginError(
+            f"no app named {app_name!r} on connector {connector!r}{elsewhere}; nothing to import",
+            hint="Pass --app with the app's exact display name (and --connector), or start from "
+            "scratch with `init`.",
+        )
+    raw = client.get_app(int(summary["id"]))
+    fields_ = {
+        str(f["shortname"]): str(f.get("name") or f["shortname"])
+        for f in client.list_custom_attributes()
+    }
+    parameters: dict[str, dict[str, Any]] = dict(raw.get("parameters") or {})
+    notes: list[str] = []
+    user_type = _user_type_field(parameters, fields_, notes)
+    department = _profile("department", parameters, fields_, notes)
+    title = _profile("title", parameters, fields_, notes)
+    role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
+    app_roles = [role_names[r] for r in raw.get("role_ids") or [] if r in role_names]
+    promotions = _promotions(client, user_type, fields_, role_names, notes)
+    return Adopted(
+        app_name=app_name,
+        connector=connector,
+        provisioning=bool((raw.get("provisioning") or {}).get("enabled")),
+        user_type=user_type,
+        department=department,
+        title=title,
+        roles=sorted(app_roles),
+        promotions=promotions,
+        notes=notes,
+    )
+
+
+def _in_assertion(parameter: dict[str, Any]) -> bool:
+    return bool(parameter.get("include_in_saml_assertion"))
+
+
+def _user_type_field(
+    parameters: dict[str, dict[str, Any]], fields_: dict[str, str], notes: list[str]
+) -> tuple[str, str] | None:
+    """The parameter named after a custom field and fed by it; `userType` (any case) first."""
+    candidates = [
+        name
+        for name, parameter in parameters.items()
+        if name in fields_
+        and parameter.get("user_attribute_mappings") == f"custom_attribute_{name}"
+    ]
+    candidates.sort(key=lambda name: name.lower() != "usertype")
+    if not candidates:
+        notes.append(
+            "no app parameter is fed by a custom user field of the same name, so no userType field "
+            "was recognised; fields.user_type is disabled"
+        )
+        return None
+    shortname = candidates[0]
+    if not _in_assertion(parameters[shortname]):
+        notes.append(
+            f"the parameter {shortname!r} is not included in the SAML assertion; plan will turn "
+            "that on"
+        )
+    return shortname, fields_[shortname]
+
+
+def _profile(
+    attribute: str, parameters: dict[str, dict[str, Any]], fields_: dict[str, str], notes: list[str]
+) -> ProfileSource | None:
+    parameter = parameters.get(attribute)
+    if parameter is None or not _in_assertion(parameter):
+        return None
+    source = str(parameter.get("user_attribute_mappings") or "")
+    if source == attribute:
+        return ProfileSource("builtin")
+    shortname = source.removeprefix("custom_attribute_")
+    if source.startswith("custom_attribute_") and shortname in fields_:
+        return ProfileSource("custom", shortname, fields_[shortname])
+    notes.append(f"the {attribute} parameter is fed by {source!r}, which the tool cannot express")
+    return None
+
+
+def _promotions(
+    client: OneLoginClient,
+    user_type: tuple[str, str] | None,
+    fields_: dict[str, str],
+    role_names: dict[int, str],
+    notes: list[str],
+) -> list[Promotion]:
+    if user_type is None:
+        return []
+    shortname = user_type[0]
+    mappings = client.list_mappings()
+    if not mappings:
+        return []
+    vocabulary = discover_vocabulary(client, [shortname], fields_)
+    field_of = {action: name for name, action in vocabulary.actions.items()}
+    found: dict[str, Promotion] = {}
+    for raw in mappings:
+        mapping = mapping_from_wire(raw, vocabulary.role_operator, role_names, field_of)
+        if mapping.shape is not MappingShape.ROLE_TO_FIELD or mapping.field != shortname:
+            continue
+        if mapping.value not in USER_TYPES or not mapping.enabled or mapping.role in found:
+            reason = (
+                "it is disabled"
+                if not mapping.enabled
+                else f"{mapping.role!r} already has one"
+                if mapping.role in found
+                else f"{mapping.value!r} is not a SOE userType"
+            )
+            notes.append(f"mapping {mapping.name!r} was not imported: {reason}")
+            continue
+        found[mapping.role] = Promotion(mapping.role, mapping.value, mapping.name)
+    return list(found.values())
+
+
+def _q(value: str) -> str:
+    """A YAML scalar: JSON's double-quoted strings are valid YAML."""
+    return json.dumps(value)
+
+
+def starter_config(
+    adopted: Adopted,
+    *,
+    onelogin: tuple[str, str],
+    soe: tuple[str, str],
+) -> str:
+    """The config text, commented. `onelogin` and `soe` are (key, value), e.g. ("subdomain", "acme")."""
+    shortname = adopted.user_type[0] if adopted.user_type else "userType"
+    promoted = {p.user_type for p in adopted.promotions}
+    lines = [
+        "# onelogin-scim-setup configuration, written by `onelogin-scim-setup import` from the setup",
+        "# found in OneLogin. `plan` right after shows no change for what was imported.",
+        "# Secrets never go in this file: credentials and the SCIM token come from the environment.",
+        "# `init` writes a config with every key documented.",
+        *(f"# Note: {note}." for note in adopted.notes),
+        "version: 1",
+        "",
+        "onelogin:",
+        f"  {onelogin[0]}: {_q(onelogin[1])}",
+        "  client_id_env: ONELOGIN_CLIENT_ID",
+        "  client_secret_env: ONELOGIN_CLIENT_SECRET",
+        "",
+        "soe:",
+        f"  {soe[0]}: {_q(soe[1])}",
+        "  # SOE has no API, so these two boxes could not be read: they are set to what the imported",
+        "  # mappings promote to. Check them on SOE's Admin Settings > SCIM page.",
+        f"  allow_moderator_promotion: {str('Moderator' in promoted).lower()}",
+        f"  allow_admin_promotion: {str('Admin' in promoted).lower()}",
+        "",
+        "token:",
+        "  # The SCIM bearer token is not read from OneLogin (it is write-only there).",
+        "  source: env",
+        "  env: SOE_SCIM_TOKEN",
+        "",
+        "app:",
+        f"  name: {_q(adopted.app_name)}",
+        f"  connector: {_q(adopted.connector)}",
+        f"  provisioning: {str(adopted.provisioning).lower()}",
+        "  # Roles that have the app now.",
+        "  roles:" + ("" if adopted.roles else " []"),
+        *(f"    - {_q(role)}" for role in adopted.roles),
+        "",
+        "fields:",
+        "  user_type:",
+        f"    enabled: {str(adopted.user_type is not None).lower()}",
+        f"    shortname: {_q(shortname)}",
+        f"    name: {_q(adopted.user_type[1] if adopted.user_type else shortname)}",
+    ]
+    for attribute, profile in (("department", adopted.department), ("title", adopted.title)):
+        lines += [f"  {attribute}:", f"    enabled: {str(profile is not None).lower()}"]
+        if profile is not None:
+            lines.append(f"    source: {profile.source}")
+            if profile.shortname:
+                lines += [
+                    f"    shortname: {_q(profile.shortname)}",
+                    f"    name: {_q(profile.name or '')}",
+                ]
+    lines += [
+        "",
+        "promotions:",
+        "  # Each hand-made mapping keeps its name: the tool now owns that exact mapping.",
+        "  roles:" + ("" if adopted.promotions else " []"),
+    ]
+    for promotion in adopted.promotions:
+        lines += [
+            f"    - role: {_q(promotion.role)}",
+            f"      user_type: {promotion.user_type}",
+            f"      mapping: {_q(promotion.mapping)}",
+        ]
+    lines.append("  users: []")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,65 @@
+"""Safety thresholds (octoDNS's idea): a plan that deletes or overwrites too much is refused unless
+the operator says --force. Pure: counts the plan's changes against `safety.*` from the config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onelogin_scim_setup.config.models import SafetySettings
+from onelogin_scim_setup.engine.plan import Action, Kind, Plan
+from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.errors import SafetyError
+
+
+@dataclass(frozen=True)
+class Counts:
+    mapping_deletes: int
+    user_overwrites: int  # per-user values that hold something now and would hold something else
+    user_managed: int  # per-user values the config manages
+
+    @property
+    def user_percent(self) -> float:
+        return 100.0 * self.user_overwrites / self.user_managed if self.user_managed else 0.0
+
+
+def count(plan: Plan, desired: Tenant) -> Counts:
+    deletes = sum(c.action is Action.DELETE and c.kind is Kind.MAPPING for c in plan.api_changes)
+    overwrites = sum(
+        item.before is not None
+        for c in plan.api_changes
+        if c.kind is Kind.USER
+        for item in c.fields
+    )
+    managed = sum(len(user.values) for user in desired.users.values())
+    return Counts(deletes, overwrites, managed)
+
+
+def breaches(plan: Plan, desired: Tenant, limits: SafetySettings) -> list[str]:
+    """Each threshold the plan passes, with the counts; empty when the plan is within all of them."""
+    counts = count(plan, desired)
+    found = []
+    if counts.mapping_deletes > limits.max_mapping_deletes:
+        found.append(
+            f"it would delete {counts.mapping_deletes} owned mapping(s), more than "
+            f"safety.max_mapping_deletes ({limits.max_mapping_deletes})"
+        )
+    if (
+        counts.user_overwrites >= limits.min_user_changes
+        and counts.user_percent > limits.max_user_change_percent
+    ):
+        found.append(
+            f"it would overwrite {counts.user_overwrites} of {counts.user_managed} per-user values "
+            f"({counts.user_percent:.0f}%), more than safety.max_user_change_percent "
+            f"({limits.max_user_change_percent:g}%)"
+        )
+    return found
+
+
+def check(plan: Plan, desired: Tenant, limits: SafetySettings) -> None:
+    found = breaches(plan, desired, limits)
+    if found:
+        raise SafetyError(
+            "apply refused before any write: " + "; ".join(found),
+            hint="Review the plan; if it is what you want, run apply again with --force, or raise "
+            "the limits under `safety:` in the config.",
+        )

@@ -1,0 +1,176 @@
+"""Saved plans, the terraform way: `plan --out plan.json` records the plan and what it was computed
+from; `apply plan.json` recomputes and refuses, naming the differences, unless nothing changed.
+
+The basis is two digests: one of the config as loaded (with the template and the token's fingerprint;
+secrets serialise masked), one of the OneLogin snapshot (per section, so a refusal can say what moved).
+The file holds fingerprints and digests only, never a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from onelogin_scim_setup import __version__
+from onelogin_scim_setup.engine.computed import ComputedPlan
+from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION
+from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.errors import StalePlanError, UsageError
+
+REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a plan was computed from, as digests."""
+
+    config: str
+    onelogin: dict[str, str]  # section of the snapshot -> digest
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config_digest": self.config, "onelogin_digests": dict(self.onelogin)}
+
+
+def basis_of(prepared: Prepared, computed: ComputedPlan) -> Basis:
+    config = {
+        # SecretStr values serialise as asterisks, so no secret reaches the digest's input.
+        "config": prepared.config.model_dump(mode="json"),
+        "template": prepared.template,
+        "token": prepared.token_fingerprint,
+    }
+    tenant = computed.snapshot.tenant
+    sections = {item.name: _digest(asdict(tenant)[item.name]) for item in fields(tenant)}
+    # The wire ids too: an app deleted and re-created by hand is another app, even if it looks alike.
+    sections["ids"] = _digest(asdict(computed.snapshot.ids))
+    return Basis(_digest(config), sections)
+
+
+def saved_document(prepared: Prepared, computed: ComputedPlan) -> dict[str, Any]:
+    """The plan JSON (`--output json`'s shape) plus the basis apply checks it against."""
+    document = computed.plan.to_dict()
+    document["basis"] = basis_of(prepared, computed).to_dict()
+    document["tool_version"] = __version__
+    return document
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    path: Path
+    checksum: str
+    changes: list[dict[str, Any]]
+    basis: Basis
+
+
+def load(path: Path) -> SavedPlan:
+    """Read a file written by `plan --out`; anything else is refused with what is wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read the saved plan {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UsageError(f"{path} is not JSON: {error}", hint=REPLAN_HINT) from None
+    if not isinstance(data, dict) or "basis" not in data:
+        raise UsageError(
+            f"{path} is not a saved plan (no `basis`; `plan --output json` output cannot be "
+            "applied, `plan --out FILE` writes one)",
+            hint=REPLAN_HINT,
+        )
+    if data.get("format_version") != PLAN_FORMAT_VERSION:
+        raise UsageError(
+            f"{path} has plan format_version {data.get('format_version')!r}; this version of the "
+            f"tool applies format_version {PLAN_FORMAT_VERSION}",
+            hint=REPLAN_HINT,
+        )
+    try:
+        basis = data["basis"]
+        return SavedPlan(
+            path,
+            str(data["checksum"]),
+            list(data["changes"]),
+            Basis(str(basis["config_digest"]), dict(basis["onelogin_digests"])),
+        )
+    except (KeyError, TypeError) as error:
+        raise UsageError(
+            f"{path} is not a complete saved plan: {error}", hint=REPLAN_HINT
+        ) from None
+
+
+def differences(saved: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[str]:
+    """The changes that differ between two plans, one line each, keyed by kind and key."""
+
+    def keyed(changes: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {(str(c.get("kind")), str(c.get("key"))): c for c in changes}
+
+    before, after = keyed(saved), keyed(now)
+    lines = []
+    for item in [*before, *(k for k in after if k not in before)]:
+        kind, key = item
+        old, new = before.get(item), after.get(item)
+        if old == new:
+            continue
+        if new is None and old is not None:
+            lines.append(f"no longer planned: {old.get('action')} {kind} {key!r}")
+        elif old is None and new is not None:
+            lines.append(f"newly planned: {new.get('action')} {kind} {key!r}")
+        elif old is not None and new is not None:
+            lines.append(f"differs: {kind} {key!r} ({_what_differs(old, new)})")
+    return lines
+
+
+def _what_differs(old: dict[str, Any], new: dict[str, Any]) -> str:
+    if old.get("action") != new.get("action"):
+        return f"{old.get('action')} in the saved plan, {new.get('action')} now"
+    old_fields = {f.get("name"): f for f in old.get("fields") or []}
+    new_fields = {f.get("name"): f for f in new.get("fields") or []}
+    names = [n for n in {**old_fields, **new_fields} if old_fields.get(n) != new_fields.get(n)]
+    if names:
+        return "fields " + ", ".join(str(n) for n in names)
+    return "notes"
+
+
+def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
+    """Refuse unless the config and OneLogin are as they were when the plan was saved."""
+    now = basis_of(prepared, computed)
+    reasons = []
+    if now.config != saved.basis.config:
+        reasons.append("the config (or its template or token) changed since the plan was saved")
+    moved = sorted(
+        section
+        for section in {**saved.basis.onelogin, **now.onelogin}
+        if saved.basis.onelogin.get(section) != now.onelogin.get(section)
+    )
+    if moved:
+        reasons.append(f"OneLogin changed since the plan was saved ({', '.join(moved)})")
+    document = computed.plan.to_dict()
+    if not reasons and document["checksum"] != saved.checksum:
+        # Same inputs, another plan: a different version of the tool computed it.
+        reasons.append(f"the plan computed now has checksum {document['checksum']}")
+    if not reasons:
+        return
+    changed = differences(saved.changes, document["changes"])
+    detail = "; ".join(changed) if changed else "the planned changes are the same, the basis is not"
+    raise StalePlanError(
+        f"the saved plan {saved.path} is stale, nothing was applied: {'; '.join(reasons)}. "
+        f"Differences: {detail}",
+        hint=REPLAN_HINT,
+    )
+
+
+def check_checksum(expected: str, computed: ComputedPlan) -> None:
+    """`apply --checksum`: refuse unless the recomputed plan is the one that was reviewed."""
+    document = computed.plan.to_dict()
+    if document["checksum"] != expected:
+        raise StalePlanError(
+            f"the plan computed now has checksum {document['checksum']}, not {expected}; nothing "
+            "was applied",
+            hint="Run `plan` again and review it: OneLogin or the config changed since the "
+            "checksum was taken.",
+        )

@@ -1,0 +1,146 @@
+"""End to end: `import` adopts a setup made by hand in the (sandbox) tenant, and `plan` right after
+shows no change. The hand-made setup is built through OneLogin's public API, as an admin would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
+from tests.test_e2e_apply import api_writes
+
+SCIM_ENTERPRISE = 130179
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[World]:
+    with world(tmp_path) as running:
+        yield running
+
+
+def hand_made(tenant: World, *, mapping_name: str = "Moderators in SOE") -> None:
+    """The setup a team clicked together before adopting the tool."""
+    tenant.api(
+        "POST",
+        "/api/2/users/custom_attributes",
+        {"user_field": {"name": "SOE user type", "shortname": "userType"}},
+    )
+    roles = [tenant.role_id("Engineering"), tenant.role_id("SOE Moderators")]
+    parameter = {
+        "label": "userType",
+        "user_attribute_mappings": "custom_attribute_userType",
+        "include_in_saml_assertion": True,
+    }
+    tenant.api(
+        "POST",
+        "/api/2/apps",
+        {
+            "connector_id": SCIM_ENTERPRISE,
+            "name": "SOE (hand-made)",
+            "provisioning": {"enabled": True},
+            "role_ids": roles,
+            "parameters": {"userType": parameter},
+        },
+    )
+    tenant.api(
+        "POST",
+        "/api/2/mappings",
+        {
+            "name": mapping_name,
+            "enabled": True,
+            "match": "all",
+            "conditions": [{"source": "has_role", "operator": "ri", "value": str(roles[1])}],
+            "position": None,
+            "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
+        },
+    )
+
+
+def run_import(tenant: World, *extra: str) -> Path:
+    result = tenant.cli(
+        "import",
+        "imported.yaml",
+        "--base-url",
+        tenant.sandbox.onelogin_url,
+        "--soe-scim-url",
+        tenant.sandbox.soe_scim_url,
+        "--app",
+        "SOE (hand-made)",
+        *extra,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tenant.folder / "imported.yaml"
+
+
+def test_import_then_plan_shows_no_changes(tenant: World) -> None:
+    hand_made(tenant)
+    imported = run_import(tenant)
+    planned = tenant.cli("-c", str(imported), "plan", "--detailed-exitcode")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "No changes. OneLogin matches the configuration." in planned.stdout
+    assert "unmanaged" not in planned.stdout
+
+
+def test_import_adopts_the_hand_made_mapping_by_its_name(tenant: World) -> None:
+    hand_made(tenant)
+    config = yaml.safe_load(run_import(tenant).read_text())
+    assert config["promotions"]["roles"] == [
+        {"role": "SOE Moderators", "user_type": "Moderator", "mapping": "Moderators in SOE"}
+    ]
+    assert config["app"]["roles"] == ["Engineering", "SOE Moderators"]
+    assert config["fields"]["user_type"] == {
+        "enabled": True,
+        "shortname": "userType",
+        "name": "SOE user type",
+    }
+    assert config["soe"]["allow_moderator_promotion"] is True
+
+
+def test_import_only_reads(tenant: World) -> None:
+    hand_made(tenant)
+    tenant.clear_requests_log()
+    run_import(tenant)
+    assert api_writes(tenant.requests_log()) == []
+
+
+def test_import_writes_no_secret_and_a_valid_commented_config(tenant: World) -> None:
+    hand_made(tenant)
+    text = run_import(tenant).read_text()
+    assert CLIENT_SECRET not in text
+    assert CLIENT_ID not in text
+    assert "# Each hand-made mapping keeps its name" in text
+    assert tenant.cli("-c", "imported.yaml", "validate").returncode == 0
+
+
+def test_import_refuses_to_overwrite_without_force(tenant: World) -> None:
+    hand_made(tenant)
+    (tenant.folder / "imported.yaml").write_text("# mine\n")
+    refused = tenant.cli(
+        "import",
+        "imported.yaml",
+        "--base-url",
+        tenant.sandbox.onelogin_url,
+        "--soe-scim-url",
+        tenant.sandbox.soe_scim_url,
+    )
+    assert refused.returncode not in (0, 2)
+    assert "already exists; use --force" in refused.stderr
+    assert (tenant.folder / "imported.yaml").read_text() == "# mine\n"
+    run_import(tenant, "--force")
+
+
+def test_import_without_the_app_says_so(tenant: World) -> None:
+    result = tenant.cli(
+        "import",
+        "imported.yaml",
+        "--base-url",
+        tenant.sandbox.onelogin_url,
+        "--soe-scim-url",
+        tenant.sandbox.soe_scim_url,
+    )
+    assert result.returncode == 1
+    assert "no app named 'SCIM SOE'" in result.stderr
+    assert not (tenant.folder / "imported.yaml").exists()

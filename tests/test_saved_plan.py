@@ -1,0 +1,86 @@
+"""Saved plans and safety thresholds, pure parts: which changes differ, what the thresholds count."""
+
+from __future__ import annotations
+
+import pytest
+
+from onelogin_scim_setup.config.models import SafetySettings
+from onelogin_scim_setup.engine import safety
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.saved import differences
+from onelogin_scim_setup.engine.tenant import Tenant, UserValues
+from onelogin_scim_setup.errors import SafetyError
+
+
+def as_json(*changes: Change) -> list[dict[str, object]]:
+    return [c.to_dict() for c in changes]
+
+
+ROLE = Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),))
+FIELD = Change(Action.CREATE, Kind.CUSTOM_FIELD, "userType")
+
+
+@pytest.mark.parametrize(
+    ("saved", "now", "expected"),
+    [
+        ([ROLE, FIELD], [ROLE, FIELD], []),
+        ([ROLE, FIELD], [ROLE], ["no longer planned: create custom_field 'userType'"]),
+        ([ROLE], [ROLE, FIELD], ["newly planned: create custom_field 'userType'"]),
+        (
+            [ROLE],
+            [Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", None, True),))],
+            ["differs: role 'Eng' (fields has_app)"],
+        ),
+        (
+            [ROLE],
+            [Change(Action.UNMANAGED, Kind.ROLE, "Eng")],
+            ["differs: role 'Eng' (update in the saved plan, unmanaged now)"],
+        ),
+    ],
+)
+def test_differences_name_each_change_that_moved(
+    saved: list[Change], now: list[Change], expected: list[str]
+) -> None:
+    assert differences(as_json(*saved), as_json(*now)) == expected
+
+
+def users(count: int) -> Tenant:
+    return Tenant(
+        users={f"u{i}@x": UserValues(f"u{i}@x", (("title", "new"),)) for i in range(count)}
+    )
+
+
+def overwrites(count: int, *, before: str | None = "old") -> Plan:
+    return Plan(
+        tuple(
+            Change(Action.UPDATE, Kind.USER, f"u{i}@x", (FieldChange("title", before, "new"),))
+            for i in range(count)
+        )
+    )
+
+
+def deletes(count: int) -> Plan:
+    return Plan(tuple(Change(Action.DELETE, Kind.MAPPING, f"m{i}") for i in range(count)))
+
+
+@pytest.mark.parametrize(
+    ("plan", "desired", "breached"),
+    [
+        (deletes(3), Tenant(), False),
+        (deletes(4), Tenant(), True),
+        (overwrites(4), users(4), False),  # 100%, but fewer than min_user_changes (5)
+        (overwrites(5), users(5), True),
+        (overwrites(5), users(50), False),  # 10%
+        (overwrites(11), users(50), True),  # 22%
+        (overwrites(20, before=None), users(20), False),  # filling empty values is no overwrite
+    ],
+)
+def test_thresholds(plan: Plan, desired: Tenant, breached: bool) -> None:
+    assert bool(safety.breaches(plan, desired, SafetySettings())) is breached
+
+
+def test_breach_names_the_counts() -> None:
+    with pytest.raises(SafetyError) as caught:
+        safety.check(overwrites(6), users(10), SafetySettings())
+    assert "overwrite 6 of 10 per-user values (60%)" in str(caught.value)
+    assert "--force" in str(caught.value)
