@@ -6,10 +6,14 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """What CI can rely on. 2 means only "changes pending", so a usage error has its own code."""
+
     OK = 0
     ERROR = 1
     CHANGES_PENDING = 2  # only with --detailed-exitcode
-    INTERRUPTED = 130
+    USAGE = 64  # EX_USAGE from sysexits.h: the command line itself is wrong
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 class SetupError(Exception):
@@ -101,5 +105,12 @@ class ApplyError(SetupError):
         return "\n".join(lines)
 
 
+class Refused(SetupError):
+    """The tool declined to go on although the command line was fine: conflicts in the plan, a "no"
+    at the prompt. Exits 1 (an error), never the usage code."""
+
+
 class UsageError(SetupError):
-    """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""
+    """The command line asks for something that cannot be done (e.g. apply without a TTY or
+    --auto-approve, --e2e without --test-user). Exits with ExitCode.USAGE, like Click's own usage
+    errors: only raise it when changing the command line is the fix."""

@@ -13,7 +13,7 @@ from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserMapping, UserValues
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, UsageError
+from onelogin_scim_setup.errors import ApplyError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
 from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
@@ -105,7 +105,7 @@ def test_conflicts_refuse_before_any_write(
             Change(Action.CONFLICT, Kind.ROLE, "Ghost", note="role 'Ghost' does not exist"),
         )
     )
-    with pytest.raises(UsageError, match="refused before any write: role 'Ghost'"):
+    with pytest.raises(Refused, match="refused before any write: role 'Ghost'"):
         execute_plan(plan, client, Tenant(), Ids(), NO_WIRE)
     assert len(api.calls) == 0
 

@@ -153,7 +153,7 @@ def test_init_writes_the_example_and_refuses_to_overwrite(run_cli: Run, tmp_path
     assert target.read_text() == (ROOT / "config.example.yaml").read_text()
     target.write_text("mine")
     refused = run_cli("init", str(target))
-    assert refused.exit_code == 1
+    assert refused.exit_code == 64  # the fix is on the command line: --force
     assert "--force" in refused.stderr
     assert target.read_text() == "mine"
     assert run_cli("init", str(target), "--force").exit_code == 0
@@ -175,7 +175,7 @@ def test_plan_without_credentials_names_the_env_vars(
 
 def test_unknown_command_is_a_usage_error(run_cli: Run) -> None:
     result = run_cli("frobnicate")
-    assert result.exit_code == 2
+    assert result.exit_code == 64
     assert "Traceback" not in result.output
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -11,7 +12,8 @@ import typer
 
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import SetupError
-from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.logs import configure as configure_logging
+from onelogin_scim_setup.render.console import ColorMode, Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
 if TYPE_CHECKING:
@@ -20,17 +22,36 @@ if TYPE_CHECKING:
 
 @dataclass
 class State:
-    """What the global options decide, handed to every command (no module-level singletons)."""
+    """What the global options decide, handed to every command (no module-level singletons).
+
+    The environment is read once, here at the edge (`environ`); nothing below the CLI reads it.
+    """
 
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     config_path: Path = Path(DEFAULT_CONFIG_FILE)
-    color: bool = True
+    verbosity: int = 0
+    no_color: bool = False
     traceback: bool = False
-    out: Out = field(default_factory=lambda: Out.create(color=True, json_output=False))
+    output: str | None = None  # the root's --output; a command's own --output wins
+    out: Out = field(default_factory=lambda: Out.create(color="never", json_output=False))
     redactor: Redactor = field(default_factory=Redactor)
 
+    @property
+    def color(self) -> ColorMode:
+        """--no-color, then NO_COLOR, then FORCE_COLOR (https://no-color.org, https://force-color.org)."""
+        if self.no_color or self.environ.get("NO_COLOR"):
+            return "never"
+        return "always" if self.environ.get("FORCE_COLOR") else "auto"
+
+    def configure(self) -> None:
+        """Build the output streams and the -v log from the options merged so far."""
+        self.out = Out.create(color=self.color, json_output=False, progress=self.verbosity == 0)
+        configure_logging(self.verbosity, sys.stderr, self.redactor)
+
     def use_output(self, output: str) -> Out:
-        self.out = Out.create(color=self.color, json_output=output == "json")
+        self.out = Out.create(
+            color=self.color, json_output=output == "json", progress=self.verbosity == 0
+        )
         return self.out
 
 

@@ -18,13 +18,19 @@ from onelogin_scim_setup.template.preview import BUILTIN_SAMPLE_USER, load_sampl
 
 def init(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Where to write the starter config.")] = Path(
-        DEFAULT_CONFIG_FILE
-    ),
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write it. Default: -c, else $ONELOGIN_SCIM_CONFIG, else ./"
+            + DEFAULT_CONFIG_FILE
+            + "."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config (the same as config.example.yaml)."""
     state = state_of(ctx)
+    path = path or state.config_path
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")

@@ -8,11 +8,15 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup.cli.context import prepare, state_of
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.cli.helptext import examples
+from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
+from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
 token_app = typer.Typer(
-    help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True
+    cls=GlobalGroup,
+    help="Generate, show, deliver and rotate the SCIM bearer token.",
+    no_args_is_help=True,
 )
 
 RevealOption = Annotated[
@@ -29,7 +33,7 @@ def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
         out.note("The token itself is shown only with --reveal.")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("generate"))
 def generate(
     ctx: typer.Context,
     reveal: RevealOption = False,
@@ -52,14 +56,14 @@ def generate(
     _show(ctx, token, reveal, "new token")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("show"))
 def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
     """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
     prepared = prepare(state_of(ctx), token_required=True)
     _show(ctx, prepared.require_token(), reveal, f"token from {prepared.config.token.source}")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("deliver"))
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
     from onelogin_scim_setup.secrets.delivery import deliver_token
@@ -71,7 +75,7 @@ def deliver(ctx: typer.Context) -> None:
     state.out.text(f"Delivered {fingerprint(token)} by {prepared.config.token.delivery}.")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("rotate"))
 def rotate(
     ctx: typer.Context,
     timeout: Annotated[
@@ -90,7 +94,7 @@ def rotate(
     prepared = prepare(state)
     config = prepared.config
     if config.token.delivery == "manual":
-        raise UsageError(
+        raise ConfigError(
             "token rotate needs token.delivery: command or file, so the new token is stored "
             "somewhere before anything changes",
             hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "

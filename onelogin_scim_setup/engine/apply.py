@@ -14,7 +14,7 @@ from typing import Any
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, SetupError, UsageError
+from onelogin_scim_setup.errors import ApplyError, OneLoginError, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
 from onelogin_scim_setup.secrets.redact import is_masked
@@ -30,7 +30,7 @@ class ApplyResult:
 def refuse_conflicts(plan: Plan) -> None:
     if plan.conflicts:
         listed = "; ".join(f"{c.title}: {c.note}" for c in plan.conflicts)
-        raise UsageError(f"apply refused before any write: {listed}")
+        raise Refused(f"apply refused before any write: {listed}")
 
 
 def execute(
@@ -48,7 +48,7 @@ def execute(
     if not changes:
         return result
     if confirm is not None and not confirm(plan):
-        raise UsageError("apply cancelled; nothing was changed")
+        raise Refused("apply cancelled; nothing was changed")
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
     runner = _Runner(client, computed.desired, ids, computed.wire)
@@ -86,7 +86,7 @@ class _Runner:
 
     def _app_id(self) -> int:
         if self.ids.app_id is None:
-            raise UsageError("the app does not exist yet; its create step did not run")
+            raise SetupError("the app does not exist yet; its create step did not run")
         return self.ids.app_id
 
     def _custom_field(self, change: Change, result: ApplyResult) -> None:

@@ -32,3 +32,10 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
         payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
         out.data({"error": payload})
     out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")
+
+
+def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
+    """A command-line mistake: what is wrong, the usage line, and where the full help is."""
+    out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
+    out.stderr.print(escape(usage))
+    out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
