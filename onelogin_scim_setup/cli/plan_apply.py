@@ -26,7 +26,7 @@ def plan(
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
-    with connect(prepared, state.environ) as client:
+    with out.status("Reading OneLogin..."), connect(prepared, state.environ) as client:
         computed = compute_plan(prepared, client)
     render_plan(out, computed.plan)
     if detailed_exitcode and computed.plan.has_changes:
@@ -64,7 +64,8 @@ def apply(
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does).",
         )
     with connect(prepared, state.environ) as client:
-        computed = compute_plan(prepared, client)
+        with out.status("Reading OneLogin..."):
+            computed = compute_plan(prepared, client)
         if computed.plan.has_changes and not out.json:
             render_plan(out, computed.plan)
         result = apply_plan(

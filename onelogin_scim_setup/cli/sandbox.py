@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +19,12 @@ from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 PortOption = Annotated[
     int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)
 ]
+
+
+@contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
 
 
 def sandbox(
@@ -46,8 +54,8 @@ def sandbox(
     options = SandboxOptions(
         onelogin_port=onelogin_port, soe_port=soe_port, page_size=page_size, faults=faults
     )
-    with Sandbox(options) as running:
-        folder = Path(tempfile.mkdtemp(prefix="onelogin-scim-sandbox-"))
+    # The folder holds a token file: it goes when the sandbox stops (Ctrl-C, SIGTERM or an error).
+    with Sandbox(options) as running, _scratch("onelogin-scim-sandbox-") as folder:
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
         out.text(f"OneLogin API:  {running.onelogin_url}")
         out.text(f"SOE SCIM:      {running.soe_scim_url}")
@@ -65,7 +73,7 @@ def sandbox(
         )
         out.text(f"onelogin-scim-setup -c {config_path} plan")
         out.text("")
-        out.text("Press Ctrl-C to stop.")
+        out.text(f"Press Ctrl-C to stop (removes {folder}).")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -76,13 +84,15 @@ def demo(
     ctx: typer.Context,
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", help="Where to write the demo config (default: a temp folder)."),
+        typer.Option(
+            "--dir", help="Keep the demo's config and token here (default: a temp folder, removed)."
+        ),
     ] = None,
 ) -> None:
     """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
     out = state_of(ctx).out
-    with Sandbox(SandboxOptions()) as running:
-        target = folder or Path(tempfile.mkdtemp(prefix="onelogin-scim-demo-"))
+    kept = nullcontext(folder) if folder else _scratch("onelogin-scim-demo-")
+    with Sandbox(SandboxOptions()) as running, kept as target:
         ok = demo_run.run(out, target, running.onelogin_url, running.soe_url, running.soe_scim_url)
     if not ok:
         raise typer.Exit(ExitCode.ERROR)

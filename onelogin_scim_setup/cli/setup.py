@@ -11,7 +11,7 @@ import typer
 
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.errors import ConfigError, UsageError
 from onelogin_scim_setup.files import write_file
 from onelogin_scim_setup.template.preview import BUILTIN_SAMPLE_USER, load_sample, preview_payload
 
@@ -39,20 +39,22 @@ def init(
 
 
 def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
-    """Check the config and the SCIM JSON template offline (no network)."""
+    """Check the config, the SCIM JSON template and the token source offline, all at once."""
+    from onelogin_scim_setup.engine.prepare import validate_all
+
     state = state_of(ctx)
     out = state.use_output(output)
-    prepared = prepare(state)
+    found = validate_all(state.config_path, state.environ)
+    if found.problems or found.loaded is None:
+        count = len(found.problems)
+        raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
+    for warning in found.loaded.warnings:
+        out.note(f"Warning: {warning}")
     if out.json:
-        out.data(
-            {
-                "valid": True,
-                "config": str(prepared.loaded.path),
-                "warnings": list(prepared.loaded.warnings),
-            }
-        )
+        path, warnings = str(found.loaded.path), list(found.loaded.warnings)
+        out.data({"valid": True, "config": path, "warnings": warnings})
     else:
-        out.text(f"{prepared.loaded.path}: valid.", style="green")
+        out.text(f"{found.loaded.path}: valid.", style="green")
 
 
 def render(
@@ -73,7 +75,8 @@ def render(
     text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER
-        payload = preview_payload(text, syntax=prepared.config.template.syntax, sample=user)
+        syntax, name = prepared.config.template.syntax, str(sample) if sample else None
+        payload = preview_payload(text, syntax=syntax, sample=user, sample_name=name)
         text = json.dumps(payload, indent=2)
     if out_file:
         write_file(out_file, text + "\n")

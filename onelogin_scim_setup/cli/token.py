@@ -25,11 +25,15 @@ RevealOption = Annotated[
 
 
 def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
+    """--reveal: stdout is exactly the token and a newline (for `$(...)`); words go to stderr."""
     out = state_of(ctx).out
-    out.text(f"{label}: {fingerprint(token)}")
     if reveal:
+        out.note(f"{label}: {fingerprint(token)}")
         out.stdout.file.write(token + "\n")
-    elif sys.stdout.isatty():
+        out.stdout.file.flush()
+        return
+    out.text(f"{label}: {fingerprint(token)}")
+    if sys.stdout.isatty():
         out.note("The token itself is shown only with --reveal.")
 
 
@@ -41,7 +45,7 @@ def generate(
         bool, typer.Option("--deliver", help="Hand it to the configured delivery.")
     ] = False,
 ) -> None:
-    """Make a new token: 256 bits from the operating system's CSPRNG, URL-safe."""
+    """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
