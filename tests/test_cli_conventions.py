@@ -338,3 +338,15 @@ def test_a_sample_without_the_template_fields_is_an_error(config: Path, tmp_path
     assert "user.firstname" in result.stderr
     assert "user.custom_fields.userType" in result.stderr
     assert result.stdout == ""
+
+
+def test_readme_exit_code_table_lists_every_code() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert listed == {int(code) for code in ExitCode}
+
+
+def test_readme_documents_shell_completion() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "--install-completion" in readme
