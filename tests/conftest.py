@@ -19,6 +19,16 @@ MINIMAL_CONFIG: dict[str, Any] = {
 }
 
 
+# Modules whose tests run the real CLI or the sandbox over HTTP, or build the wheel.
+E2E_MODULE_PREFIXES = ("test_e2e_", "test_golden", "test_packaging")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name.startswith(E2E_MODULE_PREFIXES):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os

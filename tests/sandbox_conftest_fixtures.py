@@ -1,6 +1,9 @@
 """Helpers for the sandbox's own tests: a running sandbox and thin HTTP clients for its two sides.
 
-Plain helpers, not fixtures: each test file builds the fixture it needs in a few lines.
+Plain helpers: each test file builds the fixture it needs in a few lines. Every helper that starts
+a sandbox takes `quirks=` (a `Quirks`, a profile name, or None for optimistic) and accepts quirk
+switch names as keyword options too (`running(expose_scim_configuration=True)`); the fixture
+`quirks_profile` runs a test under both profiles once imported into a test module or conftest.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 
-from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
+from onelogin_scim_setup.sandbox import Quirks, Sandbox, SandboxOptions
 
 CLIENT = ("sandbox-client-id", "sandbox-client-secret")
 SOE_TOKEN = "soe-test-token-0123456789"
@@ -39,9 +43,26 @@ TEMPLATE = json.dumps(
 )
 
 
+PROFILES = ("optimistic", "pessimistic")
+QUIRK_NAMES = frozenset(Quirks().to_json())
+
+
+def sandbox_options(quirks: Quirks | str | None = None, **options: Any) -> SandboxOptions:
+    """`SandboxOptions` where quirk switches may be given by name next to the other options."""
+    base = Quirks.profile(quirks) if isinstance(quirks, str) else (quirks or Quirks.optimistic())
+    overrides = {name: options.pop(name) for name in list(options) if name in QUIRK_NAMES}
+    return SandboxOptions(quirks=base.with_overrides(overrides), **options)
+
+
+@pytest.fixture(params=PROFILES)
+def quirks_profile(request: pytest.FixtureRequest) -> str:
+    """Each quirk profile's name in turn."""
+    return str(request.param)
+
+
 @contextmanager
-def running(**options: Any) -> Iterator[Sandbox]:
-    with Sandbox(SandboxOptions(**options)) as sandbox:
+def running(quirks: Quirks | str | None = None, **options: Any) -> Iterator[Sandbox]:
+    with Sandbox(sandbox_options(quirks, **options)) as sandbox:
         yield sandbox
 
 

@@ -16,8 +16,9 @@ import requests
 import yaml
 
 from onelogin_scim_setup.demo import demo_config
-from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
+from onelogin_scim_setup.sandbox import Quirks, Sandbox
 from onelogin_scim_setup.secrets.sources import deliver_to_file
+from tests.sandbox_conftest_fixtures import sandbox_options
 
 CLIENT_ID = "e2e-client-id-5d1f"
 CLIENT_SECRET = "e2e-client-secret-8c2a9b7e"
@@ -137,9 +138,11 @@ def _call(method: str, url: str, body: Any = None) -> Any:
 
 
 @contextmanager
-def world(folder: Path, **options: Any) -> Iterator[World]:
-    sandbox_options = SandboxOptions(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **options)
-    with Sandbox(sandbox_options) as sandbox:
+def world(folder: Path, quirks: Quirks | str | None = None, **options: Any) -> Iterator[World]:
+    """A running sandbox and its config. `quirks`: a `Quirks` or a profile name (default
+    optimistic); quirk switches may also be given by name among `options`."""
+    chosen = sandbox_options(quirks, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **options)
+    with Sandbox(chosen) as sandbox:
         result = World(sandbox, folder)
         deliver_to_file(result.token_file, TOKEN)
         result.write_config()

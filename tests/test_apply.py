@@ -16,7 +16,7 @@ from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserM
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
-from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 API = f"{BASE}/api/2"

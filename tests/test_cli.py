@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MINIMAL_CONFIG, Result
-from tests.test_config import BAD_CONFIGS, with_change
+from tests.helpers.configs import BAD_CONFIGS, with_change
 
 ROOT = Path(__file__).resolve().parent.parent
 Run = Callable[..., Result]

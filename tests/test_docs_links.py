@@ -248,7 +248,6 @@ def test_tracked_files_are_listed() -> None:
     assert ROOT / "pyproject.toml" in tracked_files()
 
 
-@pytest.mark.xfail(strict=True, reason="citations are rewritten when docs land")
 def test_no_tracked_file_cites_local_paths() -> None:
     """Facts are cited from docs/ or public sources, never from a path only one machine has."""
     offenders = [

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 
+from tests.helpers.scim2 import start_scim2_server
 from tests.sandbox_world import TOKEN, world
-from tests.test_soe import start_scim2_server
 
 
 def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:

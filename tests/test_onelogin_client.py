@@ -15,7 +15,7 @@ from responses import matchers
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.transport import MaybeProcessed
-from tests.test_onelogin_transport import (
+from tests.helpers.onelogin_stub import (
     ACCESS,
     ACCESS_2,
     BASE,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,21 +10,24 @@ from typing import Any
 import pytest
 import requests
 import responses
-from responses import matchers
 from urllib3 import HTTPResponse
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.transport import HINT_NOT_JSON, OneLoginRetry
-
-BASE = "https://acme.onelogin.com"
-TOKEN_URL = f"{BASE}/auth/oauth2/v2/token"
-APPS_URL = f"{BASE}/api/2/apps"
-CLIENT_ID = "id-7d41c2"
-SECRET = "SECRET-9f3b6e1a4c"
-ACCESS, ACCESS_2 = "ACCESS-4e7a0d9b21", "ACCESS-2-8c5f3a6e90"
-BASIC = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
-UNAUTHORIZED = {"statusCode": 401, "name": "UnauthorizedError", "message": "Unauthorized"}
+from tests.helpers.onelogin_stub import (
+    ACCESS,
+    ACCESS_2,
+    APPS_URL,
+    BASE,
+    CLIENT_ID,
+    SECRET,
+    TOKEN_URL,
+    UNAUTHORIZED,
+    bearer,
+    count,
+    token,
+)
 
 
 @pytest.fixture
@@ -38,25 +40,6 @@ def api() -> Iterator[responses.RequestsMock]:
 def client() -> Iterator[OneLoginClient]:
     with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=2, backoff_factor=0) as made:
         yield made
-
-
-def token(api: responses.RequestsMock, access: str = ACCESS, expires_in: int = 36000) -> None:
-    api.post(
-        TOKEN_URL,
-        json={"access_token": access, "expires_in": expires_in, "token_type": "bearer"},
-        match=[
-            matchers.json_params_matcher({"grant_type": "client_credentials"}),
-            matchers.header_matcher({"Authorization": f"Basic {BASIC}"}),
-        ],
-    )
-
-
-def bearer(access: str) -> list[Any]:
-    return [matchers.header_matcher({"Authorization": f"Bearer {access}"})]
-
-
-def count(api: responses.RequestsMock, url: str) -> int:
-    return sum(1 for call in api.calls if call.request.url.split("?")[0] == url)
 
 
 def test_token_is_fetched_once_and_cached_across_calls(
@@ -297,3 +280,28 @@ def test_connection_failure_names_the_host_and_hints(
     assert caught.value.status is None
     assert caught.value.message.startswith("no answer from acme.onelogin.com")
     assert "base_url" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("headers", "slept"), [({"Retry-After": "3"}, 3.0), ({"X-RateLimit-Reset": "12"}, 12.0)]
+)
+def test_a_429_retry_really_waits_for_the_announced_time(
+    monkeypatch: pytest.MonkeyPatch, headers: dict[str, str], slept: float
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", waits.append)
+    OneLoginRetry(total=3, max_wait=60.0).sleep(HTTPResponse(status=429, headers=headers))
+    assert waits == [slept]
+
+
+def test_a_retry_without_headers_waits_by_exponential_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", waits.append)
+    policy = OneLoginRetry(total=5, backoff_factor=0.5).new()
+    policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
+    policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
+    policy.sleep(HTTPResponse(status=503))
+    assert len(waits) == 1
+    assert waits[0] > 0

@@ -9,6 +9,7 @@ from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, P
 from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
+    MappingShape,
     Parameter,
     RoleAssignment,
     Tenant,
@@ -185,13 +186,13 @@ def test_owned_mapping_not_in_config_is_deleted_and_changed_one_updated() -> Non
 def test_mapping_of_another_shape_is_rewritten() -> None:
     mappings = {
         "p: userType for role Mods": UserMapping(
-            "p: userType for role Mods", True, "", "", "", shape="other"
+            "p: userType for role Mods", True, "", "", "", shape=MappingShape.OTHER
         )
     }
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     (change,) = plan_for(current).changes
     assert change.action is Action.UPDATE
-    assert "shape" in [f.name for f in change.fields]
+    assert "form" in [f.name for f in change.fields]
 
 
 def test_unknown_user_is_a_conflict() -> None:
@@ -226,7 +227,17 @@ def test_manual_steps_alone_are_not_pending_changes() -> None:
 
 
 def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
-    reshaped = UserMapping("p: userType for role Gone", True, "", "", "", shape="other")
+    reshaped = UserMapping("p: userType for role Gone", True, "", "", "", shape=MappingShape.OTHER)
     mappings = {**desired_tenant().mappings, reshaped.name: reshaped}
     current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
     assert plan_for(current).changes == ()
+
+
+def test_a_plan_holding_only_a_conflict_has_changes() -> None:
+    only_conflict = Plan((Change(Action.CONFLICT, Kind.ROLE, "Gone", note="missing"),))
+    assert only_conflict.has_changes is True
+
+
+def test_a_plan_holding_only_manual_steps_has_no_changes() -> None:
+    manual_only = Plan((Change(Action.MANUAL, Kind.SOE, "SCIM settings"),))
+    assert manual_only.has_changes is False

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 import requests
@@ -30,6 +27,7 @@ from onelogin_scim_setup.soe.users import (
     title_of,
     user_type_of,
 )
+from tests.helpers.scim2 import start_scim2_server
 
 BASE = "https://acme.stackenterprise.co/api/scim/v2"
 USERS = BASE + "/Users"
@@ -265,21 +263,6 @@ def test_repr_shows_a_fingerprint_not_the_token(api: Api) -> None:
 CORE = ["urn:ietf:params:scim:schemas:core:2.0:User"]
 ALICE = {"schemas": CORE, "userName": "alice@example.com", "userType": "Moderator", "title": "Dev"}
 BOB = {"schemas": CORE, "userName": "bob@example.com"}  # no userType, like SOE's Registered users
-
-
-SCIM2_SERVER_MAIN = [sys.executable, "-c", "from scim2_server.testserver.cli import main; main()"]
-
-
-def start_scim2_server(token: str, log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
-    """scim2-server's own CLI (the console script next to this Python) on a free loopback port."""
-    with socket.socket() as sock:  # the short race until the server binds the port is acceptable
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    script = Path(sys.executable).with_name("scim2-server")
-    cli = [str(script)] if script.exists() else SCIM2_SERVER_MAIN
-    argv = [*cli, "--hostname", "127.0.0.1", "--port", port, "--bearer-token", token]
-    server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    return server, f"http://127.0.0.1:{port}/v2"
 
 
 @pytest.fixture(scope="module")

@@ -75,11 +75,13 @@ def root_epilog() -> str:
 
 def sandbox_epilog() -> str:
     endpoints = [
-        "  OneLogin: GET /_sandbox/state; PUT /_sandbox/apps/<id>/scim (the SCIM connection:",
-        "    base_url, bearer_token, json_template, deprovision_action, api_connection_enabled);",
-        "    POST /_sandbox/mappings/reapply; PUT /_sandbox/users/<id>/status",
-        "  SOE: GET|PUT /_sandbox/settings (SCIM on, token, promotion boxes); GET /_sandbox/users",
-        "  Both: GET|DELETE /_sandbox/requests (request log); GET|PUT /_sandbox/faults",
-        "  Details: docs/sandbox.md",
+        "OneLogin: GET /_sandbox/state (the tenant); PUT /_sandbox/apps/<id>/scim (the SCIM",
+        "  connection: base_url, bearer_token, json_template, api_connection_enabled,",
+        "  deprovision_action, provisioning_enabled); POST /_sandbox/mappings/reapply;",
+        "  PUT /_sandbox/users/<id>/status; PUT /_sandbox/users/<id>/roles; GET|PUT /_sandbox/rate_limit",
+        "SOE: GET|PUT /_sandbox/settings (scim_enabled, bearer_token, allow_moderator_promotion,",
+        "  allow_admin_promotion, allow_deletion); GET /_sandbox/users",
+        "Both: GET|DELETE /_sandbox/requests (request log); GET|PUT /_sandbox/faults",
+        "Details: docs/sandbox.md (Control endpoints)",
     ]
     return examples("sandbox") + "\n\n" + _block("Control endpoints (manual steps):", endpoints)

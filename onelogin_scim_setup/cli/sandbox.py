@@ -13,12 +13,31 @@ import typer
 
 from onelogin_scim_setup import demo as demo_run
 from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.errors import ExitCode
-from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
+from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.sandbox import FaultSpec, Quirks, Sandbox, SandboxOptions
 
 PortOption = Annotated[
     int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)
 ]
+QuirksOption = Annotated[
+    str,
+    typer.Option(
+        "--quirks", help="Quirk profile: optimistic or pessimistic (see docs/sandbox.md)."
+    ),
+]
+QuirkOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--quirk", help="One quirk switch, NAME=VALUE (repeatable).", metavar="NAME=VALUE"
+    ),
+]
+
+
+def _quirks(profile: str, switches: list[str] | None) -> Quirks:
+    try:
+        return Quirks.parse(profile, switches or [])
+    except ValueError as error:
+        raise UsageError(str(error)) from error
 
 
 @contextmanager
@@ -41,9 +60,17 @@ def sandbox(
         float, typer.Option(help="Share of connections dropped.", min=0, max=1)
     ] = 0.0,
     latency: Annotated[float, typer.Option(help="Seconds added to every answer.", min=0)] = 0.0,
+    quirks: QuirksOption = "optimistic",
+    quirk: QuirkOption = None,
+    users: Annotated[int, typer.Option(help="Extra users (user00001@example.com...).", min=0)] = 0,
+    roles: Annotated[int, typer.Option(help="Extra roles (Role 001...).", min=0)] = 0,
+    scenario: Annotated[
+        str | None, typer.Option(help="A seeded scenario: drift (see docs/sandbox.md).")
+    ] = None,
 ) -> None:
     """Serve the OneLogin and SOE emulators on 127.0.0.1 until Ctrl-C."""
     out = state_of(ctx).out
+    chosen = _quirks(quirks, quirk)
     faults = FaultSpec(
         seed=seed,
         error_rate=error_rate,
@@ -51,9 +78,19 @@ def sandbox(
         drop_rate=drop_rate,
         latency=latency,
     )
-    options = SandboxOptions(
-        onelogin_port=onelogin_port, soe_port=soe_port, page_size=page_size, faults=faults
-    )
+    try:
+        options = SandboxOptions(
+            onelogin_port=onelogin_port,
+            soe_port=soe_port,
+            page_size=page_size,
+            faults=faults,
+            quirks=chosen,
+            users=users,
+            roles=roles,
+            scenario=scenario,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     # The folder holds a token file: it goes when the sandbox stops (Ctrl-C, SIGTERM or an error).
     with Sandbox(options) as running, _scratch("onelogin-scim-sandbox-") as folder:
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
@@ -88,11 +125,14 @@ def demo(
             "--dir", help="Keep the demo's config and token here (default: a temp folder, removed)."
         ),
     ] = None,
+    quirks: QuirksOption = "optimistic",
+    quirk: QuirkOption = None,
 ) -> None:
     """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
     out = state_of(ctx).out
+    options = SandboxOptions(quirks=_quirks(quirks, quirk))
     kept = nullcontext(folder) if folder else _scratch("onelogin-scim-demo-")
-    with Sandbox(SandboxOptions()) as running, kept as target:
+    with Sandbox(options) as running, kept as target:
         ok = demo_run.run(out, target, running.onelogin_url, running.soe_url, running.soe_scim_url)
     if not ok:
         raise typer.Exit(ExitCode.ERROR)

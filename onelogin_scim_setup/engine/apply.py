@@ -94,7 +94,8 @@ class _Runner:
         self.client.create_custom_attribute(wanted.name, wanted.shortname)
 
     def _app(self, change: Change, result: ApplyResult) -> None:
-        assert self.desired.app is not None  # a plan has app changes only when an app is desired
+        if self.desired.app is None:  # a plan has app changes only when an app is desired
+            raise SetupError("internal: an app change in a plan that desires no app")
         configuration = {
             f.name.removeprefix("configuration."): self.wire.configuration[
                 f.name.removeprefix("configuration.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import Tenant, as_fields
+from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, as_fields
 
 
 def diff(
@@ -39,11 +39,22 @@ def diff(
 def _field_changes(before: object, after: object) -> tuple[FieldChange, ...]:
     old = as_fields(before) if before is not None else {}
     new = as_fields(after) if after is not None else dict.fromkeys(old)
-    return tuple(
-        FieldChange(name, old.get(name), value)
-        for name, value in new.items()
-        if old.get(name) != value
-    )
+    changes = []
+    for name, value in new.items():
+        if old.get(name) == value:
+            continue
+        if isinstance(value, MappingShape) or isinstance(old.get(name), MappingShape):
+            # A mapping's shape is shown only when a hand edit changed it, and by its label.
+            if before is None or after is None:
+                continue
+            changes.append(FieldChange("form", _label(old.get(name)), _label(value)))
+            continue
+        changes.append(FieldChange(name, old.get(name), value))
+    return tuple(changes)
+
+
+def _label(value: object) -> object:
+    return value.label if isinstance(value, MappingShape) else value
 
 
 def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
@@ -123,7 +134,8 @@ def _keyed(
         changes += [
             Change(Action.DELETE, kind, key, _field_changes(current[key], None))
             for key in current
-            if key not in desired and getattr(current[key], "shape", "") == "role_to_field"
+            if key not in desired
+            and getattr(current[key], "shape", None) is MappingShape.ROLE_TO_FIELD
         ]
     return changes
 

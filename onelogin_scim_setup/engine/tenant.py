@@ -4,6 +4,7 @@ state (read from the API) are both a `Tenant`, so the plan is a plain diff of tw
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import Enum
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,26 @@ class RoleAssignment:
     has_app: bool
 
 
+class MappingShape(Enum):
+    """The form of a user mapping: the one the tool writes, or anything else (made by hand)."""
+
+    ROLE_TO_FIELD = "role_to_field"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """How a plan shows the shape (never the raw enum value)."""
+        if self is MappingShape.ROLE_TO_FIELD:
+            return "one has_role condition setting the field"
+        return "edited by hand (other conditions or actions)"
+
+
 @dataclass(frozen=True)
 class UserMapping:
     """A user mapping in the tool's own vocabulary: users with `role` get `field` = `value`.
 
-    `shape` is "role_to_field" when the wire mapping has exactly that form; anything else read from the
-    tenant (extra conditions, other actions) is "other", which never equals a desired mapping.
+    `shape` is ROLE_TO_FIELD when the wire mapping has exactly that form; anything else read from the
+    tenant (extra conditions, other actions) is OTHER, which never equals a desired mapping.
     """
 
     name: str
@@ -48,7 +63,7 @@ class UserMapping:
     role: str
     field: str
     value: str
-    shape: str = "role_to_field"
+    shape: MappingShape = MappingShape.ROLE_TO_FIELD
 
 
 @dataclass(frozen=True)

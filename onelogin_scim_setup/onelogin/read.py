@@ -12,6 +12,7 @@ from typing import Any
 from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
+    MappingShape,
     Parameter,
     RoleAssignment,
     Tenant,
@@ -252,7 +253,7 @@ def _mapping_from_wire(
         role = role_names.get(role_id, f"(role id {role_id})")
         field = field_of[str(actions[0]["action"])]
         return UserMapping(name, enabled, role, field, str(actions[0]["value"][0]))
-    return UserMapping(name, enabled, "", "", "", shape="other")
+    return UserMapping(name, enabled, "", "", "", shape=MappingShape.OTHER)
 
 
 def _users(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, UserValues]:

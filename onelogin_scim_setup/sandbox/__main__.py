@@ -6,7 +6,8 @@ import argparse
 import sys
 import threading
 
-from onelogin_scim_setup.sandbox.options import FaultSpec, SandboxOptions
+from onelogin_scim_setup.sandbox.options import SCENARIOS, FaultSpec, SandboxOptions
+from onelogin_scim_setup.sandbox.quirks import PROFILES, Quirks
 from onelogin_scim_setup.sandbox.server import Sandbox
 
 
@@ -21,9 +22,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--rate-limit-per-hour", type=int, default=5000)
     parser.add_argument("--token-lifetime", type=int, default=36000)
+    parser.add_argument("--quirks", choices=PROFILES, default="optimistic", help="quirk profile")
+    parser.add_argument(
+        "--quirk", action="append", default=[], metavar="NAME=VALUE", help="one quirk switch"
+    )
+    # Shorthands for three quirk switches (they predate the quirk profiles).
     parser.add_argument("--expose-scim-configuration", action="store_true")
     parser.add_argument("--provisioning-enabled-ignored", action="store_true")
     parser.add_argument("--substitute-dollar-brace", action="store_true")
+    parser.add_argument("--users", type=int, default=0, help="extra users (user00001@...)")
+    parser.add_argument("--roles", type=int, default=0, help="extra roles (Role 001...)")
+    parser.add_argument("--soe-users", type=int, default=0, help="SOE users (first N OneLogin)")
+    parser.add_argument("--scenario", choices=SCENARIOS, default=None)
     parser.add_argument("--no-seed-data", action="store_true")
     parser.add_argument("--read-all-scope", action="store_true")
     parser.add_argument("--seed", type=int, default=0, help="fault injection seed")
@@ -34,6 +44,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def options_from(args: argparse.Namespace) -> SandboxOptions:
+    """Raises ValueError on a bad option (e.g. an unknown `--quirk`)."""
+    shorthands = {
+        "expose_scim_configuration": args.expose_scim_configuration,
+        "provisioning_enabled_sticks": not args.provisioning_enabled_ignored,
+        "substitute_dollar_brace": args.substitute_dollar_brace,
+    }
+    quirks = Quirks.parse(args.quirks, args.quirk)
+    quirks = quirks.with_overrides(
+        {name: value for name, value in shorthands.items() if value != getattr(Quirks(), name)}
+    )
     faults = FaultSpec(
         seed=args.seed,
         error_rate=args.error_rate,
@@ -50,12 +70,14 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
         page_size=args.page_size,
         rate_limit_per_hour=args.rate_limit_per_hour,
         token_lifetime=args.token_lifetime,
-        expose_scim_configuration=args.expose_scim_configuration,
-        provisioning_enabled_sticks=not args.provisioning_enabled_ignored,
-        substitute_dollar_brace=args.substitute_dollar_brace,
+        quirks=quirks,
         faults=faults,
         seed_data=not args.no_seed_data,
         api_scope="Read All" if args.read_all_scope else "Manage All",
+        users=args.users,
+        roles=args.roles,
+        soe_users=args.soe_users,
+        scenario=args.scenario,
     )
 
 

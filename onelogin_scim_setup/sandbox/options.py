@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from onelogin_scim_setup.sandbox.quirks import Quirks
+
 RATE_FIELDS = (
     "error_rate",
     "rate_limit_rate",
@@ -16,6 +18,7 @@ RATE_FIELDS = (
     "retry_after",
 )
 SCOPES = ("Manage All", "Read All")
+SCENARIOS = ("drift",)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def _is_number(value: object) -> bool:
 
 @dataclass(frozen=True)
 class SandboxOptions:
-    """Everything the two emulators can be told at start. See the package docstring for each quirk."""
+    """Everything the two emulators can be told at start (docs/sandbox.md lists each option)."""
 
     host: str = "127.0.0.1"
     onelogin_port: int = 0
@@ -110,13 +113,15 @@ class SandboxOptions:
     page_size: int = 50
     rate_limit_per_hour: int = 5000
     token_lifetime: int = 36000
-    expose_scim_configuration: bool = False
-    provisioning_enabled_sticks: bool = True
-    substitute_dollar_brace: bool = False
+    quirks: Quirks = field(default_factory=Quirks.optimistic)
     faults: FaultSpec = field(default_factory=FaultSpec)
     seed_data: bool = True
     api_scope: str = "Manage All"
     push_timeout: float = 5.0
+    users: int = 0
+    roles: int = 0
+    soe_users: int = 0
+    scenario: str | None = None
 
     def __post_init__(self) -> None:
         if self.page_size < 1:
@@ -125,3 +130,7 @@ class SandboxOptions:
             raise ValueError("rate_limit_per_hour must be >= 0 and token_lifetime >= 1")
         if self.api_scope not in SCOPES:
             raise ValueError(f"api_scope must be one of {SCOPES}")
+        if min(self.users, self.roles, self.soe_users) < 0:
+            raise ValueError("users, roles and soe_users must not be negative")
+        if self.scenario is not None and self.scenario not in SCENARIOS:
+            raise ValueError(f"scenario must be one of {SCENARIOS}, not {self.scenario!r}")

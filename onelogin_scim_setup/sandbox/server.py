@@ -6,13 +6,14 @@ import threading
 from types import TracebackType
 
 from onelogin_scim_setup.sandbox import seed
-from onelogin_scim_setup.sandbox.faults import FaultInjector
-from onelogin_scim_setup.sandbox.http_server import ServiceServer
-from onelogin_scim_setup.sandbox.onelogin_service import OneLoginService
-from onelogin_scim_setup.sandbox.onelogin_state import Tenant
+from onelogin_scim_setup.sandbox.http.faults import FaultInjector
+from onelogin_scim_setup.sandbox.http.server import ServiceServer
+from onelogin_scim_setup.sandbox.onelogin.service import OneLoginService
+from onelogin_scim_setup.sandbox.onelogin.state import Tenant
 from onelogin_scim_setup.sandbox.options import SandboxOptions
-from onelogin_scim_setup.sandbox.soe_scim import SoeService
-from onelogin_scim_setup.sandbox.soe_state import SoeSite
+from onelogin_scim_setup.sandbox.seed import drift
+from onelogin_scim_setup.sandbox.soe.scim import SoeService
+from onelogin_scim_setup.sandbox.soe.state import SoeSite
 
 
 class Sandbox:
@@ -24,8 +25,8 @@ class Sandbox:
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
         self.tenant = Tenant()
-        seed.load(self.tenant, demo=self.options.seed_data)
         self.site = SoeSite()
+        seed.load(self.tenant, self.site, self.options)
         self.faults = FaultInjector(self.options.faults)
         self._servers: list[ServiceServer] = []
         self._threads: list[threading.Thread] = []
@@ -39,12 +40,13 @@ class Sandbox:
             options.host, options.onelogin_port, OneLoginService(options, self.tenant), self.faults
         )
         try:
-            soe_service = SoeService(self.site)
+            soe_service = SoeService(self.site, options.quirks.soe_scim_off_status)
             soe = ServiceServer(options.host, options.soe_port, soe_service, self.faults)
         except OSError:
             onelogin.server_close()
             raise
         soe_service.base_url = soe.url
+        drift.connect(self.tenant, soe.url + "/api/scim/v2")
         self._servers = [onelogin, soe]
         for server in self._servers:
             thread = threading.Thread(

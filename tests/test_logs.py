@@ -1,0 +1,39 @@
+"""-v logging: every record is redacted before it reaches the stream."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from onelogin_scim_setup.logs import configure
+from onelogin_scim_setup.secrets.redact import REDACTED, Redactor
+
+SECRET = "s3cr3t-value-7f1e9a"
+
+
+@pytest.mark.parametrize("verbosity", [0, 1, 2])
+def test_records_are_redacted_at_every_verbosity(verbosity: int) -> None:
+    stream = io.StringIO()
+    configure(verbosity, stream, Redactor([SECRET]))
+    logging.getLogger("onelogin_scim_setup.test").warning("sent %s to the server", SECRET)
+    assert SECRET not in stream.getvalue()
+    assert REDACTED in stream.getvalue()
+
+
+def test_secret_registered_after_configure_is_redacted_too() -> None:
+    stream, redactor = io.StringIO(), Redactor()
+    configure(1, stream, redactor)
+    redactor.add(SECRET)  # prepare() registers secrets only after the config is read
+    logging.getLogger("onelogin_scim_setup.test").debug("token %s", SECRET)
+    assert SECRET not in stream.getvalue()
+
+
+def test_debug_records_are_shown_only_with_verbose() -> None:
+    quiet, loud = io.StringIO(), io.StringIO()
+    configure(0, quiet, Redactor())
+    logging.getLogger("onelogin_scim_setup.test").debug("GET /api/2/apps")
+    configure(1, loud, Redactor())
+    logging.getLogger("onelogin_scim_setup.test").debug("GET /api/2/apps")
+    assert (quiet.getvalue(), "GET /api/2/apps" in loud.getvalue()) == ("", True)
