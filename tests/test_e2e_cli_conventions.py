@@ -3,7 +3,11 @@ signals, spinners on a terminal only, discover's formats, SOE retries, temp fold
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
+import select
 import signal
 import subprocess
 import time
@@ -153,3 +157,50 @@ def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path) -> None:
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert leftovers(temp, "onelogin-scim-demo-") == []
     assert (kept / "soe-scim-token").exists()
+
+
+class Terminal:
+    """The program on a pty (stdin too, so apply asks), read until a marker shows."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.leader, follower = pty.openpty()
+        self.process = subprocess.Popen(
+            [*PROG, *args], stdin=follower, stdout=follower, stderr=follower, env=env
+        )
+        os.close(follower)
+        self.shown = ""
+
+    def read_until(self, marker: str) -> None:
+        while marker not in self.shown:
+            ready, _, _ = select.select([self.leader], [], [], 60)
+            assert ready, f"{marker!r} never showed; got {self.shown!r}"
+            self.shown += os.read(self.leader, 4096).decode("utf-8", "replace")
+
+    def finish(self) -> int:
+        code = self.process.wait(timeout=60)
+        with contextlib.suppress(OSError):  # EIO once the program closed the terminal
+            while chunk := os.read(self.leader, 4096):
+                self.shown += chunk.decode("utf-8", "replace")
+        os.close(self.leader)
+        return code
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "says"),
+    [("n", ExitCode.ERROR, "apply cancelled"), (signal.SIGINT, ExitCode.INTERRUPTED, "Aborted")],
+    ids=["no", "Ctrl-C"],
+)
+def test_apply_prompt_no_is_1_and_ctrl_c_is_130(
+    tmp_path: Path, answer: str | signal.Signals, code: int, says: str
+) -> None:
+    with world(tmp_path) as running:
+        terminal = Terminal(["-c", str(running.config_path), "apply"], running.env())
+        terminal.read_until("Apply these changes")
+        if isinstance(answer, str):
+            os.write(terminal.leader, answer.encode() + b"\n")
+        else:
+            terminal.process.send_signal(answer)
+        assert terminal.finish() == code, terminal.shown
+        writes = [r for r in running.requests_log() if r["method"] != "GET"]
+    assert says in terminal.shown
+    assert [w["path"] for w in writes] == ["/auth/oauth2/v2/token"]  # nothing was changed
