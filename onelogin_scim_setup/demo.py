@@ -17,7 +17,8 @@ from onelogin_scim_setup.checks.result import passed
 from onelogin_scim_setup.checks.verify import run_checks
 from onelogin_scim_setup.engine.prepare import prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
-from onelogin_scim_setup.errors import SetupError, UsageError
+from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
+from onelogin_scim_setup.onelogin.read import wait_for_actions
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan
@@ -71,6 +72,21 @@ def write_demo_files(folder: Path, onelogin_url: str, soe_scim_url: str) -> Path
     return config_path
 
 
+def rename_user_type(config_path: Path, shortname: str) -> None:
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data.setdefault("fields", {}).setdefault("user_type", {})["shortname"] = shortname
+    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def use_scenario_token(config_path: Path, token: str) -> None:
+    """Point a ready config at a seeded scenario's SOE (its published SCIM token), for `audit`.
+    The scenario's tenant has no per-user values, so the demo's would read as drift."""
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    deliver_to_file(Path(data["token"]["file"]), token)
+    data["promotions"]["users"] = []
+    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Admin:
     """Plays the admin clicking in the OneLogin and SOE UIs, through the sandbox's control endpoints."""
@@ -99,6 +115,8 @@ class Admin:
             "json_template": template,
             "deprovision_action": "suspend",
             "api_connection_enabled": True,
+            # The manual step when the tenant did not keep provisioning.enabled from the API.
+            "provisioning_enabled": True,
         }
         self._send("PUT", f"{self.onelogin_url}/_sandbox/apps/{app_id}/scim", connection)
 
@@ -111,14 +129,30 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
     config_path = write_demo_files(folder, onelogin_url, soe_scim_url)
     environ = {"ONELOGIN_CLIENT_ID": DEMO_CLIENT_ID, "ONELOGIN_CLIENT_SECRET": DEMO_CLIENT_SECRET}
     prepared = prepare(config_path, environ, token_required=True)
-    token, config = prepared.require_token(), prepared.config
     out.text(f"== 1. Config written to {config_path} (token file is mode 0600)", style="bold")
     with connect(prepared, environ) as client:
         out.text("== 2. plan (dry run) against the OneLogin sandbox", style="bold")
         computed = compute_plan(prepared, client)
         render_plan(out, computed.plan)
         out.text("== 3. apply", style="bold")
-        render_applied(out, computed.plan, apply_plan(computed, client))
+        try:
+            render_applied(out, computed.plan, apply_plan(computed, client))
+        except ApplyError as error:
+            if not isinstance(error.cause, ShortnameChanged):
+                raise
+            # A tenant that lower-cases shortnames: do what the error says, as the admin would.
+            out.text(str(error))
+            out.text(f"== 3b. The admin sets the shortname to {error.cause.stored!r}; apply again")
+            rename_user_type(config_path, error.cause.stored)
+            prepared = prepare(config_path, environ, token_required=True)
+            # The field is new: its mapping action may take a while to be listed (Op 5).
+            name = prepared.config.fields.user_type.name
+            shortname = error.cause.stored
+            wait = prepared.config.onelogin.action_wait
+            wait_for_actions(client, [shortname], {shortname: name}, wait=wait)
+            computed = compute_plan(prepared, client)
+            render_applied(out, computed.plan, apply_plan(computed, client))
+        token, config = prepared.require_token(), prepared.config
         out.text("== 4. plan again: nothing left to do through the API", style="bold")
         again = compute_plan(prepared, client)
         out.text(f"{len(again.plan.api_changes)} API change(s) pending.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
 
@@ -12,8 +13,33 @@ class ExitCode(IntEnum):
     ERROR = 1
     CHANGES_PENDING = 2  # only with --detailed-exitcode
     USAGE = 64  # EX_USAGE from sysexits.h: the command line itself is wrong
-    INTERRUPTED = 130  # 128 + SIGINT
-    TERMINATED = 143  # 128 + SIGTERM
+    INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2, as shells report it
+    TERMINATED = 143  # SIGTERM: 128 + 15
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived (see `engine.interrupt`).
+
+    A BaseException like KeyboardInterrupt, so no `except Exception` (ours or a library's) swallows
+    it; only `cli.main()` turns it into a message and exit code 130 or 143. `report` collects what the
+    interrupted command did about it (e.g. "test user restored"), for that message.
+    """
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        self.report: list[str] = []
+        super().__init__(self.signal_name)
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.TERMINATED if self.signum == signal.SIGTERM else ExitCode.INTERRUPTED
+
+    def __str__(self) -> str:
+        return f"interrupted by {self.signal_name}"
 
 
 class SetupError(Exception):
@@ -80,6 +106,21 @@ class OneLoginError(SetupError):
         return f"{text}\nHint: {self.hint}" if self.hint else text
 
 
+class ShortnameChanged(OneLoginError):
+    """OneLogin created a custom user field under another shortname than the one sent (e.g.
+    lower-cased); whether it keeps the case is undocumented (docs/onelogin-api.md Op 4 [U])."""
+
+    def __init__(self, wanted: str, stored: str):
+        super().__init__(
+            f"OneLogin created the custom user field as {stored!r}, not {wanted!r}",
+            hint=f"Set the field's shortname in the config to {stored!r} (for userType: "
+            f"fields.user_type.shortname: {stored}; SOE still receives the attribute userType), "
+            "re-enter the template `render` prints, then plan and apply again.",
+        )
+        self.wanted = wanted
+        self.stored = stored
+
+
 class ScimError(SetupError):
     """An error answer, or no answer, from a SCIM endpoint (SOE's or another server's)."""
 
@@ -91,11 +132,27 @@ class ScimError(SetupError):
 class ApplyError(SetupError):
     """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure."""
 
-    def __init__(self, message: str, *, done: list[str], not_done: list[str], cause: SetupError):
-        super().__init__(message, hint="Fix the cause and run apply again: it picks up from here.")
+    def __init__(
+        self,
+        message: str,
+        *,
+        done: list[str],
+        not_done: list[str],
+        cause: SetupError | Interrupted,
+    ):
+        hint = (
+            "Run apply again: it picks up from here."
+            if isinstance(cause, Interrupted)
+            else "Fix the cause and run apply again: it picks up from here."
+        )
+        super().__init__(message, hint=hint)
         self.done = done
         self.not_done = not_done
         self.cause = cause
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.cause.exit_code if isinstance(self.cause, Interrupted) else ExitCode.ERROR
 
     def __str__(self) -> str:
         lines = [f"{self.message}: {self.cause}"]
@@ -114,3 +171,7 @@ class UsageError(SetupError):
     """The command line asks for something that cannot be done (e.g. apply without a TTY or
     --auto-approve, --e2e without --test-user). Exits with ExitCode.USAGE, like Click's own usage
     errors: only raise it when changing the command line is the fix."""
+
+
+class LockTimeout(SetupError):
+    """Another apply on the same tenant and app held the lock for longer than --lock-timeout."""

@@ -16,7 +16,11 @@ class RedactingFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor.redact(record.getMessage())
+        message = record.getMessage()
+        if record.exc_info:  # a traceback can quote a secret too: redact it with the message
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        record.msg = self.redactor.redact(message)
         record.args = None
         return True
 

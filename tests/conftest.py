@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Runs a test under each sandbox quirk profile (optimistic, pessimistic): see docs/sandbox.md.
+from tests.sandbox_conftest_fixtures import quirks_profile  # noqa: F401
+
 MINIMAL_CONFIG: dict[str, Any] = {
     "onelogin": {"subdomain": "acme"},
     "soe": {"site": "acme", "allow_moderator_promotion": True},
@@ -38,6 +41,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
+    # apply's lock (engine.lock) lives in the test's folder, never in the developer's home.
+    monkeypatch.setenv("ONELOGIN_SCIM_LOCK_DIR", str(tmp_path / "locks"))
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,18 @@ from responses import matchers
 from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import App, RoleAssignment, Tenant, UserMapping, UserValues
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    CustomField,
+    Parameter,
+    RoleAssignment,
+    Tenant,
+    UserMapping,
+    UserValues,
+)
 from onelogin_scim_setup.errors import ApplyError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
+from onelogin_scim_setup.onelogin.read import Ids, Snapshot, match_actions, read, wait_for_actions
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
@@ -93,6 +101,65 @@ def test_user_write_keeps_other_custom_values_and_disables_mappings(
         ),
     )
     execute_plan(Plan((change,)), client, Tenant(), ids, NO_WIRE)
+
+
+PARAMETER_CASES = [
+    # (parameter as desired, the app's parameter now or None, the body sent or None for no call)
+    pytest.param(
+        Parameter("userType", "custom_attribute_userType", True),
+        None,
+        {
+            "label": "userType",
+            "user_attribute_mappings": "custom_attribute_userType",
+            "include_in_saml_assertion": True,
+        },
+        id="new parameter: label and flag",
+    ),
+    pytest.param(
+        Parameter("department", "custom_attribute_dept", None),
+        {"id": 3, "user_attribute_mappings": "department", "include_in_saml_assertion": False},
+        {"user_attribute_mappings": "custom_attribute_dept"},
+        id="connector's parameter: source only, no label, flag untouched",
+    ),
+    pytest.param(
+        Parameter("userType", "custom_attribute_userType", True),
+        {
+            "id": 4,
+            "user_attribute_mappings": "custom_attribute_userType",
+            "include_in_saml_assertion": False,
+        },
+        {"include_in_saml_assertion": True},
+        id="existing parameter: only what differs, never label",
+    ),
+    pytest.param(
+        Parameter("title", "title", None),
+        {"id": 5, "user_attribute_mappings": "title", "include_in_saml_assertion": True},
+        None,
+        id="planned as create, but the new app already has it as wanted: no call",
+    ),
+]
+
+
+@pytest.mark.parametrize(("wanted", "existing", "sent"), PARAMETER_CASES)
+def test_parameter_body_depends_on_the_app_as_read(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    wanted: Parameter,
+    existing: dict[str, object] | None,
+    sent: dict[str, object] | None,
+) -> None:
+    if sent is None:
+        api.reset()
+    else:
+        api.put(
+            f"{API}/apps/9",
+            json={"id": 9},
+            match=[matchers.json_params_matcher({"parameters": {wanted.name: sent}})],
+        )
+    ids = Ids(app_id=9, app_parameters={wanted.name: existing} if existing else {})
+    change = Change(Action.CREATE, Kind.PARAMETER, wanted.name)
+    desired = Tenant(parameters={wanted.name: wanted})
+    execute_plan(Plan((change,)), client, desired, ids, NO_WIRE)
 
 
 def test_conflicts_refuse_before_any_write(
@@ -217,20 +284,23 @@ def test_read_translates_owned_mappings_and_ignores_others(
     assert snapshot.ids.mappings == {"p: userType for role Mods": 3}
 
 
-def test_two_apps_with_our_name_is_an_error_listing_ids(
+def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (11, 12)]
+    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (12, 11)]
     api.get(f"{API}/users/custom_attributes", json=[])
     api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
     api.get(f"{API}/apps", json=twins)
-    with pytest.raises(OneLoginError, match=r"ids 11, 12"):
-        read(
-            client,
-            Tenant(app=App("SCIM SOE", CONNECTOR)),
-            mapping_prefix="p",
-            sensitive_keys=frozenset(),
-        )
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/mappings", json=[])
+    snapshot = read(
+        client,
+        Tenant(app=App("SCIM SOE", CONNECTOR)),
+        mapping_prefix="p",
+        sensitive_keys=frozenset(),
+    )
+    assert snapshot.tenant.app == App("SCIM SOE", CONNECTOR, duplicate_ids=(11, 12))
+    assert snapshot.ids.app_id is None
 
 
 def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
@@ -252,3 +322,65 @@ def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
     assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
         "d@x.io": {"userType": "Admin"}
     }
+
+
+ACTION_CASES = [
+    # (actions OneLogin lists, the value found for userType or None)
+    ([{"name": "Set userType", "value": "set_usertype"}], "set_usertype"),
+    (
+        [{"name": "Set userType", "value": "set_custom_attribute_80002"}],
+        "set_custom_attribute_80002",
+    ),
+    ([{"name": "Set Employee ID", "value": "set_employee_id"}], None),
+    (
+        [
+            {"name": "Set userType", "value": "set_custom_attribute_9"},
+            {"name": "Set user type", "value": "set_userType"},
+        ],
+        "set_userType",  # a value match wins over a label match
+    ),
+]
+
+
+@pytest.mark.parametrize(("listed", "found"), ACTION_CASES)
+def test_mapping_action_is_found_by_value_or_label(
+    listed: list[dict[str, object]], found: str | None
+) -> None:
+    assert match_actions(listed, ["userType"], {"userType": "userType"}).get("userType") == found
+
+
+def test_action_is_asked_again_until_it_appears(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{API}/mappings/actions", json=[])
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_x_1"}])
+    pauses: list[float] = []
+    found = wait_for_actions(
+        client, ["userType"], {}, wait=60, sleep=pauses.append, clock=lambda: 0.0
+    )
+    assert (found, len(pauses)) == ({"userType": "set_x_1"}, 1)
+
+
+def test_mapping_without_an_action_stops_before_any_mapping_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set Employee ID", "value": "set_e"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    mapping = UserMapping("p: userType for role Mods", True, "Mods", "userType", "Moderator")
+    desired = Tenant(
+        custom_fields={"userType": CustomField("userType", "userType")},
+        mappings={mapping.name: mapping},
+    )
+    plan = Plan((Change(Action.CREATE, Kind.MAPPING, mapping.name),))
+    computed = ComputedPlan(
+        plan, desired, Snapshot(Tenant(), Ids(roles={"Mods": 7})), NO_WIRE, action_wait=0
+    )
+    with pytest.raises(ApplyError) as caught:
+        execute(computed, client)
+    hint = str(caught.value.cause.hint if caught.value.cause else "")
+    assert "no mapping was written" in str(caught.value.cause)
+    assert "name 'p: userType for role Mods'" in hint
+    assert "'Set userType' = 'Moderator'" in hint
+    assert writes(api) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,8 @@ WRITES = {"POST", "PUT", "DELETE", "PATCH"}
 
 
 @pytest.fixture
-def tenant(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path) as running:
+def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile) as running:
         yield running
 
 
@@ -67,12 +68,15 @@ def test_apply_creates_exactly_one_of_each(tenant: World) -> None:
     assert [f["shortname"] for f in state["custom_attributes"]].count("userType") == 1
     owned = [m["name"] for m in state["mappings"] if m["name"].startswith("onelogin-scim-setup")]
     assert sorted(owned) == [
-        "onelogin-scim-setup: userType for role SOE Admins",
-        "onelogin-scim-setup: userType for role SOE Moderators",
+        "onelogin-scim-setup/SCIM SOE: userType for role SOE Admins",
+        "onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators",
     ]
     app = next(a for a in state["apps"] if a["name"] == "SCIM SOE")
     assert app["parameters"]["userType"]["user_attribute_mappings"] == "custom_attribute_userType"
-    assert app["provisioning"]["enabled"] is True
+    # A tenant that does not keep provisioning.enabled leaves it to the admin (a manual step).
+    assert (
+        app["provisioning"]["enabled"] is tenant.sandbox.options.quirks.provisioning_enabled_sticks
+    )
 
 
 def test_objects_the_config_does_not_name_are_untouched(tenant: World) -> None:
@@ -160,3 +164,20 @@ def test_conflict_refuses_apply_before_any_write(tenant: World) -> None:
     assert result.returncode == 1
     assert "refused before any write: role 'Ghost'" in result.stderr
     assert api_writes(tenant.requests_log()) == []
+
+
+def test_plan_reads_single_users_only_where_the_list_lacks_custom_attributes(
+    tenant: World,
+) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    tenant.clear_requests_log()
+    assert tenant.cli("plan").returncode == 0
+    single = [
+        e["path"]
+        for e in tenant.requests_log()
+        if e["method"] == "GET" and re.fullmatch(r"/api/2/users/\d+", str(e["path"]))
+    ]
+    quirks = tenant.sandbox.options.quirks
+    listed = quirks.custom_attributes_in_user_list and quirks.users_fields_honoured
+    # The config names one user (dave@example.com): at most one single read, and only when needed.
+    assert single == ([] if listed else [f"/api/2/users/{tenant.user_id('dave@example.com')}"])

@@ -50,7 +50,10 @@ def test_verbose_after_the_command_logs_requests(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("sent", "code", "says"),
-    [(signal.SIGINT, ExitCode.INTERRUPTED, "Interrupted."), (signal.SIGTERM, 143, "Terminated.")],
+    [
+        (signal.SIGINT, ExitCode.INTERRUPTED, "Interrupted by SIGINT"),
+        (signal.SIGTERM, ExitCode.TERMINATED, "Interrupted by SIGTERM"),
+    ],
     ids=["SIGINT", "SIGTERM"],
 )
 def test_a_signal_mid_read_exits_with_its_code(
@@ -187,7 +190,10 @@ class Terminal:
 
 @pytest.mark.parametrize(
     ("answer", "code", "says"),
-    [("n", ExitCode.ERROR, "apply cancelled"), (signal.SIGINT, ExitCode.INTERRUPTED, "Aborted")],
+    [
+        ("n", ExitCode.ERROR, "apply cancelled"),
+        (signal.SIGINT, ExitCode.INTERRUPTED, "Interrupted by SIGINT"),
+    ],
     ids=["no", "Ctrl-C"],
 )
 def test_apply_prompt_no_is_1_and_ctrl_c_is_130(

@@ -7,34 +7,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
-
-from tests.helpers.scim2 import start_scim2_server
+from tests.helpers.scim2 import start_scim2_server, wait_until_up
 from tests.sandbox_world import TOKEN, world
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        assert server.poll() is None, "scim2-server exited"
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, "scim2-server did not answer within 20 s"
-            time.sleep(0.1)
-
-
-def test_verify_passes_against_scim2_server(tmp_path: Path) -> None:
+def test_verify_passes_against_scim2_server(tmp_path: Path, quirks_profile: str) -> None:
     with (tmp_path / "scim2.log").open("wb") as log:
         server, base = start_scim2_server(TOKEN, log)
     try:
         wait_until_up(base + "/ServiceProviderConfig", server)
-        with world(tmp_path) as running:
+        with world(tmp_path, quirks_profile) as running:
             assert running.cli("apply", "--auto-approve").returncode == 0
+            running.enable_provisioning()
             running.write_config(soe={"scim_base_url": base})
             result = running.cli("verify", "--output", "json")
     finally:
@@ -46,8 +32,8 @@ def test_verify_passes_against_scim2_server(tmp_path: Path) -> None:
     assert checks["SOE: a wrong token is refused"] == "pass"
 
 
-def test_discover_shows_keys_and_masks_the_token(tmp_path: Path) -> None:
-    with world(tmp_path, expose_scim_configuration=True) as running:
+def test_discover_shows_keys_and_masks_the_token(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         assert running.cli("apply", "--auto-approve").returncode == 0
         running.play_admin(template=running.cli("render").stdout)
         result = running.cli("discover", "--output", "json")
@@ -100,8 +86,10 @@ def test_sandbox_command_serves_a_ready_config_until_interrupted(tmp_path: Path)
     assert server.returncode == 0
 
 
-def test_verify_reports_a_credential_without_manage_all(tmp_path: Path) -> None:
-    with world(tmp_path, api_scope="Read All") as running:
+def test_verify_reports_a_credential_without_manage_all(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    with world(tmp_path, quirks_profile, api_scope="Read All") as running:
         result = running.cli("verify", "--output", "json")
     assert result.returncode == 1
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}

@@ -15,10 +15,10 @@ CASES = [(seed, 4) for seed in range(6)] + [(seed, 1) for seed in range(100, 106
 
 @pytest.mark.parametrize(("seed", "retries"), CASES)
 def test_apply_under_faults_converges_without_duplicates(
-    tmp_path: Path, seed: int, retries: int
+    tmp_path: Path, quirks_profile: str, seed: int, retries: int
 ) -> None:
     faults = FaultSpec(seed=seed, error_rate=0.1, rate_limit_rate=0.05, drop_rate=0.05)
-    with world(tmp_path, faults=faults, page_size=2) as running:
+    with world(tmp_path, quirks_profile, faults=faults, page_size=2) as running:
         url = running.sandbox.onelogin_url
         running.write_config(onelogin={"base_url": url, "max_retries": retries, "backoff": 0.01})
         outcomes = []

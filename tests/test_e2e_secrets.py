@@ -48,8 +48,8 @@ def written_files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and p.name != "token"]
 
 
-def test_no_command_leaks_a_secret(tmp_path: Path) -> None:
-    with world(tmp_path, expose_scim_configuration=True) as running:
+def test_no_command_leaks_a_secret(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         running.write_config(
             app={
                 "roles": ["Engineering", "SOE Moderators", "SOE Admins"],
@@ -77,8 +77,8 @@ def test_no_command_leaks_a_secret(tmp_path: Path) -> None:
             assert secret not in content, f"{name} appears in {path}"
 
 
-def test_errors_do_not_leak_secrets(tmp_path: Path) -> None:
-    with world(tmp_path) as running:
+def test_errors_do_not_leak_secrets(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
         running.write_config(
             onelogin={"base_url": running.sandbox.onelogin_url, "client_secret_env": "WRONG_SECRET"}
         )
@@ -94,8 +94,8 @@ def test_errors_do_not_leak_secrets(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
-def test_reveal_is_the_only_way_to_see_the_token(tmp_path: Path) -> None:
-    with world(tmp_path) as running:
+def test_reveal_is_the_only_way_to_see_the_token(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
         hidden = running.cli("token", "show")
         shown = running.cli("token", "show", "--reveal")
     assert TOKEN not in hidden.stdout

@@ -37,3 +37,25 @@ def test_debug_records_are_shown_only_with_verbose() -> None:
     configure(1, loud, Redactor())
     logging.getLogger("onelogin_scim_setup.test").debug("GET /api/2/apps")
     assert (quiet.getvalue(), "GET /api/2/apps" in loud.getvalue()) == ("", True)
+
+
+def test_a_record_is_one_line_with_level_and_logger_name() -> None:
+    stream = io.StringIO()
+    configure(0, stream, Redactor())
+    logging.getLogger("onelogin_scim_setup.test").warning("rate limited")
+    assert stream.getvalue() == "WARNING onelogin_scim_setup.test: rate limited\n"
+
+
+def test_records_of_other_libraries_are_not_written() -> None:
+    stream = io.StringIO()
+    configure(2, stream, Redactor())
+    logging.getLogger("urllib3.connectionpool").warning("Retrying (Retry(total=2))")
+    assert stream.getvalue() == ""
+
+
+def test_configuring_again_replaces_the_previous_stream() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    configure(1, first, Redactor())
+    configure(1, second, Redactor())
+    logging.getLogger("onelogin_scim_setup.test").warning("once")
+    assert (first.getvalue(), second.getvalue().count("once")) == ("", 1)

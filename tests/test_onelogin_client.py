@@ -123,7 +123,7 @@ def test_post_connection_error_with_nothing_found_is_sent_again(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     api.post(ROLES, body=requests.ConnectionError("connection reset by peer"))
-    api.get(ROLES, json=[], match=query(name="SOE Admins", limit="650"))
+    api.get(ROLES, json=[], match=query(name="SOE Admins", role_name="SOE Admins", limit="650"))
     api.post(ROLES, status=201, json={"id": 12}, match=body({"name": "SOE Admins"}))
     assert client.create_role("SOE Admins") == 12
     assert count(api, ROLES) == 3  # POST, the lookup, POST
@@ -290,3 +290,54 @@ def test_secrets_never_reach_logs_or_errors(
     assert [error.status for error in errors] == [422, None, 401]
     for secret in (SECRET, ACCESS, ACCESS_2, BASIC, scim_token):
         assert not [text for text in texts if secret in text]  # ...and no secret is
+
+
+RATE = f"{BASE}/auth/rate_limit"
+BUDGET = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 12, "X-RateLimit-Reset": 840}
+
+
+def test_rate_limit_reads_the_budget_from_auth_rate_limit(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(RATE, json={"status": {"error": False, "code": 200}, "data": BUDGET})
+    assert tuple(client.rate_limit()) == (5000, 12, 840)
+
+
+def test_429_without_rate_headers_asks_auth_rate_limit_when_it_resets(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    for _ in range(3):
+        api.get(f"{APPS}/1", status=429, json={"statusCode": 429, "message": "Too Many"})
+    api.get(RATE, json={"status": {"error": False, "code": 200}, "data": BUDGET})
+    with pytest.raises(OneLoginError, match="it resets in 840 s"):
+        client.get_app(1)
+    assert count(api, RATE) == 1
+
+
+def test_429_with_a_reset_header_does_not_ask_auth_rate_limit(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    for _ in range(3):
+        api.get(f"{APPS}/1", status=429, headers={"X-RateLimit-Reset": "5"}, json={})
+    with pytest.raises(OneLoginError, match="it resets in 5 s"):
+        client.get_app(1)
+    assert count(api, RATE) == 0
+
+
+def test_user_update_sends_empty_strings_not_null_for_custom_values(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    sent = {"custom_attributes": {"userType": "", "employee_id": "E1"}}
+    api.put(f"{BASE}/api/2/users/4", json={"id": 4}, match=body(sent))
+    client.update_user(4, {"custom_attributes": {"userType": None, "employee_id": "E1"}})
+
+
+def test_role_lookup_matches_names_itself_when_the_filter_is_ignored(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # A tenant that ignores both filters answers every role; only the exact name counts.
+    every = [{"id": 1, "name": "SOE Admins (old)"}, {"id": 2, "name": "SOE Admins"}]
+    api.post(ROLES, body=requests.ConnectionError("connection reset by peer"))
+    api.get(ROLES, json=every, match=query(name="SOE Admins", role_name="SOE Admins", limit="650"))
+    assert client.create_role("SOE Admins") == 2
+    assert count(api, ROLES) == 2  # the POST, the lookup; no second POST

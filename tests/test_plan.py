@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from onelogin_scim_setup.engine.diff import diff
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan, checksum
 from onelogin_scim_setup.engine.tenant import (
     App,
     CustomField,
@@ -202,10 +204,35 @@ def test_unknown_user_is_a_conflict() -> None:
     assert "never creates users" in change.note
 
 
-def test_provisioning_off_is_an_update() -> None:
-    current = Tenant(**{**desired_tenant().__dict__, "provisioning": False})
-    (change,) = plan_for(current).changes
-    assert change.fields == (FieldChange("enabled", False, True),)
+PROVISIONING_CASES = [
+    # (app exists, provisioning_via_api, planned action)
+    (False, "auto", Action.UPDATE),
+    (True, "auto", Action.MANUAL),
+    (True, "api", Action.UPDATE),
+    (False, "manual", Action.MANUAL),
+]
+
+
+@pytest.mark.parametrize(("app_exists", "via", "action"), PROVISIONING_CASES)
+def test_provisioning_off_is_an_api_change_or_a_manual_step(
+    app_exists: bool, via: Literal["auto", "api", "manual"], action: Action
+) -> None:
+    current = Tenant(
+        **{
+            **desired_tenant().__dict__,
+            "provisioning": False if app_exists else None,
+            "app": desired_tenant().app if app_exists else None,
+        }
+    )
+    plan = diff(
+        current,
+        desired_tenant(),
+        create_roles=False,
+        sensitive=frozenset({"scim_bearer_token"}),
+        provisioning_via_api=via,
+    )
+    (change,) = [c for c in plan.changes if c.kind is Kind.PROVISIONING]
+    assert change.action is action
 
 
 def test_plan_json_is_versioned_and_counts() -> None:
@@ -233,6 +260,25 @@ def test_reshaped_mapping_with_our_name_is_not_deleted() -> None:
     assert plan_for(current).changes == ()
 
 
+def test_role_name_held_by_two_roles_is_a_conflict_naming_both_ids() -> None:
+    roles = {
+        "Engineering": RoleAssignment("Engineering", True),
+        "Mods": RoleAssignment("Mods", True, duplicate_ids=(4, 9)),
+    }
+    current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.key) == (Action.CONFLICT, "Mods")
+    assert "ids 4, 9" in change.note
+
+
+def test_existing_field_without_a_mapping_action_is_a_conflict() -> None:
+    fields = {"userType": CustomField("userType", "userType", mapping_action=False)}
+    current = Tenant(**{**desired_tenant().__dict__, "custom_fields": fields})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.kind) == (Action.CONFLICT, Kind.CUSTOM_FIELD)
+    assert "Set userType" in change.note
+
+
 def test_a_plan_holding_only_a_conflict_has_changes() -> None:
     only_conflict = Plan((Change(Action.CONFLICT, Kind.ROLE, "Gone", note="missing"),))
     assert only_conflict.has_changes is True
@@ -241,3 +287,242 @@ def test_a_plan_holding_only_a_conflict_has_changes() -> None:
 def test_a_plan_holding_only_manual_steps_has_no_changes() -> None:
     manual_only = Plan((Change(Action.MANUAL, Kind.SOE, "SCIM settings"),))
     assert manual_only.has_changes is False
+
+
+# Whole changes, not fragments: apply executes exactly these fields, so every one is pinned.
+def test_empty_tenant_plan_holds_exactly_these_changes() -> None:
+    current = Tenant(
+        roles={
+            "Engineering": RoleAssignment("Engineering", False),
+            "Mods": RoleAssignment("Mods", False),
+        },
+        users={
+            "dave@example.com": UserValues(
+                "dave@example.com", (("custom_attributes.userType", None),)
+            )
+        },
+    )
+    mapping = "p: userType for role Mods"
+    assert plan_for(current).changes == (
+        Change(
+            Action.CREATE,
+            Kind.CUSTOM_FIELD,
+            "userType",
+            (FieldChange("shortname", None, "userType"), FieldChange("name", None, "userType")),
+        ),
+        Change(
+            Action.CREATE,
+            Kind.APP,
+            "SCIM SOE",
+            (
+                FieldChange("name", None, "SCIM SOE"),
+                FieldChange("connector", None, CONNECTOR),
+                FieldChange("configuration.scim_bearer_token", None, "sha256:aaaaaaaa", True),
+            ),
+        ),
+        Change(
+            Action.CREATE,
+            Kind.PARAMETER,
+            "userType",
+            (
+                FieldChange("name", None, "userType"),
+                FieldChange("user_attribute_mappings", None, "custom_attribute_userType"),
+                FieldChange("include_in_saml_assertion", None, True),
+            ),
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.PROVISIONING,
+            "SCIM SOE",
+            (FieldChange("enabled", None, True),),
+            note="read back after the write; if OneLogin does not keep it, enable it in the UI",
+        ),
+        Change(Action.UPDATE, Kind.ROLE, "Engineering", (FieldChange("has_app", False, True),)),
+        Change(
+            Action.CREATE,
+            Kind.MAPPING,
+            mapping,
+            (
+                FieldChange("name", None, mapping),
+                FieldChange("enabled", None, True),
+                FieldChange("role", None, "Mods"),
+                FieldChange("field", None, "userType"),
+                FieldChange("value", None, "Moderator"),
+            ),
+        ),
+        Change(
+            Action.UPDATE,
+            Kind.USER,
+            "dave@example.com",
+            (FieldChange("custom_attributes.userType", None, "Moderator"),),
+        ),
+    )
+
+
+def test_every_conflict_names_the_object_and_the_fix() -> None:
+    current = Tenant(
+        custom_fields={"usertype": CustomField("usertype", "usertype")},
+        app=App("SCIM SOE", "connector id 1"),
+        provisioning=True,
+        parameters=desired_tenant().parameters,
+        roles={"Engineering": RoleAssignment("Engineering", True)},
+        mappings=desired_tenant().mappings,
+    )
+    assert plan_for(current).changes == (
+        Change(
+            Action.CONFLICT,
+            Kind.CUSTOM_FIELD,
+            "userType",
+            note="a custom user field 'usertype' exists, which differs only by case; shortnames "
+            "are case-sensitive in the SCIM template and the tool never renames a field: set the "
+            "config's shortname to 'usertype', or rename the field in OneLogin (Users > Custom "
+            "User Fields)",
+        ),
+        Change(
+            Action.CONFLICT,
+            Kind.APP,
+            "SCIM SOE",
+            note=f"an app named 'SCIM SOE' exists on connector 'connector id 1', not {CONNECTOR!r}; "
+            "rename one of them (the tool never changes an app's connector)",
+        ),
+        Change(
+            Action.CONFLICT,
+            Kind.ROLE,
+            "Mods",
+            note="role 'Mods' does not exist in OneLogin; create it, fix the name (exact match), "
+            "or set app.create_missing_roles: true",
+        ),
+        Change(
+            Action.CONFLICT,
+            Kind.USER,
+            "dave@example.com",
+            note="no OneLogin user has the email 'dave@example.com'; the tool never creates users",
+        ),
+    )
+
+
+def test_deleting_an_owned_mapping_shows_everything_it_held() -> None:
+    gone = UserMapping("p: userType for role Gone", True, "Gone", "userType", "Admin")
+    mappings = {**desired_tenant().mappings, gone.name: gone}
+    current = Tenant(**{**desired_tenant().__dict__, "mappings": mappings})
+    assert plan_for(current).changes == (
+        Change(
+            Action.DELETE,
+            Kind.MAPPING,
+            gone.name,
+            (
+                FieldChange("name", gone.name, None),
+                FieldChange("enabled", True, None),
+                FieldChange("role", "Gone", None),
+                FieldChange("field", "userType", None),
+                FieldChange("value", "Admin", None),
+            ),
+        ),
+    )
+
+
+def test_a_reshaped_mapping_shows_its_form_by_label() -> None:
+    reshaped = UserMapping("p: userType for role Mods", True, "", "", "", shape=MappingShape.OTHER)
+    current = Tenant(**{**desired_tenant().__dict__, "mappings": {reshaped.name: reshaped}})
+    (change,) = plan_for(current).changes
+    assert change.fields[-1] == FieldChange(
+        "form", MappingShape.OTHER.label, MappingShape.ROLE_TO_FIELD.label
+    )
+
+
+def test_provisioning_without_an_app_is_keyed_by_an_empty_name() -> None:
+    plan = diff(
+        Tenant(provisioning=False),
+        Tenant(provisioning=True),
+        create_roles=False,
+        sensitive=frozenset(),
+    )
+    assert [(c.kind, c.key) for c in plan.changes] == [(Kind.PROVISIONING, "")]
+
+
+def test_a_user_update_lists_each_differing_value_with_before_and_after() -> None:
+    current = Tenant(
+        **{
+            **desired_tenant().__dict__,
+            "users": {
+                "dave@example.com": UserValues(
+                    "dave@example.com", (("custom_attributes.userType", "Member"),)
+                )
+            },
+        }
+    )
+    assert plan_for(current).changes == (
+        Change(
+            Action.UPDATE,
+            Kind.USER,
+            "dave@example.com",
+            (FieldChange("custom_attributes.userType", "Member", "Moderator"),),
+        ),
+    )
+
+
+def test_a_role_created_when_allowed_carries_its_fields() -> None:
+    roles = {"Engineering": RoleAssignment("Engineering", True)}
+    current = Tenant(**{**desired_tenant().__dict__, "roles": roles})
+    (change,) = plan_for(current, create_roles=True).changes
+    assert change == Change(
+        Action.CREATE,
+        Kind.ROLE,
+        "Mods",
+        (FieldChange("role", None, "Mods"), FieldChange("has_app", None, False)),
+    )
+
+
+def test_a_change_serialises_every_field_under_its_json_name() -> None:
+    change = Change(
+        Action.UPDATE,
+        Kind.APP,
+        "SCIM SOE",
+        (FieldChange("configuration.token", "sha256:a", "sha256:b", True),),
+        note="n",
+        verify_by="v",
+    )
+    assert change.to_dict() == {
+        "action": "update",
+        "kind": "app",
+        "key": "SCIM SOE",
+        "fields": [
+            {
+                "name": "configuration.token",
+                "before": "sha256:a",
+                "after": "sha256:b",
+                "sensitive": True,
+            }
+        ],
+        "note": "n",
+        "verify_by": "v",
+    }
+
+
+def test_plan_json_counts_every_action_and_lists_the_changes() -> None:
+    changes = (
+        Change(Action.CREATE, Kind.ROLE, "A"),
+        Change(Action.CREATE, Kind.ROLE, "B"),
+        Change(Action.CONFLICT, Kind.USER, "c@example.com"),
+    )
+    data = Plan(changes).to_dict()
+    assert (data["summary"], data["changes"], data["checksum"]) == (
+        {"create": 2, "update": 0, "delete": 0, "manual": 0, "conflict": 1},
+        [c.to_dict() for c in changes],
+        checksum([c.to_dict() for c in changes]),
+    )
+
+
+def test_checksum_is_a_pinned_sha256_prefix() -> None:
+    # Changing how the digest is computed invalidates every plan a CI pipeline has reviewed.
+    assert checksum([{"b": 1, "a": "x"}]) == "sha256:6344e11ac43042b3"
+
+
+def test_checksum_does_not_depend_on_key_order() -> None:
+    assert checksum([{"a": 1, "b": 2}]) == checksum([{"b": 2, "a": 1}])
+
+
+def test_checksum_accepts_values_json_cannot_encode() -> None:
+    assert checksum([{"shape": MappingShape.OTHER}]) == checksum(
+        [{"shape": str(MappingShape.OTHER)}]
+    )

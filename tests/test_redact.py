@@ -31,7 +31,30 @@ def test_longer_secret_containing_a_shorter_one_is_cut_whole() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "masked"), [("****", True), ("", False), (None, False), ("a*", False)]
+    ("value", "masked"),
+    [("****", True), ("", False), (None, False), ("a*", False), ("X**", False), ("*X*", False)],
 )
 def test_is_masked(value: object, masked: bool) -> None:
     assert is_masked(value) is masked
+
+
+def test_a_secret_is_also_cut_exactly_as_given_whitespace_included() -> None:
+    assert redact(f"key=\t{SECRET}\n;", f"\t{SECRET}\n") == f"key={REDACTED};"
+
+
+def test_a_secret_contained_in_a_lexically_smaller_one_does_not_split_it() -> None:
+    # "zz..." sorts after "aa-zz...": only the length order cuts the longer one whole.
+    redactor = Redactor(["zzzz-9b1c77", "aaaa-zzzz-9b1c77"])
+    assert redactor.redact("x aaaa-zzzz-9b1c77 y") == f"x {REDACTED} y"
+
+
+@pytest.mark.parametrize(("secret", "cut"), [("abcd", True), ("abc", False)])
+def test_secrets_from_the_minimum_length_up_are_cut(secret: str, cut: bool) -> None:
+    assert (redact(f"v={secret}", secret) == f"v={REDACTED}") is cut
+
+
+def test_missing_or_empty_secrets_register_nothing() -> None:
+    redactor = Redactor()
+    redactor.add(None, "", "   ")
+    text = "XXXX None null ****"
+    assert redactor.redact(text) == text

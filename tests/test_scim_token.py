@@ -191,16 +191,31 @@ def test_command_source_nonzero_exit_names_code_but_not_stdout() -> None:
     assert SECRET not in str(caught.value)
 
 
-def test_command_source_keeps_only_the_first_stderr_line_and_redacts_the_token() -> None:
+@pytest.mark.parametrize(
+    "stdout",
+    [f"print('{SECRET}')", "pass"],
+    ids=["token on stdout", "token only on stderr"],
+)
+def test_command_source_never_shows_its_stderr(stdout: str) -> None:
+    # A token only on stderr was never received, so it could not be redacted: stderr is not shown.
     argv = py(
-        f"import sys; print('{SECRET}'); sys.stderr.write('bad {SECRET}\\nsecond line'); sys.exit(1)"
+        f"import sys; {stdout}; sys.stderr.write('bad {SECRET[:20]}' + '{SECRET[20:]}'); sys.exit(1)"
     )
     with pytest.raises(SecretError) as caught:
         read_token_from_command(argv)
     message = str(caught.value)
-    assert "bad [redacted]" in message
-    assert "second line" not in message
+    assert "exited with code 1" in message
     assert SECRET not in message
+    assert SECRET[:8] not in message
+
+
+def test_command_sink_redacts_the_whole_stderr_before_cutting_it() -> None:
+    # The token straddles the 200-character cut: redacting after the cut would leak its head.
+    argv = py("import sys; sys.stderr.write('x' * 190 + sys.stdin.read()); sys.exit(4)")
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(argv, SECRET)
+    assert SECRET[:8] not in str(caught.value)
+    assert "[redacted]" in str(caught.value)
 
 
 def test_command_source_not_found_names_the_command(tmp_path: Path) -> None:

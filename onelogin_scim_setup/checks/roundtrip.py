@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from onelogin_scim_setup.checks.result import Check, Status
-from onelogin_scim_setup.errors import OneLoginError, SetupError
+from onelogin_scim_setup.checks.result import Check
+from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.errors import Interrupted, OneLoginError, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
@@ -34,7 +35,8 @@ class RoundTrip:
         target = "Registered" if original == "Moderator" else "Moderator"
         checks: list[Check] = []
         with self._restoring(email, int(user["id"]), custom, original, checks):
-            self._set(int(user["id"]), custom, target)
+            with deferred():
+                self._set(int(user["id"]), custom, target)
             soe_user = self._wait_for(email, target)
             if soe_user is None:
                 checks.append(
@@ -87,6 +89,9 @@ class RoundTrip:
                 f"no OneLogin user has the email {email!r}",
                 hint="Pass --test-user for a user assigned to the app.",
             )
+        if "custom_attributes" in found[0]:
+            return found[0]
+        # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
         return self.client.get_user(int(found[0]["id"]))
 
     def _set(self, user_id: int, custom: dict[str, Any], value: str | None) -> None:
@@ -112,26 +117,68 @@ class RoundTrip:
         original: str | None,
         checks: list[Check],
     ) -> Iterator[None]:
-        """Put the original value back even on failure or Ctrl-C. SOE ignores an empty userType, so an
-        empty original is restored by way of Registered (which SOE does apply) and then emptied."""
+        """Put the original value back even on failure, Ctrl-C (once or twice) or SIGTERM.
+
+        The restore runs as a critical section (engine.interrupt): a signal during it waits until
+        it is done, and after the first signal the rest are ignored. An interruption's report says
+        "restored" or gives the exact step to do by hand.
+        """
+        interrupted: Interrupted | None = None
         try:
             yield
+        except Interrupted as error:
+            interrupted = error
+            raise
         finally:
-            name = f"e2e: original userType {original or '(empty)'} restored"
+            check: Check | None = None
+            late: Interrupted | None = None
             try:
-                expected = original or "Registered"
-                self._set(user_id, custom, expected)
-                shown = self._wait_for(email, expected)
-                if original is None:
-                    self._set(user_id, custom, None)
-                status: Status = "pass" if shown is not None else "fail"
-                detail = (
-                    "OneLogin and SOE are back" if shown else f"SOE does not show {expected} yet"
-                )
-                checks.append(
-                    Check(name, status, detail, "" if shown else f"Set {self.shortname} by hand.")
-                )
-            except SetupError as error:
-                checks.append(
-                    Check(name, "fail", str(error), f"Set {self.shortname} back by hand.")
-                )
+                with deferred():
+                    check = self._restore(email, user_id, custom, original)
+            except Interrupted as error:
+                # The signal came during the restore, which went on to the end.
+                late = error
+            if check is not None:
+                checks.append(check)
+                stopped = interrupted or late
+                if stopped is not None:
+                    stopped.report.append(
+                        f"{check.name}: {check.detail}"
+                        if check.status == "pass"
+                        else f"The test user was NOT restored: {check.detail}. {check.hint}"
+                    )
+            if late is not None and interrupted is None:
+                raise late
+
+    def _restore(
+        self, email: str, user_id: int, custom: dict[str, Any], original: str | None
+    ) -> Check:
+        """SOE ignores an empty userType, so an empty original is restored by way of Registered
+        (which SOE does apply) and then emptied."""
+        name = f"e2e: original userType {original or '(empty)'} restored"
+        by_hand = (
+            f"Restore by hand: in OneLogin set the custom user field {self.shortname!r} of "
+            f"{email} (user id {user_id}) to {original!r}"
+            if original
+            else f"Restore by hand: in OneLogin set the custom user field {self.shortname!r} of "
+            f"{email} (user id {user_id}) to Registered, wait until SOE shows userType "
+            "Registered, then empty the field"
+        )
+        expected = original or "Registered"
+        try:
+            self._set(user_id, custom, expected)
+            shown = self._wait_for(email, expected)
+            if original is None:
+                self._set(user_id, custom, None)
+        except SetupError as error:
+            return Check(name, "fail", f"restoring failed: {error}", by_hand + ".")
+        if shown is None:
+            return Check(
+                name,
+                "fail",
+                f"OneLogin is back, but SOE does not show userType {expected} after "
+                f"{self.timeout:g} s",
+                f"Check provisioning; if SOE still differs, set userType of {email} to "
+                f"{expected} in SOE's admin UI.",
+            )
+        return Check(name, "pass", "restored: OneLogin and SOE are back")

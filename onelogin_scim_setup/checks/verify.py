@@ -29,7 +29,12 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     }
     checks = []
     for kind, (name, hint) in by_kind.items():
-        pending = [c for c in plan.changes if c.kind is kind and c.action is not Action.MANUAL]
+        # A provisioning switch left to the UI is a manual step, and still a failed check.
+        pending = [
+            c
+            for c in plan.changes
+            if c.kind is kind and (c.action is not Action.MANUAL or kind is Kind.PROVISIONING)
+        ]
         if pending:
             detail = "; ".join(
                 f"{c.action.value} {c.key!r}" + (f": {c.note}" if c.note else "") for c in pending

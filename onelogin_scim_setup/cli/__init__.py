@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -14,12 +11,12 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import checks, helptext, options, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import audit, checks, helptext, options, plan_apply, sandbox, setup
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ExitCode, SetupError, UsageError
-from onelogin_scim_setup.render.errors import render_error, render_usage_error
+from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError, UsageError
+from onelogin_scim_setup.render.errors import render_error, render_interrupted, render_usage_error
 
 app = typer.Typer(
     name=helptext.PROG,
@@ -42,6 +39,7 @@ for command in (
     checks.verify,
     checks.discover,
     checks.runbook,
+    audit.audit,
     sandbox.sandbox,
     sandbox.demo,
 ):
@@ -87,24 +85,16 @@ def root(
     state.configure()
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so `finally` blocks (temp folders, servers) still run."""
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
-
-
 def main(argv: list[str] | None = None) -> None:
-    """The one error boundary: every outcome becomes a message and an exit code (errors.ExitCode)."""
+    """The one error boundary: every outcome becomes a message and an exit code (errors.ExitCode).
+
+    SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
+    """
+    from onelogin_scim_setup.engine.interrupt import handling
+
     state = State()
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
-    try:
+    with handling():
         code = _run(argv, state)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     sys.exit(code)
 
 
@@ -123,26 +113,27 @@ def _run(argv: list[str] | None, state: State) -> int:
     except ClickException as error:
         render_error(state.out, SetupError(error.format_message()), state.redactor)
         return ExitCode.ERROR
-    except typer.Abort as error:  # Click's prompt on Ctrl-C or end of input
+    except typer.Abort:  # Click's prompt at end of input (a signal arrives as Interrupted)
         state.out.stderr.print("Aborted; nothing more was done.")
-        interrupted = isinstance(error.__context__, KeyboardInterrupt)
-        return ExitCode.INTERRUPTED if interrupted else ExitCode.ERROR
+        return ExitCode.ERROR
     except SetupError as error:
         if state.traceback:
             raise
         render_error(state.out, error, state.redactor)
+        if isinstance(error, ApplyError):
+            return error.exit_code
         return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.ERROR
-    except KeyboardInterrupt:
+    except Interrupted as interrupted:
+        render_interrupted(state.out, interrupted, state.redactor)
+        return interrupted.exit_code
+    except KeyboardInterrupt:  # before the handlers are installed, or after they are removed
         result = ExitCode.INTERRUPTED
-    except Terminated:
-        state.out.stderr.print("Terminated.")
-        return ExitCode.TERMINATED
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
         render_error(state.out, error, state.redactor)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         return ExitCode.ERROR
-    if result == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) itself
+    if result == ExitCode.INTERRUPTED:  # Typer turns a bare KeyboardInterrupt into Exit(130)
         state.out.stderr.print("Interrupted.")
     return result if isinstance(result, int) else ExitCode.OK

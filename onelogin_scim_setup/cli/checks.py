@@ -7,7 +7,14 @@ from typing import Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    INTERVAL_SECONDS,
+    WAIT_SECONDS,
+    OutputOption,
+    prepare,
+    seconds,
+    state_of,
+)
 from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
 
 
@@ -32,6 +39,8 @@ def verify(
 
     state = state_of(ctx)
     out = state.use_output(output)
+    timeout = seconds("--timeout", timeout, WAIT_SECONDS)
+    interval = seconds("--interval", interval, INTERVAL_SECONDS)
     if e2e and not test_user:
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
     prepared = prepare(state, token_required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from onelogin_scim_setup.config.models import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import SetupError
+from onelogin_scim_setup.errors import SetupError, UsageError
 from onelogin_scim_setup.logs import configure as configure_logging
 from onelogin_scim_setup.render.console import ColorMode, Out
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -61,6 +62,30 @@ OutputOption = Annotated[
 ]
 
 
+# Seconds. A poll interval of 0 would hammer SOE (and the tenant's budget); waits beyond an hour
+# are a typo. NaN fails every comparison, so it is refused too.
+INTERVAL_SECONDS = (0.1, 600.0)
+WAIT_SECONDS = (0.1, 3600.0)
+
+
+def seconds(option: str, value: float, bounds: tuple[float, float]) -> float:
+    """`value` if it lies within `bounds`, else a UsageError naming the option."""
+    low, high = bounds
+    if not low <= value <= high:
+        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
+    return value
+
+
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another apply on the same tenant and app (0: fail at once).",
+    ),
+]
+
+
 def state_of(ctx: typer.Context) -> State:
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback
@@ -68,14 +93,43 @@ def state_of(ctx: typer.Context) -> State:
     return state
 
 
-def prepare(state: State, *, token_required: bool = False) -> Prepared:
-    """Load and check everything offline; register the secrets so no output can carry them."""
-    from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
+def prepare(state: State, *, token_required: bool = False, offline: bool = False) -> Prepared:
+    """Load and check everything offline; register the secrets so no output can carry them.
 
-    prepared = prepare_offline(state.config_path, state.environ, token_required=token_required)
+    `offline` (validate, render): run no command, so a `token.command` source is not read.
+    """
+    from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
+    from onelogin_scim_setup.secrets.token import check_token_strength
+
+    prepared = prepare_offline(
+        state.config_path,
+        state.environ,
+        token_required=token_required,
+        run_token_command=not offline,
+        redactor=state.redactor,
+    )
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
     state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
     for warning in prepared.loaded.warnings:
         state.out.note(f"Warning: {warning}")
+    if prepared.token:
+        source = prepared.config.token.source
+        for weakness in check_token_strength(prepared.token):
+            state.out.note(
+                f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
+            )
     return prepared
+
+
+def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:
+    """This machine's lock on the tenant and app, for commands that write (see engine.lock)."""
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+    from onelogin_scim_setup.engine.run import locked
+
+    return locked(
+        prepared,
+        default_lock_dir(state.environ),
+        timeout=timeout,
+        on_wait=lambda message: state.out.note(message),
+    )

@@ -21,6 +21,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
+    "audit": (
+        "audit",
+        "audit -o csv > audit.csv",
+        "audit --fix --auto-approve --detailed-exitcode   # CI",
+    ),
     "sandbox": ("sandbox", "sandbox --latency 0.5 --error-rate 0.1"),
     "demo": ("demo", "demo --dir ./demo   # keeps the files"),
     "generate": (

@@ -23,12 +23,12 @@ from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.errors import SetupError, UsageError
 
 PANEL = "Global options (before or after the command)"
-OutputFormat = Literal["text", "json", "yaml"]
+OutputFormat = Literal["text", "json", "yaml", "csv"]
 
 ConfigHelp = "Config file. Default: $ONELOGIN_SCIM_CONFIG, else onelogin-scim-setup.yaml here."
 VerboseHelp = "Log each HTTP request to stderr (-v); -vv adds urllib3's connection and retry log."
 NoColorHelp = "No colour, even on a terminal (also: NO_COLOR set to anything)."
-OutputHelp = "text for people; json (or yaml, for discover) for programs."
+OutputHelp = "text for people; json for programs (discover: also yaml; audit: also csv)."
 TracebackHelp = "Show Python tracebacks (for bug reports)."
 
 

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    LockTimeoutOption,
+    OutputOption,
+    apply_lock,
+    prepare,
+    state_of,
+)
 from onelogin_scim_setup.errors import ExitCode, UsageError
 
 DetailedExitcode = Annotated[
@@ -43,6 +49,7 @@ def apply(
         bool, typer.Option("--dry-run", help="Only show the plan (same as `plan`).")
     ] = False,
     detailed_exitcode: DetailedExitcode = False,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
@@ -63,7 +70,7 @@ def apply(
             "apply needs confirmation but standard input is not a terminal",
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does).",
         )
-    with connect(prepared, state.environ) as client:
+    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
         with out.status("Reading OneLogin..."):
             computed = compute_plan(prepared, client)
         if computed.plan.has_changes and not out.json:

@@ -13,7 +13,7 @@ import typer
 
 from onelogin_scim_setup import demo as demo_run
 from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 from onelogin_scim_setup.sandbox import FaultSpec, Quirks, Sandbox, SandboxOptions
 
 PortOption = Annotated[
@@ -94,6 +94,10 @@ def sandbox(
     # The folder holds a token file: it goes when the sandbox stops (Ctrl-C, SIGTERM or an error).
     with Sandbox(options) as running, _scratch("onelogin-scim-sandbox-") as folder:
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
+        if scenario == "drift":
+            from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
+
+            demo_run.use_scenario_token(config_path, DRIFT_SCIM_TOKEN)
         out.text(f"OneLogin API:  {running.onelogin_url}")
         out.text(f"SOE SCIM:      {running.soe_scim_url}")
         out.text(
@@ -109,11 +113,13 @@ def sandbox(
             f"export ONELOGIN_CLIENT_SECRET={options.client_secret}  # the sandbox's public demo secret"
         )
         out.text(f"onelogin-scim-setup -c {config_path} plan")
+        if scenario == "drift":
+            out.text(f"onelogin-scim-setup -c {config_path} audit")
         out.text("")
         out.text(f"Press Ctrl-C to stop (removes {folder}).")
         try:
             threading.Event().wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM is how it is meant to stop
             out.text("Stopped.")
 
 

@@ -48,13 +48,27 @@ def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
     if found.problems or found.loaded is None:
         count = len(found.problems)
         raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
-    for warning in found.loaded.warnings:
-        out.note(f"Warning: {warning}")
+    prepared = prepare(state, offline=True)  # all passed: its warnings, and the secrets registered
+    token = prepared.config.token
+    notes = []
+    if token.source == "command" and token.value is None:
+        notes.append(
+            "token.command was not run: validate runs nothing the config names "
+            "(`token show` runs it and checks the token)"
+        )
     if out.json:
-        path, warnings = str(found.loaded.path), list(found.loaded.warnings)
-        out.data({"valid": True, "config": path, "warnings": warnings})
+        out.data(
+            {
+                "valid": True,
+                "config": str(prepared.loaded.path),
+                "warnings": list(prepared.loaded.warnings),
+                "notes": notes,
+            }
+        )
     else:
-        out.text(f"{found.loaded.path}: valid.", style="green")
+        for note in notes:
+            out.note(f"Note: {note}")
+        out.text(f"{prepared.loaded.path}: valid.", style="green")
 
 
 def render(
@@ -71,7 +85,7 @@ def render(
 ) -> None:
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
     state = state_of(ctx)
-    prepared = prepare(state)
+    prepared = prepare(state, offline=True)
     text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    INTERVAL_SECONDS,
+    WAIT_SECONDS,
+    LockTimeoutOption,
+    apply_lock,
+    prepare,
+    seconds,
+    state_of,
+)
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
 from onelogin_scim_setup.errors import ConfigError
@@ -86,6 +94,7 @@ def rotate(
         float, typer.Option(help="Seconds to wait for SOE to accept the new token.")
     ] = 120.0,
     interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
     from onelogin_scim_setup.checks.rotate import OneLoginToken, Rotation
@@ -95,6 +104,8 @@ def rotate(
     from onelogin_scim_setup.soe.client import open_scim
 
     state = state_of(ctx)
+    timeout = seconds("--timeout", timeout, WAIT_SECONDS)
+    interval = seconds("--interval", interval, INTERVAL_SECONDS)
     prepared = prepare(state)
     config = prepared.config
     if config.token.delivery == "manual":
@@ -107,7 +118,11 @@ def rotate(
     new = generate_token()
     state.redactor.add(new)
     keys = config.app.configuration_keys
-    with connect(prepared, state.environ) as client, open_scim(config.soe, new) as scim:
+    with (
+        apply_lock(state, prepared, lock_timeout),
+        connect(prepared, state.environ) as client,
+        open_scim(config.soe, new) as scim,
+    ):
         onelogin = OneLoginToken(client, config) if keys.bearer_token else None
         if onelogin:
             onelogin.app_id()  # credentials and the app are checked before anything changes

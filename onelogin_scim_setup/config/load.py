@@ -116,8 +116,15 @@ def _describe(document: YamlDocument, item: Any) -> str:
         if not close and allowed:
             message += f" (allowed: {', '.join(sorted(allowed))})"
     elif item["type"] == "literal_error" or item["type"] == "enum":
-        message += f" (got {item.get('input')!r})"
+        message += f" (got {_shown(item.get('input'))})"
+    elif str(item["type"]).endswith("_type"):
+        message += f" (got {type(item.get('input')).__name__})"
     return f"{document.where(loc)}: {dotted}: {message}"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "…"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -177,8 +184,15 @@ def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     )
     found += _duplicates(config.app.roles, ("app", "roles"), None)
     shortnames = [name for name, _ in custom_fields(config)]
-    if len(set(shortnames)) != len(shortnames):
-        found.append((("fields",), f"two fields use the same custom field shortname: {shortnames}"))
+    if len({name.casefold() for name in shortnames}) != len(shortnames):
+        # OneLogin and SOE match userType case-sensitively, but two fields differing only in case
+        # (userType, usertype) are the very typo this tool exists to catch.
+        found.append(
+            (
+                ("fields",),
+                f"two fields use the same custom field shortname (ignoring case): {shortnames}",
+            )
+        )
     return found
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
+
+from onelogin_scim_setup.config.urls import check_url
 
 UserType = Literal["Registered", "Moderator", "Admin"]
 
@@ -25,29 +26,36 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Shortname = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 
 
+MAX_NAME_LENGTH = 255
+
+
+def _plain_name(value: str) -> str:
+    """A name OneLogin stores and people read: printable, no invisible or control characters."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if value != value.strip():
+        raise ValueError(f"{value!r} starts or ends with whitespace, which OneLogin would keep")
+    # Cc: control characters (newlines, escapes); Cf: invisible format characters such as
+    # zero-width spaces and bidi overrides, which make two different names look the same.
+    bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in ("Cc", "Cf")})
+    if bad:
+        raise ValueError(f"contains control or invisible characters ({', '.join(bad)})")
+    return value
+
+
+# Names written to OneLogin (roles, fields, app, mapping prefix, user values).
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH), AfterValidator(_plain_name)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `max_retries: true` or `verify_tls: "no"` is a mistake, not a value to coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def check_url(url: str) -> str:
-    """https everywhere; plain http only for loopback hosts (the sandbox, local tests)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"{url!r} uses plain http; only https is allowed except for loopback hosts"
-        )
-    return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# An argument of a command the tool runs (no shell): a NUL byte cannot be passed to a process.
+Argument = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]*$")]
+FilePath = Annotated[Path, Field(strict=False)]  # YAML gives a string; strict would want a Path
+Secret = Annotated[SecretStr, Field(strict=False)]
 
 
 class OneLoginSettings(_Model):
@@ -56,10 +64,13 @@ class OneLoginSettings(_Model):
     client_id_env: EnvName = "ONELOGIN_CLIENT_ID"
     client_secret_env: EnvName = "ONELOGIN_CLIENT_SECRET"  # noqa: S105 (a variable name)
     client_id: str | None = None
-    client_secret: SecretStr | None = None
+    client_secret: Secret | None = None
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
+    # Seconds apply waits for a just-created custom field's mapping action (docs/onelogin-api.md
+    # Op 5: OneLogin's background jobs can take minutes).
+    action_wait: Annotated[float, Field(ge=0, le=3600)] = 60.0
 
     @field_validator("base_url")
     @classmethod
@@ -104,12 +115,12 @@ class SoeSettings(_Model):
 class TokenSettings(_Model):
     source: Literal["env", "file", "command"] = "env"
     env: EnvName = "SOE_SCIM_TOKEN"
-    file: Path | None = None
-    command: list[str] | None = None
-    value: SecretStr | None = None
+    file: FilePath | None = None
+    command: list[Argument] | None = None
+    value: Secret | None = None
     delivery: Literal["manual", "command", "file"] = "manual"
-    delivery_command: list[str] | None = None
-    delivery_file: Path | None = None
+    delivery_command: list[Argument] | None = None
+    delivery_file: FilePath | None = None
 
     @model_check(mode="after")
     def _complete(self) -> TokenSettings:
@@ -134,33 +145,35 @@ class ConfigurationKeys(_Model):
 
 
 class AppSettings(_Model):
-    name: Annotated[str, Field(min_length=1)] = "SCIM SOE"
-    connector: Annotated[str, Field(min_length=1)] = DEFAULT_CONNECTOR
+    name: Name = "SCIM SOE"
+    connector: Name = DEFAULT_CONNECTOR
     provisioning: bool = True
+    provisioning_via_api: Literal["auto", "api", "manual"] = "auto"
     # SOE cannot delete users through SCIM by default, so Suspend is the only action we set up.
     deprovision_action: Literal["suspend"] = "suspend"
-    roles: list[Annotated[str, Field(min_length=1)]] = []
+    roles: list[Name] = []
     create_missing_roles: bool = False
-    mapping_prefix: Annotated[str, Field(min_length=1)] = "onelogin-scim-setup"
+    # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
+    mapping_prefix: Name | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
 
 class TemplateSettings(_Model):
     syntax: Literal["onelogin", "dollar-brace"] = "onelogin"
-    path: Path | None = None
+    path: FilePath | None = None
 
 
 class UserTypeField(_Model):
     enabled: bool = True
     shortname: Shortname = "userType"
-    name: Annotated[str, Field(min_length=1)] = "userType"
+    name: Name = "userType"
 
 
 class ProfileField(_Model):
     enabled: bool = False
     source: Literal["builtin", "custom"] = "builtin"
     shortname: Shortname | None = None
-    name: str | None = None
+    name: Name | None = None
 
 
 class FieldSettings(_Model):
@@ -170,15 +183,15 @@ class FieldSettings(_Model):
 
 
 class RolePromotion(_Model):
-    role: Annotated[str, Field(min_length=1)]
+    role: Name
     user_type: UserType
 
 
 class UserPromotion(_Model):
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Annotated[Name, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
     user_type: UserType | None = None
-    department: str | None = None
-    title: str | None = None
+    department: Name | None = None
+    title: Name | None = None
 
 
 class Promotions(_Model):

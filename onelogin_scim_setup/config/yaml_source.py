@@ -10,9 +10,14 @@ from typing import Any
 import yaml
 
 from onelogin_scim_setup.errors import ConfigError
+from onelogin_scim_setup.files import InputFileError, read_text_input
 
 KeyPath = tuple[str | int, ...]
 MAX_NODES = 100_000
+MAX_DEPTH = 32  # a real config nests 4 levels; PyYAML's composer recurses once per level
+MAX_CONFIG_BYTES = 1024 * 1024
+# libyaml when present: the pure-Python parser takes seconds per MiB. Both are the safe loaders.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -40,29 +45,64 @@ class YamlDocument:
 def read_yaml(path: Path) -> YamlDocument:
     """Read and parse `path`; any failure is a ConfigError naming the file (and line when known)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_input(path, MAX_CONFIG_BYTES)
+    except InputFileError as error:
+        raise ConfigError(f"{path}: the config file {error}") from None
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: config file not found",
             hint="Create one with `onelogin-scim-setup init`, or point -c/--config "
             "(or ONELOGIN_SCIM_CONFIG) at yours.",
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot read the config file: {error.strerror or error}"
+        ) from None
     return parse_yaml(text, path)
 
 
-def parse_yaml(text: str, path: Path) -> YamlDocument:
+def load_limited(text: str, name: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of a YAML text, with its nesting depth checked first.
+
+    The check reads parser events (no recursion, stopping at the first level too deep), so a
+    document nested thousands deep is refused in milliseconds instead of crashing the composer.
+    Raises ValueError naming `name` and the line.
+    """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        depth = 0
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else "?"
+                    raise ValueError(f"{name}:{line}: nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = None if node is None else loader.construct_document(node)
+        except ValueError as error:  # e.g. an integer of more than 4,300 digits
+            raise ValueError(f"{name}: a value cannot be read: {error}") from None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = error.problem or "invalid YAML"
-        raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from None
+        raise ValueError(f"{name}{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+        raise ValueError(f"{name}: invalid YAML: {error}") from None
+    except (RecursionError, OverflowError) as error:
+        raise ValueError(f"{name}: YAML too complex to read ({type(error).__name__})") from None
+    return node, data
+
+
+def parse_yaml(text: str, path: Path) -> YamlDocument:
+    try:
+        node, data = load_limited(text, str(path))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     lines: dict[KeyPath, int] = {}
     duplicates: list[str] = []
     if node is not None:

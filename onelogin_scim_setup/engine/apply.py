@@ -12,11 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.interrupt import deferred
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.errors import ApplyError, OneLoginError, Refused, SetupError
+from onelogin_scim_setup.engine.tenant import Tenant, UserMapping
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    Interrupted,
+    OneLoginError,
+    Refused,
+    SetupError,
+    ShortnameChanged,
+)
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import ROLE_CONDITION, Ids, discover_vocabulary
+from onelogin_scim_setup.onelogin.read import (
+    ROLE_CONDITION,
+    Ids,
+    MappingVocabulary,
+    discover_vocabulary,
+    parameter_states,
+)
 from onelogin_scim_setup.secrets.redact import is_masked
 
 
@@ -51,26 +65,51 @@ def execute(
         raise Refused("apply cancelled; nothing was changed")
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
-    runner = _Runner(client, computed.desired, ids, computed.wire)
-    for index, change in enumerate(changes):
+    runner = _Runner(client, computed.desired, ids, computed.wire, computed.action_wait)
+    for change in changes:
         try:
-            runner.run(change, result)
+            # A change is the unit apply never cuts: a signal inside it is raised when it is done.
+            with deferred():
+                runner.run(change, result)
+                result.done.append(change)
+            if on_change:
+                on_change(change)
         except SetupError as error:
-            raise ApplyError(
-                f"apply stopped at {change.action.value} {change.title}",
-                done=[f"{c.action.value} {c.title}" for c in result.done],
-                not_done=[f"{c.action.value} {c.title}" for c in changes[index:]],
-                cause=error,
+            raise _stopped(
+                f"apply stopped at {change.action.value} {change.title}", result, changes, error
             ) from error
-        result.done.append(change)
-        if on_change:
-            on_change(change)
+        except Interrupted as signal:
+            raise _stopped(
+                f"apply stopped after {len(result.done)} of {len(changes)} changes",
+                result,
+                changes,
+                signal,
+            ) from signal
     return result
 
 
+def _stopped(
+    message: str, result: ApplyResult, changes: list[Change], cause: SetupError | Interrupted
+) -> ApplyError:
+    return ApplyError(
+        message,
+        done=[f"{c.action.value} {c.title}" for c in result.done],
+        not_done=[f"{c.action.value} {c.title}" for c in changes[len(result.done) :]],
+        cause=cause,
+    )
+
+
 class _Runner:
-    def __init__(self, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues):
+    def __init__(
+        self,
+        client: OneLoginClient,
+        desired: Tenant,
+        ids: Ids,
+        wire: WireValues,
+        action_wait: float,
+    ):
         self.client, self.desired, self.ids, self.wire = client, desired, ids, wire
+        self.action_wait = action_wait
 
     def run(self, change: Change, result: ApplyResult) -> None:
         handlers: dict[Kind, Callable[[Change, ApplyResult], None]] = {
@@ -91,7 +130,19 @@ class _Runner:
 
     def _custom_field(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.custom_fields[change.key]
-        self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        field_id = self.client.create_custom_attribute(wanted.name, wanted.shortname)
+        # Whether OneLogin keeps a shortname's case is undocumented (docs/onelogin-api.md Op 4 [U]);
+        # the template, parameter and mappings name the field by it, so check before using it.
+        stored = next(
+            (
+                str(f.get("shortname"))
+                for f in self.client.list_custom_attributes()
+                if str(f.get("id")) == str(field_id)
+            ),
+            wanted.shortname,
+        )
+        if stored != wanted.shortname:
+            raise ShortnameChanged(wanted.shortname, stored)
 
     def _app(self, change: Change, result: ApplyResult) -> None:
         if self.desired.app is None:  # a plan has app changes only when an app is desired
@@ -124,6 +175,8 @@ class _Runner:
             )
             self.ids.app_id = int(created["id"])
             self.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
+            # The connector's own parameters come with the new app (docs/onelogin-api.md Op 3).
+            self.ids.app_parameters = parameter_states(created)
         elif configuration:
             self.client.update_app(self._app_id(), {"configuration": configuration})
         if configuration:
@@ -147,14 +200,29 @@ class _Runner:
 
     def _parameter(self, change: Change, result: ApplyResult) -> None:
         wanted = self.desired.parameters[change.key]
-        body: dict[str, Any] = {
-            "user_attribute_mappings": wanted.user_attribute_mappings,
-            "include_in_saml_assertion": wanted.include_in_saml_assertion,
-        }
-        if change.action is Action.CREATE:
+        flag = wanted.include_in_saml_assertion
+        # Existence is decided by the app as read now: a plan made before the app existed calls the
+        # connector's own parameters "create", but the new app already has them.
+        existing = self.ids.app_parameters.get(wanted.name)
+        body: dict[str, Any] = {}
+        if existing is None:
             # `label` can only be set when the parameter is created (docs/onelogin-api.md Op 3).
             body["label"] = wanted.name
+        if (
+            existing is None
+            or existing.get("user_attribute_mappings") != wanted.user_attribute_mappings
+        ):
+            body["user_attribute_mappings"] = wanted.user_attribute_mappings
+        # Only a managed flag is sent, and only when it differs: a tenant may refuse any change to a
+        # connector-defined parameter's flag (docs/onelogin-api.md Op 3).
+        if flag is not None and (
+            existing is None or bool(existing.get("include_in_saml_assertion")) is not flag
+        ):
+            body["include_in_saml_assertion"] = flag
+        if not body:
+            return
         self.client.update_app(self._app_id(), {"parameters": {wanted.name: body}})
+        self.ids.app_parameters[wanted.name] = {**(existing or {}), **body}
 
     def _provisioning(self, change: Change, result: ApplyResult) -> None:
         wanted = bool(self.desired.provisioning)
@@ -171,7 +239,8 @@ class _Runner:
                     "enable provisioning",
                     (FieldChange("Provisioning > Enable provisioning", kept, wanted),),
                     note="OneLogin accepted provisioning.enabled through the API but did not keep "
-                    "it; tick it in the app's Provisioning tab",
+                    "it; tick it in the app's Provisioning tab (with app.provisioning_via_api: auto "
+                    "later plans show it as this manual step, not as an API change)",
                     verify_by="plan shows no provisioning change",
                 )
             )
@@ -192,12 +261,17 @@ class _Runner:
             self.client.delete_mapping(self.ids.mappings[change.key])
             return
         wanted = self.desired.mappings[change.key]
-        if self.ids.vocabulary is None or wanted.field not in self.ids.vocabulary.actions:
-            names = {s: f.name for s, f in self.desired.custom_fields.items()}
-            self.ids.vocabulary = discover_vocabulary(self.client, sorted(names), names)
+        vocabulary = self.ids.vocabulary
+        if vocabulary is None or not vocabulary.has_action(wanted.field):
+            vocabulary = self._discover_action(wanted)
         if wanted.role not in self.ids.roles:
+            # Matched here: a tenant may ignore the name filter and answer every role (Op 6 [U]).
             self.ids.roles.update(
-                {str(r["name"]): int(r["id"]) for r in self.client.list_roles(wanted.role)}
+                {
+                    str(r["name"]): int(r["id"])
+                    for r in self.client.list_roles(wanted.role)
+                    if r.get("name") == wanted.role
+                }
             )
         body = {
             "name": wanted.name,
@@ -207,13 +281,11 @@ class _Runner:
             "conditions": [
                 {
                     "source": ROLE_CONDITION,
-                    "operator": self.ids.vocabulary.role_operator,
+                    "operator": vocabulary.role_operator,
                     "value": str(self.ids.roles[wanted.role]),
                 }
             ],
-            "actions": [
-                {"action": self.ids.vocabulary.action_for(wanted.field), "value": [wanted.value]}
-            ],
+            "actions": [{"action": vocabulary.action_for(wanted.field), "value": [wanted.value]}],
         }
         if change.action is Action.CREATE:
             created = self.client.create_mapping(body)
@@ -222,6 +294,26 @@ class _Runner:
             # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
             del body["position"]
             self.client.update_mapping(self.ids.mappings[wanted.name], body)
+
+    def _discover_action(self, wanted: UserMapping) -> MappingVocabulary:
+        """Find the field's mapping action, waiting up to `action_wait` for a just-created field;
+        without it, stop before this (and any later) mapping is written."""
+        names = {s: f.name for s, f in self.desired.custom_fields.items()}
+        vocabulary = discover_vocabulary(self.client, [wanted.field], names, wait=self.action_wait)
+        self.ids.vocabulary = vocabulary
+        if vocabulary.has_action(wanted.field):
+            return vocabulary
+        name = names.get(wanted.field, wanted.field)
+        raise OneLoginError(
+            f"OneLogin listed no mapping action for the custom field {wanted.field!r} within "
+            f"{self.action_wait:g} s (looked for the value set_{wanted.field.lower()} or the label "
+            f"'Set {name}'); no mapping was written",
+            hint="OneLogin's background jobs can take minutes: run apply again later (it picks up "
+            "from here), or raise onelogin.action_wait. If the action never appears, create the "
+            f"mapping in OneLogin: Users > Mappings > New Mapping, name {wanted.name!r}, "
+            f"condition 'Roles' includes {wanted.role!r}, action 'Set {name}' = {wanted.value!r}, "
+            "then Save.",
+        )
 
     def _user(self, change: Change, result: ApplyResult) -> None:
         email = change.key

@@ -24,3 +24,5 @@ class ComputedPlan:
     desired: Tenant
     snapshot: Snapshot
     wire: WireValues
+    # Seconds apply waits for a just-created custom field's mapping action (onelogin.action_wait).
+    action_wait: float = 60.0

@@ -15,10 +15,34 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import SecretError
 
+# Before mapping names carried the app, every config shared this prefix, so two configs for two apps
+# in one tenant deleted each other's mappings. Mappings named with it are adopted (`adopted_names`).
+SHARED_MAPPING_PREFIX = "onelogin-scim-setup"
 
-def mapping_name(config: Config, role: str) -> str:
-    """The tool owns user mappings by this name; any other mapping is never touched."""
-    return f"{config.app.mapping_prefix}: {config.fields.user_type.shortname} for role {role}"
+
+def mapping_prefix(config: Config) -> str:
+    """`app.mapping_prefix`, or by default one per app: "onelogin-scim-setup/<app name>". The "/"
+    keeps these names out of the old shared prefix's "onelogin-scim-setup: " form."""
+    return config.app.mapping_prefix or f"{SHARED_MAPPING_PREFIX}/{config.app.name}"
+
+
+def mapping_name(config: Config, role: str, prefix: str | None = None) -> str:
+    """The tool owns user mappings by this name (`onelogin.read.owned_mapping_name` parses it);
+    any other mapping is never touched."""
+    owner = prefix or mapping_prefix(config)
+    return f"{owner}: {config.fields.user_type.shortname} for role {role}"
+
+
+def adopted_names(config: Config) -> dict[str, str]:
+    """Old name -> new name of the mappings made under the old shared default prefix, for the roles
+    this config promotes. Apply renames them in place (never deletes them). A config that sets
+    `app.mapping_prefix` keeps exactly the names it had, so it adopts nothing."""
+    if config.app.mapping_prefix is not None:
+        return {}
+    return {
+        mapping_name(config, p.role, SHARED_MAPPING_PREFIX): mapping_name(config, p.role)
+        for p in config.promotions.roles
+    }
 
 
 def user_attribute(config: Config, attribute: str) -> str:
@@ -72,8 +96,9 @@ def _parameters(config: Config) -> dict[str, Parameter]:
     for attribute in ("department", "title"):
         if getattr(config.fields, attribute).enabled:
             # The SCIM v2 Enterprise connector already has `department` and `title` parameters
-            # (docs/onelogin-api.md Op 3, KB0013904); the tool only points them at the right source.
-            parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), True)
+            # (docs/onelogin-api.md Op 3, KB0013904); the tool only points them at the right source
+            # and leaves their flags as the connector has them (None: not managed).
+            parameters[attribute] = Parameter(attribute, parameter_source(config, attribute), None)
     return parameters
 
 

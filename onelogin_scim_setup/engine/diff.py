@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, as_fields
 
+ProvisioningVia = Literal["auto", "api", "manual"]
+
 
 def diff(
-    current: Tenant, desired: Tenant, *, create_roles: bool, sensitive: frozenset[str]
+    current: Tenant,
+    desired: Tenant,
+    *,
+    create_roles: bool,
+    sensitive: frozenset[str],
+    provisioning_via_api: ProvisioningVia = "auto",
 ) -> Plan:
-    """Everything that must change in OneLogin to turn `current` into `desired` (manual steps excluded).
+    """Everything that must change in OneLogin to turn `current` into `desired` (the config's fixed
+    manual steps excluded; a provisioning switch the API is not to set is a manual step here).
 
     `sensitive` names App configuration keys whose values are fingerprints of secrets.
     """
@@ -19,9 +28,23 @@ def diff(
     changes += _custom_fields(current, desired)
     changes += _app(current, desired, sensitive)
     changes += _keyed(Kind.PARAMETER, current.parameters, desired.parameters)
-    if desired.provisioning is not None and current.provisioning is not desired.provisioning:
-        app_name = desired.app.name if desired.app else ""
-        changes.append(
+    changes += _provisioning(current, desired, provisioning_via_api)
+    changes += _roles(current, desired, create_roles)
+    changes += _mappings(current, desired)
+    changes += _users(current, desired)
+    return Plan(tuple(changes))
+
+
+def _provisioning(current: Tenant, desired: Tenant, via: ProvisioningVia) -> list[Change]:
+    """Some tenants answer 200 to provisioning.enabled and do not keep it (docs/onelogin-api.md
+    Op 3, terraform-provider-onelogin#85). `auto` tries the API once, when apply creates the app;
+    on an existing app the switch is a manual step, so a tenant that ignores the API is not
+    planned the same futile write on every run."""
+    if desired.provisioning is None or current.provisioning is desired.provisioning:
+        return []
+    app_name = desired.app.name if desired.app else ""
+    if via == "api" or (via == "auto" and current.app is None):
+        return [
             Change(
                 Action.UPDATE,
                 Kind.PROVISIONING,
@@ -29,11 +52,19 @@ def diff(
                 (FieldChange("enabled", current.provisioning, desired.provisioning),),
                 note="read back after the write; if OneLogin does not keep it, enable it in the UI",
             )
+        ]
+    wanted = "checked" if desired.provisioning else "unchecked"
+    return [
+        Change(
+            Action.MANUAL,
+            Kind.PROVISIONING,
+            app_name,
+            (FieldChange("Provisioning > Enable provisioning", current.provisioning, wanted),),
+            note=f"In OneLogin: Apps > {app_name} > Provisioning, then Save (app.provisioning_via_api "
+            f"is {via}: set it to api to have apply write it)",
+            verify_by="plan shows no provisioning step; verify",
         )
-    changes += _roles(current, desired, create_roles)
-    changes += _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True)
-    changes += _users(current, desired)
-    return Plan(tuple(changes))
+    ]
 
 
 def _field_changes(before: object, after: object) -> tuple[FieldChange, ...]:
@@ -59,8 +90,19 @@ def _label(value: object) -> object:
 
 def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
     changes = []
+    mapped = {m.field for m in desired.mappings.values()}
     for shortname, wanted in desired.custom_fields.items():
-        if shortname in current.custom_fields:
+        existing = current.custom_fields.get(shortname)
+        if existing is not None and existing.mapping_action is False and shortname in mapped:
+            changes.append(
+                Change(
+                    Action.CONFLICT,
+                    Kind.CUSTOM_FIELD,
+                    shortname,
+                    note=no_action_note(shortname, existing.name),
+                )
+            )
+        if existing is not None:
             continue
         same_but_case = [
             name for name in current.custom_fields if name.lower() == shortname.lower()
@@ -84,6 +126,17 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
     return changes
 
 
+def no_action_note(shortname: str, name: str) -> str:
+    return (
+        f"OneLogin lists no mapping action for the custom field {shortname!r} (GET "
+        f"/api/2/mappings/actions has no value set_{shortname.lower()} and no label 'Set {name}'), "
+        "so its mappings cannot be written. A field created minutes ago may still be waiting for "
+        "OneLogin's background job: plan again later. Otherwise create the mappings in the UI "
+        "(Users > Mappings) as the plan's mapping lines show, with the action 'Set "
+        f"{name}'"
+    )
+
+
 def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Change]:
     if desired.app is None:
         return []
@@ -94,6 +147,16 @@ def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Ch
             *_configuration_changes((), desired.app.configuration, sensitive),
         )
         return [Change(Action.CREATE, Kind.APP, desired.app.name, fields_)]
+    if current.app.duplicate_ids:
+        listed = ", ".join(str(i) for i in current.app.duplicate_ids)
+        note = (
+            f"{len(current.app.duplicate_ids)} apps are named {desired.app.name!r} on connector "
+            f"{desired.app.connector!r} (ids {listed}), e.g. from two applies on two machines at "
+            "once; the tool cannot tell which one it manages. Fix: in OneLogin (Applications) keep "
+            f"one (the oldest is id {current.app.duplicate_ids[0]}), delete or rename the others, "
+            "then run plan again"
+        )
+        return [Change(Action.CONFLICT, Kind.APP, desired.app.name, note=note)]
     if current.app.connector != desired.app.connector:
         note = (
             f"an app named {desired.app.name!r} exists on connector {current.app.connector!r}, not "
@@ -140,11 +203,39 @@ def _keyed(
     return changes
 
 
+def _mappings(current: Tenant, desired: Tenant) -> list[Change]:
+    """Mappings keyed by the name they should have (onelogin.read): a key whose current mapping has
+    another name is either adopted from the old shared prefix (renamed) or a duplicate (deleted)."""
+    changes = []
+    for change in _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True):
+        existing = current.mappings.get(change.key)
+        if existing is not None and existing.name != change.key:
+            if change.action is Action.DELETE:
+                note = (
+                    f"a second mapping named {existing.name!r}; the one with the lowest id is kept"
+                )
+            else:
+                note = (
+                    f"adopted: made under the old shared name {existing.name!r}, renamed in place "
+                    "(set app.mapping_prefix to keep the old names)"
+                )
+            change = replace(change, note=note)
+        changes.append(change)
+    return changes
+
+
 def _roles(current: Tenant, desired: Tenant, create_roles: bool) -> list[Change]:
     changes = []
     for name, wanted in desired.roles.items():
         existing = current.roles.get(name)
-        if existing is None and not create_roles:
+        if existing is not None and existing.duplicate_ids:
+            listed = ", ".join(str(i) for i in existing.duplicate_ids)
+            note = (
+                f"{len(existing.duplicate_ids)} OneLogin roles are named {name!r} (ids {listed}); "
+                "the tool cannot tell which one is meant: rename or delete the extra roles"
+            )
+            changes.append(Change(Action.CONFLICT, Kind.ROLE, name, note=note))
+        elif existing is None and not create_roles:
             note = (
                 f"role {name!r} does not exist in OneLogin; create it, fix the name (exact match), "
                 "or set app.create_missing_roles: true"

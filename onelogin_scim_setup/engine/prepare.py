@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
 from onelogin_scim_setup.config.load import LoadedConfig, load, load_collecting
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import SecretError, TemplateError
+from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.sources import (
     checked_token,
     read_token_from_command,
@@ -26,6 +27,9 @@ class Prepared:
     loaded: LoadedConfig
     template: str
     token: str | None
+    # Every secret of the run (the token; the API credential and access tokens once connected),
+    # shared with whatever prints, so no output path can carry one.
+    redactor: Redactor = field(default_factory=Redactor, compare=False)
 
     @property
     def config(self) -> Config:
@@ -84,15 +88,21 @@ def template_problems(loaded: LoadedConfig) -> tuple[str | None, list[str]]:
     return text, [f"{source}: {problem.message}" for problem in problems]
 
 
-def read_token(config: Config, environ: Mapping[str, str], *, required: bool) -> str | None:
-    """The SCIM token from its configured source. A missing env var is None unless `required`."""
+def read_token(
+    config: Config, environ: Mapping[str, str], *, required: bool, run_command: bool = True
+) -> str | None:
+    """The SCIM token from its configured source. A missing env var is None unless `required`.
+
+    Without `run_command`, a `command` source is not run and the token is None: offline commands
+    (validate, render) never execute anything the config names.
+    """
     settings = config.token
     if settings.value is not None:
         return checked_token(settings.value.get_secret_value(), "token.value in the config")
     if settings.source == "file" and settings.file:
         return read_token_from_file(settings.file)
     if settings.source == "command" and settings.command:
-        return read_token_from_command(settings.command)
+        return read_token_from_command(settings.command) if run_command else None
     try:
         return read_token_from_env(settings.env, environ)
     except SecretError:
@@ -102,12 +112,21 @@ def read_token(config: Config, environ: Mapping[str, str], *, required: bool) ->
 
 
 def prepare(
-    config_path: Path, environ: Mapping[str, str], *, token_required: bool = False
+    config_path: Path,
+    environ: Mapping[str, str],
+    *,
+    token_required: bool = False,
+    run_token_command: bool = True,
+    redactor: Redactor | None = None,
 ) -> Prepared:
     loaded = load(config_path)
     template = render_and_lint(loaded)
-    token = read_token(loaded.config, environ, required=token_required)
-    return Prepared(loaded, template, token)
+    token = read_token(
+        loaded.config, environ, required=token_required, run_command=run_token_command
+    )
+    redactor = redactor if redactor is not None else Redactor()
+    redactor.add(token)
+    return Prepared(loaded, template, token, redactor)
 
 
 @dataclass(frozen=True)
@@ -120,13 +139,14 @@ class Validation:
 
 def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
     """Schema, cross-field rules, template lint and token source, each run when it can run: a
-    stage is skipped only when a config to run it on could not be built."""
+    stage is skipped only when a config to run it on could not be built. Offline: a `command`
+    token source is not run."""
     loaded, problems = load_collecting(config_path)
     if loaded is None:
         return Validation(None, problems)
     problems += template_problems(loaded)[1]
     try:
-        read_token(loaded.config, environ, required=False)
+        read_token(loaded.config, environ, required=False, run_command=False)
     except SecretError as error:
         problems.append(f"{loaded.where('token')}: token: {error.message}")
     return Validation(loaded, problems)

@@ -1,7 +1,7 @@
 """The engine's entry points, used alike by the CLI, the demo and the benchmarks.
 
     prepared = prepare(config_path, environ)          # offline: config, template, token (engine.prepare)
-    with connect(prepared, environ) as client:
+    with locked(prepared, lock_dir, timeout=300), connect(prepared, environ) as client:
         computed = compute_plan(prepared, client)     # read OneLogin, diff, add the manual steps
         result = apply_plan(computed, client)         # write, in dependency order
 
@@ -12,12 +12,14 @@ takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
-from onelogin_scim_setup.engine import manual
+from onelogin_scim_setup.engine import lock, manual
 from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
@@ -38,7 +40,32 @@ def connect(prepared: Prepared, environ: Mapping[str, str]) -> OneLoginClient:
         timeout=(min(10.0, config.onelogin.timeout), config.onelogin.timeout),
         max_retries=config.onelogin.max_retries,
         backoff_factor=config.onelogin.backoff,
+        redactor=prepared.redactor,
     )
+
+
+@contextmanager
+def locked(
+    prepared: Prepared,
+    lock_dir: Path,
+    *,
+    timeout: float,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold this machine's lock on the config's tenant and app while planning and writing.
+
+    Taken before the plan is read, so a second apply waits and then plans from what the first wrote.
+    Commands that only read (plan, verify) do not take it.
+    """
+    config = prepared.config
+    with lock.held(
+        lock_dir,
+        api_url=config.onelogin.api_url,
+        app_name=config.app.name,
+        timeout=timeout,
+        on_wait=on_wait,
+    ):
+        yield
 
 
 def sensitive_keys(config: Config) -> frozenset[str]:
@@ -56,17 +83,25 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
     snapshot = read(
         client,
         wanted,
-        mapping_prefix=config.app.mapping_prefix,
+        mapping_prefix=desired_state.mapping_prefix(config),
         sensitive_keys=sensitive_keys(config),
+        adopt_mappings=desired_state.adopted_names(config),
     )
     api = diff(
         snapshot.tenant,
         wanted,
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
+        provisioning_via_api=config.app.provisioning_via_api,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
-    return ComputedPlan(plan, wanted, snapshot, WireValues(wire_configuration(prepared)))
+    return ComputedPlan(
+        plan,
+        wanted,
+        snapshot,
+        WireValues(wire_configuration(prepared)),
+        action_wait=config.onelogin.action_wait,
+    )
 
 
 def apply_plan(

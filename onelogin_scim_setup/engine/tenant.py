@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from types import MappingProxyType
+
+# Field metadata: what only the read side knows, never desired and never shown as a change.
+READ_ONLY = MappingProxyType({"read_only": True})
 
 
 @dataclass(frozen=True)
 class CustomField:
     shortname: str
     name: str
+    # Read side only: whether OneLogin lists a mapping action for the field (None: not looked up).
+    mapping_action: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -19,13 +25,19 @@ class App:
     connector: str
     # Only the `configuration` keys the config manages; the token is held as its fingerprint.
     configuration: tuple[tuple[str, str], ...] = ()
+    # Read from OneLogin only: the ids when several apps have this name on this connector.
+    duplicate_ids: tuple[int, ...] = field(default=(), metadata=READ_ONLY)
 
 
 @dataclass(frozen=True)
 class Parameter:
+    """An app parameter. `include_in_saml_assertion` is None where the tool does not manage the
+    flag: on the connector's own parameters (department, title), which a tenant may refuse to change
+    (docs/onelogin-api.md Op 3, parameters)."""
+
     name: str
     user_attribute_mappings: str
-    include_in_saml_assertion: bool
+    include_in_saml_assertion: bool | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,9 @@ class RoleAssignment:
 
     role: str
     has_app: bool
+    # Read side only: every id with this name when OneLogin holds more than one (names need not be
+    # unique, docs/onelogin-api.md Op 6 [U]); the tool cannot tell which is meant.
+    duplicate_ids: tuple[int, ...] = field(default=(), metadata=READ_ONLY)
 
 
 class MappingShape(Enum):
@@ -88,5 +103,10 @@ class Tenant:
 
 
 def as_fields(value: object) -> dict[str, object]:
-    """A dataclass's fields as a dict, in declaration order (what the diff compares field by field)."""
-    return {item.name: getattr(value, item.name) for item in fields(value)}  # type: ignore[arg-type]
+    """A dataclass's fields as a dict, in declaration order (what the diff compares field by field);
+    read-side facts such as duplicate ids are not fields of a change."""
+    return {
+        item.name: getattr(value, item.name)
+        for item in fields(value)  # type: ignore[arg-type]
+        if not item.metadata.get("read_only")
+    }

@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 from onelogin_scim_setup.errors import OneLoginError
@@ -28,6 +28,14 @@ DEFAULT_LIMIT = 100  # the spec's generic maximum page size (§1.5)
 APPS, CONNECTORS, ROLES, USERS = "/api/2/apps", "/api/2/connectors", "/api/2/roles", "/api/2/users"
 CUSTOM_ATTRIBUTES = "/api/2/users/custom_attributes"
 MAPPINGS = "/api/2/mappings"
+RATE_LIMIT = "/auth/rate_limit"
+
+
+class RateLimit(NamedTuple):
+    limit: int
+    remaining: int
+    reset: int  # seconds until the hourly window resets
+
 
 FindExisting = Callable[[], JsonObject | None]
 
@@ -117,6 +125,38 @@ class OneLoginClient(OneLoginTransport):
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
             time.sleep(wait)
 
+    # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
+
+    def rate_limit(self) -> RateLimit:
+        """The hourly budget from `GET /auth/rate_limit`; for when answers carry no
+        `X-RateLimit-*` headers, as v2 answers may not (§1.6 [U])."""
+        answer = self.get(RATE_LIMIT)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            raise OneLoginError(
+                f"expected {{'data': {{...}}}}, got {answer!r:.80}", method="GET", path=RATE_LIMIT
+            )
+
+        def number(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.isdigit():
+                return int(value)
+            raise OneLoginError(f"{key} missing from the answer", method="GET", path=RATE_LIMIT)
+
+        return RateLimit(
+            number("X-RateLimit-Limit"),
+            number("X-RateLimit-Remaining"),
+            number("X-RateLimit-Reset"),
+        )
+
+    def _reset_unsaid(self) -> str | None:
+        try:
+            return str(self.rate_limit().reset)
+        except OneLoginError:
+            return None
+
     # --- connectors and apps (Op 2, Op 3) -----------------------------------------------------
 
     def list_connectors(self, name: str | None = None) -> list[JsonObject]:
@@ -129,6 +169,10 @@ class OneLoginClient(OneLoginTransport):
     ) -> list[JsonObject]:
         """App summaries; `name` matches whole names unless it ends in `*` (Op 3)."""
         return self.get_all(APPS, _only(name=name, connector_id=connector_id), limit=1000)
+
+    def list_app_users(self, app_id: int) -> list[JsonObject]:
+        """Every user given the app (`[{"id", "email", ...}]`), paged (Op 3)."""
+        return self.get_all(f"{APPS}/{app_id}/users")
 
     def get_app(self, app_id: int) -> JsonObject:
         return _object(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
@@ -170,9 +214,11 @@ class OneLoginClient(OneLoginTransport):
     # --- roles (Op 6) -------------------------------------------------------------------------
 
     def list_roles(self, name: str | None = None) -> list[JsonObject]:
-        """Roles, filtered by `name` as OneLogin reads it; exact-match the name yourself."""
-        # The docs say `name`, the SPEC/SDK `role_name` (Op 6 [U]): unfiltered is still correct.
-        return self.get_all(ROLES, _only(name=name), limit=650)
+        """Roles, filtered by name as OneLogin reads it; exact-match the name yourself."""
+        # The docs say `name`, the SPEC and the Python SDK `role_name` (Op 6 [U]). Both are sent: a
+        # tenant that honours either filters, one that ignores both answers every role, and the
+        # caller matches names client-side either way.
+        return self.get_all(ROLES, _only(name=name, role_name=name), limit=650)
 
     def create_role(self, name: str) -> int:
         """Create a role; returns its id."""
@@ -260,8 +306,16 @@ class OneLoginClient(OneLoginTransport):
         mappings: Literal["async", "sync", "disabled"] = "disabled",
     ) -> JsonObject:
         """PUT /api/2/users/{id}?mappings=...; returns the user. The default `disabled` keeps a
-        mapping run from overwriting what this call sets (Op 7)."""
+        mapping run from overwriting what this call sets (Op 7).
+
+        A `None` among `custom_attributes` is sent as "": v1 documents an empty value to clear one,
+        and whether v2 accepts null is undocumented (Op 7 [U]); a tenant may refuse null with 422.
+        """
         path = f"{USERS}/{user_id}"
+        custom = body.get("custom_attributes")
+        if isinstance(custom, dict):
+            cleared = {key: "" if value is None else value for key, value in custom.items()}
+            body = {**body, "custom_attributes": cleared}
         return _object(self.put(path, body, params={"mappings": mappings}), "PUT", path)
 
 

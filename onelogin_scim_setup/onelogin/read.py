@@ -6,7 +6,10 @@ One list call per kind where the API allows it: every call spends the tenant's h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onelogin_scim_setup.engine.tenant import (
@@ -25,6 +28,7 @@ from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 
 ROLE_CONDITION = "has_role"
+SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Ids:
     connector_id: int | None = None
     app_id: int | None = None
     app_role_ids: list[int] = field(default_factory=list)
+    # The app's parameters by name as last read: a name here exists, so `label` is never sent for it.
+    app_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, int] = field(default_factory=dict)
     mappings: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
@@ -65,20 +71,58 @@ class MappingVocabulary:
             )
         return self.actions[shortname]
 
+    def has_action(self, shortname: str) -> bool:
+        return shortname in self.actions
 
-def discover_vocabulary(
-    client: OneLoginClient, shortnames: list[str], names: dict[str, str]
-) -> MappingVocabulary:
-    actions: dict[str, str] = {}
-    for action in client.list_mapping_actions():
+
+def match_actions(
+    listed: list[dict[str, Any]], shortnames: list[str], names: dict[str, str]
+) -> dict[str, str]:
+    """Each custom field's mapping action value, found by value or by label.
+
+    The value is undocumented (docs/onelogin-api.md Op 5 [U]): the likely form is
+    `set_<shortname>`, maybe lowercased; a tenant may use an opaque value, which only the label
+    `Set <field name>` identifies. A value match wins over a label match.
+    """
+    by_value: dict[str, str] = {}
+    by_label: dict[str, str] = {}
+    for action in listed:
         value, label = str(action.get("value", "")), str(action.get("name", ""))
         for shortname in shortnames:
-            # The likely form is set_<shortname>, maybe lowercased; match the label as a fallback.
-            if (
-                value.lower() == f"set_{shortname.lower()}"
-                or label == f"Set {names.get(shortname, shortname)}"
-            ):
-                actions.setdefault(shortname, value)
+            if value.lower() == f"set_{shortname.lower()}":
+                by_value.setdefault(shortname, value)
+            elif label == f"Set {names.get(shortname, shortname)}":
+                by_label.setdefault(shortname, value)
+    return {**by_label, **by_value}
+
+
+def wait_for_actions(
+    client: OneLoginClient,
+    shortnames: list[str],
+    names: dict[str, str],
+    *,
+    wait: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """`match_actions` on `GET /api/2/mappings/actions`, asked again with a growing pause until every
+    field in `shortnames` has its action or `wait` seconds have passed: a just-created field's
+    action comes from a background job (docs/onelogin-api.md Op 5). Returns what was found."""
+    deadline = clock() + wait
+    pause = 0.5
+    while True:
+        found = match_actions(client.list_mapping_actions(), shortnames, names)
+        left = deadline - clock()
+        if all(s in found for s in shortnames) or left <= 0:
+            return found
+        sleep(min(pause, left))
+        pause = min(pause * 2, 10.0)
+
+
+def discover_vocabulary(
+    client: OneLoginClient, shortnames: list[str], names: dict[str, str], *, wait: float = 0.0
+) -> MappingVocabulary:
+    actions = wait_for_actions(client, shortnames, names, wait=wait)
     operators = client.list_condition_operators(ROLE_CONDITION)
     includes = [
         str(op["value"])
@@ -100,13 +144,18 @@ def read(
     *,
     mapping_prefix: str,
     sensitive_keys: frozenset[str],
+    adopt_mappings: Mapping[str, str] | None = None,
 ) -> Snapshot:
-    """The current state of everything `desired` names (and the tool's own mappings)."""
+    """The current state of everything `desired` names (and the tool's own mappings).
+
+    `adopt_mappings` maps old mapping names (an earlier default prefix) to the names they should
+    have now; see `_mappings`.
+    """
     ids = Ids()
     tenant_fields = _custom_fields(client)
     app, provisioning, parameters = _app(client, desired, ids, sensitive_keys)
     roles = _roles(client, desired, ids)
-    mappings = _mappings(client, desired, ids, mapping_prefix, tenant_fields)
+    mappings = _mappings(client, desired, ids, mapping_prefix, adopt_mappings or {}, tenant_fields)
     users = _users(client, desired, ids)
     tenant = Tenant(
         custom_fields=tenant_fields,
@@ -123,7 +172,26 @@ def read(
 def find_app(
     client: OneLoginClient, name: str, connector: str
 ) -> tuple[int, dict[str, Any] | None, list[dict[str, Any]]]:
-    """(connector id, our app's summary or None, every app with that name on any connector)."""
+    """(connector id, our app's summary or None, every app with that name on any connector).
+
+    For commands that need the one app (discover, token rotate): several apps of that name on the
+    connector are an error here; `plan` shows them as a conflict instead (see `read`).
+    """
+    connector_id, ours, named = apps_named(client, name, connector)
+    if len(ours) > 1:
+        listed = ", ".join(str(a["id"]) for a in ours)
+        raise OneLoginError(
+            f"{len(ours)} apps are named {name!r} on connector {connector!r} (ids {listed}); "
+            "the tool cannot tell which one it manages",
+            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
+        )
+    return connector_id, (ours[0] if ours else None), named
+
+
+def apps_named(
+    client: OneLoginClient, name: str, connector: str
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(connector id, the apps of that name on that connector by ascending id, those on any)."""
     connectors = [c for c in client.list_connectors(connector) if c.get("name") == connector]
     if not connectors:
         raise OneLoginError(
@@ -133,15 +201,12 @@ def find_app(
         )
     connector_id = int(connectors[0]["id"])
     named = [a for a in client.list_apps(name=name) if a.get("name") == name]
-    ours = [a for a in named if a.get("connector_id") == connector_id]
-    if len(ours) > 1:
-        listed = ", ".join(str(a["id"]) for a in ours)
-        raise OneLoginError(
-            f"{len(ours)} apps are named {name!r} on connector {connector!r} (ids {listed}); "
-            "the tool cannot tell which one it manages",
-            hint="Rename or delete the extra apps in OneLogin, or set app.name to a unique name.",
-        )
-    return connector_id, (ours[0] if ours else None), named
+    ours = sorted((a for a in named if a.get("connector_id") == connector_id), key=_wire_id)
+    return connector_id, ours, named
+
+
+def _wire_id(item: dict[str, Any]) -> int:
+    return int(item["id"])
 
 
 def _same_json(left: str, right: str) -> bool:
@@ -163,13 +228,18 @@ def _app(
 ) -> tuple[App | None, bool | None, dict[str, Parameter]]:
     if desired.app is None:
         return None, None, {}
-    ids.connector_id, ours, named = find_app(client, desired.app.name, desired.app.connector)
-    if ours is None:
+    ids.connector_id, ours, named = apps_named(client, desired.app.name, desired.app.connector)
+    if not ours:
         if named:
             other = App(desired.app.name, f"connector id {named[0].get('connector_id')}")
             return other, None, {}
         return None, None, {}
-    raw = client.get_app(int(ours["id"]))
+    if len(ours) > 1:
+        # Two applies on two machines both created it. Which one the SCIM connection, roles and
+        # users hang on is for a person to decide: plan shows a conflict, apply refuses.
+        duplicates = tuple(_wire_id(a) for a in ours)
+        return App(desired.app.name, desired.app.connector, duplicate_ids=duplicates), None, {}
+    raw = client.get_app(int(ours[0]["id"]))
     ids.app_id = int(raw["id"])
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
     configuration = raw.get("configuration") or {}
@@ -184,11 +254,15 @@ def _app(
         managed.append((key, "" if value is None else str(value)))
     app = App(desired.app.name, desired.app.connector, tuple(managed))
     provisioning = bool((raw.get("provisioning") or {}).get("enabled"))
+    ids.app_parameters = parameter_states(raw)
     parameters = {
         name: Parameter(
             name,
             str(raw_parameter.get("user_attribute_mappings") or ""),
-            bool(raw_parameter.get("include_in_saml_assertion")),
+            # A flag the config does not manage is read as not managed, so it never differs.
+            None
+            if desired.parameters[name].include_in_saml_assertion is None
+            else bool(raw_parameter.get("include_in_saml_assertion")),
         )
         for name, raw_parameter in (raw.get("parameters") or {}).items()
         if name in desired.parameters
@@ -196,17 +270,38 @@ def _app(
     return app, provisioning, parameters
 
 
+def parameter_states(raw_app: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The app's parameters as they are now (apply decides create vs update from these)."""
+    return {
+        str(name): dict(value)
+        for name, value in (raw_app.get("parameters") or {}).items()
+        if isinstance(value, dict)
+    }
+
+
 def _roles(client: OneLoginClient, desired: Tenant, ids: Ids) -> dict[str, RoleAssignment]:
     if not desired.roles and not desired.mappings:
         return {}
     app_roles = set(ids.app_role_ids)
     roles: dict[str, RoleAssignment] = {}
+    named: dict[str, list[int]] = {}
     for role in client.list_roles():
         name = str(role.get("name"))
         ids.roles.setdefault(name, int(role["id"]))
+        named.setdefault(name, []).append(int(role["id"]))
         if name in desired.roles:
-            roles[name] = RoleAssignment(name, has_app=int(role["id"]) in app_roles)
+            has_app = roles[name].has_app if name in roles else False
+            roles[name] = RoleAssignment(name, has_app=has_app or int(role["id"]) in app_roles)
+    for name, role_ids in named.items():
+        if name in roles and len(role_ids) > 1:
+            roles[name] = RoleAssignment(name, roles[name].has_app, tuple(sorted(role_ids)))
     return roles
+
+
+def owned_mapping_name(prefix: str) -> re.Pattern[str]:
+    """The names the tool gives its mappings (engine.desired.mapping_name), and only those: the
+    `": "` after the prefix keeps "<prefix>-eu: ..." and "<prefix>/<app>: ..." out."""
+    return re.compile(rf"{re.escape(prefix)}: {SHORTNAME} for role .+", re.DOTALL)
 
 
 def _mappings(
@@ -214,25 +309,49 @@ def _mappings(
     desired: Tenant,
     ids: Ids,
     prefix: str,
+    adopt: Mapping[str, str],
     tenant_fields: dict[str, CustomField],
 ) -> dict[str, UserMapping]:
-    # Our names are "<prefix>: <field> for role <role>"; the ": " keeps "<prefix>-eu: ..." out.
-    owned = [m for m in client.list_mappings() if str(m.get("name", "")).startswith(f"{prefix}: ")]
-    if not owned:
+    """The tool's mappings, keyed by the name they should have.
+
+    A second mapping with an owned name (two applies on two machines) is keyed "<name> (id N)", so
+    the diff deletes it and keeps the lowest id. A mapping named as `adopt` maps (made under an old
+    default prefix) is keyed by its new name and holds its old one, so the diff renames it in place.
+    """
+    owned = owned_mapping_name(prefix)
+    listing = sorted(client.list_mappings(), key=_wire_id)
+    ours = [m for m in listing if owned.fullmatch(str(m.get("name", "")))]
+    legacy = [m for m in listing if str(m.get("name", "")) in adopt]
+    wanted_fields = {m.field for m in desired.mappings.values()}
+    # Preflight: a field that exists but has no mapping action yet would stop apply half-way, so
+    # its action is looked up now and its absence planned as a conflict (diff).
+    if not ours and not legacy and not wanted_fields & set(tenant_fields):
         return {}
-    shortnames = sorted({m.field for m in desired.mappings.values()} | set(tenant_fields))
+    shortnames = sorted(wanted_fields | set(tenant_fields))
     names = {s: f.name for s, f in tenant_fields.items()}
     ids.vocabulary = discover_vocabulary(client, shortnames, names)
+    for shortname in wanted_fields & set(tenant_fields):
+        found = ids.vocabulary.has_action(shortname)
+        tenant_fields[shortname] = replace(tenant_fields[shortname], mapping_action=found)
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
         ids.roles.update({name: role_id for role_id, name in role_names.items()})
     field_of = {action: shortname for shortname, action in ids.vocabulary.actions.items()}
     result: dict[str, UserMapping] = {}
-    for raw in owned:
+    for raw in ours:
         name = str(raw["name"])
-        ids.mappings[name] = int(raw["id"])
-        result[name] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        key = f"{name} (id {raw['id']})" if name in result else name
+        ids.mappings[key] = int(raw["id"])
+        result[key] = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+    for raw in legacy:
+        key = adopt[str(raw["name"])]
+        mapping = _mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        # Adopted only when the new name is free and the mapping still has the shape the tool
+        # wrote; otherwise it is left exactly as it is (never deleted).
+        if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
+            ids.mappings[key] = int(raw["id"])
+            result[key] = mapping
     return result
 
 

@@ -7,7 +7,6 @@ raises with the client secret, the access token or the Authorization header in t
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import time
@@ -27,8 +26,9 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from onelogin_scim_setup import __version__
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials, shorten
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -144,15 +144,8 @@ class OneLoginRetry(Retry):
         return retry
 
 
-class _Bearer(requests.auth.AuthBase):
-    """Sets the bearer header per request; as an `auth` it also keeps ~/.netrc from replacing it."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        return request
+EXCERPT_SIZE = 160  # characters of a non-JSON answer quoted in an error
+MESSAGE_SIZE = 1000  # characters of an error message taken from an answer
 
 
 class OneLoginTransport:
@@ -174,6 +167,7 @@ class OneLoginTransport:
         max_wait: float = 60.0,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        redactor: Redactor | None = None,
     ) -> None:
         self.base_url = _base_url(base_url)
         self.host = urlsplit(self.base_url).netloc
@@ -181,12 +175,15 @@ class OneLoginTransport:
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self.max_wait = max_wait
-        self._credentials = (client_id, client_secret)
+        self._basic = "Basic " + basic_credentials(client_id, client_secret)
         self._clock = clock
         self._token: str | None = None
         self._token_expires = 0.0
-        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        self._secrets = {client_secret, basic}
+        # The caller's redactor (the CLI's, which also cleans logs and errors) learns the secret
+        # and every access token, so they are cut from any output, not only from our errors.
+        self._redactor = redactor if redactor is not None else Redactor()
+        self._redactor.add_basic(client_id, client_secret)
+        self._asking_reset = False
         self._session = session if session is not None else requests.Session()
         self._session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
         self._session.headers["Accept"] = "application/json"
@@ -207,14 +204,14 @@ class OneLoginTransport:
         self._session.close()
 
     def get(self, path: str, params: Params | None = None) -> Json:
-        return _decode(self._call("GET", path, params), "GET", path)
+        return _decode(self._call("GET", path, params), "GET", path, self._redactor.redact)
 
     def get_with_headers(
         self, path: str, params: Params | None = None
     ) -> tuple[Json, Mapping[str, str]]:
         """GET answering the decoded body and the response headers (pagination reads them)."""
         response = self._call("GET", path, params)
-        return _decode(response, "GET", path), response.headers
+        return _decode(response, "GET", path, self._redactor.redact), response.headers
 
     def put(
         self,
@@ -225,7 +222,8 @@ class OneLoginTransport:
         sensitive: Collection[str] = (),
     ) -> Json:
         """PUT `body` as JSON; `sensitive` values sent in it are redacted from any error message."""
-        return _decode(self._call("PUT", path, params, body, sensitive), "PUT", path)
+        response = self._call("PUT", path, params, body, sensitive)
+        return _decode(response, "PUT", path, self._cleaner(sensitive))
 
     def post(self, path: str, body: Json, *, sensitive: Collection[str] = ()) -> Json:
         """One POST, retried only on 429. Raises `MaybeProcessed` when the outcome is unknown."""
@@ -236,7 +234,8 @@ class OneLoginTransport:
             raise self._unreachable(error, "POST", path, kind) from error
         if response.status_code >= 500:
             raise self._error(response, "POST", path, sensitive, kind=MaybeProcessed)
-        return _decode(self._checked(response, "POST", path, sensitive), "POST", path)
+        checked = self._checked(response, "POST", path, sensitive)
+        return _decode(checked, "POST", path, self._cleaner(sensitive))
 
     def delete(self, path: str, *, missing_ok: bool = False) -> None:
         """DELETE; with `missing_ok` a 404 counts as already deleted."""
@@ -267,7 +266,7 @@ class OneLoginTransport:
         try:
             response = self._session.post(
                 self.base_url + TOKEN_PATH,
-                auth=self._credentials,
+                auth=self._authorization(self._basic),
                 json={"grant_type": "client_credentials"},
                 timeout=self.timeout,
             )
@@ -276,7 +275,7 @@ class OneLoginTransport:
         self._log("POST", TOKEN_PATH, None, response, started)
         if response.status_code != 200:
             raise self._error(response, "POST", TOKEN_PATH, (), token_call=True)
-        answer = _decode(response, "POST", TOKEN_PATH)
+        answer = _decode(response, "POST", TOKEN_PATH, self._redactor.redact)
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             message = "the token answer has no access_token"
@@ -285,7 +284,7 @@ class OneLoginTransport:
         # The same token comes back until it expires (Op 1): renew a little before that.
         self._token_expires = self._clock() + lifetime - min(RENEW_EARLY, lifetime / 10)
         self._token = token
-        self._secrets.add(token)
+        self._redactor.add(token)
         return token
 
     def _send(self, method: str, path: str, params: Params | None, body: Json) -> requests.Response:
@@ -297,7 +296,7 @@ class OneLoginTransport:
                 self.base_url + path,
                 params=params,
                 json=body,
-                auth=_Bearer(token),
+                auth=self._authorization(f"Bearer {token}"),
                 timeout=self.timeout,
             )
         except requests.RequestException as error:
@@ -350,9 +349,39 @@ class OneLoginTransport:
         token_call: bool = False,
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
-        message, hint = describe_error(response, self.max_retries, token_call=token_call)
-        message = redact(message, *self._secrets, *sensitive)
+        clean = self._cleaner(sensitive)
+        reset = None
+        if response.status_code == 429 and not _reset_header(response) and not self._asking_reset:
+            # No header says when the budget resets: ask OneLogin (once, never recursively).
+            self._asking_reset = True
+            try:
+                reset = self._reset_unsaid()
+            finally:
+                self._asking_reset = False
+        message, hint = describe_error(
+            response, self.max_retries, clean, token_call=token_call, reset=reset
+        )
         return _answer_error(response, message, method, path, hint, kind)
+
+    def _reset_unsaid(self) -> str | None:
+        """Seconds until the rate budget resets when no header said so; the client asks
+        `/auth/rate_limit`."""
+        return None
+
+    def _authorization(self, header: str) -> BoundAuthorization:
+        def refuse(target: str) -> OneLoginError:
+            return OneLoginError(
+                f"refused to send the OneLogin credential to {target}: the configured API is "
+                f"{self.base_url}",
+                hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
+            )
+
+        return BoundAuthorization(header, self.base_url, refuse)
+
+    def _cleaner(self, sensitive: Collection[str] = ()) -> Callable[[str], str]:
+        """Redacts this transport's secrets and the `sensitive` values of one request."""
+        extra = Redactor(sensitive)
+        return lambda text: extra.redact(self._redactor.redact(text))
 
     def _unreachable(
         self,
@@ -382,20 +411,33 @@ class OneLoginTransport:
         )
 
 
+def _reset_header(response: requests.Response) -> str | None:
+    return response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+
+
 def describe_error(
-    response: requests.Response, retries: int, *, token_call: bool = False
+    response: requests.Response,
+    retries: int,
+    clean: Callable[[str], str],
+    *,
+    token_call: bool = False,
+    reset: str | None = None,
 ) -> tuple[str, str | None]:
-    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4)."""
+    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4).
+
+    `clean` redacts secrets; it sees the whole text before anything is shortened.
+    """
     status = response.status_code
     try:
         body, hint = (response.json() if response.content else None), None
     except ValueError:  # plain text is an API message; an HTML page is a proxy's or a stranger's
         html = _is_html(response)
-        body = f"an HTML page: {_excerpt(response)!r}" if html else _excerpt(response)
+        body = f"an HTML page: {_excerpt(response, clean)!r}" if html else _excerpt(response, clean)
         hint = HINT_NOT_JSON if html else None
-    message = _message(body) or response.reason or f"HTTP {status}"
+    found = _message(body) or response.reason or f"HTTP {status}"
+    message = shorten(clean(found), MESSAGE_SIZE)
     if status == 429:
-        reset = response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+        reset = _reset_header(response) or reset
         when = f"it resets in {reset} s" if reset else "OneLogin did not say when it resets"
         return f"rate limit exhausted after {retries} retries; {when} ({message})", HINT_RATE
     if hint or status >= 500:
@@ -446,10 +488,10 @@ def _text(value: Json) -> str | None:
     return value.strip() or None
 
 
-def _excerpt(response: requests.Response, size: int = 160) -> str:
-    """A short, tag-free excerpt of a non-JSON answer."""
-    text = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())
-    return text if len(text) <= size else text[:size] + "…"
+def _excerpt(response: requests.Response, clean: Callable[[str], str]) -> str:
+    """A short, tag-free excerpt of a non-JSON answer, redacted whole before it is cut."""
+    text = clean(response.text)
+    return shorten(" ".join(re.sub(r"<[^>]*>", " ", text).split()), EXCERPT_SIZE)
 
 
 def _is_html(response: requests.Response) -> bool:
@@ -457,14 +499,16 @@ def _is_html(response: requests.Response) -> bool:
     return "html" in kind or response.text.lstrip().startswith("<")
 
 
-def _decode(response: requests.Response, method: str, path: str) -> Json:
+def _decode(
+    response: requests.Response, method: str, path: str, clean: Callable[[str], str]
+) -> Json:
     if not response.content:
         return None
     try:
         return response.json()
     except ValueError as error:
         kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-        message = f"expected JSON, got {kind}: {_excerpt(response)!r}"
+        message = f"expected JSON, got {clean(kind)}: {_excerpt(response, clean)!r}"
         raise _answer_error(response, message, method, path, HINT_NOT_JSON) from error
 
 
@@ -482,14 +526,13 @@ def _answer_error(
 
 
 def _base_url(value: str) -> str:
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    try:
+        return check_url(value.strip())
+    except ValueError as error:
         raise OneLoginError(
-            f"the OneLogin base URL {value!r} is not an http(s) URL",
+            f"the OneLogin base URL is refused: {error}",
             hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
-        )
-    return url
+        ) from None
 
 
 def _loggable(url: str, params: Params | None = None) -> str:

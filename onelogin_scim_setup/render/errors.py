@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from onelogin_scim_setup.errors import ApplyError, ConfigError, SetupError
+from onelogin_scim_setup.errors import ApplyError, ConfigError, Interrupted, SetupError
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
@@ -39,3 +39,13 @@ def render_usage_error(out: Out, message: str, usage: str, help_command: str) ->
     out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
     out.stderr.print(escape(usage))
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
+
+
+def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -> None:
+    """What a signal stopped, and what the command did about it (its `report`)."""
+    lines = [f"Interrupted by {interrupted.signal_name}.", *interrupted.report]
+    text = redactor.redact("\n".join(lines))
+    if out.json:
+        report = [redactor.redact(line) for line in interrupted.report]
+        out.data({"error": {"type": "Interrupted", "message": lines[0], "report": report}})
+    out.stderr.print(escape(text))

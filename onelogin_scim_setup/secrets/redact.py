@@ -1,38 +1,73 @@
 """The one redaction module: every output path (errors, `-v` logs, plans, runbooks, JSON) cuts
-registered secrets out of text with this, in one display form."""
+registered secrets out of text with this, in one display form.
+
+A server, a proxy or a command can hand a secret back in another spelling than the one we sent, so
+each secret is cut in every form it travels in: raw, URL-encoded, JSON-escaped and base64 (standard
+and URL-safe, with and without padding), plus the HTTP Basic form of a client id and secret pair.
+Callers redact the whole text first and shorten it afterwards, so no cut can leave a secret's head.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
 # Shorter values would redact ordinary words; a secret this short is refused or warned elsewhere.
 MIN_SECRET_LENGTH = 4
 
 
+def encoded_forms(secret: str) -> set[str]:
+    """The spellings in which `secret` may come back: raw, URL-encoded, JSON-escaped, base64."""
+    raw = secret.encode("utf-8")
+    forms = {secret, secret.strip(), quote(secret, safe=""), quote_plus(secret)}
+    forms.add(json.dumps(secret)[1:-1])
+    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+        forms.update({encoded, encoded.rstrip("=")})
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+def basic_credentials(client_id: str, client_secret: str) -> str:
+    """The base64 part of `Authorization: Basic …` for a client id and secret (RFC 7617)."""
+    return base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+
 class Redactor:
-    """Holds the secrets of one run and replaces each of them wherever it appears in a text."""
+    """Holds the secrets of one run and replaces each of them, in each form, wherever it appears."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: set[str] = set()
+        self._forms: set[str] = set()
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
         for secret in secrets:
-            for form in (secret or "", (secret or "").strip()):
-                if len(form) >= MIN_SECRET_LENGTH:
-                    self._secrets.add(form)
+            if secret and len(secret.strip()) >= MIN_SECRET_LENGTH:
+                self._forms |= encoded_forms(secret)
+
+    def add_basic(self, client_id: str, client_secret: str) -> None:
+        """Register a client secret and the Basic header made from it with its client id."""
+        self.add(client_secret)
+        if client_secret:
+            self.add(basic_credentials(client_id, client_secret))
 
     def redact(self, text: str) -> str:
         # Longest first, so a secret containing another is cut whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
+        for form in sorted(self._forms, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
         return text
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """`text` with each of `secrets` cut out."""
+    """`text` with each of `secrets` cut out, in each of its forms."""
     return Redactor(s for s in secrets if s).redact(text)
+
+
+def shorten(text: str, size: int) -> str:
+    """`text` cut to `size` characters; call it only on text that is already redacted."""
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def is_masked(value: object) -> bool:

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.files import InputFileError, read_text_input
+from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
+MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; anything larger is the wrong file
 
 
 def checked_token(value: str, where: str) -> str:
@@ -69,8 +71,10 @@ def read_token_from_file(path: Path) -> str:
             hint=f"chmod 600 {path}  (and consider rotating the token)",
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_input(path, MAX_TOKEN_FILE_BYTES)
+    except InputFileError as exc:
+        raise SecretError(f"the SCIM token file {path} {exc}") from None
+    except OSError as exc:
         raise SecretError(f"cannot read the SCIM token file {path}: {type(exc).__name__}") from None
     token = checked_token(text, f"the file {path}")
     if not token:
@@ -78,20 +82,21 @@ def read_token_from_file(path: Path) -> str:
     return token
 
 
-def _first_stderr_line(stderr: str | bytes | None, secret: str | None = None) -> str:
-    """At most the first line of stderr, with the secret (if known) cut out."""
+def _first_stderr_line(stderr: str | bytes | None, secret: str) -> str:
+    """At most the first line of stderr, with the secret cut out of the whole text first."""
     if isinstance(stderr, bytes):
         stderr = stderr.decode("utf-8", "replace")
-    lines = (stderr or "").strip().splitlines()
-    text = lines[0][:_STDERR_LIMIT] if lines else ""
-    text = redact(text, secret)
+    lines = redact(stderr or "", secret).strip().splitlines()
+    text = shorten(lines[0], _STDERR_LIMIT) if lines else ""
     return f": {text}" if text else ""
 
 
 def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
 
-    Errors name the command and exit code, never stdout (it may hold the token or part of it).
+    Errors name the command and exit code, never stdout nor stderr: either may hold the token (a
+    failing secret manager may echo what it was given), and a token we never received cannot be
+    redacted.
     """
     name = argv[0] if argv else "(empty command)"
     if not argv:
@@ -113,8 +118,9 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     if done.returncode != 0:
         token = done.stdout.strip()
         raise SecretError(
-            f"the token command {name} exited with code {done.returncode}"
-            + _first_stderr_line(done.stderr, token or None)
+            f"the token command {name} exited with code {done.returncode}",
+            hint="Its output is not shown, as it may hold the token: run the command yourself "
+            "to see why it failed.",
         )
     token = checked_token(done.stdout, f"the command {name}")
     if not token:

@@ -18,8 +18,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from onelogin_scim_setup.config.models import SoeSettings
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import ScimError
-from onelogin_scim_setup.secrets.redact import redact
+from onelogin_scim_setup.secrets.redact import redact, shorten
 from onelogin_scim_setup.secrets.token import fingerprint
 
 log = logging.getLogger("onelogin_scim_setup.soe")
@@ -29,6 +30,9 @@ ACCEPT = "application/scim+json, application/json"
 
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+MESSAGE_SIZE = 1000  # characters of an error message quoted from an answer
 
 
 PAGE_SIZE = 100  # SOE returns at most 100 users per page (docs/soe-scim.md §1.2)
@@ -49,8 +53,9 @@ HINT_NOT_FOUND = (
 HINT_TLS = "Check the site's certificate; soe.verify_tls: false is only for test sites."
 
 
-# Like OneLogin's transport: a 5xx, a 429 or a dropped connection is retried with exponential
-# backoff (urllib3 honours Retry-After). Every SOE call is a GET, so a retry never doubles a write.
+# Like OneLogin's transport: a GET answered 5xx or 429, or dropped, is retried with exponential
+# backoff (urllib3 honours Retry-After). A PUT (audit --fix) is retried only when the connection
+# failed before it was sent, so a retry never doubles a write.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRIES = 3
 BACKOFF = 0.5
@@ -90,7 +95,10 @@ class ScimClient:
         session: requests.Session | None = None,
         retry: Retry | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        try:
+            self.base_url = check_url(base_url)
+        except ValueError as error:
+            raise ScimError(f"the SCIM base URL is refused: {error}") from None
         self._token = token
         self._timeout = timeout
         self._verify_tls = verify_tls
@@ -124,7 +132,8 @@ class ScimClient:
             response = self._session.get(
                 self.base_url + path,
                 params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT},
+                headers={"Accept": ACCEPT},
+                auth=BoundAuthorization(f"Bearer {token}", self.base_url, _refuse),
                 timeout=self._timeout,
                 verify=self._verify_tls,
             )
@@ -136,9 +145,13 @@ class ScimClient:
         log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         return response
 
-    def _error(self, response: requests.Response, path: str, token: str = "") -> ScimError:
+    def _error(
+        self, response: requests.Response, path: str, token: str = "", method: str = "GET"
+    ) -> ScimError:
         status = response.status_code
-        message = self._redact(f"GET {path} answered {status}: {error_message(response)}", token)
+        # Redacted whole, then shortened: a cut must never leave part of a token behind.
+        whole = self._redact(f"{method} {path} answered {status}: {error_message(response)}", token)
+        message = shorten(whole, MESSAGE_SIZE)
         hint = None
         if status in (401, 403):
             hint = HINT_REJECTED
@@ -208,6 +221,32 @@ class ScimClient:
             total = body.get("totalResults")
             if isinstance(total, int) and start > total:
                 return
+
+    def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
+        """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
+        (docs/soe-scim.md §1.2); answers the user as SOE now holds it. Never deletes."""
+        path = "/Users/" + quote(str(user_id), safe="")
+        started = time.monotonic()
+        try:
+            response = self._session.put(
+                self.base_url + path,
+                json={"active": active},
+                headers={
+                    "Authorization": f"Bearer {self._token}",
+                    "Accept": ACCEPT,
+                    "Content-Type": "application/scim+json",
+                },
+                timeout=self._timeout,
+                verify=self._verify_tls,
+            )
+        except requests.RequestException as exc:
+            log.debug("PUT %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
+            raise ScimError(self._redact(_describe(exc), self._token)) from None
+        log.debug("PUT %s -> %s in %.0f ms", path, response.status_code, _ms(started))
+        if response.status_code != 200:
+            raise self._error(response, path, method="PUT")
+        body = _json_object(response)
+        return body if body is not None else self.get_user(user_id)
 
     def find_user(self, user_name: str) -> dict[str, Any] | None:
         """The user whose userName (or an email) equals `user_name`, case-insensitively.
@@ -286,12 +325,25 @@ def _describe(exc: requests.RequestException) -> str:
     return f"request failed: {type(exc).__name__}"
 
 
+def _refuse(target: str) -> ScimError:
+    return ScimError(
+        f"refused to send the SCIM token to {target}: it is not the configured SCIM base URL's host",
+        hint="Check soe.scim_base_url: write it plainly, https://<site>.stackenterprise.co/api/scim/v2.",
+    )
+
+
 def _ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
 def open_scim(settings: SoeSettings, token: str) -> ScimClient:
     """The one way the tool builds a SCIM client for the configured SOE site."""
+    if not settings.verify_tls:
+        # Every command that talks to SOE says so, not only verify: the token crosses this link.
+        log.warning(
+            "soe.verify_tls is false: SOE's TLS certificate is not checked, so anyone on the "
+            "network path can read the SCIM bearer token; use it only with a test site"
+        )
     return ScimClient(
         settings.scim_url,
         token,

@@ -9,15 +9,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from onelogin_scim_setup.config.yaml_source import load_limited
 from onelogin_scim_setup.errors import TemplateError
+from onelogin_scim_setup.files import InputFileError, read_text_input
 from onelogin_scim_setup.template.placeholders import (
     PLACEHOLDER_PATTERN,
     find_placeholders,
     other_syntax,
     parse_placeholder,
 )
+
+MAX_SAMPLE_BYTES = 1024 * 1024
+MAX_SAMPLE_INT = 10**18  # a sample holds names and ids; larger numbers are a mistake or an attack
 
 BUILTIN_SAMPLE_USER: Mapping[str, Any] = MappingProxyType(
     {
@@ -103,15 +106,44 @@ def _complete_sample(sample: Mapping[str, Any]) -> dict[str, Any]:
     return {**sample, "user": user, "parameters": parameters}
 
 
+def _huge_number(value: Any, where: str = "") -> str | None:
+    """The dotted place of the first integer too large to be a real value, if any."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAMPLE_INT:
+        return where or "the sample"
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _huge_number(item, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
 def load_sample(path: Path) -> dict[str, Any]:
     """A sample user from a YAML or JSON file (JSON if the name ends in .json)."""
     hint = 'A sample looks like {"user": {"firstname": ..., "email": ..., "custom_fields": {...}}, "parameters": {...}}.'
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as error:
+        text = read_text_input(path, MAX_SAMPLE_BYTES)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            _, data = load_limited(text, str(path))
+        huge = _huge_number(data)
+    except InputFileError as error:
+        raise TemplateError(f"{path}: the sample user file {error}", hint=hint) from None
+    except (OSError, ValueError, RecursionError) as error:
+        # ValueError: bad JSON or YAML, or an integer too long to read; RecursionError: deep JSON.
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        if isinstance(error, RecursionError):
+            reason = "nested too deeply"
         raise TemplateError(f"{path}: cannot read the sample user: {reason}", hint=hint) from None
+    if huge:
+        raise TemplateError(f"{path}: {huge} holds a number larger than 10**18", hint=hint)
     if not isinstance(data, dict):
         raise TemplateError(f"{path}: the sample user must be a mapping", hint=hint)
     user = data.get("user", {})

@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from onelogin_scim_setup.config.models import Config
 from tests.conftest import MINIMAL_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
@@ -39,7 +40,7 @@ BAD_CONFIGS = [
     ),
     (
         "bad url",
-        with_change(("onelogin", "base_url"), "not a url"),
+        with_change(("onelogin", "base_url"), "not-a-url"),
         "onelogin.base_url",
         "not an http",
     ),
@@ -108,3 +109,11 @@ BAD_CONFIGS = [
     ),
     ("version", with_change(("version",), 2), "version", "1"),
 ]
+
+
+def config_with(**sections: Any) -> Config:
+    """MINIMAL_CONFIG with whole sections merged in, as a validated Config."""
+    data = copy.deepcopy(MINIMAL_CONFIG)
+    for name, value in sections.items():
+        data[name] = {**data.get(name, {}), **value}
+    return Config.model_validate(data)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO
+
+import requests
 
 SCIM2_SERVER_MAIN = [sys.executable, "-c", "from scim2_server.testserver.cli import main; main()"]
 
@@ -22,3 +25,15 @@ def start_scim2_server(token: str, log: IO[bytes]) -> tuple[subprocess.Popen[byt
     argv = [*cli, "--hostname", "127.0.0.1", "--port", port, f"--bearer-token={token}"]
     server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     return server, f"http://127.0.0.1:{port}/v2"
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        assert server.poll() is None, "scim2-server exited"
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "scim2-server did not answer within 20 s"
+            time.sleep(0.1)

@@ -1,0 +1,167 @@
+"""`audit --fix`: the remediation plan for the findings, its safety threshold, and its execution.
+
+Two kinds of change, never a delete: deactivate a user in SOE (SCIM `active: false`) for
+`should_be_inactive` and `orphan`, and re-run OneLogin's mappings for a `mapping_not_applied` user
+(`PUT /api/2/users/{id}?mappings=sync` with an empty body). Whether that PUT runs the mappings is
+UNCERTAIN (docs/onelogin-api.md Op 5), so the answer is read back: when the value did not change
+the step ends as the manual "Reapply mappings" step instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from onelogin_scim_setup.audit.findings import REAPPLY, Category, Finding
+from onelogin_scim_setup.errors import SetupError, UsageError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.soe.client import ScimClient
+
+DEFAULT_MAX_DEACTIVATE_PERCENT = 10.0
+# Below this many deactivations the percentage is not asked: on a small site one leaver is >10%.
+DEACTIVATE_ALWAYS_ALLOWED = 3
+
+
+class StepKind(str, Enum):
+    DEACTIVATE = "deactivate in SOE"
+    REEVALUATE = "re-evaluate mappings in OneLogin"
+
+
+class Outcome(str, Enum):
+    DONE = "done"
+    FAILED = "failed"
+    MANUAL = "manual step needed"
+    INTERRUPTED = "interrupted (outcome unknown)"
+    NOT_DONE = "not done"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    user: str
+    category: Category
+    soe_id: str | None = None
+    onelogin_id: int | None = None
+    user_type: str | None = None  # the value the mappings should set
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    steps: tuple[Step, ...]
+    active_soe_users: int
+
+    @property
+    def deactivations(self) -> int:
+        return sum(1 for step in self.steps if step.kind is StepKind.DEACTIVATE)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    outcome: Outcome
+    detail: str = ""
+
+
+@dataclass
+class FixReport:
+    results: list[StepResult] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(r.outcome is Outcome.FAILED for r in self.results)
+
+
+def plan_fixes(findings: Iterable[Finding], active_soe_users: int) -> FixPlan:
+    steps: list[Step] = []
+    for finding in findings:
+        if finding.category in (Category.SHOULD_BE_INACTIVE, Category.ORPHAN) and finding.soe_id:
+            steps.append(
+                Step(StepKind.DEACTIVATE, finding.user, finding.category, soe_id=finding.soe_id)
+            )
+        elif finding.category is Category.MAPPING_NOT_APPLIED and finding.onelogin_id is not None:
+            steps.append(
+                Step(
+                    StepKind.REEVALUATE,
+                    finding.user,
+                    finding.category,
+                    onelogin_id=finding.onelogin_id,
+                    user_type=finding.expected,
+                )
+            )
+    return FixPlan(tuple(steps), active_soe_users)
+
+
+def check_threshold(plan: FixPlan, max_percent: float, *, force: bool) -> None:
+    """Refuse a mass deactivation (a broken listing or a wrong config looks like everyone left)."""
+    allowed = max(DEACTIVATE_ALWAYS_ALLOWED, math.floor(plan.active_soe_users * max_percent / 100))
+    if force or plan.deactivations <= allowed:
+        return
+    share = 100 * plan.deactivations / max(plan.active_soe_users, 1)
+    raise UsageError(
+        f"audit --fix would deactivate {plan.deactivations} of SOE's {plan.active_soe_users} "
+        f"active users ({share:.0f}%), more than --max-deactivate-percent {max_percent:g} allows "
+        f"({allowed}); nothing was changed",
+        hint="Check the findings first (audit --category should_be_inactive --category orphan); "
+        "if they are right, run again with --force or a higher --max-deactivate-percent.",
+    )
+
+
+def execute(
+    plan: FixPlan,
+    onelogin: OneLoginClient,
+    scim: ScimClient,
+    *,
+    shortname: str,
+    on_result: Callable[[StepResult], None] | None = None,
+) -> FixReport:
+    """Carry out the steps in order. A failed step is reported and the next one runs; Ctrl-C
+    stops between (or during) steps and the report says what was done."""
+    report = FixReport()
+    for index, step in enumerate(plan.steps):
+        try:
+            result = _run(step, onelogin, scim, shortname)
+        except KeyboardInterrupt:
+            report.results.append(StepResult(step, Outcome.INTERRUPTED))
+            report.results += [StepResult(s, Outcome.NOT_DONE) for s in plan.steps[index + 1 :]]
+            report.interrupted = True
+            return report
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return report
+
+
+def _run(step: Step, onelogin: OneLoginClient, scim: ScimClient, shortname: str) -> StepResult:
+    try:
+        if step.kind is StepKind.DEACTIVATE:
+            return _deactivate(step, scim)
+        return _reevaluate(step, onelogin, shortname)
+    except SetupError as error:
+        return StepResult(step, Outcome.FAILED, error.message)
+
+
+def _deactivate(step: Step, scim: ScimClient) -> StepResult:
+    answer = scim.set_active(step.soe_id or "", False)
+    if answer.get("active") is False:
+        return StepResult(step, Outcome.DONE, "SOE reports active=false")
+    return StepResult(step, Outcome.FAILED, "SOE answered but still reports the user active")
+
+
+def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
+    user_id = step.onelogin_id or 0
+    answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
+    if "custom_attributes" not in answer:
+        answer = onelogin.get_user(user_id)
+    holds = (answer.get("custom_attributes") or {}).get(shortname)
+    if holds == step.user_type:
+        return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}")
+    return StepResult(
+        step,
+        Outcome.MANUAL,
+        f"the update did not run the mappings (userType is still {holds or '(none)'}): "
+        f"{REAPPLY.split(' (or', 1)[0]}",
+    )

@@ -1,0 +1,93 @@
+"""SIGINT and SIGTERM, handled in one place.
+
+`handling()` (entered once, by `cli.main()`) turns both signals into `errors.Interrupted`, so the
+code that must clean up (apply's done/not-done report, verify --e2e's restore of the test user) can
+run its `finally`/`except` blocks; SIGTERM would otherwise end the process on the spot.
+
+`deferred()` marks a critical section (one API change of apply, the restore of the test user): a
+signal arriving inside is held and raised when the section ends, so no request is cut in half.
+
+Once one Interrupted has been raised, further signals are ignored: the run is already stopping and
+its clean-up must not itself be interrupted (a second Ctrl-C would otherwise skip the restore).
+SIGKILL still ends the process.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+from onelogin_scim_setup.errors import Interrupted
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class _Handler:
+    depth: int = 0  # nesting of deferred() sections
+    pending: int | None = None  # the first signal held by a deferred() section
+    raised: bool = False  # an Interrupted is on its way up: ignore the rest
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.raised:
+            return
+        if self.depth:
+            self.pending = self.pending or signum
+            return
+        self.raised = True
+        raise Interrupted(signum)
+
+
+# Signal dispositions belong to the process, so the handler that holds their state does too; it is
+# None whenever handling() is not active (then deferred() does nothing).
+_active: _Handler | None = None
+
+
+@contextmanager
+def handling() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into Interrupted for the duration; then restore the previous
+    handlers, or, if a signal arrived, ignore both from then on."""
+    global _active
+    if threading.current_thread() is not threading.main_thread():
+        # Python delivers signals to the main thread only; elsewhere there is nothing to install.
+        yield
+        return
+    handler, outer = _Handler(), _active
+    previous = {signum: signal.signal(signum, handler) for signum in SIGNALS}
+    _active = handler
+    try:
+        yield
+    finally:
+        for signum, disposition in previous.items():
+            # After an interruption the process is on its way out, reporting; a late second Ctrl-C
+            # must not become a KeyboardInterrupt traceback (or a kill) during that report.
+            signal.signal(signum, signal.SIG_IGN if handler.raised else disposition)
+        _active = outer
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A critical section: a signal arriving inside is raised (as Interrupted) when it ends.
+
+    If the section ends with an exception, that exception goes on and the held signal is dropped:
+    the run is stopping either way.
+    """
+    handler = _active
+    if handler is None:
+        yield
+        return
+    handler.depth += 1
+    try:
+        yield
+    finally:
+        handler.depth -= 1
+        pending = handler.pending if handler.depth == 0 else None
+        if handler.depth == 0:
+            handler.pending = None
+    if pending is not None and not handler.raised:
+        handler.raised = True
+        raise Interrupted(pending)

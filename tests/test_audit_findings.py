@@ -1,0 +1,177 @@
+"""audit's pure core: OneLogin's intent against SOE's records -> findings; the fix plan and threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from onelogin_scim_setup.audit.findings import (
+    Category,
+    OneLoginUser,
+    Policy,
+    SoeUser,
+    find,
+    has_problems,
+    select,
+)
+from onelogin_scim_setup.audit.fix import StepKind, check_threshold, plan_fixes
+from onelogin_scim_setup.errors import UsageError
+
+POLICY = Policy(
+    role_user_types=(("SOE Moderators", "Moderator"), ("SOE Admins", "Admin")),
+    user_values=(("pat@example.com", "Admin", "Design", None),),
+    department_sent=True,
+    title_sent=True,
+    allow_moderator=True,
+    allow_admin=True,
+)
+
+
+def person(name: str = "ann@example.com", **changes: object) -> OneLoginUser:
+    values: dict[str, object] = {
+        "id": 7,
+        "user_name": name,
+        "email": name,
+        "status": 1,
+        "assigned": True,
+        "department": "Eng",
+        "title": "Dev",
+    }
+    values.update(changes)
+    return OneLoginUser(**values)  # type: ignore[arg-type]
+
+
+def record(name: str = "ann@example.com", **changes: object) -> SoeUser:
+    values: dict[str, object] = {
+        "id": "9",
+        "user_name": name,
+        "active": True,
+        "user_type": "Registered",
+        "department": "Eng",
+        "title": "Dev",
+    }
+    values.update(changes)
+    return SoeUser(**values)  # type: ignore[arg-type]
+
+
+def categories(onelogin: list[OneLoginUser], soe: list[SoeUser]) -> list[str]:
+    return [f.category.value for f in find(POLICY, onelogin, soe)]
+
+
+@pytest.mark.parametrize(
+    ("onelogin", "soe", "expected"),
+    [
+        ([person()], [record()], []),
+        ([person()], [record("ANN@Example.com")], []),
+        ([person(status=2)], [record()], ["should_be_inactive"]),
+        ([person(assigned=False)], [record()], ["should_be_inactive"]),
+        ([person(status=2)], [record(active=False)], []),
+        ([], [record()], ["orphan"]),
+        ([], [record(active=False)], []),
+        ([person()], [record(active=False)], ["should_be_active"]),
+        ([person(user_type="Moderator")], [record()], ["user_type_mismatch"]),
+        ([person(roles=("SOE Admins",))], [record()], ["mapping_not_applied"]),
+        (
+            [person(roles=("SOE Admins",), user_type="Admin")],
+            [record()],
+            ["user_type_mismatch"],
+        ),
+        ([person(roles=("SOE Admins",), user_type="Admin")], [record(user_type="Admin")], []),
+        ([person(title="Lead")], [record()], ["attribute_mismatch"]),
+        ([person(department=None)], [record(department="")], []),
+        ([person()], [record(title="{$user.title}", placeholders=("title: {$user.title}",))], ["literal_placeholder"]),
+        ([person()], [], ["not_signed_in"]),
+        ([person(status=2)], [], []),
+        ([person(assigned=False)], [], []),
+    ],
+)  # fmt: skip
+def test_category_table(
+    onelogin: list[OneLoginUser], soe: list[SoeUser], expected: list[str]
+) -> None:
+    assert categories(onelogin, soe) == expected
+
+
+def test_first_role_mapping_in_config_order_wins() -> None:
+    both = person(roles=("SOE Admins", "SOE Moderators"), user_type="Moderator")
+    assert categories([both], [record(user_type="Moderator")]) == []
+
+
+def test_a_per_user_value_wins_over_role_mappings() -> None:
+    pat = person(
+        "pat@example.com", roles=("SOE Moderators",), user_type="Moderator", department="Design"
+    )
+    found = find(
+        POLICY, [pat], [record("pat@example.com", user_type="Moderator", department="Design")]
+    )
+    assert [(f.category, f.expected, f.fix) for f in found] == [
+        (Category.MAPPING_NOT_APPLIED, "Admin", "run apply")
+    ]
+
+
+def test_user_type_is_not_compared_when_the_config_does_not_send_it() -> None:
+    policy = Policy(role_user_types=POLICY.role_user_types, user_type_sent=False)
+    found = find(policy, [person(roles=("SOE Admins",), user_type="Moderator")], [record()])
+    assert found == []
+
+
+def test_security_findings_come_first() -> None:
+    found = find(
+        POLICY,
+        [person("new@example.com"), person(title="Lead")],
+        [record(), record("x@example.com")],
+    )
+    assert [f.category.value for f in found] == ["orphan", "attribute_mismatch", "not_signed_in"]
+
+
+def test_information_alone_is_not_a_problem() -> None:
+    assert not has_problems(find(POLICY, [person()], []))
+    assert has_problems(find(POLICY, [], [record()]))
+
+
+def test_select_filters_by_category() -> None:
+    found = find(POLICY, [person("new@example.com")], [record()])
+    assert [f.category for f in select(found, [Category.ORPHAN])] == [Category.ORPHAN]
+    assert select(found, []) == found
+
+
+def test_fix_plan_covers_leavers_orphans_and_pending_mappings_only() -> None:
+    found = find(
+        POLICY,
+        [person(status=2), person("m@example.com", id=8, roles=("SOE Admins",)), person("t@example.com", title="X")],
+        [record(), record("m@example.com", id="10"), record("t@example.com", id="11"), record("o@example.com", id="12")],
+    )  # fmt: skip
+    plan = plan_fixes(found, active_soe_users=4)
+    assert [(s.kind, s.user) for s in plan.steps] == [
+        (StepKind.DEACTIVATE, "ann@example.com"),
+        (StepKind.DEACTIVATE, "o@example.com"),
+        (StepKind.REEVALUATE, "m@example.com"),
+    ]
+    assert plan.steps[2].user_type == "Admin"
+
+
+@pytest.mark.parametrize(
+    ("deactivations", "active", "percent", "force", "refused"),
+    [
+        (3, 4, 10.0, False, False),  # three are always allowed
+        (4, 100, 10.0, False, False),
+        (11, 100, 10.0, False, True),
+        (10, 100, 10.0, False, False),
+        (11, 100, 10.0, True, False),
+        (4, 10, 50.0, False, False),
+    ],
+)
+def test_threshold(
+    deactivations: int, active: int, percent: float, force: bool, refused: bool
+) -> None:
+    soe = [record(f"u{i}@example.com", id=str(i)) for i in range(deactivations)]
+    plan = plan_fixes(find(POLICY, [], soe), active_soe_users=active)
+    if refused:
+        with pytest.raises(UsageError, match="nothing was changed"):
+            check_threshold(plan, percent, force=force)
+    else:
+        check_threshold(plan, percent, force=force)
+
+
+def test_the_cli_lists_every_category_in_order() -> None:
+    from onelogin_scim_setup.cli.audit import CATEGORIES
+
+    assert tuple(c.value for c in Category) == CATEGORIES

@@ -1,0 +1,155 @@
+"""Concurrent applies, end to end against the sandbox on 127.0.0.1: on one machine the lock makes
+them take turns; across machines plan detects the duplicates they leave."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.engine.lock import held
+from onelogin_scim_setup.sandbox import FaultSpec
+from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
+from tests.test_e2e_apply import api_writes
+
+OWNED = "onelogin-scim-setup/SCIM SOE: "
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[World]:
+    with world(tmp_path) as running:
+        yield running
+
+
+def start_apply(running: World) -> subprocess.Popen[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "onelogin_scim_setup",
+        "-c",
+        str(running.config_path),
+        "apply",
+        "--auto-approve",
+    ]
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=running.env(),
+        cwd=running.folder,
+    )
+
+
+def owned_state(running: World) -> tuple[list[str], list[str]]:
+    state = running.onelogin_state()
+    apps = [a["name"] for a in state["apps"] if a["name"] == "SCIM SOE"]
+    mappings = sorted(m["name"] for m in state["mappings"] if m["name"].startswith(OWNED))
+    return apps, mappings
+
+
+@pytest.mark.parametrize("run", range(20))
+def test_two_concurrent_applies_on_one_machine_leave_one_of_each(tmp_path: Path, run: int) -> None:
+    # Latency keeps each apply in flight long enough for the two to overlap without the lock.
+    with world(tmp_path, faults=FaultSpec(seed=run, latency=0.02)) as running:
+        first, second = start_apply(running), start_apply(running)
+        outcomes = [process.communicate(timeout=120) for process in (first, second)]
+        for process, (_, stderr) in zip((first, second), outcomes, strict=True):
+            assert process.returncode == 0, stderr
+            assert "Traceback" not in stderr
+        apps, mappings = owned_state(running)
+        settled = running.cli("plan", "--detailed-exitcode")
+    assert apps == ["SCIM SOE"]
+    assert mappings == [
+        f"{OWNED}userType for role SOE Admins",
+        f"{OWNED}userType for role SOE Moderators",
+    ]
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+
+
+def lock_of(running: World) -> Any:
+    config = Config.model_validate(running.config)
+    return held(running.lock_dir, api_url=config.onelogin.api_url, app_name="SCIM SOE", timeout=0)
+
+
+def test_apply_fails_at_once_while_another_holds_the_lock(tenant: World) -> None:
+    with lock_of(tenant):
+        result = tenant.cli("apply", "--auto-approve", "--lock-timeout", "0")
+    assert result.returncode == 1
+    assert "still holds the lock" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tenant.requests_log() == []  # not even a token request
+
+
+def test_apply_says_it_waits_for_the_lock(tenant: World) -> None:
+    with lock_of(tenant):
+        result = tenant.cli("apply", "--auto-approve", "--lock-timeout", "0.5")
+    assert result.returncode == 1
+    assert "waiting for another apply on" in result.stderr
+    assert "(pid " in result.stderr
+
+
+def test_plan_takes_no_lock(tenant: World) -> None:
+    with lock_of(tenant):
+        result = tenant.cli("plan")
+    assert result.returncode == 0, result.stderr
+
+
+def public_api(running: World, method: str, path: str, body: Any = None) -> Any:
+    """Another admin (or another machine's apply) writing to the tenant."""
+    url = running.sandbox.onelogin_url
+    token = requests.post(
+        f"{url}/auth/oauth2/v2/token",
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        json={"grant_type": "client_credentials"},
+        timeout=10,
+    ).json()["access_token"]
+    response = requests.request(
+        method, url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def test_duplicate_owned_mapping_is_planned_for_deletion_and_applied(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    original = next(m for m in tenant.onelogin_state()["mappings"] if m["name"].startswith(OWNED))
+    wire = public_api(tenant, "GET", f"/api/2/mappings/{original['id']}")
+    copy = {**{k: v for k, v in wire.items() if k != "id"}, "position": None}
+    duplicate = public_api(tenant, "POST", "/api/2/mappings", copy)["id"]
+    planned = tenant.cli("plan", "--detailed-exitcode")
+    assert planned.returncode == 2
+    assert f"- mapping '{original['name']} (id " in planned.stdout
+    assert "lowest id is kept" in planned.stdout
+    tenant.clear_requests_log()
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    assert api_writes(tenant.requests_log()) == [f"DELETE /api/2/mappings/{duplicate}"]
+    _, mappings = owned_state(tenant)
+    assert len(mappings) == len(set(mappings)) == 2
+    assert original["id"] in [m["id"] for m in tenant.onelogin_state()["mappings"]]
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_second_app_of_our_name_is_a_conflict_and_apply_refuses(tenant: World) -> None:
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    first = tenant.app_id()
+    connector = next(a["connector_id"] for a in tenant.onelogin_state()["apps"] if a["id"] == first)
+    second = public_api(
+        tenant, "POST", "/api/2/apps", {"name": "SCIM SOE", "connector_id": connector}
+    )["id"]
+    planned = tenant.cli("plan", "--detailed-exitcode")
+    assert planned.returncode == 2
+    assert "x app 'SCIM SOE'" in planned.stdout
+    assert f"ids {min(first, second)}, {max(first, second)}" in planned.stdout
+    tenant.clear_requests_log()
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 1
+    assert "refused before any write" in applied.stderr
+    assert api_writes(tenant.requests_log()) == []

@@ -1,0 +1,84 @@
+"""The engine's entry points: apply_plan asks only when there is something to write, refuses conflicts
+before asking, and never writes after a "no"; the wire values carry what the plan holds as fingerprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
+from onelogin_scim_setup.engine.prepare import prepare
+from onelogin_scim_setup.engine.run import apply_plan, manual_plan, wire_configuration
+from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import Ids, Snapshot
+from tests.conftest import MINIMAL_CONFIG
+
+UNREACHABLE = "http://127.0.0.1:9"  # loopback discard port; these tests must send nothing
+
+
+def computed(*changes: Change) -> ComputedPlan:
+    return ComputedPlan(Plan(changes), Tenant(), Snapshot(Tenant(), Ids()), WireValues({}))
+
+
+def offline_client() -> OneLoginClient:
+    return OneLoginClient(UNREACHABLE, "id", "secret", max_retries=0, backoff_factor=0)
+
+
+def test_nothing_to_write_asks_nothing() -> None:
+    asked: list[Plan] = []
+    result = apply_plan(
+        computed(Change(Action.MANUAL, Kind.SOE, "SCIM settings")),
+        offline_client(),
+        confirm=lambda plan: asked.append(plan) or True,
+    )
+    assert (asked, result.done) == ([], [])
+
+
+def test_conflicts_are_refused_before_the_question() -> None:
+    asked: list[Plan] = []
+    with pytest.raises(UsageError, match="refused before any write"):
+        apply_plan(
+            computed(Change(Action.CONFLICT, Kind.ROLE, "Gone", note="missing")),
+            offline_client(),
+            confirm=lambda plan: asked.append(plan) or True,
+        )
+    assert asked == []
+
+
+def test_a_no_writes_nothing() -> None:
+    change = Change(Action.UPDATE, Kind.ROLE, "Eng")
+    with pytest.raises(UsageError, match="nothing was changed"):
+        apply_plan(computed(change), offline_client(), confirm=lambda plan: False)
+
+
+def write(tmp_path: Path, **app: object) -> Path:
+    path = tmp_path / "config.yaml"
+    data = {**MINIMAL_CONFIG, "app": {**MINIMAL_CONFIG["app"], **app}}
+    data["token"] = {"source": "env", "env": "SOE_SCIM_TOKEN"}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_wire_values_hold_the_clear_token_only_for_a_configured_key(tmp_path: Path) -> None:
+    keys = {"bearer_token": "scim_bearer_token", "base_url": "scim_base_url"}
+    token = "t" * 64
+    prepared = prepare(
+        write(tmp_path, configuration_keys=keys), {"SOE_SCIM_TOKEN": token}, token_required=True
+    )
+    assert wire_configuration(prepared) == {
+        "scim_base_url": "https://acme.stackenterprise.co/api/scim/v2",
+        "scim_bearer_token": token,
+    }
+
+
+def test_manual_plan_shows_the_token_only_as_a_fingerprint(tmp_path: Path) -> None:
+    token = "t" * 64
+    prepared = prepare(write(tmp_path), {"SOE_SCIM_TOKEN": token}, token_required=True)
+    plan = manual_plan(prepared)
+    assert plan.manual_steps
+    assert token not in repr(plan.to_dict())
