@@ -27,20 +27,14 @@ class RedactingFilter(logging.Filter):
 
 def configure(verbosity: int, stream: TextIO, redactor: Redactor) -> None:
     """Send the tool's log records to `stream`, through `redactor`; -v shows DEBUG (one line per
-    HTTP request), -vv also urllib3's own records (connections opened, retries and why)."""
+    HTTP request)."""
+    logger = logging.getLogger("onelogin_scim_setup")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(redactor))
     handler.setLevel(logging.WARNING if verbosity <= 0 else logging.DEBUG)
-    for name, threshold in (("onelogin_scim_setup", 0), ("urllib3", 2)):
-        logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if _ours(h)]:
-            logger.removeHandler(old)
-        if verbosity >= threshold:
-            logger.addHandler(handler)
-            # The level lives on our handler, so whoever else listens (a test's log capture) still hears.
-            logger.setLevel(logging.DEBUG)
-
-
-def _ours(handler: logging.Handler) -> bool:
-    return any(isinstance(f, RedactingFilter) for f in handler.filters)
+    logger.addHandler(handler)
+    # The level lives on our handler, so whoever else listens (a test's log capture) still hears.
+    logger.setLevel(logging.DEBUG)

@@ -26,7 +26,7 @@ PANEL = "Global options (before or after the command)"
 OutputFormat = Literal["text", "json", "yaml", "csv"]
 
 ConfigHelp = "Config file. Default: $ONELOGIN_SCIM_CONFIG, else onelogin-scim-setup.yaml here."
-VerboseHelp = "Log each HTTP request to stderr (-v); -vv adds urllib3's connection and retry log."
+VerboseHelp = "Log each HTTP request to stderr. Countable: -vv is accepted (same detail, for now)."
 NoColorHelp = "No colour, even on a terminal (also: NO_COLOR set to anything)."
 OutputHelp = "text for people; json for programs (discover: also yaml; audit: also csv)."
 TracebackHelp = "Show Python tracebacks (for bug reports)."
