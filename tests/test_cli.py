@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from onelogin_scim_setup.cli import main
+from onelogin_scim_setup.errors import ExitCode, SetupError
 from tests.conftest import MINIMAL_CONFIG, Result
 from tests.helpers.configs import BAD_CONFIGS, with_change
 
@@ -205,3 +207,69 @@ def test_render_preview_out_writes_the_payload(
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text())["userType"] == "Moderator"
     assert result.stdout == ""
+
+
+# The error boundary in `cli.main`, driven by a stand-in for the Typer app that raises.
+BOUNDARY_SECRET = "s3cr3t-boundary-4d2a"
+
+
+def raising(error: BaseException, *, traceback: bool = False) -> Callable[..., None]:
+    def app(*, args: list[str], obj: Any, prog_name: str) -> None:
+        obj.traceback = traceback
+        obj.redactor.add(BOUNDARY_SECRET)
+        raise error
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (SetupError("bad input"), 1),
+        (RuntimeError("unexpected"), 1),
+        (KeyboardInterrupt(), 130),
+    ],
+)
+def test_the_boundary_maps_each_error_to_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run, error: BaseException, code: int
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    assert run_cli().exit_code == code
+
+
+def test_ctrl_c_says_interrupted(monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(KeyboardInterrupt()))
+    assert run_cli().stderr.strip() == "Interrupted."
+
+
+def test_an_unexpected_error_is_one_redacted_paragraph_calling_itself_a_bug(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    error = RuntimeError(f"token {BOUNDARY_SECRET} rejected")
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    result = run_cli()
+    assert "This is a bug; run again with --traceback and report it." in result.stderr
+    assert (BOUNDARY_SECRET in result.stderr, "Traceback" in result.stderr) == (False, False)
+
+
+def test_a_setup_error_is_redacted_and_not_called_a_bug(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    error = SetupError(f"token {BOUNDARY_SECRET} rejected")
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    result = run_cli()
+    assert ("rejected" in result.stderr, BOUNDARY_SECRET in result.stderr) == (True, False)
+    assert "This is a bug" not in result.stderr
+
+
+@pytest.mark.parametrize("error", [SetupError("bad input"), RuntimeError("unexpected")])
+def test_traceback_option_lets_the_error_through(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error, traceback=True))
+    with pytest.raises(type(error)):
+        main([])
+
+
+def test_the_exit_codes_are_the_documented_numbers() -> None:
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 130]

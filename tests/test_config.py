@@ -147,3 +147,14 @@ def test_alias_bomb_is_refused_quickly(write_config: Callable[..., Path]) -> Non
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     with pytest.raises(ConfigError, match="too many nodes"):
         load(write_config("\n".join(lines) + "\n"))
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://acme.onelogin.com/", "https://acme.onelogin.com"),
+        ("https://eu.example.com/SCIM/X", "https://eu.example.com/SCIM/X"),
+    ],
+)
+def test_only_trailing_slashes_are_cut_from_a_url(url: str, kept: str) -> None:
+    assert check_url(url) == kept

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.engine.desired import build, mapping_name, parameter_source
-from onelogin_scim_setup.engine.tenant import Parameter, RoleAssignment, UserMapping, UserValues
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    CustomField,
+    Parameter,
+    RoleAssignment,
+    UserMapping,
+    UserValues,
+)
 from onelogin_scim_setup.errors import SecretError
 from tests.helpers.configs import config_with
 
@@ -104,3 +111,32 @@ def test_token_key_without_a_token_is_an_error() -> None:
     config = config_with(app={"configuration_keys": {"bearer_token": "scim_bearer_token"}})
     with pytest.raises(SecretError, match="token is needed"):
         build(config, template="{}", token_fingerprint=None)
+
+
+def test_app_custom_fields_and_provisioning_come_from_the_config() -> None:
+    config = config_with(
+        app={"configuration_keys": {"json_template": "scim_json_template"}, "provisioning": False},
+        fields={
+            "department": {"enabled": True, "source": "custom", "shortname": "dept", "name": "Dept"}
+        },
+    )
+    tenant = build(config, template='{"x": 1}', token_fingerprint=None)
+    assert (tenant.custom_fields, tenant.app, tenant.provisioning) == (
+        {"userType": CustomField("userType", "userType"), "dept": CustomField("dept", "Dept")},
+        App(
+            "SCIM SOE",
+            "SCIM Provisioner with SAML (SCIM v2 Enterprise)",
+            (("scim_json_template", '{"x": 1}'),),
+        ),
+        False,
+    )
+
+
+def test_token_key_without_a_token_says_where_to_provide_it() -> None:
+    config = config_with(app={"configuration_keys": {"bearer_token": "scim_bearer_token"}})
+    with pytest.raises(SecretError) as raised:
+        build(config, template="{}", token_fingerprint=None)
+    assert (raised.value.message, raised.value.hint) == (
+        "app.configuration_keys.bearer_token is set, so the SCIM token is needed to plan",
+        f"Provide it through token.source ({config.token.source}).",
+    )

@@ -17,7 +17,8 @@ from urllib.parse import unquote
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "build", "dist"}
+# .mutation/ and mutants/ hold scratch copies of the repository made by benchmarks/mutation.py.
+SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "build", "dist", ".mutation", "mutants"}
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")

@@ -175,13 +175,13 @@ def test_fix_deactivates_only_the_leavers_and_orphans(drift: World) -> None:
     assert not any(after[name] for name in LEAVERS)
     assert len(drift.soe_users()) == len(before)  # nothing deleted
     for name in LEAVERS:
-        assert f"done: deactivate in SOE {name}" in result.stdout
+        assert f"  done: deactivate in SOE {name}" in result.stdout
 
 
 def test_fix_reevaluates_mappings_and_reads_back(drift: World) -> None:
     result = drift.cli("audit", "--fix", "--auto-approve", "--category", "mapping_not_applied")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "done: re-evaluate mappings in OneLogin mapping.pending@example.com" in result.stdout
+    assert "  done: re-evaluate mappings in OneLogin mapping.pending@example.com" in result.stdout
     state = drift.onelogin_state()
     user = next(u for u in state["users"] if u["email"] == "mapping.pending@example.com")
     assert user["custom_attributes"]["userType"] == "Admin"
@@ -298,7 +298,7 @@ def test_interrupted_fix_reports_what_was_done(
     assert result.exit_code == 130
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"suspended.user@example.com"}
-    assert "done: deactivate in SOE suspended.user@example.com" in result.stdout
+    assert "  done: deactivate in SOE suspended.user@example.com" in result.stdout
     assert "interrupted (outcome unknown): deactivate in SOE unassigned.user@example.com" in (
         result.stdout
     )
@@ -339,3 +339,37 @@ def test_sandbox_drift_scenario_serves_a_config_that_audit_can_use(tmp_path: Pat
     assert f"onelogin-scim-setup -c {config} audit\n" in lines
     assert audited.returncode == 0, audited.stderr
     assert by_category(json.loads(audited.stdout)["findings"]) == SEEDED
+
+
+def test_sigint_during_fix_reports_what_was_done(drift: World) -> None:
+    """A real Ctrl-C (SIGINT) once the first deactivation is reported; SOE answers each
+    deactivation 3 s late, so the signal lands while the second one waits for its answer: that
+    one finishes (a step is never cut in half), the third is not started."""
+    drift.set_faults(per_endpoint={"/api/scim/v2/Users/": {"latency": 3.0}})
+    command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(drift.config_path)]
+    command += ["audit", "--fix", "--auto-approve", "--category", "orphan"]
+    command += ["--category", "should_be_inactive"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=drift.env(),
+        cwd=drift.folder,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("done: deactivate in SOE"):
+            process.send_signal(signal.SIGINT)
+            break
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "  done: deactivate in SOE suspended.user@example.com" in stdout
+    assert "  done: deactivate in SOE unassigned.user@example.com" in stdout
+    assert "not done: deactivate in SOE orphan.user@example.com" in stdout
+    drift.set_faults()
+    after = soe_active(drift)
+    assert not after["suspended.user@example.com"]
+    assert not after["unassigned.user@example.com"]
+    assert after["orphan.user@example.com"]

@@ -91,6 +91,19 @@ def test_interrupted_apply_reports_and_a_rerun_converges(
     assert len(owned) == len(set(owned)) == 2
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_apply_interrupted_while_reading_says_nothing_changed(tmp_path: Path, signum: int) -> None:
+    with world(tmp_path, faults=FaultSpec(latency=0.05)) as running:
+        process = start(running, "apply", "--auto-approve")
+        when(lambda: len(running.requests_log()) >= 3, process)
+        stdout, stderr = send(process, (signum,))
+        log = running.requests_log()
+    assert process.returncode == EXIT[signum], stdout + stderr
+    assert "Traceback" not in stderr
+    assert "Nothing was changed in OneLogin." in stderr
+    assert api_writes(log) == []
+
+
 @pytest.fixture
 def converged(tmp_path: Path) -> Iterator[World]:
     with world(tmp_path, expose_scim_configuration=True) as running:

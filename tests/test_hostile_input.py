@@ -137,6 +137,12 @@ CONFIG_CASES = [
         "token.command.1",
         {"token": {"source": "command", "command": ["echo", "a\x00b"]}},
     ),
+    Case("NUL in template.path", "template.path", {"template.path": "t\x00.j2"}),
+    Case(
+        "configuration key with a newline",
+        "app.configuration_keys.bearer_token",
+        {"app.configuration_keys": {"bearer_token": "scim\ntoken"}},
+    ),
     Case("unknown key", "onelogin.subdomian", {"onelogin.subdomian": "acme"}),
     Case(
         "integer of 5,000 digits", "config.yaml", "onelogin:\n  max_retries: " + "9" * 5000 + "\n"
@@ -254,6 +260,7 @@ OPTION_CASES = [
         ("verify", "--timeout", "inf"),
         ("token", "rotate", "--interval", "0"),
         ("token", "rotate", "--timeout", "-1"),
+        ("apply", "--auto-approve", "--lock-timeout", "inf"),
     ]
 ]
 
@@ -405,7 +412,7 @@ def test_refused_in_a_subprocess_without_hanging(
             [sys.executable, "-m", "onelogin_scim_setup", "-c", str(config), *args],
             capture_output=True,
             text=True,
-            timeout=60,  # a guard against hanging, not a speed assertion
+            timeout=120,  # a guard against hanging (a busy machine is slow), not a speed assertion
             cwd=tmp_path,
             env=env,
             check=False,

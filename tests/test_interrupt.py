@@ -128,3 +128,40 @@ def test_apply_stops_after_the_change_in_flight_and_reports(
     assert error.not_done == ["create custom_field 'c'"]
     assert error.exit_code == code
     assert "Run apply again" in str(error)
+
+
+class FakeScim:
+    """SOE's SCIM side for audit --fix: a signal arrives while the first deactivation is sent."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.deactivated: list[str] = []
+
+    def set_active(self, user_id: str, active: bool) -> dict[str, Any]:
+        self.deactivated.append(user_id)
+        if len(self.deactivated) == 1:
+            signal.raise_signal(self.signum)
+        return {"id": user_id, "active": active}
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, ExitCode.INTERRUPTED), (signal.SIGTERM, ExitCode.TERMINATED)],
+)
+def test_audit_fix_finishes_the_step_in_flight_then_stops(
+    client: OneLoginClient, signum: int, code: ExitCode
+) -> None:
+    from onelogin_scim_setup.audit.findings import Category
+    from onelogin_scim_setup.audit.fix import FixPlan, Outcome, Step, StepKind
+    from onelogin_scim_setup.audit.fix import execute as fix
+
+    steps = tuple(
+        Step(StepKind.DEACTIVATE, f"{name}@x.io", Category.ORPHAN, soe_id=name)
+        for name in ("a", "b", "c")
+    )
+    scim = FakeScim(signum)
+    with handling():
+        report = fix(FixPlan(steps, 10), client, scim, shortname="userType")  # type: ignore[arg-type]
+    assert scim.deactivated == ["a"]
+    assert [r.outcome for r in report.results] == [Outcome.DONE, Outcome.NOT_DONE, Outcome.NOT_DONE]
+    assert report.interrupted == code

@@ -292,6 +292,26 @@ def test_secrets_never_reach_logs_or_errors(
         assert not [text for text in texts if secret in text]  # ...and no secret is
 
 
+def test_mapping_post_dropped_after_the_server_created_does_not_create_twice(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    server: list[dict[str, Any]] = []
+
+    def create_then_drop(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        server.append({"id": 78 + len(server), **json.loads(request.body or "{}")})
+        raise requests.ConnectionError("connection dropped before the answer")
+
+    api.add_callback(responses.POST, MAPPINGS, callback=create_then_drop)
+    api.add_callback(
+        responses.GET,
+        MAPPINGS,
+        callback=lambda request: (200, {}, json.dumps(server if "true" in request.url else [])),
+    )
+    api.get(f"{MAPPINGS}/78", json={**MAPPING, "id": 78, "position": None})
+    assert client.create_mapping(MAPPING)["id"] == 78
+    assert len(server) == 1
+
+
 RATE = f"{BASE}/auth/rate_limit"
 BUDGET = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 12, "X-RateLimit-Reset": 840}
 

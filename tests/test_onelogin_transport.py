@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 import responses
-from urllib3 import HTTPResponse
+from urllib3 import HTTPResponse, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -258,6 +259,7 @@ class _DropsFirstGet(BaseHTTPRequestHandler):
 
 
 def test_dropped_connection_on_get_is_retried_over_real_http() -> None:
+    _DropsFirstGet.gets = 0  # class state: a second run in one process (mutmut's) starts afresh
     server = ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirstGet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -305,3 +307,65 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
     policy.sleep(HTTPResponse(status=503))
     assert len(waits) == 1
     assert waits[0] > 0
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.transport.time.sleep", slept.append)
+    return slept
+
+
+def test_a_wait_is_logged_with_its_length(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    OneLoginRetry(total=3).sleep(HTTPResponse(status=429, headers={"Retry-After": "3"}))
+    assert caplog.messages == ["waiting 3.00 s before retrying"]
+
+
+def test_no_wait_means_no_sleep_and_no_log(
+    waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    OneLoginRetry(total=3, backoff_factor=0).sleep(HTTPResponse(status=503))
+    assert (waits, caplog.messages) == ([], [])
+
+
+def test_a_retry_after_an_answer_is_logged_with_status_and_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    answer = HTTPResponse(status=503, headers={"x-request-id": "req-42"})
+    OneLoginRetry(total=3).increment("GET", "/api/2/apps?cursor=abc", answer)
+    assert caplog.messages == [
+        "retry 1 of GET /api/2/apps?cursor=… after answer 503 (x-request-id req-42)"
+    ]
+
+
+def test_a_retry_after_an_error_is_logged_with_the_error_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    error = ConnectTimeoutError("connect timed out")
+    OneLoginRetry(total=3).increment("GET", "/api/2/apps", error=error)
+    assert caplog.messages == [
+        "retry 1 of GET /api/2/apps after ConnectTimeoutError (x-request-id -)"
+    ]
+
+
+def test_a_retry_records_the_request_it_follows() -> None:
+    error = ConnectTimeoutError("connect timed out")
+    answered = OneLoginRetry(total=3).increment("GET", "/a", HTTPResponse(status=503))
+    failed = OneLoginRetry(total=3).increment("GET", "/b", error=error)
+    assert [(h.method, h.url, h.status, h.error) for h in answered.history + failed.history] == [
+        ("GET", "/a", 503, None),
+        ("GET", "/b", None, error),
+    ]
+
+
+def test_exhausted_retries_name_the_pool_and_the_url() -> None:
+    pool = HTTPSConnectionPool("acme.onelogin.com")
+    with pytest.raises(MaxRetryError) as raised:
+        OneLoginRetry(total=0).increment("GET", "/api/2/apps", HTTPResponse(status=503), _pool=pool)
+    assert (raised.value.pool, raised.value.url) == (pool, "/api/2/apps")

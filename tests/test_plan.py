@@ -526,3 +526,45 @@ def test_checksum_accepts_values_json_cannot_encode() -> None:
     assert checksum([{"shape": MappingShape.OTHER}]) == checksum(
         [{"shape": str(MappingShape.OTHER)}]
     )
+
+
+def test_an_existing_custom_field_does_not_hide_the_missing_ones_after_it() -> None:
+    desired = Tenant(
+        custom_fields={
+            "userType": CustomField("userType", "userType"),
+            "dept": CustomField("dept", "Dept"),
+        }
+    )
+    current = Tenant(custom_fields={"userType": CustomField("userType", "userType")})
+    plan = diff(current, desired, create_roles=False, sensitive=frozenset())
+    assert [(c.action, c.key) for c in plan.changes] == [(Action.CREATE, "dept")]
+
+
+def test_an_unknown_user_does_not_hide_the_updates_of_the_users_after_it() -> None:
+    wanted = (("custom_attributes.userType", "Moderator"),)
+    desired = Tenant(
+        users={
+            "gone@example.com": UserValues("gone@example.com", wanted),
+            "dave@example.com": UserValues("dave@example.com", wanted),
+        }
+    )
+    current = Tenant(users={"dave@example.com": UserValues("dave@example.com", ())})
+    plan = diff(current, desired, create_roles=False, sensitive=frozenset())
+    assert [(c.action, c.key) for c in plan.changes] == [
+        (Action.CONFLICT, "gone@example.com"),
+        (Action.UPDATE, "dave@example.com"),
+    ]
+
+
+def test_an_app_configuration_change_is_an_update_of_the_app() -> None:
+    app = App("SCIM SOE", CONNECTOR, (("scim_bearer_token", "sha256:bbbbbbbb"),))
+    current = Tenant(**{**desired_tenant().__dict__, "app": app})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.kind, change.key) == (Action.UPDATE, Kind.APP, "SCIM SOE")
+
+
+def test_a_parameter_change_is_an_update_of_that_parameter() -> None:
+    parameters = {"userType": Parameter("userType", "custom_attribute_userType", False)}
+    current = Tenant(**{**desired_tenant().__dict__, "parameters": parameters})
+    (change,) = plan_for(current).changes
+    assert (change.action, change.kind, change.key) == (Action.UPDATE, Kind.PARAMETER, "userType")

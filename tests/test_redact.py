@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from urllib.parse import quote, quote_plus
+
 import pytest
 
-from onelogin_scim_setup.secrets.redact import REDACTED, Redactor, is_masked, redact
+from onelogin_scim_setup.secrets.redact import (
+    REDACTED,
+    Redactor,
+    basic_credentials,
+    is_masked,
+    redact,
+    shorten,
+)
 
 SECRET = "tok-9b1c77e0d2"
 
@@ -36,6 +47,51 @@ def test_longer_secret_containing_a_shorter_one_is_cut_whole() -> None:
 )
 def test_is_masked(value: object, masked: bool) -> None:
     assert is_masked(value) is masked
+
+
+ODD_SECRET = 's3cr+t/with=odd&chars"\\-' + "z" * 20
+
+
+def _b64(text: str, urlsafe: bool = False) -> str:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    return encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        ODD_SECRET,
+        quote(ODD_SECRET, safe=""),
+        quote_plus(ODD_SECRET),
+        _b64(ODD_SECRET),
+        _b64(ODD_SECRET).rstrip("="),
+        _b64(ODD_SECRET, urlsafe=True),
+        _b64(ODD_SECRET, urlsafe=True).rstrip("="),
+    ],
+    ids=["raw", "quote", "quote_plus", "base64", "base64 unpadded", "urlsafe", "urlsafe unpadded"],
+)
+def test_each_form_of_a_secret_is_redacted(form: str) -> None:
+    redactor = Redactor([ODD_SECRET])
+    assert redactor.redact(f"before {form} after") == f"before {REDACTED} after"
+
+
+def test_the_basic_header_of_a_client_pair_is_redacted() -> None:
+    redactor = Redactor()
+    redactor.add_basic("client-id", ODD_SECRET)
+    header = "Authorization: Basic " + basic_credentials("client-id", ODD_SECRET)
+    assert redactor.redact(header) == f"Authorization: Basic {REDACTED}"
+
+
+def test_the_json_escaped_form_is_redacted() -> None:
+    text = json.dumps({"message": f"echo {ODD_SECRET}"})
+    assert ODD_SECRET not in json.loads(Redactor([ODD_SECRET]).redact(text))["message"]
+    assert "odd&chars" not in Redactor([ODD_SECRET]).redact(text)
+
+
+def test_redacting_before_shortening_leaves_no_head() -> None:
+    text = "x" * 95 + ODD_SECRET
+    assert ODD_SECRET[:5] not in shorten(redact(text, ODD_SECRET), 100)
+    assert ODD_SECRET[:5] in shorten(text, 100)  # the opposite order would leak it
 
 
 def test_a_secret_is_also_cut_exactly_as_given_whitespace_included() -> None:

@@ -314,3 +314,107 @@ def test_file_sink_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SecretError, match="cannot write") as caught:
         deliver_to_file(tmp_path / "absent" / "token", SECRET)
     assert SECRET not in str(caught.value)
+
+
+# --- the exact words of refusals: each names the variable or file and says what to do -----------
+
+
+def test_strength_warnings_are_whole_sentences() -> None:
+    assert check_token_strength("a" * 40 + " \u00e9") == [
+        "the token contains whitespace, which is easily lost when pasting",
+        "the token contains non-ASCII or non-printable characters",
+    ]
+
+
+def test_env_source_missing_says_how_to_provide_it() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_env("SOE_SCIM_TOKEN", {})
+    assert (caught.value.message, caught.value.hint) == (
+        "the SCIM token environment variable SOE_SCIM_TOKEN is not set or empty",
+        "Export SOE_SCIM_TOKEN, or run `token generate` to create a token.",
+    )
+
+
+def test_file_source_missing_file_says_where_it_is_configured(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(tmp_path / "absent")
+    assert (
+        caught.value.hint == "Check token.file in the config, or run `token generate` to create it."
+    )
+
+
+@posix_only
+def test_file_source_names_the_file_and_its_mode_when_others_can_read(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, 0o640)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert (
+        caught.value.message == f"the SCIM token file {path} is readable by other users (mode 0640)"
+    )
+
+
+def test_file_source_refuses_a_folder_by_name(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(tmp_path)
+    assert caught.value.message == f"the SCIM token file {tmp_path} is not a regular file"
+
+
+@posix_only
+def test_file_source_that_cannot_be_reached_names_the_file_and_why(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, 0o600) / "inside"
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.message == f"cannot read the SCIM token file {path}: Not a directory"
+
+
+def test_generated_token_is_64_characters() -> None:
+    # 48 random bytes in URL-safe base64, as `token generate` documents.
+    assert len(generate_token()) == 64
+
+
+@posix_only
+def test_file_sink_temp_file_is_0600_from_the_moment_it_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes: list[int] = []
+    real_fchmod = os.fchmod
+
+    def spying_fchmod(fd: int, mode: int) -> None:
+        modes.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        real_fchmod(fd, mode)
+
+    monkeypatch.setattr(os, "fchmod", spying_fchmod)
+    old = os.umask(0)
+    try:
+        deliver_to_file(tmp_path / "token", SECRET)
+    finally:
+        os.umask(old)
+    assert modes == [0o600]
+
+
+@posix_only
+def test_file_sink_is_0600_even_when_the_umask_removes_owner_bits(tmp_path: Path) -> None:
+    old = os.umask(0o277)
+    try:
+        deliver_to_file(tmp_path / "token", SECRET)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
+
+
+def test_file_sink_missing_folder_says_which_folder(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        deliver_to_file(tmp_path / "absent" / "token", SECRET)
+    assert (
+        caught.value.hint == f"Check that the folder {tmp_path / 'absent'} exists and is writable."
+    )
+
+
+@posix_only
+def test_file_source_that_is_not_text_names_the_file_and_why(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_bytes(b"\xff\xfe" + SECRET.encode())
+    path.chmod(0o600)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.message == f"cannot read the SCIM token file {path}: UnicodeDecodeError"

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
+from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
+from onelogin_scim_setup.secrets.sources import deliver_to_file
 from tests.sandbox_world import World, world
 
 SPEC_FILE = Path(__file__).parent / "fixtures" / "onelogin-openapi.yaml"
@@ -47,6 +49,9 @@ ALLOWED_QUERY = {
     # D:2/roles/list-roles documents `name`; the spec says `role_name`; the tool sends both
     # (docs/onelogin-api.md Op 6) and matches names itself.
     ("GET", "/api/2/roles"): {"name"},
+    # Paging of an app's users: GOSDK GetAppUsersWithPagination sends limit, page and cursor
+    # (docs/onelogin-api.md Op 3, "Other app endpoints"); the spec lists none (`audit` reads it).
+    ("GET", "/api/2/apps/{app_id}/users"): {"limit", "page", "cursor"},
     # Paging of a role's apps (docs/onelogin-api.md §1.5); the spec lists none here.
     ("GET", "/api/2/roles/{role_id}/apps"): {"limit", "page", "cursor"},
 }
@@ -204,6 +209,8 @@ def full_run(running: World) -> list[dict[str, Any]]:
     e2e = ("--e2e", "--test-user", "alice@example.com", "--timeout", "3", "--interval", "0.1")
     verified = running.cli("verify", *e2e)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    audited = running.cli("audit", "--detailed-exitcode")
+    assert audited.returncode == 0, audited.stdout + audited.stderr
     return running.requests_log()
 
 
@@ -214,6 +221,22 @@ def test_every_request_of_a_full_run_is_in_the_spec_or_allow_listed(
     with world(tmp_path, quirks_profile) as running:
         log = full_run(running)
     assert len(log) > 20  # the run really happened
+    problems = [problem for entry in log for problem in problems_of(entry)]
+    assert problems == []
+
+
+@pytest.mark.e2e
+def test_every_request_of_audit_fix_is_in_the_spec_or_allow_listed(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    """The drift scenario (docs/sandbox.md) gives audit --fix a mapping to re-run."""
+    with world(tmp_path, quirks_profile, scenario="drift") as running:
+        deliver_to_file(running.token_file, DRIFT_SCIM_TOKEN)
+        running.write_config(promotions={"users": []})
+        fixed = running.cli("audit", "--fix", "--auto-approve")
+        assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+        log = running.requests_log()
+    assert ("PUT", "/api/2/users") in {(e["method"], e["path"].rsplit("/", 1)[0]) for e in log}
     problems = [problem for entry in log for problem in problems_of(entry)]
     assert problems == []
 

@@ -4,7 +4,8 @@ Two kinds of change, never a delete: deactivate a user in SOE (SCIM `active: fal
 `should_be_inactive` and `orphan`, and re-run OneLogin's mappings for a `mapping_not_applied` user
 (`PUT /api/2/users/{id}?mappings=sync` with an empty body). Whether that PUT runs the mappings is
 UNCERTAIN (docs/onelogin-api.md Op 5), so the answer is read back: when the value did not change
-the step ends as the manual "Reapply mappings" step instead.
+the step ends as the manual "Reapply mappings" step instead. Ctrl-C or SIGTERM ends the run after
+the step in flight; the report lists what was done and what was not.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from enum import Enum
 from typing import Any
 
 from onelogin_scim_setup.audit.findings import REAPPLY, Category, Finding
-from onelogin_scim_setup.errors import Refused, SetupError
+from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.errors import ExitCode, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 
@@ -68,7 +70,7 @@ class StepResult:
 @dataclass
 class FixReport:
     results: list[StepResult] = field(default_factory=list)
-    interrupted: bool = False
+    interrupted: ExitCode | None = None  # the exit code of the signal that stopped the run
 
     @property
     def failed(self) -> bool:
@@ -118,20 +120,30 @@ def execute(
     shortname: str,
     on_result: Callable[[StepResult], None] | None = None,
 ) -> FixReport:
-    """Carry out the steps in order. A failed step is reported and the next one runs; Ctrl-C
-    stops between (or during) steps and the report says what was done."""
+    """Carry out the steps in order. A failed step is reported and the next one runs; SIGINT or
+    SIGTERM stops after the step in flight (engine.interrupt) and the report says what was done."""
     report = FixReport()
-    for index, step in enumerate(plan.steps):
-        try:
-            result = _run(step, onelogin, scim, shortname)
-        except KeyboardInterrupt:
-            report.results.append(StepResult(step, Outcome.INTERRUPTED))
-            report.results += [StepResult(s, Outcome.NOT_DONE) for s in plan.steps[index + 1 :]]
-            report.interrupted = True
-            return report
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    running: Step | None = None  # the step whose request may be in flight
+    try:
+        for step in plan.steps:
+            running = step
+            # A signal during a step is held until its answer is in (engine.interrupt), so a
+            # step is never cut in half and the report knows its outcome.
+            with deferred():
+                result = _run(step, onelogin, scim, shortname)
+                report.results.append(result)
+                running = None
+            if on_result is not None:
+                on_result(result)
+    except (Interrupted, KeyboardInterrupt) as stop:
+        if running is not None:  # a bare KeyboardInterrupt (no handler installed) mid-request
+            report.results.append(StepResult(running, Outcome.INTERRUPTED))
+        report.results += [
+            StepResult(s, Outcome.NOT_DONE) for s in plan.steps[len(report.results) :]
+        ]
+        report.interrupted = (
+            stop.exit_code if isinstance(stop, Interrupted) else ExitCode.INTERRUPTED
+        )
     return report
 
 

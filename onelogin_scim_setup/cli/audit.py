@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from typing import Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup.cli.context import prepare, state_of
+from onelogin_scim_setup.cli.context import LockTimeoutOption, apply_lock, prepare, state_of
 from onelogin_scim_setup.errors import ExitCode, UsageError
 
 CATEGORIES = (
@@ -67,6 +68,7 @@ def audit(
     worst: Annotated[
         int, typer.Option(help="Findings listed on a terminal (all in json/csv).", min=0)
     ] = 20,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
     from onelogin_scim_setup.audit.findings import Category, find, has_problems, policy_of, select
@@ -94,6 +96,8 @@ def audit(
     prepared = prepare(state, token_required=True)
     config = prepared.config
     with (
+        # --fix writes, so it takes apply's lock (engine.lock); a read-only audit does not.
+        apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),
         connect(prepared, state.environ) as client,
         open_scim(config.soe, prepared.require_token()) as scim,
     ):
@@ -122,8 +126,8 @@ def audit(
                 ),
             )
             render_fix_report(out, report)
-            if report.interrupted:
-                raise typer.Exit(ExitCode.INTERRUPTED)
+            if report.interrupted is not None:
+                raise typer.Exit(report.interrupted)
             if report.failed:
                 raise typer.Exit(ExitCode.ERROR)
             return

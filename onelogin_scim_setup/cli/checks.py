@@ -12,8 +12,8 @@ from onelogin_scim_setup.cli.context import (
     WAIT_SECONDS,
     OutputOption,
     prepare,
-    seconds,
     state_of,
+    within,
 )
 from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
 
@@ -39,8 +39,8 @@ def verify(
 
     state = state_of(ctx)
     out = state.use_output(output)
-    timeout = seconds("--timeout", timeout, WAIT_SECONDS)
-    interval = seconds("--interval", interval, INTERVAL_SECONDS)
+    timeout = within("--timeout", timeout, WAIT_SECONDS)
+    interval = within("--interval", interval, INTERVAL_SECONDS)
     if e2e and not test_user:
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
     prepared = prepare(state, token_required=True)

@@ -62,17 +62,19 @@ OutputOption = Annotated[
 ]
 
 
-# Seconds. A poll interval of 0 would hammer SOE (and the tenant's budget); waits beyond an hour
-# are a typo. NaN fails every comparison, so it is refused too.
+# Bounds of numeric options. A poll interval of 0 would hammer SOE (and the tenant's budget);
+# waits beyond an hour (a day for the lock) are a typo. NaN fails every comparison, so it is refused
+# too.
 INTERVAL_SECONDS = (0.1, 600.0)
 WAIT_SECONDS = (0.1, 3600.0)
+LOCK_SECONDS = (0.0, 86400.0)
 
 
-def seconds(option: str, value: float, bounds: tuple[float, float]) -> float:
+def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:
     """`value` if it lies within `bounds`, else a UsageError naming the option."""
     low, high = bounds
     if not low <= value <= high:
-        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
+        raise UsageError(f"{option} must be between {low:g} and {high:g} {unit} (got {value:g})")
     return value
 
 
@@ -130,6 +132,6 @@ def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractCont
     return locked(
         prepared,
         default_lock_dir(state.environ),
-        timeout=timeout,
+        timeout=within("--lock-timeout", timeout, LOCK_SECONDS),
         on_wait=lambda message: state.out.note(message),
     )

@@ -14,7 +14,7 @@ from onelogin_scim_setup.cli.context import (
     prepare,
     state_of,
 )
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 DetailedExitcode = Annotated[
     bool,
@@ -71,16 +71,22 @@ def apply(
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does).",
         )
     with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
-        with out.status("Reading OneLogin..."):
-            computed = compute_plan(prepared, client)
-        if computed.plan.has_changes and not out.json:
-            render_plan(out, computed.plan)
-        result = apply_plan(
-            computed,
-            client,
-            confirm=None
-            if auto_approve
-            else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
-            on_change=lambda c: out.note(f"done: {c.action.value} {c.title}"),
-        )
+        try:
+            with out.status("Reading OneLogin..."):
+                computed = compute_plan(prepared, client)
+            if computed.plan.has_changes and not out.json:
+                render_plan(out, computed.plan)
+            result = apply_plan(
+                computed,
+                client,
+                confirm=None
+                if auto_approve
+                else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
+                on_change=lambda c: out.note(f"done: {c.action.value} {c.title}"),
+            )
+        except Interrupted as interrupted:
+            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
+            # done); one that gets here came while reading or at the prompt.
+            interrupted.report.append("Nothing was changed in OneLogin.")
+            raise
     render_applied(out, computed.plan, result)

@@ -13,8 +13,8 @@ from onelogin_scim_setup.cli.context import (
     LockTimeoutOption,
     apply_lock,
     prepare,
-    seconds,
     state_of,
+    within,
 )
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
@@ -104,8 +104,8 @@ def rotate(
     from onelogin_scim_setup.soe.client import open_scim
 
     state = state_of(ctx)
-    timeout = seconds("--timeout", timeout, WAIT_SECONDS)
-    interval = seconds("--interval", interval, INTERVAL_SECONDS)
+    timeout = within("--timeout", timeout, WAIT_SECONDS)
+    interval = within("--interval", interval, INTERVAL_SECONDS)
     prepared = prepare(state)
     config = prepared.config
     if config.token.delivery == "manual":

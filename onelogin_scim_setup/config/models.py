@@ -54,7 +54,16 @@ class _Model(BaseModel):
 
 # An argument of a command the tool runs (no shell): a NUL byte cannot be passed to a process.
 Argument = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]*$")]
-FilePath = Annotated[Path, Field(strict=False)]  # YAML gives a string; strict would want a Path
+
+
+def _no_nul(value: Path) -> Path:
+    if "\x00" in str(value):
+        raise ValueError("a file path cannot contain a NUL character")
+    return value
+
+
+# YAML gives a string; strict would want a Path.
+FilePath = Annotated[Path, Field(strict=False), AfterValidator(_no_nul)]
 Secret = Annotated[SecretStr, Field(strict=False)]
 
 
@@ -139,9 +148,9 @@ class TokenSettings(_Model):
 class ConfigurationKeys(_Model):
     """The app `configuration` keys for the SCIM connection, if the tenant exposes them (see `discover`)."""
 
-    base_url: str | None = None
-    bearer_token: str | None = None
-    json_template: str | None = None
+    base_url: Name | None = None
+    bearer_token: Name | None = None
+    json_template: Name | None = None
 
 
 class AppSettings(_Model):

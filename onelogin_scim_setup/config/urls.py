@@ -46,9 +46,9 @@ def check_url(url: str) -> str:
         )
     if not url.isascii():
         raise ValueError(
-            f"the host is not plain ASCII: it would be sent as {parsed.host!r}. Internationalised "
-            "names can imitate another site (an IDN look-alike); write that punycode form if you "
-            "really mean this host"
+            f"the URL is not plain ASCII; its host would be sent as {parsed.host!r}. "
+            "Internationalised names can imitate another site (an IDN look-alike): write the "
+            "punycode form if you really mean this host"
         )
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError(f"{url!r} is not an http(s) URL with a host")

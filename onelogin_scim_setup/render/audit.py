@@ -129,7 +129,7 @@ def render_fix_report(out: Out, report: FixReport) -> None:
     for result in report.results:
         tally[result.outcome] += 1
     out.text(", ".join(f"{count} {outcome.value}" for outcome, count in tally.items() if count))
-    if report.interrupted:
+    if report.interrupted is not None:
         out.text(
             "Interrupted: the changes above marked 'not done' were not made.", style="bold red"
         )

@@ -31,7 +31,7 @@ MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_OUTPUT_CHARS = 1024 * 1024
 MAX_EXPONENT = 1000
 RENDER_CPU_SECONDS = 1
-RENDER_WALL_SECONDS = 20  # generous: the child's start-up competes for a busy machine's CPU
+RENDER_WALL_SECONDS = 30  # generous: the child's start-up competes for a busy machine's CPU
 RENDER_MEMORY_BYTES = 512 * 1024 * 1024
 HINT_SOURCE = "Check template.path in the config, or remove it to use the built-in template."
 

@@ -1,0 +1,259 @@
+"""Reading OneLogin: which mappings the tool owns (the exact "<prefix>: " name form) and which of
+them have the exact shape it writes (only those may ever be deleted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import MappingVocabulary, Snapshot, discover_vocabulary, read
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
+
+API = f"{BASE}/api/2"
+# Any prefix: the rule is the separator, whatever the default prefix is.
+PREFIX = "acme-scim"
+OURS = f"{PREFIX}: userType for role Mods"
+ROLE_TO_FIELD: dict[str, Any] = {
+    "id": 3,
+    "name": OURS,
+    "enabled": True,
+    "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
+    "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
+}
+
+
+DESIRED = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")})
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        yield mock
+
+
+@pytest.fixture
+def client() -> Iterator[OneLoginClient]:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
+        yield made
+
+
+def read_mappings(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    wire: list[dict[str, Any]],
+    *,
+    desired: Tenant | None = None,
+    tenant_fields: list[dict[str, Any]] | None = None,
+) -> Snapshot:
+    fields = [{"id": 1, "name": "userType", "shortname": "userType"}]
+    api.get(
+        f"{API}/users/custom_attributes", json=fields if tenant_fields is None else tenant_fields
+    )
+    api.get(f"{API}/mappings", json=wire, match=[matchers.query_param_matcher({"enabled": "true"})])
+    api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
+    return read(client, desired or DESIRED, mapping_prefix=PREFIX, sensitive_keys=frozenset())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"{PREFIX}-eu: userType for role Mods",
+        f"{PREFIX}:userType for role Mods",
+        f"{PREFIX} userType for role Mods",
+        f"x{PREFIX}: userType for role Mods",
+        "Sales department",
+    ],
+)
+def test_a_mapping_not_named_prefix_colon_space_is_not_ours(
+    api: responses.RequestsMock, client: OneLoginClient, name: str
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, "name": name}])
+    assert (snapshot.tenant.mappings, snapshot.ids.mappings) == ({}, {})
+
+
+def test_an_owned_mapping_of_the_exact_shape_is_read_with_its_id(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD])
+    assert (snapshot.tenant.mappings, snapshot.ids.mappings) == (
+        {OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")},
+        {OURS: 3},
+    )
+
+
+def test_a_disabled_owned_mapping_is_read_as_disabled(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, "enabled": False}])
+    assert snapshot.tenant.mappings[OURS].enabled is False
+
+
+CONDITION = ROLE_TO_FIELD["conditions"][0]
+ACTION = ROLE_TO_FIELD["actions"][0]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"conditions": [CONDITION, {**CONDITION, "value": "8"}]},
+        {"conditions": []},
+        {"actions": [ACTION, {**ACTION, "value": ["Admin"]}]},
+        {"actions": []},
+        {"conditions": [{**CONDITION, "source": "has_group"}]},
+        {"conditions": [{**CONDITION, "operator": "!ri"}]},
+        {"actions": [{**ACTION, "action": "set_role"}]},
+        {"actions": [{**ACTION, "value": ["Moderator", "Admin"]}]},
+        {"actions": [{**ACTION, "value": []}]},
+    ],
+    ids=[
+        "two conditions",
+        "no condition",
+        "two actions",
+        "no action",
+        "other condition source",
+        "other operator",
+        "other action",
+        "two values",
+        "no value",
+    ],
+)
+def test_an_owned_mapping_edited_by_hand_is_of_another_shape(
+    api: responses.RequestsMock, client: OneLoginClient, edit: dict[str, Any]
+) -> None:
+    snapshot = read_mappings(api, client, [{**ROLE_TO_FIELD, **edit}])
+    assert snapshot.tenant.mappings[OURS] == UserMapping(
+        OURS, True, "", "", "", shape=MappingShape.OTHER
+    )
+
+
+def test_a_role_the_tenant_no_longer_has_is_named_by_its_id(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    gone = {**ROLE_TO_FIELD, "conditions": [{**CONDITION, "value": "99"}]}
+    snapshot = read_mappings(api, client, [gone])
+    assert snapshot.tenant.mappings[OURS].role == "(role id 99)"
+
+
+def vocabulary(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    actions: list[dict[str, str]],
+    operators: list[dict[str, str]] | None = None,
+) -> MappingVocabulary:
+    api.get(f"{API}/mappings/actions", json=actions)
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators",
+        json=[{"name": "includes", "value": "ri"}] if operators is None else operators,
+    )
+    return discover_vocabulary(client, ["userType"], {"userType": "User Type"})
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"name": "Set something", "value": "set_usertype"},
+        {"name": "Set something", "value": "SET_USERTYPE"},
+        {"name": "Set User Type", "value": "custom_attribute_17"},
+    ],
+    ids=["by value", "by value, any case", "by label"],
+)
+def test_the_action_of_a_custom_field_is_found_by_value_or_label(
+    api: responses.RequestsMock, client: OneLoginClient, action: dict[str, str]
+) -> None:
+    found = vocabulary(api, client, [{"name": "Set role", "value": "set_role"}, action])
+    assert found.actions == {"userType": action["value"]}
+
+
+def test_a_value_match_wins_over_a_label_match(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    by_label = {"name": "Set User Type", "value": "custom_attribute_17"}
+    found = vocabulary(api, client, [by_label, {"name": "x", "value": "set_usertype"}])
+    assert found.actions == {"userType": "set_usertype"}
+
+
+def test_the_first_of_two_value_matches_wins(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    actions = [{"name": "a", "value": "set_usertype"}, {"name": "b", "value": "SET_USERTYPE"}]
+    assert vocabulary(api, client, actions).actions == {"userType": "set_usertype"}
+
+
+def test_a_label_naming_the_shortname_counts_when_the_field_has_no_name(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set dept", "value": "custom_attribute_3"}])
+    api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    found = discover_vocabulary(client, ["dept"], {})
+    assert found.actions == {"dept": "custom_attribute_3"}
+
+
+def test_a_field_without_an_action_is_an_error_naming_it(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    found = vocabulary(api, client, [{"name": "Set role", "value": "set_role"}])
+    with pytest.raises(OneLoginError, match="custom field 'userType'") as raised:
+        found.action_for("userType")
+    assert raised.value.hint is not None
+    assert "Users > Custom User Fields" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("operators", "chosen"),
+    [
+        ([{"name": "does not include", "value": "nri"}, {"name": "x", "value": "ri"}], "ri"),
+        ([{"name": "Includes", "value": "has"}], "has"),
+        ([{"name": "include", "value": "inc"}], "inc"),
+    ],
+)
+def test_the_includes_operator_is_found_by_value_or_name(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    operators: list[dict[str, str]],
+    chosen: str,
+) -> None:
+    assert vocabulary(api, client, [], operators).role_operator == chosen
+
+
+def test_no_includes_operator_is_an_error(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    with pytest.raises(OneLoginError, match="no 'includes' operator"):
+        vocabulary(api, client, [], [{"name": "does not include", "value": "nri"}])
+
+
+def test_owned_mappings_are_read_when_the_config_has_none_left(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # Config without promotions: every owned mapping is to be deleted, so it must be read whole.
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD], desired=Tenant())
+    assert (snapshot.tenant.mappings[OURS].role, snapshot.ids.roles) == ("Mods", {"Mods": 7})
+
+
+def test_roles_are_listed_once_per_read(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    read_mappings(api, client, [ROLE_TO_FIELD])
+    assert count(api, f"{API}/roles") == 1
+
+
+def test_an_owned_mapping_is_recognised_before_its_custom_field_exists(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    snapshot = read_mappings(api, client, [ROLE_TO_FIELD], tenant_fields=[])
+    assert snapshot.tenant.mappings[OURS].shape is MappingShape.ROLE_TO_FIELD
