@@ -417,4 +417,4 @@ def test_file_source_that_is_not_text_names_the_file_and_why(tmp_path: Path) -> 
     path.chmod(0o600)
     with pytest.raises(SecretError) as caught:
         read_token_from_file(path)
-    assert caught.value.message == f"cannot read the SCIM token file {path}: UnicodeDecodeError"
+    assert caught.value.message == f"the SCIM token file {path} is not UTF-8 text (byte 0)"
