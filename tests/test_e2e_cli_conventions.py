@@ -112,11 +112,11 @@ def test_discover_text_spells_values_as_json(tmp_path: Path) -> None:
 
 
 def test_one_soe_500_does_not_fail_verify(tmp_path: Path) -> None:
-    # Every other SOE request answers 500 (seeded): each is retried, and verify still passes.
-    faults = FaultSpec(seed=3, per_endpoint={SOE_PREFIX: {"error_rate": 0.5}})
-    with world(tmp_path, faults=faults) as running:
+    with world(tmp_path) as running:
         assert running.cli("apply", "--auto-approve").returncode == 0
         running.play_admin(template=running.cli("render").stdout)
+        # From here every other SOE request answers 500 (seeded): each is retried, verify passes.
+        running.set_faults(seed=3, per_endpoint={SOE_PREFIX: {"error_rate": 0.5}})
         result = running.cli("verify")
         soe_log = running.soe_requests_log()
     assert any(entry["status"] == 500 for entry in soe_log), "no SOE 500 was injected"
