@@ -92,9 +92,13 @@ def main(argv: list[str] | None = None) -> None:
     """
     from onelogin_scim_setup.engine.interrupt import handling
 
-    state = State()
-    with handling():
-        code = _run(argv, state)
+    try:
+        state = State()
+        with handling():
+            code = _run(argv, state)
+    except KeyboardInterrupt:  # Ctrl-C before the handlers were installed: still no traceback
+        print("Interrupted.", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
     sys.exit(code)
 
 
