@@ -17,7 +17,7 @@ from onelogin_scim_setup.checks.result import passed
 from onelogin_scim_setup.checks.verify import run_checks
 from onelogin_scim_setup.engine.prepare import prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
-from onelogin_scim_setup.errors import ApplyError, ShortnameChanged, UsageError
+from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
 from onelogin_scim_setup.onelogin.read import wait_for_actions
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
@@ -159,7 +159,7 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
         out.text("== 5. The admin does the manual steps (played through the sandbox)", style="bold")
         app_id = again.snapshot.ids.app_id
         if app_id is None:
-            raise UsageError("the demo's apply did not create the app")
+            raise SetupError("the demo's apply did not create the app")
         admin = Admin(onelogin_url, soe_url)
         admin.configure_soe(
             token,

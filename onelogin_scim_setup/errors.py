@@ -7,9 +7,12 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """What CI can rely on. 2 means only "changes pending", so a usage error has its own code."""
+
     OK = 0
     ERROR = 1
     CHANGES_PENDING = 2  # only with --detailed-exitcode
+    USAGE = 64  # EX_USAGE from sysexits.h: the command line itself is wrong
     INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2, as shells report it
     TERMINATED = 143  # SIGTERM: 128 + 15
 
@@ -159,6 +162,11 @@ class ApplyError(SetupError):
         return "\n".join(lines)
 
 
+class Refused(SetupError):
+    """The tool declined to go on although the command line was fine: conflicts in the plan, a "no"
+    at the prompt. Exits 1 (an error), never the usage code."""
+
+
 class BudgetError(SetupError):
     """OneLogin's hourly API budget, less the reserve for other integrations, cannot cover a run."""
 
@@ -173,7 +181,9 @@ def _listed(items: list[str], shown: int = 10) -> str:
 
 
 class UsageError(SetupError):
-    """The command line asks for something that cannot be done (e.g. apply without a TTY or --auto-approve)."""
+    """The command line asks for something that cannot be done (e.g. apply without a TTY or
+    --auto-approve, --e2e without --test-user). Exits with ExitCode.USAGE, like Click's own usage
+    errors: only raise it when changing the command line is the fix."""
 
 
 class SafetyError(SetupError):

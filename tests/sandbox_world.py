@@ -85,6 +85,9 @@ class World:
     def requests_log(self) -> list[dict[str, Any]]:
         return _call("GET", f"{self.sandbox.onelogin_url}/_sandbox/requests")
 
+    def soe_requests_log(self) -> list[dict[str, Any]]:
+        return _call("GET", f"{self.sandbox.soe_url}/_sandbox/requests")
+
     def clear_requests_log(self) -> None:
         _call("DELETE", f"{self.sandbox.onelogin_url}/_sandbox/requests")
 

@@ -21,7 +21,7 @@ from onelogin_scim_setup.engine.tenant import (
     UserMapping,
     UserValues,
 )
-from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, UsageError
+from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, match_actions, read, wait_for_actions
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
@@ -184,7 +184,7 @@ def test_conflicts_refuse_before_any_write(
             Change(Action.CONFLICT, Kind.ROLE, "Ghost", note="role 'Ghost' does not exist"),
         )
     )
-    with pytest.raises(UsageError, match="refused before any write: role 'Ghost'"):
+    with pytest.raises(Refused, match="refused before any write: role 'Ghost'"):
         execute_plan(plan, client, Tenant(), Ids(), NO_WIRE)
     assert len(api.calls) == 0
 

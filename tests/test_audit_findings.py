@@ -14,7 +14,7 @@ from onelogin_scim_setup.audit.findings import (
     select,
 )
 from onelogin_scim_setup.audit.fix import StepKind, check_threshold, plan_fixes
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.errors import Refused
 
 POLICY = Policy(
     role_user_types=(("SOE Moderators", "Moderator"), ("SOE Admins", "Admin")),
@@ -165,7 +165,7 @@ def test_threshold(
     soe = [record(f"u{i}@example.com", id=str(i)) for i in range(deactivations)]
     plan = plan_fixes(find(POLICY, [], soe), active_soe_users=active)
     if refused:
-        with pytest.raises(UsageError, match="nothing was changed"):
+        with pytest.raises(Refused, match="nothing was changed"):
             check_threshold(plan, percent, force=force)
     else:
         check_threshold(plan, percent, force=force)

@@ -56,7 +56,7 @@ def test_apply_then_plan_shows_no_changes_and_second_apply_writes_nothing(tenant
 
 def test_apply_without_a_terminal_or_auto_approve_refuses_before_writing(tenant: World) -> None:
     result = tenant.cli("apply")
-    assert result.returncode == 1
+    assert result.returncode == 64  # a usage error: the fix is --auto-approve (or a terminal)
     assert "not a terminal" in result.stderr
     assert api_writes(tenant.requests_log()) == []
 

@@ -226,7 +226,7 @@ def test_fix_refuses_a_mass_deactivation(drift: World) -> None:
 def test_fix_without_a_terminal_needs_auto_approve(drift: World) -> None:
     before = soe_active(drift)
     result = drift.cli("audit", "--fix")
-    assert result.returncode == 1
+    assert result.returncode == 64  # a usage error: the fix is --auto-approve (or a terminal)
     assert "not a terminal" in result.stderr
     assert soe_active(drift) == before
 

@@ -49,7 +49,7 @@ def check(name: str, text: str) -> None:
 
 def captured(render: object, *args: object, json_output: bool = False) -> str:
     stdout, stderr = io.StringIO(), io.StringIO()
-    out = Out.create(color=False, json_output=json_output, stdout=stdout, stderr=stderr)
+    out = Out.create(color="never", json_output=json_output, stdout=stdout, stderr=stderr)
     render(out, *args)  # type: ignore[operator]
     return stdout.getvalue()
 

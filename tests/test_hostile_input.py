@@ -365,7 +365,9 @@ def environment() -> dict[str, str]:
 
 def assert_refused(result: Result, case: Case, args: tuple[str, ...]) -> None:
     output = result.output
-    assert result.exit_code == 1, f"{args}: exit {result.exit_code}\n{output}"
+    # A bad option value is a usage error (exit 64); bad input in a file is an error (exit 1).
+    expected = 64 if case.id.startswith("option:") else 1
+    assert result.exit_code == expected, f"{args}: exit {result.exit_code}\n{output}"
     assert case.where in output, f"{args}: the message does not name {case.where!r}\n{output}"
     assert "Traceback" not in output
     assert "This is a bug" not in output

@@ -11,7 +11,7 @@ from onelogin_scim_setup.checks.result import Check
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.render.checks import render_checks
-from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.render.console import ColorMode, Out
 from onelogin_scim_setup.render.errors import render_error
 from onelogin_scim_setup.render.plan import render_plan, summary
 from onelogin_scim_setup.render.runbook import runbook_markdown
@@ -51,7 +51,7 @@ PLAN = Plan(
 def capture(json_output: bool = False) -> tuple[Out, io.StringIO, io.StringIO]:
     stdout, stderr = io.StringIO(), io.StringIO()
     return (
-        Out.create(color=False, json_output=json_output, stdout=stdout, stderr=stderr),
+        Out.create(color="never", json_output=json_output, stdout=stdout, stderr=stderr),
         stdout,
         stderr,
     )
@@ -158,8 +158,8 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("color", "escapes"), [(True, True), (False, False)])
-def test_no_color_is_plain_even_on_a_terminal(color: bool, escapes: bool) -> None:
+@pytest.mark.parametrize(("color", "escapes"), [("auto", True), ("never", False)])
+def test_no_color_is_plain_even_on_a_terminal(color: ColorMode, escapes: bool) -> None:
     stdout = Terminal()
     out = Out.create(color=color, json_output=False, stdout=stdout, stderr=io.StringIO())
     render_plan(out, PLAN)

@@ -19,7 +19,7 @@ from onelogin_scim_setup.engine.desired import adopted_names, build, mapping_pre
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Action, Kind, Plan
 from onelogin_scim_setup.engine.tenant import App, Tenant
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
 from tests.conftest import MINIMAL_CONFIG
@@ -228,6 +228,6 @@ def test_apply_refuses_two_apps_of_our_name_before_any_write(
     current = Tenant(app=App("SCIM SOE", CONNECTOR, duplicate_ids=(11, 12)))
     plan = diff(current, desired, create_roles=False, sensitive=frozenset())
     computed = ComputedPlan(plan, desired, Snapshot(current, Ids()), WireValues({}))
-    with pytest.raises(UsageError, match="ids 11, 12"):
+    with pytest.raises(Refused, match="ids 11, 12"):
         execute(computed, client)
     assert writes(api) == []

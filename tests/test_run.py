@@ -13,7 +13,7 @@ from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
 from onelogin_scim_setup.engine.prepare import prepare
 from onelogin_scim_setup.engine.run import apply_plan, manual_plan, wire_configuration
 from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
@@ -41,7 +41,7 @@ def test_nothing_to_write_asks_nothing() -> None:
 
 def test_conflicts_are_refused_before_the_question() -> None:
     asked: list[Plan] = []
-    with pytest.raises(UsageError, match="refused before any write"):
+    with pytest.raises(Refused, match="refused before any write"):
         apply_plan(
             computed(Change(Action.CONFLICT, Kind.ROLE, "Gone", note="missing")),
             offline_client(),
@@ -52,7 +52,7 @@ def test_conflicts_are_refused_before_the_question() -> None:
 
 def test_a_no_writes_nothing() -> None:
     change = Change(Action.UPDATE, Kind.ROLE, "Eng")
-    with pytest.raises(UsageError, match="nothing was changed"):
+    with pytest.raises(Refused, match="nothing was changed"):
         apply_plan(computed(change), offline_client(), confirm=lambda plan: False)
 
 

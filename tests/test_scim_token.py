@@ -112,7 +112,6 @@ def write_token_file(path: Path, text: str, mode: int) -> Path:
         (SECRET, SECRET),
         (SECRET + "\n", SECRET),
         (SECRET + "\r\n", SECRET),
-        (SECRET + "\n\n", SECRET + "\n"),
     ],
 )
 def test_file_source_accepts_0600_and_drops_one_newline(
@@ -144,8 +143,44 @@ def test_file_source_refuses_an_empty_file(tmp_path: Path) -> None:
         read_token_from_file(write_token_file(tmp_path / "token", "\n", 0o600))
 
 
-def test_command_source_returns_stripped_stdout() -> None:
-    assert read_token_from_command(py(f"print('  {SECRET}  ')")) == SECRET
+def test_command_source_drops_one_trailing_newline() -> None:
+    assert read_token_from_command(py(f"print('{SECRET}')")) == SECRET
+
+
+# What `export T=$(tool --reveal)` captures when a tool mixes labels into stdout, and its cousins.
+MALFORMED = [
+    ("two lines", f"new token: sha256:1a2b3c4d\n{SECRET}", "line break"),
+    ("label and token", f"token: {SECRET}", "spaces"),
+    ("leading space", f" {SECRET}", "spaces"),
+    ("tab inside", f"{SECRET}\tx", "spaces"),
+    ("two trailing newlines", f"{SECRET}\n\n", "line break"),
+]
+
+
+@pytest.mark.parametrize(("case", "value", "says"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_env_source_refuses_whitespace_inside(case: str, value: str, says: str) -> None:
+    with pytest.raises(SecretError, match=says) as caught:
+        read_token_from_env("SOE_SCIM_TOKEN", {"SOE_SCIM_TOKEN": value})
+    assert "SOE_SCIM_TOKEN" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+@posix_only
+@pytest.mark.parametrize(("case", "value", "says"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_file_source_refuses_whitespace_inside(
+    tmp_path: Path, case: str, value: str, says: str
+) -> None:
+    with pytest.raises(SecretError, match=says) as caught:
+        read_token_from_file(write_token_file(tmp_path / "token", value, 0o600))
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(("case", "value", "says"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_command_source_refuses_whitespace_inside(case: str, value: str, says: str) -> None:
+    argv = py(f"import sys; sys.stdout.write({value!r})")
+    with pytest.raises(SecretError, match=says) as caught:
+        read_token_from_command(argv)
+    assert SECRET not in str(caught.value)
 
 
 def test_command_source_nonzero_exit_names_code_but_not_stdout() -> None:

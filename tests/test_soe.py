@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from responses import matchers
 
 from onelogin_scim_setup.errors import ScimError
 from onelogin_scim_setup.secrets.token import generate_token
-from onelogin_scim_setup.soe.client import LIST_RESPONSE, ScimClient
+from onelogin_scim_setup.soe.client import LIST_RESPONSE, ScimClient, scim_retry
 from onelogin_scim_setup.soe.users import ENTERPRISE_USER as EXT
 from onelogin_scim_setup.soe.users import (
     department_of,
@@ -330,3 +333,59 @@ def test_oracle_unknown_id_is_a_404_scim_error(oracle: ScimClient) -> None:
     with pytest.raises(ScimError) as caught:
         oracle.get_user("no-such-id")
     assert caught.value.status == 404
+
+
+# --- retries -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_one_failed_answer_is_retried(status: int) -> None:
+    with responses.RequestsMock() as mock, ScimClient(BASE, TOKEN) as client:
+        mock.get(USERS, json={"ErrorMessage": "boom"}, status=status)
+        mock.get(USERS, json=listing([user(1)]))
+        assert client.probe().ok
+        assert len(mock.calls) == 2
+
+
+class _DropsFirst(BaseHTTPRequestHandler):
+    """Closes the first connection without an answer, then answers a SCIM ListResponse."""
+
+    calls = 0
+
+    def do_GET(self) -> None:
+        type(self).calls += 1
+        if type(self).calls == 1:
+            self.close_connection = True
+            return
+        body = json.dumps(listing([user(1)])).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/scim+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_dropped_connection_is_retried() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DropsFirst)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/api/scim/v2"
+        with ScimClient(base, TOKEN) as client:
+            assert client.probe().ok
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _DropsFirst.calls == 2
+
+
+def test_a_lasting_failure_reports_the_last_answer_after_the_retries() -> None:
+    retry = scim_retry(max_retries=2, backoff=0)
+    with responses.RequestsMock() as mock, ScimClient(BASE, TOKEN, retry=retry) as client:
+        mock.get(USERS, json={"ErrorMessage": "boom"}, status=503)
+        result = client.probe()
+        assert len(mock.calls) == 3
+    assert (result.status, result.ok) == (503, False)

@@ -18,7 +18,7 @@ from typing import Any
 
 from onelogin_scim_setup.audit.findings import REAPPLY, Category, Finding
 from onelogin_scim_setup.engine.interrupt import deferred
-from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 
@@ -103,7 +103,7 @@ def check_threshold(plan: FixPlan, max_percent: float, *, force: bool) -> None:
     if force or plan.deactivations <= allowed:
         return
     share = 100 * plan.deactivations / max(plan.active_soe_users, 1)
-    raise UsageError(
+    raise Refused(
         f"audit --fix would deactivate {plan.deactivations} of SOE's {plan.active_soe_users} "
         f"active users ({share:.0f}%), more than --max-deactivate-percent {max_percent:g} allows "
         f"({allowed}); nothing was changed",

@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.cli import adopt, audit, checks, plan_apply, sandbox, setup
+from onelogin_scim_setup.cli import (
+    adopt,
+    audit,
+    checks,
+    helptext,
+    options,
+    plan_apply,
+    sandbox,
+    setup,
+)
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError
-from onelogin_scim_setup.logs import configure
+from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError, UsageError
 
 app = typer.Typer(
-    name="onelogin-scim-setup",
+    name=helptext.PROG,
+    cls=options.GlobalGroup,
     help="Set up and keep correct SCIM provisioning from OneLogin to Stack Overflow for Teams "
     "Enterprise, as configuration as code.",
+    epilog=helptext.root_epilog(),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Locals in a traceback could hold a token; never show them.
     pretty_exceptions_show_locals=False,
@@ -39,14 +52,21 @@ for command in (
     sandbox.sandbox,
     sandbox.demo,
 ):
-    app.command()(command)
-app.command(name="import")(adopt.import_)
+    epilog = (
+        helptext.sandbox_epilog()
+        if command is sandbox.sandbox
+        else helptext.examples(command.__name__)
+    )
+    app.command(cls=options.GlobalCommand, epilog=epilog)(command)
+app.command(name="import", cls=options.GlobalCommand, epilog=helptext.examples("import_"))(
+    adopt.import_
+)
 app.add_typer(token_app, name="token")
 
 
 def _version(value: bool) -> None:
     if value:
-        print(f"onelogin-scim-setup {__version__}")
+        print(f"{helptext.PROG} {__version__}")
         raise typer.Exit()
 
 
@@ -55,67 +75,88 @@ def root(
     ctx: typer.Context,
     config: Annotated[
         Path,
-        typer.Option("--config", "-c", envvar="ONELOGIN_SCIM_CONFIG", help="Config file."),
+        typer.Option(
+            "--config",
+            "-c",
+            envvar="ONELOGIN_SCIM_CONFIG",
+            help=options.ConfigHelp,
+            rich_help_panel=options.PANEL,
+        ),
     ] = Path(DEFAULT_CONFIG_FILE),
-    verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="Log each HTTP request to stderr.")
-    ] = 0,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="Plain output (also when not a terminal).")
-    ] = False,
-    traceback: Annotated[
-        bool, typer.Option("--traceback", help="Show Python tracebacks (for bug reports).")
-    ] = False,
+    verbose: options.VerboseOption = 0,
+    no_color: options.NoColorOption = False,
+    output: options.GlobalOutputOption = None,
+    traceback: options.TracebackOption = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     state = ctx.ensure_object(State)
-    state.config_path, state.color, state.traceback = config, not no_color, traceback
-    state.verbose = verbose
-    configure(verbose, sys.stderr, state.redactor)
+    state.config_path, state.verbosity, state.no_color = config, verbose, no_color
+    state.output, state.traceback = output, traceback
+    state.configure()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The one error boundary: SetupError and friends become a message and an exit code.
+    """The one error boundary: every outcome becomes a message and an exit code (errors.ExitCode).
 
-    Typer handles its own usage errors and exits; everything else raised by a command lands here.
     SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
     """
     from onelogin_scim_setup.engine.interrupt import handling
 
-    state = State()
     try:
+        state = State()
         with handling():
-            app(args=argv, obj=state, prog_name="onelogin-scim-setup")
-    except ApplyError as error:
-        if state.traceback:
-            raise
-        _render(state, error)
-        sys.exit(error.exit_code)
+            code = _run(argv, state)
+    except KeyboardInterrupt:  # Ctrl-C before the handlers were installed: still no traceback
+        print("Interrupted.", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None, state: State) -> int:
+    try:
+        # standalone_mode=False: Click's usage errors come here instead of exiting 2 themselves.
+        result = app(args=argv, obj=state, prog_name=helptext.PROG, standalone_mode=False)
+    except NoArgsIsHelpError:  # the help is already printed
+        return ExitCode.USAGE
+    except ClickUsageError as error:
+        ctx = error.ctx
+        usage = ctx.get_usage() if ctx else f"Usage: {helptext.PROG} [OPTIONS] COMMAND [ARGS]..."
+        where = ctx.command_path if ctx else helptext.PROG
+        _rendering().render_usage_error(state.out, error.format_message(), usage, f"{where} --help")
+        return ExitCode.USAGE
+    except ClickException as error:
+        _rendering().render_error(state.out, SetupError(error.format_message()), state.redactor)
+        return ExitCode.ERROR
+    except typer.Abort:  # Click's prompt at end of input (a signal arrives as Interrupted)
+        state.out.stderr.print("Aborted; nothing more was done.")
+        return ExitCode.ERROR
     except SetupError as error:
         if state.traceback:
             raise
-        _render(state, error)
-        sys.exit(ExitCode.ERROR)
+        _rendering().render_error(state.out, error, state.redactor)
+        if isinstance(error, ApplyError):
+            return error.exit_code
+        return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.ERROR
     except Interrupted as interrupted:
-        from onelogin_scim_setup.render.errors import render_interrupted
-
-        render_interrupted(state.out, interrupted, state.redactor)
-        sys.exit(interrupted.exit_code)
+        _rendering().render_interrupted(state.out, interrupted, state.redactor)
+        return interrupted.exit_code
     except KeyboardInterrupt:  # before the handlers are installed, or after they are removed
-        state.out.stderr.print("Interrupted.")
-        sys.exit(ExitCode.INTERRUPTED)
+        result = ExitCode.INTERRUPTED
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
             raise
-        _render(state, error)
+        _rendering().render_error(state.out, error, state.redactor)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
+    if result == ExitCode.INTERRUPTED:  # Typer turns a bare KeyboardInterrupt into Exit(130)
+        state.out.stderr.print("Interrupted.")
+    return result if isinstance(result, int) else ExitCode.OK
 
 
-def _render(state: State, error: BaseException) -> None:
-    # Imported here: rich is needed only when there is something to show (start-up time).
-    from onelogin_scim_setup.render.errors import render_error
+def _rendering() -> ModuleType:
+    """The error renderers, imported only when there is an error (rich costs --help start-up)."""
+    from onelogin_scim_setup.render import errors
 
-    render_error(state.out, error, state.redactor)
+    return errors

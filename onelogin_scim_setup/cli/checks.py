@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -46,7 +46,11 @@ def verify(
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
     prepared = prepare(state, token_required=True)
     token = prepared.require_token()
-    with connect(prepared, state.environ) as client, open_scim(prepared.config.soe, token) as scim:
+    with (
+        out.status("Checking OneLogin and SOE..."),
+        connect(prepared, state.environ) as client,
+        open_scim(prepared.config.soe, token) as scim,
+    ):
         user = test_user if e2e else None
         checks = run_checks(
             prepared,
@@ -67,16 +71,23 @@ def verify(
         raise typer.Exit(ExitCode.ERROR)
 
 
-def discover(ctx: typer.Context, output: OutputOption = "text") -> None:
+DiscoverOutput = Annotated[
+    Literal["text", "json", "yaml"],
+    typer.Option("--output", "-o", help="text for people; json or yaml for programs."),
+]
+
+
+def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
     from onelogin_scim_setup.engine.run import connect
     from onelogin_scim_setup.onelogin.read import describe_app, find_app
+    from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)
     out = state.use_output(output)
     prepared = prepare(state)
     config = prepared.config
-    with connect(prepared, state.environ) as client:
+    with out.status("Reading OneLogin..."), connect(prepared, state.environ) as client:
         _, app, _ = find_app(client, config.app.name, config.app.connector)
         if app is None:
             raise OneLoginError(
@@ -84,17 +95,7 @@ def discover(ctx: typer.Context, output: OutputOption = "text") -> None:
                 hint="Run apply first, or set app.name to the app's exact display name.",
             )
         described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
-    if out.json:
-        out.data(described)
-        return
-    for section in ("app", "provisioning", "configuration", "parameters"):
-        out.text(f"{section}:", style="bold")
-        for key, value in described[section].items():
-            out.text(f"  {key}: {value}")
-    out.text(
-        "Set app.configuration_keys in the config to the keys that hold the SCIM Base URL, Bearer "
-        "Token and JSON Template, if your tenant shows them, so apply can set them."
-    )
+    render_discovered(out, described, output)
 
 
 def runbook(
@@ -114,7 +115,7 @@ def runbook(
     if offline:
         plan = manual_plan(prepared)
     else:
-        with connect(prepared, state.environ) as client:
+        with state.out.status("Reading OneLogin..."), connect(prepared, state.environ) as client:
             plan = compute_plan(prepared, client).plan
     text = runbook_markdown(
         plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path)

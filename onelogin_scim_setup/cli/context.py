@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,18 +17,22 @@ from onelogin_scim_setup.secrets.redact import Redactor
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.engine.prepare import Prepared
-    from onelogin_scim_setup.render.console import Out
+    from onelogin_scim_setup.render.console import ColorMode, Out
 
 
 @dataclass
 class State:
-    """What the global options decide, handed to every command (no module-level singletons)."""
+    """What the global options decide, handed to every command (no module-level singletons).
+
+    The environment is read once, here at the edge (`environ`); nothing below the CLI reads it.
+    """
 
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     config_path: Path = Path(DEFAULT_CONFIG_FILE)
-    color: bool = True
+    verbosity: int = 0
+    no_color: bool = False
     traceback: bool = False
-    verbose: int = 0
+    output: str | None = None  # the root's --output; a command's own --output wins
     redactor: Redactor = field(default_factory=Redactor)
     # Made on first use: rich is imported only by a command that prints (start-up time).
     _out: Out | None = None
@@ -36,10 +41,30 @@ class State:
     def out(self) -> Out:
         return self._out if self._out is not None else self.use_output("text")
 
+    @property
+    def verbose(self) -> int:
+        return self.verbosity
+
+    @property
+    def color(self) -> ColorMode:
+        """--no-color, then NO_COLOR, then FORCE_COLOR (https://no-color.org, https://force-color.org)."""
+        if self.no_color or self.environ.get("NO_COLOR"):
+            return "never"
+        return "always" if self.environ.get("FORCE_COLOR") else "auto"
+
+    def configure(self) -> None:
+        """Set up the -v log from the options merged so far; the streams follow on first use."""
+        from onelogin_scim_setup.logs import configure as configure_logging
+
+        self._out = None
+        configure_logging(self.verbosity, sys.stderr, self.redactor)
+
     def use_output(self, output: str) -> Out:
         from onelogin_scim_setup.render.console import Out
 
-        self._out = Out.create(color=self.color, json_output=output == "json")
+        self._out = Out.create(
+            color=self.color, json_output=output == "json", progress=self.verbosity == 0
+        )
         return self._out
 
 

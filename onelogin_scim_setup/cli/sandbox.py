@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -39,6 +41,12 @@ def _quirks(profile: str, switches: list[str] | None) -> Quirks:
         return Quirks.parse(profile, switches or [])
     except ValueError as error:
         raise UsageError(str(error)) from error
+
+
+@contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
 
 
 def sandbox(
@@ -89,8 +97,8 @@ def sandbox(
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
-    with Sandbox(options) as running:
-        folder = Path(tempfile.mkdtemp(prefix="onelogin-scim-sandbox-"))
+    # The folder holds a token file: it goes when the sandbox stops (Ctrl-C, SIGTERM or an error).
+    with Sandbox(options) as running, _scratch("onelogin-scim-sandbox-") as folder:
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
         if scenario == "drift":
             from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
@@ -114,7 +122,7 @@ def sandbox(
         if scenario == "drift":
             out.text(f"onelogin-scim-setup -c {config_path} audit")
         out.text("")
-        out.text("Press Ctrl-C to stop.")
+        out.text(f"Press Ctrl-C to stop (removes {folder}).")
         try:
             threading.Event().wait()
         except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM is how it is meant to stop
@@ -125,7 +133,9 @@ def demo(
     ctx: typer.Context,
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", help="Where to write the demo config (default: a temp folder)."),
+        typer.Option(
+            "--dir", help="Keep the demo's config and token here (default: a temp folder, removed)."
+        ),
     ] = None,
     quirks: QuirksOption = "optimistic",
     quirk: QuirkOption = None,
@@ -136,8 +146,8 @@ def demo(
 
     out = state_of(ctx).out
     options = SandboxOptions(quirks=_quirks(quirks, quirk))
-    with Sandbox(options) as running:
-        target = folder or Path(tempfile.mkdtemp(prefix="onelogin-scim-demo-"))
+    kept = nullcontext(folder) if folder else _scratch("onelogin-scim-demo-")
+    with Sandbox(options) as running, kept as target:
         ok = demo_run.run(out, target, running.onelogin_url, running.soe_url, running.soe_scim_url)
     if not ok:
         raise typer.Exit(ExitCode.ERROR)

@@ -11,20 +11,26 @@ import typer
 
 from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.errors import ConfigError, UsageError
 
 
 def init(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Where to write the starter config.")] = Path(
-        DEFAULT_CONFIG_FILE
-    ),
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Where to write it. Default: -c, else $ONELOGIN_SCIM_CONFIG, else ./"
+            + DEFAULT_CONFIG_FILE
+            + "."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config (the same as config.example.yaml)."""
     from onelogin_scim_setup.files import write_file
 
     state = state_of(ctx)
+    path = path or state.config_path
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
@@ -33,10 +39,16 @@ def init(
 
 
 def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
-    """Check the config and the SCIM JSON template offline (no network)."""
+    """Check the config, the SCIM JSON template and the token source offline, all at once."""
+    from onelogin_scim_setup.engine.prepare import validate_all
+
     state = state_of(ctx)
     out = state.use_output(output)
-    prepared = prepare(state, offline=True)
+    found = validate_all(state.config_path, state.environ)
+    if found.problems or found.loaded is None:
+        count = len(found.problems)
+        raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
+    prepared = prepare(state, offline=True)  # all passed: its warnings, and the secrets registered
     token = prepared.config.token
     notes = []
     if token.source == "command" and token.value is None:
@@ -84,7 +96,8 @@ def render(
     text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER
-        payload = preview_payload(text, syntax=prepared.config.template.syntax, sample=user)
+        syntax, name = prepared.config.template.syntax, str(sample) if sample else None
+        payload = preview_payload(text, syntax=syntax, sample=user, sample_name=name)
         text = json.dumps(payload, indent=2)
     if out_file:
         write_file(out_file, text + "\n")

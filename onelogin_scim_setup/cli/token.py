@@ -16,11 +16,15 @@ from onelogin_scim_setup.cli.context import (
     state_of,
     within,
 )
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.cli.helptext import examples
+from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
+from onelogin_scim_setup.errors import ConfigError, Refused, UsageError
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
 token_app = typer.Typer(
-    help="Generate, show, deliver and rotate the SCIM bearer token.", no_args_is_help=True
+    cls=GlobalGroup,
+    help="Generate, show, deliver and rotate the SCIM bearer token.",
+    no_args_is_help=True,
 )
 
 RevealOption = Annotated[
@@ -29,15 +33,19 @@ RevealOption = Annotated[
 
 
 def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
+    """--reveal: stdout is exactly the token and a newline (for `$(...)`); words go to stderr."""
     out = state_of(ctx).out
-    out.text(f"{label}: {fingerprint(token)}")
     if reveal:
+        out.note(f"{label}: {fingerprint(token)}")
         out.stdout.file.write(token + "\n")
-    elif sys.stdout.isatty():
+        out.stdout.file.flush()
+        return
+    out.text(f"{label}: {fingerprint(token)}")
+    if sys.stdout.isatty():
         out.note("The token itself is shown only with --reveal.")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("generate"))
 def generate(
     ctx: typer.Context,
     reveal: RevealOption = False,
@@ -45,7 +53,7 @@ def generate(
         bool, typer.Option("--deliver", help="Hand it to the configured delivery.")
     ] = False,
 ) -> None:
-    """Make a new token: 256 bits from the operating system's CSPRNG, URL-safe."""
+    """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
@@ -60,14 +68,14 @@ def generate(
     _show(ctx, token, reveal, "new token")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("show"))
 def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
     """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
     prepared = prepare(state_of(ctx), token_required=True)
     _show(ctx, prepared.require_token(), reveal, f"token from {prepared.config.token.source}")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("deliver"))
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
     from onelogin_scim_setup.secrets.delivery import deliver_token
@@ -79,7 +87,7 @@ def deliver(ctx: typer.Context) -> None:
     state.out.text(f"Delivered {fingerprint(token)} by {prepared.config.token.delivery}.")
 
 
-@token_app.command()
+@token_app.command(cls=GlobalCommand, epilog=examples("rotate"))
 def rotate(
     ctx: typer.Context,
     timeout: Annotated[
@@ -112,7 +120,7 @@ def rotate(
     prepared = prepare(state)
     config = prepared.config
     if config.token.delivery == "manual":
-        raise UsageError(
+        raise ConfigError(
             "token rotate needs token.delivery: command or file, so the new token is stored "
             "somewhere before anything changes",
             hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "
@@ -142,7 +150,7 @@ def rotate(
             + "; provisioning fails until both hold it.",
             default=False,
         ):
-            raise UsageError("token rotate cancelled; nothing was changed")
+            raise Refused("token rotate cancelled; nothing was changed")
         new = generate_token()
         state.redactor.add(new)
         with open_scim(config.soe, new) as scim:

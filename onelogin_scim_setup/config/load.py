@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,21 @@ class LoadedConfig:
 
 def load(path: Path) -> LoadedConfig:
     """Read, validate and cross-check the config at `path`. Raises ConfigError listing every problem."""
+    loaded, problems = load_collecting(path)
+    if problems or loaded is None:
+        raise ConfigError(f"{path}: invalid config", problems=problems)
+    return loaded
+
+
+def load_collecting(path: Path) -> tuple[LoadedConfig | None, list[str]]:
+    """Every problem the schema and the cross-field rules find, at once, and the config when one
+    could be built.
+
+    Unknown keys do not stop the rules: they are set aside and the rest is validated again, so a
+    typo in one key does not hide a wrong promotion in another (the config returned then is what
+    the file says without the unknown keys). A wrong value does stop them: a rule checked against
+    a default the user did not choose would report nonsense. Unreadable YAML raises ConfigError.
+    """
     document = read_yaml(path)
     if document.data is None:
         raise ConfigError(
@@ -40,17 +56,24 @@ def load(path: Path) -> LoadedConfig:
         raise ConfigError(f"{path}:1: the config must be a mapping of keys (onelogin:, soe:, ...)")
     try:
         config = Config.model_validate(document.data)
+        problems: list[str] = []
     except ValidationError as error:
         problems = [_describe(document, item) for item in error.errors()]
-        raise ConfigError(f"{path}: invalid config", problems=problems) from None
+        if any(item["type"] != "extra_forbidden" for item in error.errors()):
+            return None, problems
+        known = _without(document.data, [_location(item) for item in error.errors()])
+        try:
+            config = Config.model_validate(known)
+        except ValidationError:  # a rule of the model itself failed once the keys were gone
+            return None, problems
     config = _resolve_paths(config, path.parent)
-    problems = [
+    problems += [
         f"{document.where(key)}: {'.'.join(map(str, key))}: {msg}" for key, msg in _rules(config)
     ]
-    if problems:
-        raise ConfigError(f"{path}: invalid config", problems=problems)
     warnings = tuple(_warnings(config, document))
-    return LoadedConfig(_with_users_file(config, path), path, warnings, document)
+    if not problems:  # the CSV's rows are checked against a config that holds
+        config = _with_users_file(config, path)
+    return LoadedConfig(config, path, warnings, document), problems
 
 
 def _with_users_file(config: Config, path: Path) -> Config:
@@ -70,6 +93,17 @@ def _with_users_file(config: Config, path: Path) -> Config:
     users = [*config.promotions.users, *rows.users]
     promotions = config.promotions.model_copy(update={"users": users})
     return config.model_copy(update={"promotions": promotions})
+
+
+def _without(data: Any, locations: list[tuple[Any, ...]]) -> Any:
+    """A copy of `data` without the keys at `locations` (pydantic error locations)."""
+    copied = copy.deepcopy(data)
+    for loc in locations:
+        parent = copied
+        for part in loc[:-1]:
+            parent = parent[part]
+        del parent[loc[-1]]
+    return copied
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -93,8 +127,12 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     )
 
 
+def _location(item: Any) -> tuple[Any, ...]:
+    return tuple(part for part in item["loc"] if not str(part).startswith("function-after"))
+
+
 def _describe(document: YamlDocument, item: Any) -> str:
-    loc = tuple(part for part in item["loc"] if not str(part).startswith("function-after"))
+    loc = _location(item)
     dotted = ".".join(str(part) for part in loc) or "(top level)"
     message = str(item["msg"]).removeprefix("Value error, ")
     if item["type"] == "extra_forbidden":

@@ -43,9 +43,9 @@ from onelogin_scim_setup.errors import (
     BudgetError,
     Interrupted,
     OneLoginError,
+    Refused,
     SetupError,
     ShortnameChanged,
-    UsageError,
 )
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import (
@@ -73,7 +73,7 @@ class ApplyResult:
 def refuse_conflicts(plan: Plan) -> None:
     if plan.conflicts:
         listed = "; ".join(f"{c.title}: {c.note}" for c in plan.conflicts)
-        raise UsageError(f"apply refused before any write: {listed}")
+        raise Refused(f"apply refused before any write: {listed}")
 
 
 def estimate_calls(changes: tuple[Change, ...] | list[Change], ids: Ids) -> int:
@@ -146,7 +146,7 @@ def execute(
         safety.check(plan, computed.desired, computed.safety)
     check_budget(client, estimate_calls(changes, computed.snapshot.ids), rate_reserve)
     if confirm is not None and not confirm(plan):
-        raise UsageError("apply cancelled; nothing was changed")
+        raise Refused("apply cancelled; nothing was changed")
     if on_start:
         on_start(len(changes))
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
@@ -309,7 +309,7 @@ class _Runner:
 
     def _app_id(self) -> int:
         if self.ids.app_id is None:
-            raise UsageError("the app does not exist yet; its create step did not run")
+            raise SetupError("the app does not exist yet; its create step did not run")
         return self.ids.app_id
 
     def _custom_field(self, change: Change, result: ApplyResult) -> None:
@@ -363,7 +363,7 @@ class _Runner:
 
     def _create_app(self, body: dict[str, Any]) -> dict[str, Any]:
         if self.desired.app is None:  # a plan has app changes only when an app is desired
-            raise UsageError("internal: an app change in a plan that desires no app")
+            raise SetupError("internal: an app change in a plan that desires no app")
         name, connector_id = self.desired.app.name, self.ids.connector_id
         created = self.client.create_app(
             {"connector_id": connector_id, "name": name, **body},

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
-from onelogin_scim_setup.config.load import LoadedConfig, load
+from onelogin_scim_setup.config.load import LoadedConfig, load, load_collecting
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import SecretError, TemplateError
 from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.sources import (
+    checked_token,
     read_token_from_command,
     read_token_from_env,
     read_token_from_file,
@@ -60,8 +61,22 @@ def template_options(config: Config) -> TemplateOptions:
 
 
 def render_and_lint(loaded: LoadedConfig) -> str:
+    text, problems = template_problems(loaded)
+    if problems or text is None:
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise TemplateError(f"the rendered SCIM JSON template has problems:\n{listed}")
+    return text
+
+
+def template_problems(loaded: LoadedConfig) -> tuple[str | None, list[str]]:
+    """The rendered template (None if it cannot be rendered) and every problem in it, each naming
+    the template."""
     config = loaded.config
-    text = render_scim_template(template_options(config))
+    source = config.template.path or "the built-in template"
+    try:
+        text = render_scim_template(template_options(config))
+    except TemplateError as error:
+        return None, [f"{error.message} ({error.hint})" if error.hint else error.message]
     parameters = {"scimusername", "department", "title", "external_manager_id"}
     parameters.update(name for name, _ in custom_fields(config))
     problems = lint_scim_template(
@@ -70,11 +85,7 @@ def render_and_lint(loaded: LoadedConfig) -> str:
         custom_fields=[name for name, _ in custom_fields(config)],
         parameters=parameters,
     )
-    if problems:
-        source = config.template.path or "the built-in template"
-        listed = "\n".join(f"  {problem.message}" for problem in problems)
-        raise TemplateError(f"{source}: the rendered SCIM JSON template has problems:\n{listed}")
-    return text
+    return text, [f"{source}: {problem.message}" for problem in problems]
 
 
 def read_token(
@@ -87,7 +98,7 @@ def read_token(
     """
     settings = config.token
     if settings.value is not None:
-        return settings.value.get_secret_value()
+        return checked_token(settings.value.get_secret_value(), "token.value in the config")
     if settings.source == "file" and settings.file:
         return read_token_from_file(settings.file)
     if settings.source == "command" and settings.command:
@@ -116,3 +127,26 @@ def prepare(
     redactor = redactor if redactor is not None else Redactor()
     redactor.add(token)
     return Prepared(loaded, template, token, redactor)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What `validate` found: every problem of every stage that could run, in one list."""
+
+    loaded: LoadedConfig | None
+    problems: list[str]
+
+
+def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
+    """Schema, cross-field rules, template lint and token source, each run when it can run: a
+    stage is skipped only when a config to run it on could not be built. Offline: a `command`
+    token source is not run."""
+    loaded, problems = load_collecting(config_path)
+    if loaded is None:
+        return Validation(None, problems)
+    problems += template_problems(loaded)[1]
+    try:
+        read_token(loaded.config, environ, required=False, run_command=False)
+    except SecretError as error:
+        problems.append(f"{loaded.where('token')}: token: {error.message}")
+    return Validation(loaded, problems)

@@ -34,6 +34,13 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
     out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")
 
 
+def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
+    """A command-line mistake: what is wrong, the usage line, and where the full help is."""
+    out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
+    out.stderr.print(escape(usage))
+    out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
+
+
 def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -> None:
     """What a signal stopped, and what the command did about it (its `report`)."""
     lines = [f"Interrupted by {interrupted.signal_name}.", *interrupted.report]

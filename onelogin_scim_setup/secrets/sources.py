@@ -17,9 +17,32 @@ _STDERR_LIMIT = 200
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; anything larger is the wrong file
 
 
+def checked_token(value: str, where: str) -> str:
+    """`value` less one trailing newline, refused if anything else in it is whitespace.
+
+    A bearer token is one line without spaces. Whitespace inside means something else was captured
+    with it (a label, a second line), and SOE would reject it, or worse, OneLogin would store it.
+    The error says what is wrong and where, never the value.
+    """
+    token = value.removesuffix("\n").removesuffix("\r")
+    if not token.strip():  # nothing but whitespace: the caller reports it as empty
+        return ""
+    if "\n" in token or "\r" in token:
+        problem = "has a line break in it (only one trailing newline is dropped)"
+    elif any(char.isspace() or not char.isprintable() for char in token):
+        problem = "contains spaces, tabs or control characters"
+    else:
+        return token
+    raise SecretError(
+        f"the SCIM token from {where} {problem}; a token is one line without spaces",
+        hint="Was a label captured with it? `token generate --reveal` and `token show --reveal` "
+        "print only the token on stdout (labels go to stderr).",
+    )
+
+
 def read_token_from_env(var: str, environ: Mapping[str, str]) -> str:
     """The token from an environment variable. The error names the variable, never a value."""
-    value = environ.get(var, "").strip()
+    value = checked_token(environ.get(var, ""), f"the environment variable {var}")
     if not value:
         raise SecretError(
             f"the SCIM token environment variable {var} is not set or empty",
@@ -53,8 +76,8 @@ def read_token_from_file(path: Path) -> str:
         raise SecretError(f"the SCIM token file {path} {exc}") from None
     except OSError as exc:
         raise SecretError(f"cannot read the SCIM token file {path}: {type(exc).__name__}") from None
-    token = text.removesuffix("\n").removesuffix("\r")
-    if not token.strip():
+    token = checked_token(text, f"the file {path}")
+    if not token:
         raise SecretError(f"the SCIM token file {path} is empty")
     return token
 
@@ -92,13 +115,14 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
         raise SecretError(f"the token command {name} did not finish within {timeout:g}s") from None
     except OSError as exc:
         raise SecretError(f"cannot run the token command {name}: {exc.strerror}") from None
-    token = done.stdout.strip()
     if done.returncode != 0:
+        token = done.stdout.strip()
         raise SecretError(
             f"the token command {name} exited with code {done.returncode}",
             hint="Its output is not shown, as it may hold the token: run the command yourself "
             "to see why it failed.",
         )
+    token = checked_token(done.stdout, f"the command {name}")
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
     return token

@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from onelogin_scim_setup.config.models import SoeSettings
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
@@ -51,6 +53,26 @@ HINT_NOT_FOUND = (
 HINT_TLS = "Check the site's certificate; soe.verify_tls: false is only for test sites."
 
 
+# Like OneLogin's transport: a GET answered 5xx or 429, or dropped, is retried with exponential
+# backoff (urllib3 honours Retry-After). A PUT (audit --fix) is retried only when the connection
+# failed before it was sent, so a retry never doubles a write.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRIES = 3
+BACKOFF = 0.5
+
+
+def scim_retry(max_retries: int = MAX_RETRIES, backoff: float = BACKOFF) -> Retry:
+    return Retry(
+        total=max_retries,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=10.0,
+        # After the last try the answer itself comes back, so its status and message are reported.
+        raise_on_status=False,
+    )
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """The outcome of `GET /Users?count=1`: `status` is None when no HTTP answer came back."""
@@ -71,6 +93,7 @@ class ScimClient:
         timeout: tuple[float, float] = (5.0, 30.0),
         verify_tls: bool = True,
         session: requests.Session | None = None,
+        retry: Retry | None = None,
     ) -> None:
         try:
             self.base_url = check_url(base_url)
@@ -81,6 +104,7 @@ class ScimClient:
         self._verify_tls = verify_tls
         self._session = session or requests.Session()
         self._owns_session = session is None
+        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry or scim_retry()))
 
     def __repr__(self) -> str:
         return f"ScimClient({self.base_url!r}, token={fingerprint(self._token)})"

@@ -14,6 +14,7 @@ from onelogin_scim_setup.errors import TemplateError
 from onelogin_scim_setup.files import InputFileError, read_text_input
 from onelogin_scim_setup.template.placeholders import (
     PLACEHOLDER_PATTERN,
+    find_placeholders,
     other_syntax,
     parse_placeholder,
 )
@@ -38,10 +39,18 @@ BUILTIN_SAMPLE_USER: Mapping[str, Any] = MappingProxyType(
 )
 
 
-def preview_payload(text: str, *, syntax: str, sample: Mapping[str, Any]) -> dict[str, Any]:
-    """The SCIM payload SOE would receive for `sample`, substituted as OneLogin would."""
+def preview_payload(
+    text: str, *, syntax: str, sample: Mapping[str, Any], sample_name: str | None = None
+) -> dict[str, Any]:
+    """The SCIM payload SOE would receive for `sample`, substituted as OneLogin would.
+
+    A sample from a file (`sample_name`) must hold every source the template uses: a missing one
+    would preview as an empty value and hide a wrongly shaped sample.
+    """
     other_syntax(syntax)
     values = _complete_sample(sample)
+    if sample_name is not None:
+        _require_sources(text, syntax, values, sample_name)
 
     def substitute(match: re.Match[str]) -> str:
         found = parse_placeholder(match)
@@ -62,6 +71,18 @@ def preview_payload(text: str, *, syntax: str, sample: Mapping[str, Any]) -> dic
     if not isinstance(payload, dict):
         raise TemplateError("the SCIM payload is not a JSON object", hint="Run `validate`.")
     return payload
+
+
+def _require_sources(text: str, syntax: str, values: Mapping[str, Any], sample_name: str) -> None:
+    used = {p.source for p in find_placeholders(text) if p.syntax == syntax}
+    missing = sorted(s for s in used if _lookup(values, s) is None)
+    if missing:
+        raise TemplateError(
+            f"{sample_name}: the sample user has no value for {', '.join(missing)}, which the "
+            "template uses",
+            hint="Add them to the sample (user: {...}, parameters: {...}), or leave out --sample "
+            "to use the built-in sample user.",
+        )
 
 
 def _lookup(values: Mapping[str, Any], source: str) -> Any:

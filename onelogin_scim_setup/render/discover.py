@@ -1,0 +1,28 @@
+"""What `discover` found on the app: YAML, JSON, or text whose values are written as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from onelogin_scim_setup.render.console import Out
+
+SECTIONS = ("app", "provisioning", "configuration", "parameters")
+
+
+def render_discovered(out: Out, described: dict[str, Any], output: str) -> None:
+    if output == "json":
+        out.data(described)
+        return
+    if output == "yaml":
+        out.data_yaml(described)
+        return
+    for section in SECTIONS:
+        out.text(f"{section}:", style="bold")
+        for key, value in described[section].items():
+            # JSON spelling (true, null, {"id": 1}) is what the API sends and what people paste.
+            out.text(f"  {key}: {json.dumps(value, default=str)}")
+    out.note(
+        "Set app.configuration_keys in the config to the keys that hold the SCIM Base URL, Bearer "
+        "Token and JSON Template, if your tenant shows them, so apply can set them."
+    )
