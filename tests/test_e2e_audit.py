@@ -124,8 +124,8 @@ def test_category_filter_keeps_only_the_named_categories(drift: World) -> None:
         ((), 0),
         (("--detailed-exitcode",), 2),
         (("--detailed-exitcode", "--category", "not_signed_in"), 0),
-        (("--category", "no_such_category"), 1),
-        (("--fix", "--auto-approve"), 1),  # --fix reports as text only
+        (("--category", "no_such_category"), 64),  # a usage error
+        (("--fix", "--auto-approve"), 64),  # --fix reports as text only: a usage error
     ],
 )
 def test_exit_codes(drift: World, args: tuple[str, ...], code: int) -> None:

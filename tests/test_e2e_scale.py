@@ -58,7 +58,7 @@ def scaled(tmp_path: Path) -> Iterator[World]:
 
 def converge(running: World, count: int) -> None:
     set_entries(running, count)
-    applied = running.cli("apply", "--auto-approve")
+    applied = running.cli("apply", "--auto-approve", "--force")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     calls(running)
 
@@ -101,7 +101,7 @@ def test_apply_changing_c_users_costs_the_converged_plan_plus_c_plus_twelve(
             "users": entries(changed, "Moved") + entries(500)[changed:],
         }
     )
-    result = scaled.cli("apply", "--auto-approve")
+    result = scaled.cli("apply", "--auto-approve", "--force")
     assert result.returncode == 0, result.stdout + result.stderr
     log = calls(scaled)
     assert len(api_writes(log)) == changed
@@ -111,7 +111,7 @@ def test_apply_changing_c_users_costs_the_converged_plan_plus_c_plus_twelve(
 def test_demo_size_fresh_apply_costs_at_most_twenty_calls(tmp_path: Path) -> None:
     with world(tmp_path) as running:
         calls(running)
-        result = running.cli("apply", "--auto-approve")
+        result = running.cli("apply", "--auto-approve", "--force")
         assert result.returncode == 0, result.stdout + result.stderr
         log = calls(running)
     assert len(log) <= 20, by_kind(log)
@@ -127,7 +127,7 @@ def test_apply_that_needs_more_than_the_budget_left_refuses_with_the_numbers_and
         {"limit": 5000, "remaining": 50, "reset": 1800},
     )
     calls(scaled)
-    result = scaled.cli("apply", "--auto-approve")
+    result = scaled.cli("apply", "--auto-approve", "--force")
     assert result.returncode == 1
     assert api_writes(calls(scaled)) == []
     message = " ".join(result.stderr.split())
@@ -147,7 +147,7 @@ def test_concurrency_one_and_four_report_the_same_results_in_the_same_order(
         folder.mkdir()
         with world(folder, users=300, roles=5, page_size=PAGE) as running:
             set_entries(running, 120, concurrency=concurrency)
-            result = running.cli("apply", "--auto-approve")
+            result = running.cli("apply", "--auto-approve", "--force")
             assert result.returncode == 0, result.stdout + result.stderr
             users = {
                 u["email"]: u["department"]
@@ -181,7 +181,7 @@ def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
             )
             calls(running)
             with pytest.raises(ApplyError) as caught:
-                apply_plan(computed, client, rate_reserve=0.0)
+                apply_plan(computed, client, rate_reserve=0.0, force=True)
         log = calls(running)
     assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
     assert "it resets in 1800 s; stopped at once" in str(caught.value.cause)
