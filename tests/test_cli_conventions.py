@@ -5,11 +5,8 @@ shows the behaviour."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,16 +15,10 @@ import yaml
 from onelogin_scim_setup.errors import ExitCode
 from onelogin_scim_setup.secrets.token import TOKEN_BYTES, fingerprint
 from tests.conftest import MINIMAL_CONFIG
+from tests.helpers.terminal_cli import PROG, clean_env, run_on_pty
 
-PROG = [sys.executable, "-m", "onelogin_scim_setup"]
 TOKEN = "cli-conventions-token-" + "k" * 40
 ESCAPE = "\x1b["
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    drop = ("ONELOGIN_", "SOE_", "NO_COLOR", "FORCE_COLOR", "_ONELOGIN_SCIM_SETUP_COMPLETE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    return {**env, "COLUMNS": "200", **extra}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,26 +30,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
-
-
-def run_on_pty(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """The program with stdout and stderr on a terminal; returns (exit code, what it showed)."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*PROG, *args], stdout=follower, stderr=follower, stdin=follower, env=env or clean_env()
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # EIO: the program closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    return process.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import World, world
 
 WRITES = {"POST", "PUT", "DELETE", "PATCH"}
@@ -18,15 +19,6 @@ WRITES = {"POST", "PUT", "DELETE", "PATCH"}
 def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
     with world(tmp_path, quirks_profile) as running:
         yield running
-
-
-def api_writes(log: list[dict[str, object]]) -> list[str]:
-    # The token call is a POST but changes nothing in the tenant.
-    return [
-        f"{e['method']} {e['path']}"
-        for e in log
-        if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")
-    ]
 
 
 def template_of(running: World) -> str:

@@ -18,8 +18,8 @@ import yaml
 
 from onelogin_scim_setup.errors import ExitCode
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers.terminal_cli import PROG, clean_env, run_on_pty
 from tests.sandbox_world import World, world
-from tests.test_cli_conventions import PROG, clean_env, run_on_pty
 
 SOE_PREFIX = "/api/scim/v2"
 

@@ -15,8 +15,8 @@ import requests
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine.lock import held
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
-from tests.test_e2e_apply import api_writes
 
 OWNED = "onelogin-scim-setup/SCIM SOE: "
 

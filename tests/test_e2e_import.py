@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
-from tests.test_e2e_apply import api_writes
 
 SCIM_ENTERPRISE = 130179
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from onelogin_scim_setup.secrets.token import fingerprint
+from tests.helpers.rotation import converge, delivery_script, rotation_config
 from tests.sandbox_world import TOKEN, World, world
 from tests.terminal import run_on_terminal
-from tests.test_e2e_verify import converge, delivery_script, rotation_config
 
 
 @pytest.fixture

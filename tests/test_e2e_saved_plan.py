@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
-from tests.test_e2e_apply import api_writes
 
 
 @pytest.fixture

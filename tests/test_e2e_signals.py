@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import World, world
-from tests.test_e2e_apply import api_writes
 
 ALICE = "alice@example.com"
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}

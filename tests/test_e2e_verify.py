@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from onelogin_scim_setup.secrets.token import fingerprint
+from tests.helpers.rotation import converge, rotation_config
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, TOKEN, World, world
 
 E2E = (
@@ -31,13 +32,6 @@ E2E = (
 def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
     with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         yield running
-
-
-def converge(running: World, **admin: Any) -> None:
-    applied = running.cli("apply", "--auto-approve")
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    rendered = running.cli("render")
-    running.play_admin(template=rendered.stdout, **admin)
 
 
 def checks_of(result: Any) -> dict[str, dict[str, str]]:
@@ -153,47 +147,6 @@ def test_literal_placeholders_are_caught(tenant: World) -> None:
     assert check["status"] == "fail"
     assert "${" in check["detail"]
     assert "template.syntax" in check["hint"]
-
-
-def delivery_script(folder: Path, *, update_soe: bool) -> Path:
-    """The user's own automation: stores the token (0600) and, if told to, enters it into SOE."""
-    script = folder / "deliver.py"
-    script.write_text(
-        "import json, os, sys, urllib.request\n"
-        "token = sys.stdin.read().strip()\n"
-        "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)\n"
-        "os.write(fd, token.encode()); os.close(fd)\n"
-        f"if {update_soe!r}:\n"
-        "    body = json.dumps({'bearer_token': token}).encode()\n"
-        "    request = urllib.request.Request(sys.argv[2] + '/_sandbox/settings', body, method='PUT',\n"
-        "                                     headers={'Content-Type': 'application/json'})\n"
-        "    urllib.request.urlopen(request, timeout=10).read()\n",
-        encoding="utf-8",
-    )
-    return script
-
-
-def rotation_config(running: World, *, update_soe: bool) -> None:
-    script = delivery_script(running.folder, update_soe=update_soe)
-    running.write_config(
-        token={
-            "delivery": "command",
-            "delivery_command": [
-                sys.executable,
-                str(script),
-                str(running.token_file),
-                running.sandbox.soe_url,
-            ],
-        },
-        app={
-            "roles": ["Engineering", "SOE Moderators", "SOE Admins"],
-            "configuration_keys": {
-                "base_url": "scim_base_url",
-                "bearer_token": "scim_bearer_token",
-                "json_template": "scim_json_template",
-            },
-        },
-    )
 
 
 def test_rotate_success_both_sides_hold_the_new_token(tenant: World) -> None:

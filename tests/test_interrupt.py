@@ -20,7 +20,7 @@ from onelogin_scim_setup.engine.tenant import CustomField, Tenant
 from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot
-from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"
 

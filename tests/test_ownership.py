@@ -23,7 +23,7 @@ from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
 from tests.conftest import MINIMAL_CONFIG
-from tests.test_onelogin_transport import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"
 ROLES = {"SOE Moderators": 8, "Sales": 7}
