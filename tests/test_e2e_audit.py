@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -361,6 +362,9 @@ def test_sigint_during_fix_reports_what_was_done(drift: World) -> None:
     assert process.stderr is not None
     for line in process.stderr:
         if line.startswith("done: deactivate in SOE"):
+            # The "done" line comes before the next request is sent; a second later that request
+            # is surely waiting on its 3 s answer, whatever the machine's load.
+            time.sleep(1.0)
             process.send_signal(signal.SIGINT)
             break
     stdout, _ = process.communicate(timeout=60)
