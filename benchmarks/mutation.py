@@ -42,7 +42,13 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "desired": (["engine/desired.py"], ["tests/test_desired.py"]),
     "read": (["onelogin/read.py"], ["tests/test_apply.py", "tests/test_read.py"]),
     "transport": (
-        ["onelogin/transport.py"],
+        [
+            "onelogin/transport.py",
+            "onelogin/retry.py",
+            "onelogin/auth.py",
+            "onelogin/answers.py",
+            "onelogin/api.py",
+        ],
         ["tests/test_onelogin_transport.py", "tests/test_onelogin_client.py"],
     ),
     "config": (["config/urls.py"], ["tests/test_urls.py", "tests/test_config.py"]),
@@ -59,22 +65,30 @@ for name in sys.argv[1:]:
     print(get_diff_for_mutant(name))
 """
 # Where a module is large, only its safety-path functions are mutated (mutmut name patterns); the
-# rest of it is wording of messages, measured only when time allows. transport.py: retries and waits, the POST rule, the token
-# cache and the secrets that error messages are redacted with.
+# rest of it is wording of messages, measured only when time allows. The OneLogin wire: all of
+# retry.py (retries, waits, the rate budget) and auth.py (the token cache); in transport.py the
+# mounted retry policies, the token request, the 401 renewal, the POST rule, DELETE's 404, error
+# mapping and the redaction of a request's sensitive values; in answers.py whether a failed POST
+# may have been processed; in api.py the duplicate-safe create and its waits.
+_ONELOGIN = f"{PACKAGE}.onelogin"
 MUTANTS: dict[str, list[str]] = {
     "transport": [
-        f"{PACKAGE}.onelogin.transport.{pattern}__mutmut_*"
-        for pattern in [
-            "xǁOneLoginRetryǁ*",
-            "xǁOneLoginTransportǁ__init__",
-            "xǁOneLoginTransportǁ_retry",
-            "xǁOneLoginTransportǁ_access_token",
-            "xǁOneLoginTransportǁ_exchange",
-            "xǁOneLoginTransportǁpost",
-            "xǁOneLoginTransportǁdelete",
-            "xǁOneLoginTransportǁ_error",
-            "x__seconds",
-            "x__maybe_processed",
+        f"{_ONELOGIN}.retry.*__mutmut_*",
+        f"{_ONELOGIN}.auth.*__mutmut_*",
+        f"{_ONELOGIN}.answers.x_maybe_processed__mutmut_*",
+        f"{_ONELOGIN}.api.xǁOneLoginApiǁcreate__mutmut_*",
+    ]
+    + [
+        f"{_ONELOGIN}.transport.xǁOneLoginTransportǁ{method}__mutmut_*"
+        for method in [
+            "__init__",
+            "_retry",
+            "_request_token",
+            "_exchange",
+            "post",
+            "delete",
+            "_error",
+            "_cleaner",
         ]
     ],
 }

@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import yaml
 
-from onelogin_scim_setup.onelogin.transport import EXCERPT_SIZE, MESSAGE_SIZE
+from onelogin_scim_setup.onelogin.answers import EXCERPT_SIZE, MESSAGE_SIZE
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import Result
 

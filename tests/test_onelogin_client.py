@@ -13,8 +13,8 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.answers import MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.transport import MaybeProcessed
 from tests.helpers.onelogin_stub import (
     ACCESS,
     ACCESS_2,

@@ -1,48 +1,32 @@
 """OneLogin's admin API, one small method per endpoint, with the wire quirks absorbed so callers get
-clean data; plus pagination and duplicate-safe creates. Quirks cite docs/onelogin-api.md.
+clean data. Quirks cite docs/onelogin-api.md; pagination, duplicate-safe creates and the rate-limit
+budget are in `api.py`.
 
 Plain dicts and lists out. No config, plan, typer or rich here; nothing is printed, nothing exits.
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import time
-from collections.abc import Callable, Collection, Mapping
-from typing import Literal, NamedTuple
+from typing import Literal
 from urllib.parse import quote
 
-from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.transport import (
-    Json,
-    JsonObject,
-    MaybeProcessed,
-    OneLoginTransport,
-    Params,
-    RateBudget,
+from onelogin_scim_setup.onelogin.answers import JsonObject
+from onelogin_scim_setup.onelogin.api import (
+    FindExisting,
+    OneLoginApi,
+    id_of,
+    object_of,
+    objects,
+    only,
 )
 
-logger = logging.getLogger("onelogin_scim_setup.onelogin")
-
-DEFAULT_LIMIT = 100  # the spec's generic maximum page size (§1.5)
 USERS_LIMIT = 100  # the SPEC's maximum for users (§1.5, §6 item 11)
 APPS, CONNECTORS, ROLES, USERS = "/api/2/apps", "/api/2/connectors", "/api/2/roles", "/api/2/users"
 CUSTOM_ATTRIBUTES = "/api/2/users/custom_attributes"
 MAPPINGS = "/api/2/mappings"
-RATE_LIMIT = "/auth/rate_limit"
 
 
-class RateLimit(NamedTuple):
-    limit: int
-    remaining: int
-    reset: int  # seconds until the hourly window resets
-
-
-FindExisting = Callable[[], JsonObject | None]
-
-
-class OneLoginClient(OneLoginTransport):
+class OneLoginClient(OneLoginApi):
     """A thin, typed client for OneLogin's admin API (v2, plus `/auth/rate_limit`).
 
     Construct with the tenant's base URL (`https://<subdomain>.onelogin.com`) and an API
@@ -50,159 +34,25 @@ class OneLoginClient(OneLoginTransport):
     Every failure is one `OneLoginError` with status, message, x-request-id and a hint.
     """
 
-    # --- generic: pagination and duplicate-safe create -----------------------------------------
-
-    def get_all(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        limit: int = DEFAULT_LIMIT,
-        first: tuple[list[JsonObject], Mapping[str, str]] | None = None,
-    ) -> list[JsonObject]:
-        """Every item of a v2 list, however many pages (§1.5).
-
-        Follows `After-Cursor` while it is present and non-empty. A server that sends no cursor
-        headers is paged with `page=2,3,...` until `Current-Page` reaches `Total-Pages` or, without
-        those, a page has fewer than `limit` items. A repeated cursor is an error, not a loop.
-        `first`: page 1 (items, headers) when the caller has already read it.
-        """
-        base: dict[str, str | int] = {**(params or {}), "limit": limit}
-        query, items, cursors = dict(base), list[JsonObject](), set[str]()
-        previous: list[JsonObject] | None = None
-        while True:
-            if first is not None:
-                batch, headers = first
-                first = None
-            else:
-                answer, headers = self.get_with_headers(path, query)
-                batch = objects(answer, "GET", path)
-            after = headers.get("After-Cursor")
-            if after:
-                if after in cursors:
-                    raise OneLoginError(
-                        f"the server sent the same After-Cursor twice after {len(items)} items; "
-                        "stopped instead of looping",
-                        request_id=headers.get("x-request-id"),
-                        method="GET",
-                        path=path,
-                        hint="Run the command again; if it persists, give OneLogin support the "
-                        "x-request-id.",
-                    )
-                cursors.add(after)
-                items.extend(batch)
-                query = {**base, "cursor": after}
-            elif cursors or "After-Cursor" in headers or "Before-Cursor" in headers:
-                return items + batch  # paged by cursor, and this is the last page
-            elif batch and batch == previous:
-                return items  # the server ignores `page`: page 1 again means the list was whole
-            else:
-                items.extend(batch)
-                if _last_page(headers, len(batch), limit):
-                    return items
-                previous = batch
-                query = {**base, "page": int(query.get("page", 1)) + 1}
-
-    def create(
-        self,
-        path: str,
-        body: Json,
-        *,
-        find_existing: FindExisting,
-        sensitive: Collection[str] = (),
-    ) -> Json:
-        """POST that never creates a duplicate.
-
-        After an ambiguous failure (timeout, dropped connection, 5xx) the create may or may not
-        have happened, so `find_existing()` is asked first: what it finds is returned as is. If it
-        finds nothing, the POST is sent again, at most `max_retries` more times. A 429 is retried
-        by the adapter instead: it means refused, so nothing was created.
-        """
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.post(path, body, sensitive=sensitive)
-            except MaybeProcessed as failure:
-                logger.debug("POST %s: unclear outcome (%s); looking for it", path, failure.message)
-                existing = find_existing()
-                if existing is not None:
-                    logger.debug("POST %s had been processed: found it, not sending it again", path)
-                    return existing
-                if attempt > self.max_retries:
-                    raise
-            wait = min(
-                self.max_wait, self.backoff_factor * 2 ** (attempt - 1) * (1 + random.random())
-            )
-            logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
-            time.sleep(wait)
-
-    # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
-
-    def rate_limit(self) -> RateLimit:
-        """The hourly budget from `GET /auth/rate_limit`; for when answers carry no
-        `X-RateLimit-*` headers, as v2 answers may not (§1.6 [U])."""
-        answer = self.get(RATE_LIMIT)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(data, dict):
-            raise OneLoginError(
-                f"expected {{'data': {{...}}}}, got {answer!r:.80}", method="GET", path=RATE_LIMIT
-            )
-
-        def number(key: str) -> int:
-            value = data.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.isdigit():
-                return int(value)
-            raise OneLoginError(f"{key} missing from the answer", method="GET", path=RATE_LIMIT)
-
-        return RateLimit(
-            number("X-RateLimit-Limit"),
-            number("X-RateLimit-Remaining"),
-            number("X-RateLimit-Reset"),
-        )
-
-    def budget(self) -> RateBudget | None:
-        """The budget now: from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`
-        (v2 answers may lack the headers, §1.6). None when OneLogin reports neither."""
-        observed = self.observed_budget
-        if observed is not None:
-            return observed
-        try:
-            answer = self.rate_limit()
-        except OneLoginError as error:
-            logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
-            return None
-        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
-        self.remember_budget(found)
-        return found
-
-    def _reset_unsaid(self) -> str | None:
-        try:
-            return str(self.rate_limit().reset)
-        except OneLoginError:
-            return None
-
     # --- connectors and apps (Op 2, Op 3) -----------------------------------------------------
 
     def list_connectors(self, name: str | None = None) -> list[JsonObject]:
         """Connectors, filtered by `name` as OneLogin reads it; exact-match the name yourself."""
         # Whether `name` is partial or exact is unclear (Op 2 [U]); an exact name matches either way.
-        return self.get_all(CONNECTORS, _only(name=name), limit=1000)
+        return self.get_all(CONNECTORS, only(name=name), limit=1000)
 
     def list_apps(
         self, name: str | None = None, connector_id: int | None = None
     ) -> list[JsonObject]:
         """App summaries; `name` matches whole names unless it ends in `*` (Op 3)."""
-        return self.get_all(APPS, _only(name=name, connector_id=connector_id), limit=1000)
+        return self.get_all(APPS, only(name=name, connector_id=connector_id), limit=1000)
 
     def list_app_users(self, app_id: int) -> list[JsonObject]:
         """Every user given the app (`[{"id", "email", ...}]`), paged (Op 3)."""
         return self.get_all(f"{APPS}/{app_id}/users")
 
     def get_app(self, app_id: int) -> JsonObject:
-        return _object(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
+        return object_of(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
 
     def create_app(self, body: JsonObject, find_existing: FindExisting) -> JsonObject:
         """Create an app (`connector_id` and `name` at least); `find_existing` finds it after a
@@ -210,15 +60,15 @@ class OneLoginClient(OneLoginTransport):
         created = self.create(
             APPS, body, find_existing=find_existing, sensitive=_configuration_values(body)
         )
-        app = _object(created, "POST", APPS)
+        app = object_of(created, "POST", APPS)
         # Documented to answer the full app (Op 3); should only the id come back, read the app.
-        return app if "name" in app else self.get_app(_id(app, "POST", APPS))
+        return app if "name" in app else self.get_app(id_of(app, "POST", APPS))
 
     def update_app(self, app_id: int, body: JsonObject) -> JsonObject:
         """PUT merges (§4.3): send only what differs; omitted fields keep their values."""
         path = f"{APPS}/{app_id}"
         answer = self.put(path, body, sensitive=_configuration_values(body))
-        return _object(answer, "PUT", path) if answer is not None else {}
+        return object_of(answer, "PUT", path) if answer is not None else {}
 
     def list_custom_attributes(self) -> list[JsonObject]:
         # Not paginated, and query parameters may be refused with a 400 (Op 4): plain GET.
@@ -234,7 +84,7 @@ class OneLoginClient(OneLoginTransport):
 
         # Create needs the `user_field` wrapper (§4.6).
         body = {"user_field": {"name": name, "shortname": shortname}}
-        return _id(
+        return id_of(
             self.create(CUSTOM_ATTRIBUTES, body, find_existing=find), "POST", CUSTOM_ATTRIBUTES
         )
 
@@ -245,7 +95,7 @@ class OneLoginClient(OneLoginTransport):
         # The docs say `name`, the SPEC and the Python SDK `role_name` (Op 6 [U]). Both are sent: a
         # tenant that honours either filters, one that ignores both answers every role, and the
         # caller matches names client-side either way.
-        return self.get_all(ROLES, _only(name=name, role_name=name), limit=650)
+        return self.get_all(ROLES, only(name=name, role_name=name), limit=650)
 
     def create_role(self, name: str) -> int:
         """Create a role; returns its id."""
@@ -257,7 +107,7 @@ class OneLoginClient(OneLoginTransport):
         # The docs show `[{"id"}]`, the live API answers `{"id"}` (§4.8): accept both.
         if isinstance(created, list) and len(created) == 1:
             created = created[0]
-        return _id(created, "POST", ROLES)
+        return id_of(created, "POST", ROLES)
 
     def list_roles_with_apps(self) -> list[JsonObject]:
         """Every role with its `apps` (ids) in one listing, where the tenant honours `fields=apps`
@@ -275,7 +125,7 @@ class OneLoginClient(OneLoginTransport):
         path = f"{ROLES}/{role_id}/apps"
         answer = self.put(path, list(app_ids))
         # The answer is `[{"id": N}, ...]` (Op 6).
-        return [_id(item, "PUT", path) for item in objects(answer or [], "PUT", path)]
+        return [id_of(item, "PUT", path) for item in objects(answer or [], "PUT", path)]
 
     def list_mappings(self) -> list[JsonObject]:
         """Every mapping, enabled and disabled, each once."""
@@ -287,7 +137,7 @@ class OneLoginClient(OneLoginTransport):
         return list(found.values())
 
     def get_mapping(self, mapping_id: int) -> JsonObject:
-        return _object(self.get(f"{MAPPINGS}/{mapping_id}"), "GET", f"{MAPPINGS}/{mapping_id}")
+        return object_of(self.get(f"{MAPPINGS}/{mapping_id}"), "GET", f"{MAPPINGS}/{mapping_id}")
 
     def create_mapping(self, body: JsonObject) -> int:
         """Create a mapping (`id` is never sent; `position` null when disabled); returns its id.
@@ -301,7 +151,7 @@ class OneLoginClient(OneLoginTransport):
             )
 
         created = self.create(MAPPINGS, wire, find_existing=find)
-        return _id(created, "POST", MAPPINGS)
+        return id_of(created, "POST", MAPPINGS)
 
     def update_mapping(self, mapping_id: int, body: JsonObject) -> None:
         """Update a mapping (`id` never in the body; `position` null when disabled). A 2xx is the
@@ -330,7 +180,7 @@ class OneLoginClient(OneLoginTransport):
         return self.get_all(USERS, filters, limit=USERS_LIMIT)
 
     def get_user(self, user_id: int) -> JsonObject:
-        return _object(self.get(f"{USERS}/{user_id}"), "GET", f"{USERS}/{user_id}")
+        return object_of(self.get(f"{USERS}/{user_id}"), "GET", f"{USERS}/{user_id}")
 
     def update_user(
         self,
@@ -350,18 +200,7 @@ class OneLoginClient(OneLoginTransport):
         if isinstance(custom, dict):
             cleared = {key: "" if value is None else value for key, value in custom.items()}
             body = {**body, "custom_attributes": cleared}
-        return _object(self.put(path, body, params={"mappings": mappings}), "PUT", path)
-
-
-def _only(**params: str | int | None) -> dict[str, str | int]:
-    return {key: value for key, value in params.items() if value is not None}
-
-
-def _last_page(headers: Mapping[str, str], count: int, limit: int) -> bool:
-    current, total = headers.get("Current-Page", ""), headers.get("Total-Pages", "")
-    if current.isdigit() and total.isdigit():
-        return int(current) >= int(total)
-    return count < limit
+        return object_of(self.put(path, body, params={"mappings": mappings}), "PUT", path)
 
 
 def _mapping_body(body: JsonObject, *, creating: bool) -> JsonObject:
@@ -379,30 +218,3 @@ def _configuration_values(body: JsonObject) -> list[str]:
     if not isinstance(configuration, dict):
         return []
     return [value for value in configuration.values() if isinstance(value, str) and len(value) >= 8]
-
-
-def _object(value: Json, method: str, path: str) -> JsonObject:
-    if isinstance(value, dict):
-        return value
-    raise OneLoginError(
-        f"expected a JSON object, got {type(value).__name__}", method=method, path=path
-    )
-
-
-def objects(value: Json, method: str, path: str) -> list[JsonObject]:
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return value
-    raise OneLoginError(
-        f"expected a JSON array of objects, got {type(value).__name__}", method=method, path=path
-    )
-
-
-def _id(value: Json, method: str, path: str) -> int:
-    raw = value.get("id") if isinstance(value, dict) else None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
-    raise OneLoginError(
-        f"expected an answer with an id, got {value!r:.80}", method=method, path=path
-    )

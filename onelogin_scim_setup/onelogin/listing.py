@@ -26,14 +26,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from onelogin_scim_setup.onelogin.client import (
-    APPS,
-    USERS,
-    USERS_LIMIT,
-    OneLoginClient,
-    objects,
-)
-from onelogin_scim_setup.onelogin.transport import JsonObject
+from onelogin_scim_setup.onelogin.answers import JsonObject
+from onelogin_scim_setup.onelogin.api import objects
+from onelogin_scim_setup.onelogin.client import APPS, USERS, USERS_LIMIT, OneLoginClient
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
 

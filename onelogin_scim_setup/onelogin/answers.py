@@ -1,0 +1,217 @@
+"""What OneLogin's answers mean: JSON bodies decoded, and every error answer or network failure
+turned into one `OneLoginError` with a message, a status, the x-request-id and a hint.
+
+Error texts pass through a `clean` function (the transport's redactor) before anything is shortened,
+so a secret is never cut in half and left readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from urllib3.exceptions import (
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.retry import SHORT_WAIT, reset_seconds, seconds
+from onelogin_scim_setup.secrets.redact import shorten
+
+Json = Any
+JsonObject = dict[str, Any]
+
+EXCERPT_SIZE = 160  # characters of a non-JSON answer quoted in an error
+MESSAGE_SIZE = 1000  # characters of an error message taken from an answer
+
+HINT_NETWORK = (
+    "Check onelogin.base_url / onelogin.subdomain, the network and any proxy (HTTPS_PROXY)."
+)
+HINT_CREDENTIALS = (
+    "Check the API credential's client id and client secret (OneLogin: Administration > "
+    "Developers > API Credentials) and that the base URL is your tenant's, "
+    "https://<subdomain>.onelogin.com."
+)
+HINT_REVOKED = (
+    "OneLogin refused a fresh token: the API credentials are wrong, or the credential was revoked "
+    "or deleted (Administration > Developers > API Credentials)."
+)
+HINT_SCOPE = (
+    'The API credential needs the "Manage All" scope: create one with it under Administration > '
+    "Developers > API Credentials."
+)
+HINT_SERVER = (
+    "OneLogin had a server error: run the command again later. If every call answers 500, the "
+    "admin who created the API credential may have been deleted: create a new credential."
+)
+HINT_NOT_JSON = "A proxy or a wrong onelogin.base_url may be answering instead of OneLogin."
+HINT_RATE = (
+    "OneLogin limits API calls per account (documented as 5,000 an hour), shared by every API "
+    "credential: wait for the reset and run the command again."
+)
+
+
+class MaybeProcessed(OneLoginError):
+    """A POST failed without telling whether OneLogin processed it (timeout, dropped, 5xx)."""
+
+
+def reset_header(response: requests.Response) -> str | None:
+    return response.headers.get("X-RateLimit-Reset") or response.headers.get("Retry-After")
+
+
+def describe_error(
+    response: requests.Response,
+    retries: int,
+    clean: Callable[[str], str],
+    *,
+    token_call: bool = False,
+    reset: str | None = None,
+) -> tuple[str, str | None]:
+    """(message, hint) for an error answer in any of OneLogin's shapes (docs/onelogin-api.md §1.4).
+
+    `clean` redacts secrets; it sees the whole text before anything is shortened.
+    """
+    status = response.status_code
+    try:
+        body, hint = (response.json() if response.content else None), None
+    except ValueError:  # plain text is an API message; an HTML page is a proxy's or a stranger's
+        html = _is_html(response)
+        body = f"an HTML page: {_excerpt(response, clean)!r}" if html else _excerpt(response, clean)
+        hint = HINT_NOT_JSON if html else None
+    found = _message(body) or response.reason or f"HTTP {status}"
+    message = shorten(clean(found), MESSAGE_SIZE)
+    if status == 429:
+        said = reset_seconds(response.headers)
+        wait = said if said is not None else seconds(reset)
+        if said is not None and said > SHORT_WAIT:
+            when = f"it resets in {said:.0f} s; stopped at once instead of waiting"
+        elif wait is not None:
+            when = f"still refused after {retries} retries; it resets in {wait:.0f} s"
+        else:
+            when = f"still refused after {retries} retries; OneLogin did not say when it resets"
+        return f"rate limit exhausted: {when} ({message})", HINT_RATE
+    if hint or status >= 500:
+        return message, hint or HINT_SERVER
+    if token_call:
+        return message, HINT_CREDENTIALS
+    return message, {401: HINT_REVOKED, 403: HINT_SCOPE}.get(status)
+
+
+def _message(body: Json) -> str | None:
+    if isinstance(body, str):  # a bare JSON string, e.g. "Expected array in request"
+        return body.strip() or None
+    if isinstance(body, list):
+        return "; ".join(text for text in map(_message, body) if text) or None
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("status"), dict):  # v1: {"status": {"error", "code", "type", "message"}}
+        return _message(body["status"])
+    message = next(
+        (
+            _text(body.get(key))
+            for key in ("message", "error_description", "name", "type", "error")
+            if _text(body.get(key))
+        ),
+        None,
+    )
+    if _text(body.get("field")):  # v2 field error: {"statusCode", "name", "message", "field"}
+        message = f"{message} (field {body['field']})"
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:  # mappings: {"code", "message", "errors": [...]}
+        details = "; ".join(_field_error(item) for item in errors)
+        message = f"{message}: {details}" if message else details
+    return message
+
+
+def _field_error(item: Json) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    text = _text(item.get("message")) or "invalid"
+    return f"{item['field']}: {text}" if _text(item.get("field")) else text
+
+
+def _text(value: Json) -> str | None:
+    if isinstance(value, list):  # mappings' field errors carry a list of messages
+        value = ", ".join(str(item) for item in value)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def _excerpt(response: requests.Response, clean: Callable[[str], str]) -> str:
+    """A short, tag-free excerpt of a non-JSON answer, redacted whole before it is cut."""
+    text = clean(response.text)
+    return shorten(" ".join(re.sub(r"<[^>]*>", " ", text).split()), EXCERPT_SIZE)
+
+
+def _is_html(response: requests.Response) -> bool:
+    kind = response.headers.get("Content-Type", "")
+    return "html" in kind or response.text.lstrip().startswith("<")
+
+
+def decode(
+    response: requests.Response, method: str, path: str, clean: Callable[[str], str]
+) -> Json:
+    """The answer's JSON (None when it has no body); anything else is a `OneLoginError`."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as error:
+        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+        message = f"expected JSON, got {clean(kind)}: {_excerpt(response, clean)!r}"
+        raise answer_error(response, message, method, path, HINT_NOT_JSON) from error
+
+
+def answer_error(
+    response: requests.Response,
+    message: str,
+    method: str,
+    path: str,
+    hint: str | None,
+    kind: type[OneLoginError] = OneLoginError,
+) -> OneLoginError:
+    request_id = response.headers.get("x-request-id")
+    status = response.status_code
+    return kind(message, status=status, request_id=request_id, method=method, path=path, hint=hint)
+
+
+def maybe_processed(error: requests.RequestException) -> bool:
+    """False only when the request surely never reached OneLogin: no connection could be opened."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError) and error.args:
+        # A POST gets MaxRetryError only after every connect attempt failed: a failure after
+        # sending is re-raised as is, because POST is not in allowed_methods.
+        return not isinstance(error.args[0], MaxRetryError)
+    return isinstance(
+        error,
+        (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError),
+    )
+
+
+def network_reason(error: requests.RequestException, timeout: tuple[float, float]) -> str:
+    """Why no answer came, in words (the timeout is (connect, read) seconds)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return f"could not connect within {timeout[0]:g} s"
+    if isinstance(error, requests.Timeout):
+        return f"no answer within {timeout[1]:g} s"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the TLS handshake failed (a certificate or proxy problem)"
+    cause = error.args[0] if error.args else None
+    if isinstance(cause, MaxRetryError):  # urllib3 retried and gave up: name the last failure
+        cause = cause.reason
+    if isinstance(cause, NameResolutionError):
+        return "the host name does not resolve"
+    if isinstance(cause, NewConnectionError):
+        return "could not connect (refused or unreachable)"
+    if isinstance(cause, ReadTimeoutError):
+        return f"no answer within {timeout[1]:g} s"
+    if isinstance(error, requests.ConnectionError):
+        return "the connection closed before an answer came"
+    return f"the request failed ({type(error).__name__})"

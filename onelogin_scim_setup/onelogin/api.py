@@ -1,0 +1,214 @@
+"""OneLogin's API rules over the transport, for every endpoint alike: all pages of a v2 list, a
+create that never duplicates, the rate-limit endpoint, and the shapes answers must have
+(docs/onelogin-api.md §1.5, §1.6). The endpoints themselves are in `client.py`.
+
+Plain dicts and lists out; nothing is printed, nothing exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Collection, Mapping
+from typing import NamedTuple
+
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.answers import Json, JsonObject, MaybeProcessed
+from onelogin_scim_setup.onelogin.retry import Params, RateBudget
+from onelogin_scim_setup.onelogin.transport import OneLoginTransport
+
+logger = logging.getLogger("onelogin_scim_setup.onelogin")
+
+DEFAULT_LIMIT = 100  # the spec's generic maximum page size (§1.5)
+RATE_LIMIT = "/auth/rate_limit"
+
+
+class RateLimit(NamedTuple):
+    limit: int
+    remaining: int
+    reset: int  # seconds until the hourly window resets
+
+
+FindExisting = Callable[[], JsonObject | None]
+
+
+class OneLoginApi(OneLoginTransport):
+    """The transport plus the rules every endpoint shares: pagination, duplicate-safe creates and
+    the rate-limit budget. `OneLoginClient` adds one method per endpoint."""
+
+    # --- generic: pagination and duplicate-safe create -----------------------------------------
+
+    def get_all(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        first: tuple[list[JsonObject], Mapping[str, str]] | None = None,
+    ) -> list[JsonObject]:
+        """Every item of a v2 list, however many pages (§1.5).
+
+        Follows `After-Cursor` while it is present and non-empty. A server that sends no cursor
+        headers is paged with `page=2,3,...` until `Current-Page` reaches `Total-Pages` or, without
+        those, a page has fewer than `limit` items. A repeated cursor is an error, not a loop.
+        `first`: page 1 (items, headers) when the caller has already read it.
+        """
+        base: dict[str, str | int] = {**(params or {}), "limit": limit}
+        query, items, cursors = dict(base), list[JsonObject](), set[str]()
+        previous: list[JsonObject] | None = None
+        while True:
+            if first is not None:
+                batch, headers = first
+                first = None
+            else:
+                answer, headers = self.get_with_headers(path, query)
+                batch = objects(answer, "GET", path)
+            after = headers.get("After-Cursor")
+            if after:
+                if after in cursors:
+                    raise OneLoginError(
+                        f"the server sent the same After-Cursor twice after {len(items)} items; "
+                        "stopped instead of looping",
+                        request_id=headers.get("x-request-id"),
+                        method="GET",
+                        path=path,
+                        hint="Run the command again; if it persists, give OneLogin support the "
+                        "x-request-id.",
+                    )
+                cursors.add(after)
+                items.extend(batch)
+                query = {**base, "cursor": after}
+            elif cursors or "After-Cursor" in headers or "Before-Cursor" in headers:
+                return items + batch  # paged by cursor, and this is the last page
+            elif batch and batch == previous:
+                return items  # the server ignores `page`: page 1 again means the list was whole
+            else:
+                items.extend(batch)
+                if _last_page(headers, len(batch), limit):
+                    return items
+                previous = batch
+                query = {**base, "page": int(query.get("page", 1)) + 1}
+
+    def create(
+        self,
+        path: str,
+        body: Json,
+        *,
+        find_existing: FindExisting,
+        sensitive: Collection[str] = (),
+    ) -> Json:
+        """POST that never creates a duplicate.
+
+        After an ambiguous failure (timeout, dropped connection, 5xx) the create may or may not
+        have happened, so `find_existing()` is asked first: what it finds is returned as is. If it
+        finds nothing, the POST is sent again, at most `max_retries` more times. A 429 is retried
+        by the adapter instead: it means refused, so nothing was created.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.post(path, body, sensitive=sensitive)
+            except MaybeProcessed as failure:
+                logger.debug("POST %s: unclear outcome (%s); looking for it", path, failure.message)
+                existing = find_existing()
+                if existing is not None:
+                    logger.debug("POST %s had been processed: found it, not sending it again", path)
+                    return existing
+                if attempt > self.max_retries:
+                    raise
+            wait = min(
+                self.max_wait, self.backoff_factor * 2 ** (attempt - 1) * (1 + random.random())
+            )
+            logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
+            time.sleep(wait)
+
+    # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
+
+    def rate_limit(self) -> RateLimit:
+        """The hourly budget from `GET /auth/rate_limit`; for when answers carry no
+        `X-RateLimit-*` headers, as v2 answers may not (§1.6 [U])."""
+        answer = self.get(RATE_LIMIT)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            raise OneLoginError(
+                f"expected {{'data': {{...}}}}, got {answer!r:.80}", method="GET", path=RATE_LIMIT
+            )
+
+        def number(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.isdigit():
+                return int(value)
+            raise OneLoginError(f"{key} missing from the answer", method="GET", path=RATE_LIMIT)
+
+        return RateLimit(
+            number("X-RateLimit-Limit"),
+            number("X-RateLimit-Remaining"),
+            number("X-RateLimit-Reset"),
+        )
+
+    def budget(self) -> RateBudget | None:
+        """The budget now: from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`
+        (v2 answers may lack the headers, §1.6). None when OneLogin reports neither."""
+        observed = self.observed_budget
+        if observed is not None:
+            return observed
+        try:
+            answer = self.rate_limit()
+        except OneLoginError as error:
+            logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
+            return None
+        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+        self.remember_budget(found)
+        return found
+
+    def _reset_unsaid(self) -> str | None:
+        try:
+            return str(self.rate_limit().reset)
+        except OneLoginError:
+            return None
+
+
+def only(**params: str | int | None) -> dict[str, str | int]:
+    """The query parameters that have a value."""
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _last_page(headers: Mapping[str, str], count: int, limit: int) -> bool:
+    current, total = headers.get("Current-Page", ""), headers.get("Total-Pages", "")
+    if current.isdigit() and total.isdigit():
+        return int(current) >= int(total)
+    return count < limit
+
+
+def object_of(value: Json, method: str, path: str) -> JsonObject:
+    """`value` if the answer is a JSON object, else a `OneLoginError` naming the call."""
+    if isinstance(value, dict):
+        return value
+    raise OneLoginError(
+        f"expected a JSON object, got {type(value).__name__}", method=method, path=path
+    )
+
+
+def objects(value: Json, method: str, path: str) -> list[JsonObject]:
+    """`value` if the answer is a JSON array of objects, else a `OneLoginError` naming the call."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return value
+    raise OneLoginError(
+        f"expected a JSON array of objects, got {type(value).__name__}", method=method, path=path
+    )
+
+
+def id_of(value: Json, method: str, path: str) -> int:
+    """The `id` of an answer object (a number, or digits in a string)."""
+    raw = value.get("id") if isinstance(value, dict) else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    raise OneLoginError(
+        f"expected an answer with an id, got {value!r:.80}", method=method, path=path
+    )
