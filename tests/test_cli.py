@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer._click.exceptions import ClickException
 
 from onelogin_scim_setup.cli import main
-from onelogin_scim_setup.errors import ExitCode, SetupError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError
 from tests.conftest import MINIMAL_CONFIG, Result
 from tests.helpers.configs import BAD_CONFIGS, with_change
 
@@ -273,3 +277,74 @@ def test_traceback_option_lets_the_error_through(
 
 def test_the_exit_codes_are_the_documented_numbers() -> None:
     assert [int(code) for code in ExitCode] == [0, 1, 2, 64, 130, 143]
+
+
+def test_ctrl_c_before_the_signal_handlers_exits_130_saying_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @contextmanager
+    def ctrl_c_at_once() -> Iterator[None]:
+        raise KeyboardInterrupt
+        yield  # pragma: no cover (a generator, for contextmanager)
+
+    monkeypatch.setattr("onelogin_scim_setup.engine.interrupt.handling", ctrl_c_at_once)
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert (exited.value.code, capsys.readouterr().err) == (130, "Interrupted.\n")
+
+
+def test_a_click_error_is_one_redacted_paragraph_exiting_1(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    error = ClickException(f"cannot open {BOUNDARY_SECRET}.yaml")
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    result = run_cli()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot open ")
+    assert (BOUNDARY_SECRET in result.stderr, "This is a bug" in result.stderr) == (False, False)
+
+
+def test_an_aborted_prompt_says_nothing_more_was_done_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(typer.Abort()))
+    result = run_cli()
+    assert (result.exit_code, result.stderr) == (1, "Aborted; nothing more was done.\n")
+
+
+def test_a_signal_exits_with_its_code_and_a_redacted_report(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    interrupted = Interrupted(signal.SIGTERM)
+    interrupted.report.append(f"test user restored with {BOUNDARY_SECRET}")
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(interrupted))
+    result = run_cli()
+    assert result.exit_code == 143
+    assert result.stderr.startswith("Interrupted by SIGTERM.\ntest user restored with ")
+    assert BOUNDARY_SECRET not in result.stderr
+
+
+def test_an_unexpected_error_shows_its_message_and_the_bug_line(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(RuntimeError("disk on fire")))
+    lines = run_cli().stderr.splitlines()
+    assert lines == [
+        "Error: disk on fire",
+        "This is a bug; run again with --traceback and report it.",
+    ]
+
+
+def test_a_command_returning_a_value_that_is_no_exit_code_exits_0(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", lambda **_: "a value, not an exit code")
+    result = run_cli()
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_a_usage_error_shows_the_commands_usage_and_help(run_cli: Run) -> None:
+    result = run_cli("validate", "--no-such-option")
+    assert result.exit_code == 64
+    assert "Usage: onelogin-scim-setup validate [OPTIONS]" in result.stderr
+    assert "Hint: `onelogin-scim-setup validate --help` lists the options" in result.stderr
