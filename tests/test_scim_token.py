@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -433,3 +434,171 @@ def test_command_source_empty_command_says_how_to_give_one() -> None:
         "token.command is empty",
         "Give the command as a list of arguments.",
     )
+
+
+# --- exact refusals (each message and hint as the user reads it) ----------------------------------
+
+MALFORMED_HINT = (
+    "Was a label captured with it? `token generate --reveal` and `token show --reveal` print only "
+    "the token on stdout (labels go to stderr)."
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (f"label\n{SECRET}", "has a line break in it (only one trailing newline is dropped)"),
+        (f"{SECRET}\rx", "has a line break in it (only one trailing newline is dropped)"),
+        (f"token: {SECRET}", "contains spaces, tabs or control characters"),
+    ],
+    ids=["newline inside", "carriage return inside", "space inside"],
+)
+def test_env_source_refusal_says_what_is_wrong_and_where(value: str, problem: str) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_env("SOE_SCIM_TOKEN", {"SOE_SCIM_TOKEN": value})
+    assert (caught.value.message, caught.value.hint) == (
+        f"the SCIM token from the environment variable SOE_SCIM_TOKEN {problem}; "
+        "a token is one line without spaces",
+        MALFORMED_HINT,
+    )
+
+
+@posix_only
+def test_file_source_refusal_names_the_file(tmp_path: Path) -> None:
+    path = write_token_file(tmp_path / "token", f"token: {SECRET}", 0o600)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.message == (
+        f"the SCIM token from the file {path} contains spaces, tabs or control characters; "
+        "a token is one line without spaces"
+    )
+
+
+@posix_only
+def test_file_source_unreadable_after_its_checks_names_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_token_file(tmp_path / "token", SECRET, 0o600)
+
+    def denied(*_: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("onelogin_scim_setup.secrets.sources.read_text_input", denied)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_file(path)
+    assert caught.value.message == f"cannot read the SCIM token file {path}: PermissionError"
+
+
+def test_command_source_refusal_names_the_command() -> None:
+    argv = py(f"print('token: {SECRET}')")
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(argv)
+    assert caught.value.message == (
+        f"the SCIM token from the command {PY} contains spaces, tabs or control characters; "
+        "a token is one line without spaces"
+    )
+
+
+def test_command_source_not_found_says_where_to_look(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command([str(tmp_path / "no-such-tool")])
+    assert caught.value.hint == "Check token.command in the config and the PATH."
+
+
+@posix_only
+def test_command_source_that_cannot_run_names_the_command_and_why(tmp_path: Path) -> None:
+    tool = tmp_path / "not-executable"
+    tool.write_text("#!/bin/sh\necho token\n")
+    tool.chmod(0o600)
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command([str(tool)])
+    assert caught.value.message == f"cannot run the token command {tool}: Permission denied"
+
+
+def test_command_source_failure_hint_says_why_its_output_is_hidden() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(py("import sys; sys.exit(2)"))
+    assert caught.value.hint == (
+        "Its output is not shown, as it may hold the token: run the command yourself to see why "
+        "it failed."
+    )
+
+
+def timing_out(calls: list[float]) -> object:
+    """A stand-in for subprocess.run that records its timeout and times out at once."""
+
+    def run(argv: list[str], **options: object) -> None:
+        calls.append(float(str(options["timeout"])))
+        raise subprocess.TimeoutExpired(argv, float(str(options["timeout"])))
+
+    return run
+
+
+def test_command_source_waits_30_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    timeouts: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.secrets.sources.subprocess.run", timing_out(timeouts))
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(["secret-tool"])
+    assert (timeouts, caught.value.message) == (
+        [30.0],
+        "the token command secret-tool did not finish within 30s",
+    )
+
+
+def test_command_sink_waits_30_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    timeouts: list[float] = []
+    monkeypatch.setattr("onelogin_scim_setup.secrets.sources.subprocess.run", timing_out(timeouts))
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(["secret-store"], SECRET)
+    assert (timeouts, caught.value.message) == (
+        [30.0],
+        "the delivery command secret-store did not finish within 30s",
+    )
+
+
+def test_command_sink_is_stopped_at_its_timeout() -> None:
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(py("import time; time.sleep(10)"), SECRET, timeout=0.5)
+    assert caught.value.message == f"the delivery command {PY} did not finish within 0.5s"
+
+
+def test_command_sink_empty_command_is_named() -> None:
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command([], SECRET)
+    assert caught.value.message == "token.delivery_command is empty"
+
+
+def test_command_sink_not_found_says_where_to_look(tmp_path: Path) -> None:
+    store = tmp_path / "no-such-store"
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command([str(store)], SECRET)
+    assert (caught.value.message, caught.value.hint) == (
+        f"the delivery command {store} was not found",
+        "Check token.delivery_command in the config and the PATH.",
+    )
+
+
+@posix_only
+def test_command_sink_that_cannot_run_names_the_command_and_why(tmp_path: Path) -> None:
+    store = tmp_path / "not-executable"
+    store.write_text("#!/bin/sh\ncat\n")
+    store.chmod(0o600)
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command([str(store)], SECRET)
+    assert caught.value.message == f"cannot run the delivery command {store}: Permission denied"
+
+
+def test_command_sink_failing_silently_says_only_the_exit_code() -> None:
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(py("import sys; sys.stdin.read(); sys.exit(5)"), SECRET)
+    assert (caught.value.message, caught.value.hint) == (
+        f"the delivery command {PY} exited with code 5",
+        "The token was not delivered; nothing else was changed.",
+    )
+
+
+def test_command_sink_failure_shows_the_first_line_of_its_stderr() -> None:
+    argv = py("import sys; sys.stderr.write('\\n  store locked\\nmore\\n'); sys.exit(5)")
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(argv, SECRET)
+    assert caught.value.message == f"the delivery command {PY} exited with code 5: store locked"
