@@ -49,7 +49,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "onelogin/answers.py",
             "onelogin/api.py",
         ],
-        ["tests/test_onelogin_transport.py", "tests/test_onelogin_client.py"],
+        [
+            "tests/test_onelogin_transport.py",
+            "tests/test_onelogin_client.py",
+            "tests/test_onelogin_retry.py",
+            "tests/test_onelogin_answers.py",
+        ],
     ),
     "config": (["config/urls.py"], ["tests/test_urls.py", "tests/test_config.py"]),
     "cli": (["errors.py", "cli/__init__.py"], ["tests/test_cli.py", "tests/test_errors.py"]),

@@ -14,7 +14,7 @@ from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON
+from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.retry import OneLoginRetry
 from tests.helpers.onelogin_stub import (
@@ -416,3 +416,92 @@ def test_exhausted_retries_name_the_pool_and_the_url() -> None:
     with pytest.raises(MaxRetryError) as raised:
         OneLoginRetry(total=0).increment("GET", "/api/2/apps", HTTPResponse(status=503), _pool=pool)
     assert (raised.value.pool, raised.value.url) == (pool, "/api/2/apps")
+
+
+MAPPING_URL = f"{BASE}/api/2/mappings/5"
+
+
+def test_a_delete_answered_404_is_an_error_unless_missing_is_ok(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.delete(MAPPING_URL, status=404, json={"message": "Not Found"})
+    with pytest.raises(OneLoginError) as caught:
+        client.delete("/api/2/mappings/5")
+    assert str(caught.value) == "DELETE /api/2/mappings/5 answered 404: Not Found"
+
+
+def test_a_delete_answered_404_when_missing_is_ok_is_logged_as_already_deleted(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token(api)
+    api.delete(MAPPING_URL, status=404, json={"message": "Not Found"})
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup.onelogin")
+    client.delete("/api/2/mappings/5", missing_ok=True)
+    assert caplog.messages[-1] == "DELETE /api/2/mappings/5 answered 404: taken as already deleted"
+
+
+# --- POST: never resent blindly; its errors name the call and keep the sent secrets out -----------
+
+SENT = "scim-bearer-7c1e5a93d2"  # a value sent in the body and marked sensitive
+
+
+def test_a_post_that_never_connected_is_a_plain_error_not_maybe_processed(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.post(APPS_URL, body=requests.ConnectTimeout("connect timed out"))
+    with pytest.raises(OneLoginError) as caught:
+        client.post("/api/2/apps", {"name": "x"})
+    assert (type(caught.value), caught.value.method, caught.value.path) == (
+        OneLoginError,
+        "POST",
+        "/api/2/apps",
+    )
+
+
+def test_a_post_dropped_after_sending_may_have_been_processed(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.post(APPS_URL, body=requests.ConnectionError("connection reset by peer"))
+    with pytest.raises(MaybeProcessed) as caught:
+        client.post("/api/2/apps", {"name": "x"})
+    assert str(caught.value).startswith("POST /api/2/apps failed: no answer from acme.onelogin.com")
+
+
+def test_a_post_answered_5xx_may_have_been_processed_and_names_the_call(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.post(APPS_URL, status=502, json={"message": f"bad gateway for {SENT}"})
+    with pytest.raises(MaybeProcessed) as caught:
+        client.post("/api/2/apps", {"token": SENT}, sensitive=[SENT])
+    assert str(caught.value).startswith("POST /api/2/apps answered 502: bad gateway for [redacted")
+    assert SENT not in str(caught.value)
+
+
+def test_a_post_refused_names_the_call_without_the_sensitive_values_sent(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.post(APPS_URL, status=422, json={"message": f"invalid value {SENT}"})
+    with pytest.raises(OneLoginError) as caught:
+        client.post("/api/2/apps", {"token": SENT}, sensitive=[SENT])
+    assert str(caught.value).startswith("POST /api/2/apps answered 422: invalid value [redacted")
+    assert SENT not in str(caught.value)
+
+
+def test_a_post_answered_with_no_json_names_the_call_without_the_sensitive_values_sent(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.post(APPS_URL, status=201, body=f"<html>created {SENT}</html>", content_type="text/html")
+    with pytest.raises(OneLoginError) as caught:
+        client.post("/api/2/apps", {"token": SENT}, sensitive=[SENT])
+    assert str(caught.value).startswith(
+        "POST /api/2/apps answered 201: expected JSON, got text/html: 'created [redacted"
+    )
+    assert SENT not in str(caught.value)

@@ -1,0 +1,36 @@
+"""The retry policy's waits and the rate budget (onelogin/retry.py), as units."""
+
+from __future__ import annotations
+
+import pytest
+from urllib3 import HTTPResponse
+from urllib3.exceptions import MaxRetryError
+
+from onelogin_scim_setup.onelogin.retry import OneLoginRetry, RateBudget, reset_seconds
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "120"}, 120.0),
+        ({"Retry-After": "7", "X-RateLimit-Reset": "900"}, 7.0),
+        ({"Retry-After": "soon", "X-RateLimit-Reset": "900"}, 900.0),
+        ({"X-RateLimit-Reset": "45"}, 45.0),
+        ({}, None),
+    ],
+)
+def test_a_429_may_succeed_after_retry_after_else_the_rate_limit_reset(
+    headers: dict[str, str], expected: float | None
+) -> None:
+    assert reset_seconds(headers) == expected
+
+
+def test_a_429_whose_retry_after_is_long_is_given_back_at_once() -> None:
+    answer = HTTPResponse(status=429, headers={"Retry-After": "120"})
+    with pytest.raises(MaxRetryError, match="rate limit exhausted"):
+        OneLoginRetry(total=5).increment("GET", "/api/2/apps", answer)
+
+
+@pytest.mark.parametrize(("now", "left"), [(10.0, 100.0), (40.0, 70.0), (110.0, 0.0), (500.0, 0.0)])
+def test_the_budget_resets_in_what_was_left_when_it_was_seen(now: float, left: float) -> None:
+    assert RateBudget(limit=5000, remaining=3, reset=100.0, seen_at=10.0).resets_in(now) == left
