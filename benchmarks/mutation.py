@@ -54,6 +54,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_onelogin_client.py",
             "tests/test_onelogin_retry.py",
             "tests/test_onelogin_answers.py",
+            "tests/test_onelogin_api.py",
         ],
     ),
     "config": (["config/urls.py"], ["tests/test_urls.py", "tests/test_config.py"]),
