@@ -55,6 +55,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_onelogin_retry.py",
             "tests/test_onelogin_answers.py",
             "tests/test_onelogin_api.py",
+            "tests/test_onelogin_auth.py",
         ],
     ),
     "config": (["config/urls.py"], ["tests/test_urls.py", "tests/test_config.py"]),

@@ -329,6 +329,30 @@ def test_429_without_rate_headers_asks_auth_rate_limit_when_it_resets(
     assert count(api, RATE) == 1
 
 
+def test_429_while_asking_when_it_resets_is_not_asked_about_again(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    for _ in range(3):
+        api.get(f"{APPS}/1", status=429, json={"message": "Too Many"})
+        api.get(RATE, status=429, json={"message": "Too Many"})
+    with pytest.raises(OneLoginError, match="OneLogin did not say when it resets"):
+        client.get_app(1)
+    assert count(api, RATE) == 3  # one question, retried by the adapter; never a nested one
+
+
+def test_each_429_without_rate_headers_asks_when_it_resets(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    for _ in range(2):
+        for _ in range(3):
+            api.get(f"{APPS}/1", status=429, json={"message": "Too Many"})
+        api.get(RATE, json={"status": {"error": False, "code": 200}, "data": BUDGET})
+    for _ in range(2):
+        with pytest.raises(OneLoginError, match="it resets in 840 s"):
+            client.get_app(1)
+    assert count(api, RATE) == 2
+
+
 def test_429_with_a_reset_header_does_not_ask_auth_rate_limit(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from urllib3 import HTTPResponse
+from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError
 
 from onelogin_scim_setup.onelogin.retry import OneLoginRetry, RateBudget, reset_seconds
@@ -34,3 +34,40 @@ def test_a_429_whose_retry_after_is_long_is_given_back_at_once() -> None:
 @pytest.mark.parametrize(("now", "left"), [(10.0, 100.0), (40.0, 70.0), (110.0, 0.0), (500.0, 0.0)])
 def test_the_budget_resets_in_what_was_left_when_it_was_seen(now: float, left: float) -> None:
     assert RateBudget(limit=5000, remaining=3, reset=100.0, seen_at=10.0).resets_in(now) == left
+
+
+def test_a_429_that_resets_within_the_short_wait_is_waited_for() -> None:
+    answer = HTTPResponse(status=429, headers={"Retry-After": "30"})
+    retried = OneLoginRetry(total=5).increment("GET", "/api/2/apps", answer)
+    assert len(retried.history) == 1
+
+
+def test_a_429_given_back_at_once_names_the_pool_url_and_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    pool = HTTPSConnectionPool("acme.onelogin.com")
+    answer = HTTPResponse(status=429, headers={"X-RateLimit-Reset": "1800"})
+    with pytest.raises(MaxRetryError) as raised:
+        OneLoginRetry(total=5).increment("GET", "/api/2/apps", answer, _pool=pool)
+    assert (raised.value.pool, raised.value.url, raised.value.reason) == (
+        pool,
+        "/api/2/apps",
+        "rate limit exhausted",
+    )
+    assert caplog.messages == ["429 and the window resets in 1800 s: not waiting"]
+
+
+def test_a_429_given_back_without_a_url_has_an_empty_one() -> None:
+    answer = HTTPResponse(status=429, headers={"Retry-After": "120"})
+    with pytest.raises(MaxRetryError) as raised:
+        OneLoginRetry(total=5).increment("GET", None, answer)
+    assert raised.value.url == ""
+
+
+def test_a_retry_without_a_url_is_logged_with_an_empty_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup")
+    OneLoginRetry(total=3).increment("GET", None, HTTPResponse(status=503))
+    assert caplog.messages == ["retry 1 of GET  after answer 503 (x-request-id -)"]
