@@ -95,3 +95,13 @@ def test_a_token_answer_that_is_no_json_names_the_call_and_is_redacted() -> None
         "'login failed for [redacted"
     )
     assert CLIENT_SECRET not in str(caught.value)
+
+
+def test_a_token_answer_that_is_no_json_is_redacted_with_the_transports_secrets() -> None:
+    redactor = Redactor([CLIENT_SECRET])
+    page = answer(f"<p>bad credentials {CLIENT_SECRET}</p>", "text/html")
+    tokens = AccessTokens(lambda: page, lambda: 0.0, redactor)
+    with pytest.raises(OneLoginError) as caught:
+        tokens.get()
+    assert "bad credentials [redacted" in str(caught.value)
+    assert CLIENT_SECRET not in str(caught.value)

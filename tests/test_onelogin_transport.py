@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from responses import matchers
 from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
@@ -17,6 +18,7 @@ from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.retry import OneLoginRetry
+from onelogin_scim_setup.secrets.redact import Redactor
 from tests.helpers.onelogin_stub import (
     ACCESS,
     ACCESS_2,
@@ -505,3 +507,85 @@ def test_a_post_answered_with_no_json_names_the_call_without_the_sensitive_value
         "POST /api/2/apps answered 201: expected JSON, got text/html: 'created [redacted"
     )
     assert SENT not in str(caught.value)
+
+
+# --- construction: defaults, the caller's redactor and session, threads ---------------------------
+
+
+def test_the_defaults_bound_every_call_and_wait() -> None:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET) as made:
+        settings = (made.timeout, made.max_retries, made.backoff_factor, made.max_wait)
+        assert (settings, made.concurrency) == (((5.0, 30.0), 5, 0.5, 60.0), 1)
+
+
+@pytest.mark.parametrize(("asked", "used"), [(0, 1), (-3, 1), (1, 1), (4, 4)])
+def test_concurrency_is_at_least_one(asked: int, used: int) -> None:
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, concurrency=asked) as made:
+        assert made.concurrency == used
+
+
+def test_every_call_carries_the_timeouts(api: responses.RequestsMock) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, timeout=(2.0, 7.0)) as made:
+        made.get_app(1)
+    assert [call.request.req_kwargs["timeout"] for call in api.calls] == [(2.0, 7.0)] * 2
+
+
+def test_the_callers_redactor_learns_the_client_secret() -> None:
+    redactor = Redactor()
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, redactor=redactor):
+        assert redactor.redact(f"secret {SECRET}") == "secret [redacted]"
+
+
+def test_the_session_given_serves_the_thread_that_built_the_client(
+    api: responses.RequestsMock,
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", json={"id": 1}, match=[matchers.header_matcher({"X-Trace": "t-1"})])
+    session = requests.Session()
+    session.headers["X-Trace"] = "t-1"
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, session=session) as made:
+        assert made.get_app(1) == {"id": 1}
+
+
+def test_another_thread_gets_a_session_of_its_own(api: responses.RequestsMock) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", json={"id": 1}, match=[matchers.header_matcher({"X-Trace": "t-1"})])
+    api.get(f"{APPS_URL}/2", json={"id": 2})
+    session = requests.Session()
+    session.headers["X-Trace"] = "t-1"
+    answers: list[Any] = []
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, session=session) as made:
+        made.get_app(1)
+        worker = threading.Thread(target=lambda: answers.append(made.get_app(2)))
+        worker.start()
+        worker.join()
+    assert answers == [{"id": 2}]
+    assert "X-Trace" not in api.calls[-1].request.headers
+
+
+@pytest.mark.parametrize(
+    ("url", "methods"),
+    [
+        (f"{APPS_URL}/1", {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
+        (TOKEN_URL, {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST"}),
+    ],
+    ids=["api", "token"],
+)
+def test_the_mounted_retry_policy_follows_the_settings(url: str, methods: set[str]) -> None:
+    # responses replaces the adapter's sending, waits included, so the policy is read as mounted.
+    session = requests.Session()
+    with OneLoginClient(
+        BASE, CLIENT_ID, SECRET, session=session, max_retries=4, backoff_factor=0.7, max_wait=20
+    ):
+        policy = session.get_adapter(url).max_retries
+    assert isinstance(policy, OneLoginRetry)
+    assert (policy.total, policy.backoff_factor, policy.backoff_jitter, policy.backoff_max) == (
+        4,
+        0.7,
+        0.7,
+        20,
+    )
+    assert (policy.max_wait, policy.allowed_methods, policy.raise_on_status) == (20, methods, False)
+    assert policy.status_forcelist == {429, 500, 502, 503, 504}
