@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -589,3 +590,54 @@ def test_the_mounted_retry_policy_follows_the_settings(url: str, methods: set[st
     )
     assert (policy.max_wait, policy.allowed_methods, policy.raise_on_status) == (20, methods, False)
     assert policy.status_forcelist == {429, 500, 502, 503, 504}
+
+
+# --- the token request and the 401 renewal, as the user and the log see them ----------------------
+
+
+def test_a_401_renewal_repeats_the_call_with_its_query_and_logs_it(
+    api: responses.RequestsMock, client: OneLoginClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup.onelogin")
+    query = [matchers.query_param_matcher({"name": "SOE"})]
+    token(api, ACCESS)
+    api.get(APPS_URL, status=401, json=UNAUTHORIZED, match=query)
+    token(api, ACCESS_2)
+    api.get(APPS_URL, json=[{"id": 1}], match=[*query, *bearer(ACCESS_2)])
+    assert client.get(APPS_URL.removeprefix(BASE), {"name": "SOE"}) == [{"id": 1}]
+    assert "GET /api/2/apps answered 401: new token, repeating once" in caplog.messages
+
+
+def test_a_token_request_is_logged_like_any_call(
+    api: responses.RequestsMock, client: OneLoginClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="onelogin_scim_setup.onelogin")
+    token(api)
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    client.get_app(1)
+    assert re.fullmatch(
+        r"POST /auth/oauth2/v2/token -> 200 in \d+ ms \(x-request-id -\)", caplog.messages[0]
+    )
+
+
+def test_a_token_request_refused_names_the_call(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.post(TOKEN_URL, status=401, json={"message": "Authentication Failure"})
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert str(caught.value).startswith(
+        "POST /auth/oauth2/v2/token answered 401: Authentication Failure\nHint: "
+    )
+
+
+def test_a_token_request_without_an_answer_names_the_call_and_why(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.post(TOKEN_URL, body=requests.ConnectTimeout("connect timed out"))
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert str(caught.value).startswith(
+        "POST /auth/oauth2/v2/token failed: no answer from acme.onelogin.com: "
+        "could not connect within 5 s\nHint: "
+    )
