@@ -6,7 +6,14 @@ import pytest
 from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError
 
-from onelogin_scim_setup.onelogin.retry import OneLoginRetry, RateBudget, reset_seconds
+from onelogin_scim_setup.onelogin.retry import (
+    OneLoginRetry,
+    RateBudget,
+    loggable,
+    rate_limit_from,
+    reset_seconds,
+    seconds,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +78,56 @@ def test_a_retry_without_a_url_is_logged_with_an_empty_path(
     caplog.set_level("DEBUG", logger="onelogin_scim_setup")
     OneLoginRetry(total=3).increment("GET", None, HTTPResponse(status=503))
     assert caplog.messages == ["retry 1 of GET  after answer 503 (x-request-id -)"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", 12.0),
+        ("0", 0.0),
+        ("2.5", 2.5),
+        ("-1", None),
+        ("inf", None),
+        ("nan", None),
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_a_count_of_seconds_is_a_finite_number_not_below_zero(
+    value: str | None, expected: float | None
+) -> None:
+    assert seconds(value) == expected
+
+
+def test_a_budget_of_zero_calls_left_is_zero() -> None:
+    headers = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"}
+    assert rate_limit_from(headers, now=7.0) == RateBudget(5000, 0, 0.0, 7.0)
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "logged"),
+    [
+        ("/api/2/users?email=a@example.com&limit=100", None, "/api/2/users?email=…&limit=…"),
+        ("/api/2/users?cursor=&limit=100", None, "/api/2/users?cursor=…&limit=…"),
+        (
+            "/api/2/users",
+            {"email": "a@example.com", "fields": "id"},
+            "/api/2/users?email=…&fields=…",
+        ),
+        ("/api/2/apps", None, "/api/2/apps"),
+    ],
+)
+def test_a_logged_path_keeps_the_query_keys_but_no_values(
+    url: str, params: dict[str, str] | None, logged: str
+) -> None:
+    assert loggable(url, params) == logged
+
+
+def test_the_policy_defaults_and_positional_total() -> None:
+    policy = OneLoginRetry(3)
+    assert (policy.total, policy.max_wait, policy.short_wait) == (3, 60.0, 30.0)
+
+
+def test_an_answer_with_retry_after_is_retried_as_urllib3_does() -> None:
+    policy = OneLoginRetry(total=3, status_forcelist={503})
+    assert (policy.is_retry("GET", 413, True), policy.is_retry("GET", 413)) == (True, False)

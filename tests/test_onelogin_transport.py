@@ -641,3 +641,14 @@ def test_a_token_request_without_an_answer_names_the_call_and_why(
         "POST /auth/oauth2/v2/token failed: no answer from acme.onelogin.com: "
         "could not connect within 5 s\nHint: "
     )
+
+
+def test_a_401_renewal_repeats_a_write_with_its_body(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    sent = [matchers.json_params_matcher({"name": "SOE"})]
+    token(api, ACCESS)
+    api.put(f"{APPS_URL}/1", status=401, json=UNAUTHORIZED, match=sent)
+    token(api, ACCESS_2)
+    api.put(f"{APPS_URL}/1", json={"id": 1}, match=[*sent, *bearer(ACCESS_2)])
+    assert client.put("/api/2/apps/1", {"name": "SOE"}) == {"id": 1}
