@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import typer
 from typer._click.exceptions import ClickException
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from onelogin_scim_setup.cli import main
 from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError
@@ -348,3 +349,16 @@ def test_a_usage_error_shows_the_commands_usage_and_help(run_cli: Run) -> None:
     assert result.exit_code == 64
     assert "Usage: onelogin-scim-setup validate [OPTIONS]" in result.stderr
     assert "Hint: `onelogin-scim-setup validate --help` lists the options" in result.stderr
+
+
+def test_a_usage_error_without_a_command_shows_the_programs_usage(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(ClickUsageError("bad usage")))
+    result = run_cli()
+    assert result.exit_code == 64
+    assert result.stderr.splitlines() == [
+        "Error: bad usage",
+        "Usage: onelogin-scim-setup [OPTIONS] COMMAND [ARGS]...",
+        "Hint: `onelogin-scim-setup --help` lists the options, with examples.",
+    ]
