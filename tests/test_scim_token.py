@@ -540,7 +540,7 @@ def test_command_source_failure_hint_says_why_its_output_is_hidden() -> None:
 
 
 def timing_out(calls: list[float]) -> object:
-    """A stand-in for subprocess.run that records its timeout and times out at once."""
+    """A stand-in for running a command that records its timeout and times out at once."""
 
     def run(argv: list[str], **options: object) -> None:
         calls.append(float(str(options["timeout"])))
@@ -551,7 +551,7 @@ def timing_out(calls: list[float]) -> object:
 
 def test_command_source_waits_30_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     timeouts: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.secrets.sources.subprocess.run", timing_out(timeouts))
+    monkeypatch.setattr("onelogin_scim_setup.secrets.sources._run_capped", timing_out(timeouts))
     with pytest.raises(SecretError) as caught:
         read_token_from_command(["secret-tool"])
     assert (timeouts, caught.value.message) == (
