@@ -617,3 +617,21 @@ def test_command_sink_failure_shows_the_first_line_of_its_stderr() -> None:
     with pytest.raises(SecretError) as caught:
         deliver_to_command(argv, SECRET)
     assert caught.value.message == f"the delivery command {PY} exited with code 5: store locked"
+
+
+@posix_only
+def test_command_source_reads_nothing_from_our_stdin() -> None:
+    # Whatever is waiting on this process's stdin (a terminal, a piped secret) is not the
+    # command's: it gets an empty stdin, so a prompt fails at once instead of reading ours.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"typed-at-the-terminal\n")
+    os.close(write_end)
+    saved = os.dup(0)
+    os.dup2(read_end, 0)
+    try:
+        argv = py(f"import sys; print(sys.stdin.read().strip() or '{SECRET}')")
+        assert read_token_from_command(argv) == SECRET
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+        os.close(read_end)
