@@ -71,8 +71,10 @@ def audit(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
-    from onelogin_scim_setup.audit.findings import Category, find, has_problems, policy_of, select
+    from onelogin_scim_setup.audit.findings import Category, has_problems, select
     from onelogin_scim_setup.audit.fix import check_threshold, execute, plan_fixes
+    from onelogin_scim_setup.audit.match import find
+    from onelogin_scim_setup.audit.policy import policy_of
     from onelogin_scim_setup.audit.read import read_onelogin, read_soe
     from onelogin_scim_setup.engine.run import connect
     from onelogin_scim_setup.render.audit import render_findings, render_fix_plan, render_fix_report

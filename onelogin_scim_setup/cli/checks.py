@@ -80,7 +80,7 @@ DiscoverOutput = Annotated[
 def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
     from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.onelogin.read import describe_app, find_app
+    from onelogin_scim_setup.onelogin.apps import describe_app, find_app
     from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)

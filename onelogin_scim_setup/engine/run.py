@@ -20,7 +20,8 @@ from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
 from onelogin_scim_setup.engine import lock, manual
-from onelogin_scim_setup.engine.apply import DEFAULT_RESERVE, ApplyResult, execute
+from onelogin_scim_setup.engine.apply import ApplyResult, execute
+from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
