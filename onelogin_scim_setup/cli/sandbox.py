@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.render.sandbox import SandboxReady
-    from onelogin_scim_setup.sandbox import Quirks, SandboxOptions
+    from onelogin_scim_setup.sandbox import FaultSpec, Quirks, SandboxOptions
 
 PortOption = Annotated[
     int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)
@@ -100,11 +100,31 @@ def sandbox(
     render_sandbox_stopped(out)
 
 
-def _options(**given: Any) -> SandboxOptions:
+def _options(
+    *,
+    onelogin_port: int,
+    soe_port: int,
+    page_size: int,
+    faults: FaultSpec,
+    quirks: Quirks,
+    users: int,
+    roles: int,
+    scenario: str | None,
+) -> SandboxOptions:
+    """The sandbox's settings; one the sandbox refuses (e.g. an unknown scenario) is a usage error."""
     from onelogin_scim_setup.sandbox import SandboxOptions
 
     try:
-        return SandboxOptions(**given)
+        return SandboxOptions(
+            onelogin_port=onelogin_port,
+            soe_port=soe_port,
+            page_size=page_size,
+            faults=faults,
+            quirks=quirks,
+            users=users,
+            roles=roles,
+            scenario=scenario,
+        )
     except ValueError as error:
         raise UsageError(str(error)) from error
 
