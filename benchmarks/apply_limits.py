@@ -105,7 +105,7 @@ def main() -> None:
             f"{statistics.median(w for w, _ in demo):.2f} s (CLI, median of {args.runs})"
         )
         refused = [refusal(latency, environ) for _ in range(args.runs)]
-        wall, code, calls, written, message = refused[0]
+        _, code, calls, written, message = refused[0]
         print(
             f"latency {latency} s: 50 calls left, apply needing ~1,000: exit {code} in "
             f"{statistics.median(r[0] for r in refused):.2f} s (CLI, median of {args.runs}), "
