@@ -51,9 +51,7 @@ def drained_log(url: str) -> list[dict[str, Any]]:
 
 
 def writes(log: list[dict[str, Any]]) -> int:
-    return sum(
-        1 for e in log if e["method"] in WRITES and not str(e["path"]).startswith("/auth/")
-    )
+    return sum(1 for e in log if e["method"] in WRITES and not str(e["path"]).startswith("/auth/"))
 
 
 def demo_apply(latency: float, environ: dict[str, str]) -> tuple[float, int]:
