@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.config.models import DEFAULT_CONNECTOR
+from onelogin_scim_setup.config import DEFAULT_CONNECTOR
 from onelogin_scim_setup.errors import UsageError
 
 
