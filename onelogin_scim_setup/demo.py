@@ -18,7 +18,7 @@ from onelogin_scim_setup.checks.verify import run_checks
 from onelogin_scim_setup.engine.prepare import prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
-from onelogin_scim_setup.onelogin.read import wait_for_actions
+from onelogin_scim_setup.onelogin.vocabulary import wait_for_actions
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError, SecretError, SetupError
+from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import find_app
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult
