@@ -645,3 +645,31 @@ def test_command_source_reads_nothing_from_our_stdin() -> None:
         os.dup2(saved, 0)
         os.close(saved)
         os.close(read_end)
+
+
+def test_command_source_output_of_exactly_the_cap_is_read() -> None:
+    argv = py(f"import sys; sys.stderr.write('x' * {64 * 1024}); print('{SECRET}')")
+    assert read_token_from_command(argv) == SECRET
+
+
+def test_command_source_too_much_output_is_refused_with_what_to_check() -> None:
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(py("import sys; sys.stdout.write('x' * 70000)"))
+    assert (caught.value.message, caught.value.hint) == (
+        f"the token command {PY} printed more than 64 KiB; a token is one line",
+        "Check token.command: it should print only the token.",
+    )
+
+
+def test_command_source_that_closes_its_output_and_lingers_is_stopped_at_its_timeout() -> None:
+    argv = py("import os, time; os.close(1); os.close(2); time.sleep(10)")
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(argv, timeout=0.5)
+    assert caught.value.message == f"the token command {PY} did not finish within 0.5s"
+
+
+def test_command_source_output_that_is_not_utf8_is_refused_not_a_crash() -> None:
+    argv = py("import sys; sys.stdout.buffer.write(b'\\xff\\xfe not a token')")
+    with pytest.raises(SecretError) as caught:
+        read_token_from_command(argv)
+    assert "contains spaces, tabs or control characters" in caught.value.message
