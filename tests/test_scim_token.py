@@ -673,3 +673,18 @@ def test_command_source_output_that_is_not_utf8_is_refused_not_a_crash() -> None
     with pytest.raises(SecretError) as caught:
         read_token_from_command(argv)
     assert "contains spaces, tabs or control characters" in caught.value.message
+
+
+def test_file_sink_failure_after_opening_does_not_blame_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(SecretError) as caught:
+        deliver_to_file(tmp_path / "token", SECRET)
+    assert (caught.value.message, caught.value.hint) == (
+        f"cannot write the SCIM token file {tmp_path / 'token'}: No space left on device",
+        None,
+    )
