@@ -98,6 +98,25 @@ def test_checksum_pins_the_reviewed_plan(tenant: World) -> None:
     assert right.returncode == 0, right.stdout + right.stderr
 
 
+def test_a_matching_checksum_is_the_approval_without_a_terminal(tenant: World) -> None:
+    reviewed = json.loads(tenant.cli("plan", "--output", "json").stdout)["checksum"]
+    tenant.clear_requests_log()
+    applied = tenant.cli("apply", "--checksum", reviewed)  # stdin is /dev/null, no --auto-approve
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply these changes" not in applied.stdout + applied.stderr
+    assert api_writes(tenant.requests_log()) != []
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_wrong_checksum_without_a_terminal_is_refused_with_both_sums(tenant: World) -> None:
+    reviewed = json.loads(tenant.cli("plan", "--output", "json").stdout)["checksum"]
+    tenant.clear_requests_log()
+    wrong = tenant.cli("apply", "--checksum", "sha256:0000000000000000")
+    assert wrong.returncode == 1
+    assert f"has checksum {reviewed}, not sha256:0000000000000000" in wrong.stderr
+    assert api_writes(tenant.requests_log()) == []
+
+
 def test_deleting_more_owned_mappings_than_allowed_needs_force(tenant: World) -> None:
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     tenant.write_config(promotions={"roles": []}, safety={"max_mapping_deletes": 1})

@@ -81,7 +81,8 @@ def apply(
         str | None,
         typer.Option(
             "--checksum",
-            help="Refuse unless the plan computed now has this checksum (from `plan --output json`).",
+            help="Apply, without a prompt, only if the plan computed now has this checksum (from "
+            "`plan --output json`); refuse otherwise.",
         ),
     ] = None,
     force: Annotated[
@@ -103,8 +104,9 @@ def apply(
     out = state.use_output(output)
     saved_plan = saved.load(plan_file) if plan_file is not None else None
     prepared = prepare(state)
-    # A saved plan was reviewed when it was saved (terraform's rule), so it needs no prompt.
-    approved = auto_approve or saved_plan is not None
+    # A saved plan was reviewed when it was saved (terraform's rule), and a pinned checksum names
+    # the exact plan that was reviewed: either is the approval, so neither needs a prompt.
+    approved = auto_approve or saved_plan is not None or checksum is not None
     if not approved and out.json:
         raise UsageError(
             "apply --output json needs --auto-approve: a prompt would corrupt the JSON"
