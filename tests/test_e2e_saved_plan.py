@@ -188,6 +188,45 @@ def test_exclusive_roles_removes_our_app_and_keeps_the_role_s_other_apps(tenant:
     assert role["apps"] == [slack]
 
 
+NO_ROLES = {"app": {"roles": []}, "promotions": {"roles": [], "users": []}}
+
+
+def role_reads(running: World) -> list[str]:
+    return [
+        f"{r['method']} {r['path']}"
+        for r in running.requests_log()
+        if r["method"] == "GET" and str(r["path"]).startswith("/api/2/roles")
+    ]
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["unmanaged", "exclusive"])
+def test_drift_is_shown_when_the_config_names_no_role(tenant: World, exclusive: bool) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    sales = tenant.role_id("Sales")
+    tenant.api("PUT", f"/api/2/roles/{sales}/apps", [tenant.app_id()])
+    tenant.write_config(**{**NO_ROLES, "app": {"roles": [], "exclusive_roles": exclusive}})
+    tenant.clear_requests_log()
+    data = json.loads(tenant.cli("plan", "--output", "json").stdout)
+    drift = [(c["action"], c["kind"], c["key"]) for c in data["changes"] if c["kind"] == "role"]
+    assert drift == [("delete" if exclusive else "unmanaged", "role", "Sales")]
+    # One roles listing (with each role's apps), no lookup per role.
+    assert role_reads(tenant) == ["GET /api/2/roles"]
+
+
+def test_exclusive_roles_with_no_role_configured_removes_the_app(tenant: World) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    sales = tenant.role_id("Sales")
+    tenant.api("PUT", f"/api/2/roles/{sales}/apps", [tenant.app_id()])
+    tenant.write_config(**{**NO_ROLES, "app": {"roles": [], "exclusive_roles": True}})
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    role = next(r for r in tenant.onelogin_state()["roles"] if r["id"] == sales)
+    assert tenant.app_id() not in role["apps"]
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
 def test_apply_prints_the_manual_steps_once_compact(tenant: World) -> None:
     result = tenant.cli("apply", "--auto-approve")
     assert result.returncode == 0, result.stderr
