@@ -227,6 +227,24 @@ def test_exclusive_roles_with_no_role_configured_removes_the_app(tenant: World) 
     assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
 
 
+def test_taking_the_app_from_more_roles_than_allowed_needs_force(tenant: World) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    for name in ("Sales", "Default"):
+        tenant.api("PUT", f"/api/2/roles/{tenant.role_id(name)}/apps", [tenant.app_id()])
+    exclusive = {"roles": [], "exclusive_roles": True}
+    tenant.write_config(**{**NO_ROLES, "app": exclusive}, safety={"max_role_removals": 1})
+    tenant.clear_requests_log()
+    refused = tenant.cli("apply", "--auto-approve")
+    assert refused.returncode == 1
+    assert "take the app from 2 role(s) (app.exclusive_roles), more than " in refused.stderr
+    assert "safety.max_role_removals (1)" in refused.stderr
+    assert api_writes(tenant.requests_log()) == []
+    forced = tenant.cli("apply", "--auto-approve", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
 def test_apply_prints_the_manual_steps_once_compact(tenant: World) -> None:
     result = tenant.cli("apply", "--auto-approve")
     assert result.returncode == 0, result.stderr
