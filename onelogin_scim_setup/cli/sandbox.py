@@ -140,7 +140,7 @@ def demo(
     quirks: QuirksOption = "optimistic",
     quirk: QuirkOption = None,
 ) -> None:
-    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
+    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify, audit."""
     from onelogin_scim_setup import demo as demo_run
     from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 
