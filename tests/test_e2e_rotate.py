@@ -207,3 +207,23 @@ def test_a_signal_during_onelogin_s_write_finishes_it_and_reports_done(tenant: W
     assert "Not done (1): verify both sides" in stderr
     assert onelogin_token(tenant) == new  # the write in flight was finished
     assert soe_accepts(tenant, new)
+
+
+def test_a_signal_before_the_first_step_says_nothing_was_changed(tenant: World) -> None:
+    rotation_config(tenant, update_soe=True)
+    converge(tenant)
+    tenant.set_faults(per_endpoint={"/api/2/apps/": {"latency": 2.0}})
+    tenant.clear_requests_log()
+    process = start_rotation(tenant)
+    deadline = time.monotonic() + 60
+    while not tenant.requests_log():  # reading OneLogin: the app's read is slow
+        assert process.poll() is None, "token rotate ended before reading OneLogin"
+        assert time.monotonic() < deadline, "token rotate never reached OneLogin"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    tenant.set_faults(per_endpoint={})
+    assert process.returncode == 130, stdout + stderr
+    assert "Nothing was changed on either side." in stderr
+    assert tenant.token_file.read_text(encoding="utf-8").strip() == TOKEN
+    assert onelogin_token(tenant) == TOKEN

@@ -268,37 +268,50 @@ def rotate_token(
     token, the steps; finally whether the token source holds the new token."""
     config = prepared.config
     check_rotatable(config, request, can_ask=can_ask or confirm is None)
-    timeout = request.lock_timeout
-    with (
-        locked(prepared, lock_dir, timeout=timeout, on_wait=on_wait),
-        connect(prepared, environ) as client,
-    ):
-        onelogin = (
-            OneLoginToken(client, config) if config.app.configuration_keys.bearer_token else None
-        )
-        if onelogin:
-            onelogin.app_id()  # credentials and the app are checked before anything changes
-        question = (
-            "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
-            + (" (by you)" if onelogin is None else "")
-            + "; provisioning fails until both hold it."
-        )
-        if confirm is not None and not confirm(question):
-            raise Refused("token rotate cancelled; nothing was changed")
-        new = generate_token()
-        prepared.redactor.add(new)
-        with open_scim(config.soe, new) as scim:
-            rotation = Rotation(
-                deliver=lambda token: deliver_token(config, token),
-                probe=scim.probe_with_token,
-                set_onelogin=onelogin.set if onelogin else None,
-                read_onelogin=onelogin.fingerprint if onelogin else None,
-                timeout=request.timeout,
-                interval=request.interval,
-            )
-            lines = rotation.run(prepared.token, new)
+    started = False  # from here on, Rotation.run reports what an interruption left done
+    try:
+        with (
+            locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
+            connect(prepared, environ) as client,
+        ):
+            onelogin = _ready(client, config, confirm)
+            new = generate_token()
+            prepared.redactor.add(new)
+            with open_scim(config.soe, new) as scim:
+                rotation = Rotation(
+                    deliver=lambda token: deliver_token(config, token),
+                    probe=scim.probe_with_token,
+                    set_onelogin=onelogin.set if onelogin else None,
+                    read_onelogin=onelogin.fingerprint if onelogin else None,
+                    timeout=request.timeout,
+                    interval=request.interval,
+                )
+                started = True
+                lines = rotation.run(prepared.token, new)
+    except Interrupted as stop:
+        if not started:  # waiting for the lock, reading OneLogin, or at the prompt
+            stop.report.append("Nothing was changed on either side.")
+        raise
     stored = read_token(config, environ, required=False) == new
     return Rotated(lines, fingerprint(new), stored, config.token.source)
+
+
+def _ready(
+    client: OneLoginClient, config: Config, confirm: Callable[[str], bool] | None
+) -> OneLoginToken | None:
+    """OneLogin's side (None: set by hand) with its app found, and the question asked, before
+    anything changes."""
+    onelogin = OneLoginToken(client, config) if config.app.configuration_keys.bearer_token else None
+    if onelogin:
+        onelogin.app_id()  # credentials and the app are checked before anything changes
+    question = (
+        "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
+        + (" (by you)" if onelogin is None else "")
+        + "; provisioning fails until both hold it."
+    )
+    if confirm is not None and not confirm(question):
+        raise Refused("token rotate cancelled; nothing was changed")
+    return onelogin
 
 
 class OneLoginToken:
