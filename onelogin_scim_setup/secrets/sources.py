@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import selectors
 import stat
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -91,6 +93,47 @@ def _first_stderr_line(stderr: str | bytes | None, secret: str) -> str:
     return f": {text}" if text else ""
 
 
+class _OutputTooLarge(Exception):
+    """The command wrote more than the limit on stdout or stderr."""
+
+
+def _run_capped(argv: list[str], *, timeout: float, limit: int) -> tuple[int, str]:
+    """Run `argv` and return its exit code and stdout, reading at most `limit` bytes from each pipe.
+
+    `subprocess.run` buffers all output in memory until the timeout: a misconfigured command
+    (`yes`, a `cat` of a large file) would take the memory with it. The command is killed as
+    soon as either pipe passes the limit or the time is up.
+    """
+    deadline = time.monotonic() + timeout
+    with subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        pipes = [pipe for pipe in (process.stdout, process.stderr) if pipe is not None]
+        stdout_fd = process.stdout.fileno() if process.stdout is not None else -1
+        received = {pipe.fileno(): bytearray() for pipe in pipes}
+        try:
+            with selectors.DefaultSelector() as selector:
+                for pipe in pipes:
+                    selector.register(pipe, selectors.EVENT_READ)
+                while selector.get_map():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise subprocess.TimeoutExpired(argv, timeout)
+                    for key, _ in selector.select(remaining):
+                        chunk = os.read(key.fd, 65536)
+                        if not chunk:
+                            selector.unregister(key.fileobj)
+                            continue
+                        received[key.fd] += chunk
+                        if len(received[key.fd]) > limit:
+                            raise _OutputTooLarge
+            returncode = process.wait(max(deadline - time.monotonic(), 0.001))
+        except (subprocess.TimeoutExpired, _OutputTooLarge):
+            process.kill()
+            raise
+    return returncode, bytes(received.get(stdout_fd, b"")).decode("utf-8", "replace")
+
+
 def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
 
@@ -102,9 +145,7 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     if not argv:
         raise SecretError("token.command is empty", hint="Give the command as a list of arguments.")
     try:
-        done = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
-        )
+        returncode, stdout = _run_capped(list(argv), timeout=timeout, limit=MAX_TOKEN_FILE_BYTES)
     except FileNotFoundError:
         raise SecretError(
             f"the token command {name} was not found",
@@ -113,16 +154,21 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     except subprocess.TimeoutExpired:
         # `from None`: TimeoutExpired carries the partial stdout.
         raise SecretError(f"the token command {name} did not finish within {timeout:g}s") from None
+    except _OutputTooLarge:
+        raise SecretError(
+            f"the token command {name} printed more than {MAX_TOKEN_FILE_BYTES // 1024} KiB; "
+            "a token is one line",
+            hint="Check token.command: it should print only the token.",
+        ) from None
     except OSError as exc:
         raise SecretError(f"cannot run the token command {name}: {exc.strerror}") from None
-    if done.returncode != 0:
-        token = done.stdout.strip()
+    if returncode != 0:
         raise SecretError(
-            f"the token command {name} exited with code {done.returncode}",
+            f"the token command {name} exited with code {returncode}",
             hint="Its output is not shown, as it may hold the token: run the command yourself "
             "to see why it failed.",
         )
-    token = checked_token(done.stdout, f"the command {name}")
+    token = checked_token(stdout, f"the command {name}")
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
     return token
