@@ -40,7 +40,16 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "logs": (["logs.py"], ["tests/test_logs.py"]),
     "diff": (["engine/diff.py", "engine/plan.py"], ["tests/test_plan.py", "tests/test_diff.py"]),
     "desired": (["engine/desired.py"], ["tests/test_desired.py"]),
-    "read": (["onelogin/read.py"], ["tests/test_apply.py", "tests/test_read.py"]),
+    "read": (
+        [
+            "onelogin/read.py",
+            "onelogin/apps.py",
+            "onelogin/mappings.py",
+            "onelogin/vocabulary.py",
+            "onelogin/snapshot.py",
+        ],
+        ["tests/test_apply.py", "tests/test_read.py", "tests/test_onelogin_apps.py"],
+    ),
     "transport": (
         ["onelogin/transport.py"],
         ["tests/test_onelogin_transport.py", "tests/test_onelogin_client.py"],

@@ -14,15 +14,15 @@ from typing import Any
 import requests
 import yaml
 
-from onelogin_scim_setup.audit.findings import Category, Finding, find, policy_of
-from onelogin_scim_setup.audit.read import read_onelogin, read_soe
+from onelogin_scim_setup.audit.findings import Category, Finding
+from onelogin_scim_setup.audit.run import Audited, run_audit
 from onelogin_scim_setup.checks.result import passed
 from onelogin_scim_setup.checks.verify import run_checks
 from onelogin_scim_setup.engine.prepare import Prepared, prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import wait_for_actions
+from onelogin_scim_setup.onelogin.vocabulary import wait_for_actions
 from onelogin_scim_setup.render.audit import render_findings
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
@@ -261,17 +261,17 @@ def _audit_seeded_drift(
         "otto.orphan@ signed in to SOE outside OneLogin."
     )
     out.text("== 9. audit: OneLogin's intent against SOE's reality", style="bold")
-    config = prepared.config
-    onelogin = read_onelogin(client, config)
-    soe = read_soe(scim)
-    findings = find(policy_of(config, provisioning=onelogin.provisioning), onelogin.users, soe)
-    render_findings(out, findings, "text", users=(len(onelogin.users), len(soe)))
+
+    def show(audited: Audited) -> None:
+        render_findings(out, audited.findings, "text", users=audited.users)
+
+    outcome = run_audit(prepared.config, client, scim, categories=(), on_audited=show)
     out.text(
         "These findings were seeded on purpose in step 8. On a real tenant: fix OneLogin's SCIM "
         "Bearer Token (`token rotate`), click Reapply mappings, and `audit --fix` deactivates the "
         "leaver and the orphan in SOE."
     )
-    return _found_as_seeded(findings)
+    return _found_as_seeded(outcome.audited.findings)
 
 
 def _found_as_seeded(findings: list[Finding]) -> bool:

@@ -23,7 +23,9 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot, match_actions, read, wait_for_actions
+from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.onelogin.vocabulary import match_actions, wait_for_actions
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"

@@ -13,7 +13,9 @@ from responses import matchers
 from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import MappingVocabulary, Snapshot, discover_vocabulary, read
+from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.onelogin.snapshot import Snapshot
+from onelogin_scim_setup.onelogin.vocabulary import MappingVocabulary, discover_vocabulary
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
 
 API = f"{BASE}/api/2"

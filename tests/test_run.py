@@ -21,7 +21,7 @@ from onelogin_scim_setup.engine.saved import Basis, SavedPlan
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot
+from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
 
 UNREACHABLE = "http://127.0.0.1:9"  # loopback discard port; these tests must send nothing

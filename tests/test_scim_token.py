@@ -325,6 +325,16 @@ def test_file_sink_failure_while_writing_leaves_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_file_sink_refuses_a_symlink_like_every_written_file(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me\n")
+    (tmp_path / "token").symlink_to(target)
+    with pytest.raises(SecretError, match="symbolic link"):
+        deliver_to_file(tmp_path / "token", SECRET)
+    assert target.read_text() == "keep me\n"
+    assert (tmp_path / "token").is_symlink()
+
+
 def test_file_sink_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SecretError, match="cannot write") as caught:
         deliver_to_file(tmp_path / "absent" / "token", SECRET)

@@ -28,8 +28,8 @@ from onelogin_scim_setup.errors import (
     SetupError,
     UsageError,
 )
+from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import find_app
 from onelogin_scim_setup.secrets.delivery import deliver_token
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token

@@ -9,15 +9,12 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
 
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
 from onelogin_scim_setup.config.urls import check_url
 
-__all__ = ["DEFAULT_CONFIG_FILE"]
+__all__ = ["DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
 
 UserType = Literal["Registered", "Moderator", "Admin"]
-
-
-DEFAULT_CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]

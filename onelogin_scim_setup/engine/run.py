@@ -19,17 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import yaml
+from pydantic import ValidationError
+
 from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
 from onelogin_scim_setup.engine import lock, manual
-from onelogin_scim_setup.engine.apply import DEFAULT_RESERVE, ApplyResult, execute
+from onelogin_scim_setup.engine.adopt import Adopted, read_setup, starter_config
+from onelogin_scim_setup.engine.apply import ApplyResult, execute
+from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
-from onelogin_scim_setup.errors import Interrupted
+from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -247,3 +252,31 @@ def wire_configuration(prepared: Prepared) -> dict[str, str]:
     if keys.json_template:
         values[keys.json_template] = prepared.template
     return values
+
+
+def import_setup(
+    onelogin: tuple[str, str],
+    soe: tuple[str, str],
+    environ: Mapping[str, str],
+    redactor: Redactor,
+    *,
+    app_name: str,
+    connector: str,
+) -> tuple[Adopted, str]:
+    """The `import` command: read a hand-made setup (`engine.adopt`) as a starter config's text.
+
+    `onelogin` and `soe` are where they are, as (key, value) of their config sections, e.g.
+    ("subdomain", "acme"); they are checked by the config's own schema (https only, host names),
+    and a bad one is a `UsageError`. The text is checked the same way before it is returned: the
+    tool never writes a config it would refuse.
+    """
+    try:
+        config = Config.model_validate({"onelogin": dict([onelogin]), "soe": dict([soe])})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise UsageError(f"import: {problems}") from None
+    with client_for(config, environ, redactor) as client:
+        adopted = read_setup(client, app_name, connector)
+    text = starter_config(adopted, onelogin=onelogin, soe=soe)
+    Config.model_validate(yaml.safe_load(text))
+    return adopted, text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import selectors
 import stat
 import subprocess
@@ -12,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.files import InputFileError, read_text_input
+from onelogin_scim_setup.files import InputFileError, WriteError, read_text_input, write_file
 from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
@@ -203,36 +202,14 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
 
 
 def deliver_to_file(path: Path, token: str) -> None:
-    """Write the token to `path` with mode 0600, atomically.
-
-    The token goes to a temporary file in the same folder, created 0600 (never readable by others,
-    even for a moment) and then moved over `path` with `os.replace`, so a failure leaves either the
-    old file or the new one, never a partial token.
-    """
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    """Write the token to `path` with mode 0600 from the moment the file exists, atomically
+    (`files.write_file`): a failure leaves either the old file or the new one, never a partial
+    token."""
     try:
-        # O_EXCL: never write through a file (or symlink) that someone else planted.
-        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_TRUNC, 0o600)
-    except OSError as exc:
+        write_file(path, token + "\n", mode=0o600)
+    except WriteError as error:
+        hint = f"Check that the folder {path.parent} exists and is writable."
         raise SecretError(
-            f"cannot write the SCIM token file {path}: {exc.strerror}",
-            hint=f"Check that the folder {folder} exists and is writable.",
+            f"cannot write the SCIM token file {path}: {error.reason}",
+            hint=hint if error.opening else error.hint,
         ) from None
-    try:
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)  # the umask can only remove bits; this makes 0600 certain
-            data = (token + "\n").encode("utf-8")
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise SecretError(f"cannot write the SCIM token file {path}: {exc.strerror}") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
