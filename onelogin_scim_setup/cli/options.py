@@ -13,6 +13,8 @@ come from there.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -65,9 +67,16 @@ GLOBAL_NAMES = ("config", "verbose", "no_color", "output", "traceback")
 
 def global_params() -> list[Parameter]:
     """Fresh copies of the global options, parsed and documented by Typer itself."""
+    return [copy.copy(param) for param in _typer_global_params()]
+
+
+@functools.cache
+def _typer_global_params() -> tuple[Parameter, ...]:
+    # Typer's reading of a signature costs milliseconds; every command and group needs the
+    # same options, and `--help` builds them all (benchmarks/startup.py measures the start-up).
     probe = typer.Typer(add_completion=False)
     probe.command()(_global_options)
-    return list(typer.main.get_command(probe).params)
+    return tuple(typer.main.get_command(probe).params)
 
 
 def _show_flags_as_flags(params: list[Parameter]) -> list[Parameter]:

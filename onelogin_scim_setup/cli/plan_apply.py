@@ -1,8 +1,5 @@
 """plan and apply: thin wiring around the engine (engine.run)."""
 
-from __future__ import annotations
-
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +54,8 @@ def plan(
         computed = compute_plan(prepared, client)
     render_plan(out, computed.plan, detail=state.verbose > 0)
     if out_file is not None:
+        import json
+
         document = saved_document(prepared, computed)
         write_file(out_file, json.dumps(document, indent=2, default=str) + "\n")
         out.note(
@@ -128,7 +127,7 @@ def apply(
     render_applied(out, computed.plan, result, detail=state.verbose > 0)
 
 
-def _confirmation(out: Out, *, approved: bool) -> Callable[[Plan], bool] | None:
+def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | None":
     """None when approved; else the prompt, refused up front where it cannot be asked."""
     if approved:
         return None

@@ -1,7 +1,5 @@
 """`token` commands: the shared SCIM bearer token's life. Shown in clear only with --reveal."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -18,7 +16,6 @@ from onelogin_scim_setup.cli.context import (
 )
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
-from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
 token_app = typer.Typer(
     cls=GlobalGroup,
@@ -33,6 +30,8 @@ RevealOption = Annotated[
 
 def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
     """--reveal: stdout is exactly the token and a newline (for `$(...)`); words go to stderr."""
+    from onelogin_scim_setup.secrets.token import fingerprint
+
     out = state_of(ctx).out
     if reveal:
         out.note(f"{label}: {fingerprint(token)}")
@@ -53,6 +52,8 @@ def generate(
     ] = False,
 ) -> None:
     """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
+    from onelogin_scim_setup.secrets.token import generate_token
+
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
@@ -78,6 +79,7 @@ def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
     from onelogin_scim_setup.secrets.delivery import deliver_token
+    from onelogin_scim_setup.secrets.token import fingerprint
 
     state = state_of(ctx)
     prepared = prepare(state, token_required=True)
