@@ -43,7 +43,16 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_diff.py", "tests/test_engine_plan.py"],
     ),
     "desired": (["engine/desired.py"], ["tests/test_desired.py"]),
-    "read": (["onelogin/read.py"], ["tests/test_read.py", "tests/test_apply.py"]),
+    "read": (
+        [
+            "onelogin/read.py",
+            "onelogin/apps.py",
+            "onelogin/mappings.py",
+            "onelogin/vocabulary.py",
+            "onelogin/snapshot.py",
+        ],
+        ["tests/test_read.py", "tests/test_apply.py", "tests/test_onelogin_apps.py"],
+    ),
     "transport": (
         ["onelogin/transport.py"],
         ["tests/test_onelogin_transport.py", "tests/test_onelogin_client.py"],

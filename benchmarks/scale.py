@@ -54,7 +54,10 @@ try:
     with connect(prepared, os.environ) as client:
         computed = compute_plan(prepared, client)
         if sys.argv[1] == "apply":
-            apply_plan(computed, client, rate_reserve=prepared.config.onelogin.rate_reserve)
+            # force: every run changes all k users, past the safety threshold by design.
+            apply_plan(
+                computed, client, rate_reserve=prepared.config.onelogin.rate_reserve, force=True
+            )
 except SetupError as error:
     print(error, file=sys.stderr)
     code = 1

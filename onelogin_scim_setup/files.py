@@ -52,34 +52,53 @@ def read_text_input(path: Path, max_bytes: int) -> str:
         raise InputFileError(f"is not UTF-8 text (byte {error.start})") from None
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write a file the user asked for, atomically; never through a symlink.
+class WriteError(SetupError):
+    """A file could not be written. `reason` says why; `opening`: the temporary file beside it could
+    not even be created (a missing or read-only folder)."""
 
-    The text goes to a new temporary file beside `path`, then replaces it with `os.replace`, so a
-    failure leaves the old file or the new one, never half of one. A symlink at `path` is refused:
-    following it could overwrite a file the user never named.
+    def __init__(self, path: Path, reason: str, *, opening: bool = False, hint: str | None = None):
+        super().__init__(f"cannot write {path}: {reason}", hint=hint)
+        self.reason, self.opening = reason, opening
+
+
+def write_file(path: Path, text: str, *, mode: int | None = None) -> None:
+    """Write a file atomically; never through a symlink. The one writer of every file the tool
+    writes: plans, runbooks, configs and the SCIM token.
+
+    The text goes to a new temporary file beside `path`, flushed to disk, then replaces it with
+    `os.replace`, so a failure leaves the old file or the new one, never half of one, and no
+    temporary file. A symlink at `path` is refused: replacing it could surprise whoever made it.
+
+    `mode` None keeps the mode of the file being replaced (a new file is 0644 less the umask). A
+    given mode (0600 for a secret) holds from the moment the temporary file exists, whatever the
+    umask, so the text is never readable by others, even for a moment.
     """
     if path.is_symlink():
-        raise SetupError(
-            f"cannot write {path}: it is a symbolic link",
-            hint="Name the real file, or remove the link first.",
+        raise WriteError(
+            path, "it is a symbolic link", hint="Name the real file, or remove the link first."
         )
+    if mode is None and path.exists():  # keep the mode of the file being replaced (e.g. 0600)
+        mode = stat.S_IMODE(path.stat().st_mode)
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         # O_EXCL: never write through a file (or symlink) that someone else planted.
-        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644 if mode is None else mode)
+    except OSError as error:
+        raise WriteError(path, error.strerror or str(error), opening=True) from None
+    try:
         try:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)  # the umask can only remove bits; this makes the mode exact
             data = text.encode("utf-8")
             while data:
                 data = data[os.write(fd, data) :]
-            if path.exists():  # keep the mode of the file being replaced (e.g. 0600)
-                os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
+            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise SetupError(f"cannot write {path}: {error.strerror or error}") from None
+        raise WriteError(path, error.strerror or str(error)) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

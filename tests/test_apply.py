@@ -21,7 +21,7 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot
+from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"

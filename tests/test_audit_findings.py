@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from onelogin_scim_setup.audit.findings import (
-    Category,
-    OneLoginUser,
-    Policy,
-    SoeUser,
-    find,
-    has_problems,
-    select,
-)
+from onelogin_scim_setup.audit.findings import Category, has_problems, select
 from onelogin_scim_setup.audit.fix import StepKind, check_threshold, plan_fixes
+from onelogin_scim_setup.audit.match import find
+from onelogin_scim_setup.audit.policy import Policy
+from onelogin_scim_setup.audit.users import OneLoginUser, SoeUser
 from onelogin_scim_setup.errors import Refused
 
 POLICY = Policy(

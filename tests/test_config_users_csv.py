@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from onelogin_scim_setup.config import users_csv
 from onelogin_scim_setup.config.load import load
 from onelogin_scim_setup.config.models import UserPromotion
 from onelogin_scim_setup.engine.desired import build
@@ -107,3 +108,22 @@ def test_department_needs_its_field_enabled(write_config: Callable[..., Path]) -
     base["promotions"] = {**base["promotions"], "users_file": "users.csv"}
     write_config(base)  # the same config without fields.department enabled
     assert problems(path) == ["users.csv:2: department: fields.department.enabled is false"]
+
+
+def test_validate_reads_the_users_file_once(
+    run_cli: Callable[..., Any],
+    write_config: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = config_with_csv(write_config, "a@x.io,,Ops,\n")
+    reads: list[Path] = []
+    real = users_csv.read_users_csv
+
+    def counted(csv_path: Path, yaml_emails: set[str]) -> Any:
+        reads.append(csv_path)
+        return real(csv_path, yaml_emails)
+
+    monkeypatch.setattr("onelogin_scim_setup.config.load.read_users_csv", counted)
+    result = run_cli("-c", str(path), "validate")
+    assert result.exit_code == 0, result.stderr
+    assert len(reads) == 1

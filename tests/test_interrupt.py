@@ -19,7 +19,7 @@ from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
 from onelogin_scim_setup.engine.tenant import CustomField, Tenant
 from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot
+from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"

@@ -1,6 +1,7 @@
-"""The test suite's own rules: test modules share helpers through tests/helpers or conftest, and never
-import each other (so one module's fixtures cannot change another's meaning); every e2e test runs
-under both sandbox quirk profiles or says why not (tests/helpers/profiles.py)."""
+"""Rules of the layout, so they stay true: test modules share helpers through tests/helpers or
+conftest and never import each other (so one module's fixtures cannot change another's meaning);
+ARCHITECTURE.md's map names every module; no module is over 400 lines; every e2e test runs under
+both sandbox quirk profiles or says why not (tests/helpers/profiles.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,44 @@ def test_no_test_module_imports_another() -> None:
         if re.match(r"\s*(from tests\.test_\w+ import|import tests\.test_)", line)
     ]
     assert offenders == []
+
+
+PACKAGE = TESTS.parent / "onelogin_scim_setup"
+
+
+def core_modules() -> list[Path]:
+    """Every module of the package outside the sandbox (docs/sandbox.md maps that)."""
+    return sorted(
+        path
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "__init__.py" and "sandbox" not in path.relative_to(PACKAGE).parts
+    )
+
+
+def test_architecture_names_every_module() -> None:
+    """ARCHITECTURE.md's map names each module, by its path in the package or as `stem`."""
+    text = (TESTS.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    missing = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in core_modules()
+        if path.relative_to(PACKAGE).as_posix() not in text and f"`{path.stem}`" not in text
+    ]
+    assert missing == []
+
+
+MAX_MODULE_LINES = 400
+# TEMPORARY: branch `mutation` splits these two; the lead empties this list once it is merged.
+OVER_THE_LIMIT_FOR_NOW = {"onelogin/transport.py", "onelogin/client.py"}
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A module past 400 lines holds more than one concept: split it along its seams."""
+    too_long = {
+        path.relative_to(PACKAGE).as_posix(): count
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert {name: n for name, n in too_long.items() if name not in OVER_THE_LIMIT_FOR_NOW} == {}
 
 
 class FakeItem:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -120,6 +123,33 @@ def test_app_users_come_from_one_paged_listing(
             match=[matchers.query_param_matcher(query)],
         )
     assert app_users(client, 9, workers=client.concurrency) == [{"id": 1}, {"id": 2}]
+
+
+def test_pages_after_the_first_are_in_flight_together_and_come_back_in_page_order(
+    api: responses.RequestsMock,
+) -> None:
+    url = f"{BASE}/api/2/apps/9/users"
+    together = threading.Barrier(3, timeout=10)  # pages 2, 3, 4: broken if fetched one by one
+    last_answered = threading.Event()
+
+    def answer(request: object) -> tuple[int, dict[str, str], str]:
+        number = int(
+            parse_qs(urlsplit(str(getattr(request, "url", ""))).query).get("page", ["1"])[0]
+        )
+        if number > 1:
+            together.wait()
+        if number == 2:
+            last_answered.wait(timeout=10)  # page 2 finishes after page 4
+        if number == 4:
+            last_answered.set()
+        headers = {"Total-Pages": "4", "Current-Page": str(number)}
+        return 200, headers, json.dumps([{"id": number}])
+
+    api.add_callback(responses.GET, url, callback=answer)
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, concurrency=4) as client:
+        listed = app_users(client, 9, workers=client.concurrency)
+    assert listed == [{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}]
+    assert len(api_calls(api)) == 4
 
 
 def test_gather_keeps_the_order_asked() -> None:

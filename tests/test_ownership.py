@@ -21,7 +21,8 @@ from onelogin_scim_setup.engine.plan import Action, Kind, Plan
 from onelogin_scim_setup.engine.tenant import App, Tenant
 from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import Ids, Snapshot, read
+from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 

@@ -120,6 +120,7 @@ def test_user_list_has_custom_attributes_only_when_fields_name_it(onelogin: OneL
     [
         ({"email": "*@example.com"}, 5),
         ({"email": "ALICE@example.com"}, 1),
+        ({"email": "alice@example"}, 0),
         ({"firstname": "c*"}, 1),
         ({"user_ids": "50001,50005"}, 2),
         ({"custom_attributes.employee_id": "E1002"}, 1),

@@ -279,3 +279,20 @@ def test_control_roles_body_is_checked(body: dict[str, Any]) -> None:
     with running() as sandbox:
         answer = OneLogin(sandbox).control("PUT", f"/users/{USER_IDS['alice']}/roles", body)
     assert answer.status_code == 400
+
+
+def test_a_user_created_after_a_listing_is_on_the_next_listing_in_id_order() -> None:
+    with running(users=250, roles=2, page_size=100) as sandbox:
+        onelogin = OneLogin(sandbox)
+        before = all_pages(onelogin, "/api/2/users", limit=100)
+        created = onelogin.ok("POST", "/api/2/users", {"email": "late@example.com"})
+        after = all_pages(onelogin, "/api/2/users", limit=100)
+    assert [u["id"] for u in after] == [u["id"] for u in before] + [created["id"]]
+
+
+def test_the_id_order_is_by_id_whatever_the_insertion_order() -> None:
+    sandbox = Sandbox(SandboxOptions(users=3, roles=1))
+    tenant = sandbox.tenant
+    moved = tenant.users.pop(min(tenant.users))
+    tenant.users[moved.id] = moved  # now inserted last, though its id is the lowest
+    assert [user.id for user in tenant.users_in_id_order()] == sorted(tenant.users)

@@ -179,6 +179,21 @@ def test_command_source_timeout_never_shows_partial_stdout() -> None:
     assert caught.value.__cause__ is None
 
 
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_command_source_endless_output_is_refused_at_the_cap(stream: str) -> None:
+    # Without a cap, `yes`-like output fills memory for the whole timeout.
+    argv = py(f"import sys\nwhile True: sys.{stream}.write('{SECRET}' * 100)")
+    with pytest.raises(SecretError, match="printed more than 64 KiB") as caught:
+        read_token_from_command(argv, timeout=20)
+    assert SECRET not in str(caught.value)
+
+
+def test_command_source_output_just_under_the_cap_is_read() -> None:
+    padding = 64 * 1024 - len(SECRET) - 1
+    argv = py(f"import sys; sys.stderr.write('x' * {padding}); print('{SECRET}')")
+    assert read_token_from_command(argv) == SECRET
+
+
 # --- sinks ---------------------------------------------------------------------------------------
 
 
@@ -250,6 +265,16 @@ def test_file_sink_failure_while_writing_leaves_no_file(
     with pytest.raises(SecretError):
         deliver_to_file(tmp_path / "token", SECRET)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_file_sink_refuses_a_symlink_like_every_written_file(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me\n")
+    (tmp_path / "token").symlink_to(target)
+    with pytest.raises(SecretError, match="symbolic link"):
+        deliver_to_file(tmp_path / "token", SECRET)
+    assert target.read_text() == "keep me\n"
+    assert (tmp_path / "token").is_symlink()
 
 
 def test_file_sink_missing_folder_is_an_error(tmp_path: Path) -> None:

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from onelogin_scim_setup.audit.findings import USER_TYPES, OneLoginUser, SoeUser
+from onelogin_scim_setup.audit.users import USER_TYPES, OneLoginUser, SoeUser
 from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import find_app
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import (
     department_of,

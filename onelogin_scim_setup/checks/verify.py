@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.checks.roundtrip import RoundTrip
 from onelogin_scim_setup.engine.plan import Action, Kind, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
-from onelogin_scim_setup.engine.run import compute_plan
+from onelogin_scim_setup.engine.run import compute_plan, connect
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.token import generate_token
-from onelogin_scim_setup.soe.client import ScimClient
+from onelogin_scim_setup.soe.client import ScimClient, open_scim
 
 
 def onelogin_checks(plan: Plan) -> list[Check]:
@@ -157,3 +157,28 @@ def run_checks(
         else:
             add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
     return checks
+
+
+def verify_tenant(
+    prepared: Prepared,
+    environ: Mapping[str, str],
+    *,
+    test_user: str | None = None,
+    timeout: float = 120.0,
+    interval: float = 3.0,
+    on_check: Callable[[Check], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> list[Check]:
+    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`."""
+    token = prepared.require_token()
+    with connect(prepared, environ) as client, open_scim(prepared.config.soe, token) as scim:
+        return run_checks(
+            prepared,
+            client,
+            scim,
+            test_user=test_user,
+            timeout=timeout,
+            interval=interval,
+            on_check=on_check,
+            on_wait=on_wait,
+        )

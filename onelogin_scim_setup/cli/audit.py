@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from onelogin_scim_setup.cli.context import LockTimeoutOption, apply_lock, prepare, state_of
-from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.errors import UsageError
+
+if TYPE_CHECKING:
+    from onelogin_scim_setup.audit.findings import Category
+    from onelogin_scim_setup.audit.run import Fixing
+    from onelogin_scim_setup.render.console import Out
 
 CATEGORIES = (
     "should_be_inactive",
@@ -71,65 +76,65 @@ def audit(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
-    from onelogin_scim_setup.audit.findings import Category, find, has_problems, policy_of, select
-    from onelogin_scim_setup.audit.fix import check_threshold, execute, plan_fixes
-    from onelogin_scim_setup.audit.read import read_onelogin, read_soe
+    from onelogin_scim_setup.audit.run import run_audit
     from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.render.audit import render_findings, render_fix_plan, render_fix_report
+    from onelogin_scim_setup.render.audit import render_audited
     from onelogin_scim_setup.soe.client import open_scim
 
     state = state_of(ctx)
     out = state.use_output("json" if output == "json" else "text")
-    unknown = sorted(set(category or []) - set(CATEGORIES))
+    categories = _categories(category)
+    fixing = _fixing(out, output, auto_approve, max_deactivate_percent, force) if fix else None
+    prepared = prepare(state, token_required=True)
+    with (
+        # --fix writes, so it takes apply's lock (engine.lock); a read-only audit does not.
+        apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),
+        connect(prepared, state.environ) as client,
+        open_scim(prepared.config.soe, prepared.require_token()) as scim,
+    ):
+        outcome = run_audit(
+            prepared.config,
+            client,
+            scim,
+            categories=categories,
+            on_audited=lambda audited: render_audited(out, audited, output, worst=worst),
+            fixing=fixing,
+        )
+    if code := outcome.exit_code(detailed_exitcode):
+        raise typer.Exit(code)
+
+
+def _categories(chosen: list[str] | None) -> list[Category]:
+    from onelogin_scim_setup.audit.findings import Category
+
+    unknown = sorted(set(chosen or []) - set(CATEGORIES))
     if unknown:
         raise UsageError(
             f"--category {unknown[0]!r} is not a category",
             hint="Use one of: " + ", ".join(CATEGORIES),
         )
-    if fix and output != "text":
+    return [Category(name) for name in chosen or []]
+
+
+def _fixing(out: Out, output: str, auto_approve: bool, max_percent: float, force: bool) -> Fixing:
+    """The --fix settings, once the command line allows a fix."""
+    from onelogin_scim_setup.audit.run import Fixing
+    from onelogin_scim_setup.render.audit import render_fix_plan, render_fix_report, render_fix_step
+
+    if output != "text":
         raise UsageError("audit --fix shows a plan and its results as text: leave out --output")
-    if fix and not auto_approve and not sys.stdin.isatty():
+    if not auto_approve and not sys.stdin.isatty():
         raise UsageError(
             "audit --fix needs confirmation but standard input is not a terminal",
             hint="Review `audit` first, then run `audit --fix --auto-approve`.",
         )
-    prepared = prepare(state, token_required=True)
-    config = prepared.config
-    with (
-        # --fix writes, so it takes apply's lock (engine.lock); a read-only audit does not.
-        apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),
-        connect(prepared, state.environ) as client,
-        open_scim(config.soe, prepared.require_token()) as scim,
-    ):
-        onelogin = read_onelogin(client, config)
-        soe = read_soe(scim)
-        for note in onelogin.notes:
-            out.note(f"Note: {note}")
-        policy = policy_of(config, provisioning=onelogin.provisioning)
-        findings = select(find(policy, onelogin.users, soe), (Category(c) for c in category or []))
-        render_findings(out, findings, output, users=(len(onelogin.users), len(soe)), worst=worst)
-        if fix:
-            plan = plan_fixes(findings, sum(1 for user in soe if user.active))
-            render_fix_plan(out, plan)
-            if not plan.steps:
-                return
-            check_threshold(plan, max_deactivate_percent, force=force)
-            if not auto_approve and not typer.confirm("Make these changes?", default=False):
-                raise UsageError("nothing changed: the remediation plan was not approved")
-            report = execute(
-                plan,
-                client,
-                scim,
-                shortname=config.fields.user_type.shortname,
-                on_result=lambda r: out.note(
-                    f"{r.outcome.value}: {r.step.kind.value} {r.step.user}"
-                ),
-            )
-            render_fix_report(out, report)
-            if report.interrupted is not None:
-                raise typer.Exit(report.interrupted)
-            if report.failed:
-                raise typer.Exit(ExitCode.ERROR)
-            return
-    if detailed_exitcode and has_problems(findings):
-        raise typer.Exit(ExitCode.CHANGES_PENDING)
+    return Fixing(
+        max_deactivate_percent=max_percent,
+        force=force,
+        confirm=None
+        if auto_approve
+        else lambda _: typer.confirm("Make these changes?", default=False),
+        on_plan=lambda plan: render_fix_plan(out, plan),
+        on_result=lambda result: render_fix_step(out, result),
+        on_report=lambda report: render_fix_report(out, report),
+    )

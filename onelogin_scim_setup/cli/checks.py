@@ -33,10 +33,8 @@ def verify(
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
     from onelogin_scim_setup.checks.result import passed
-    from onelogin_scim_setup.checks.verify import run_checks
-    from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.render.checks import render_check, render_checks, render_verdict
-    from onelogin_scim_setup.soe.client import open_scim
+    from onelogin_scim_setup.checks.verify import verify_tenant
+    from onelogin_scim_setup.render.checks import render_check, render_verified
 
     state = state_of(ctx)
     out = state.use_output(output)
@@ -45,28 +43,18 @@ def verify(
     if e2e and not test_user:
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
     prepared = prepare(state, token_required=True)
-    token = prepared.require_token()
-    with (
-        out.status("Checking OneLogin and SOE..."),
-        connect(prepared, state.environ) as client,
-        open_scim(prepared.config.soe, token) as scim,
-    ):
-        user = test_user if e2e else None
-        checks = run_checks(
+    with out.status("Checking OneLogin and SOE..."):
+        checks = verify_tenant(
             prepared,
-            client,
-            scim,
-            test_user=user,
+            state.environ,
+            test_user=test_user if e2e else None,
             timeout=timeout,
             interval=interval,
             # Text streams each check as it completes; JSON is one document, written at the end.
             on_check=None if out.json else lambda check: render_check(out, check),
             on_wait=out.note if sys.stderr.isatty() else None,
         )
-    if out.json:
-        render_checks(out, checks)
-    else:
-        render_verdict(out, checks)
+    render_verified(out, checks)
     if not passed(checks):
         raise typer.Exit(ExitCode.ERROR)
 
@@ -80,7 +68,7 @@ DiscoverOutput = Annotated[
 def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
     from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.onelogin.read import describe_app, find_app
+    from onelogin_scim_setup.onelogin.apps import describe_app, find_app
     from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)

@@ -113,7 +113,6 @@ def prepare(state: State, *, token_required: bool = False, offline: bool = False
     `offline` (validate, render): run no command, so a `token.command` source is not read.
     """
     from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
-    from onelogin_scim_setup.secrets.token import check_token_strength
 
     prepared = prepare_offline(
         state.config_path,
@@ -122,6 +121,14 @@ def prepare(state: State, *, token_required: bool = False, offline: bool = False
         run_token_command=not offline,
         redactor=state.redactor,
     )
+    return register(state, prepared)
+
+
+def register(state: State, prepared: Prepared) -> Prepared:
+    """Register the run's secrets with the redactor and show the config's warnings (and a weak
+    token's)."""
+    from onelogin_scim_setup.secrets.token import check_token_strength
+
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
     state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +15,8 @@ from onelogin_scim_setup.cli.context import state_of
 from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.sandbox import Quirks
+    from onelogin_scim_setup.render.sandbox import SandboxReady
+    from onelogin_scim_setup.sandbox import FaultSpec, Quirks, SandboxOptions
 
 PortOption = Annotated[
     int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)
@@ -72,11 +73,10 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the OneLogin and SOE emulators on 127.0.0.1 until Ctrl-C."""
-    from onelogin_scim_setup import demo as demo_run
-    from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
+    from onelogin_scim_setup.render.sandbox import render_sandbox_ready, render_sandbox_stopped
+    from onelogin_scim_setup.sandbox import FaultSpec
 
     out = state_of(ctx).out
-    chosen = _quirks(quirks, quirk)
     faults = FaultSpec(
         seed=seed,
         error_rate=error_rate,
@@ -84,49 +84,81 @@ def sandbox(
         drop_rate=drop_rate,
         latency=latency,
     )
+    options = _options(
+        onelogin_port=onelogin_port,
+        soe_port=soe_port,
+        page_size=page_size,
+        faults=faults,
+        quirks=_quirks(quirks, quirk),
+        users=users,
+        roles=roles,
+        scenario=scenario,
+    )
+    with _serving(options) as ready:
+        render_sandbox_ready(out, ready)
+        _wait_for_a_stop()
+    render_sandbox_stopped(out)
+
+
+def _options(
+    *,
+    onelogin_port: int,
+    soe_port: int,
+    page_size: int,
+    faults: FaultSpec,
+    quirks: Quirks,
+    users: int,
+    roles: int,
+    scenario: str | None,
+) -> SandboxOptions:
+    """The sandbox's settings; one the sandbox refuses (e.g. an unknown scenario) is a usage error."""
+    from onelogin_scim_setup.sandbox import SandboxOptions
+
     try:
-        options = SandboxOptions(
+        return SandboxOptions(
             onelogin_port=onelogin_port,
             soe_port=soe_port,
             page_size=page_size,
             faults=faults,
-            quirks=chosen,
+            quirks=quirks,
             users=users,
             roles=roles,
             scenario=scenario,
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
-    # The folder holds a token file: it goes when the sandbox stops (Ctrl-C, SIGTERM or an error).
+
+
+@contextmanager
+def _serving(options: SandboxOptions) -> Iterator[SandboxReady]:
+    """Both emulators running, with a ready config (and its token file) in a scratch folder, which
+    goes when they stop (Ctrl-C, SIGTERM or an error)."""
+    from onelogin_scim_setup import demo as demo_run
+    from onelogin_scim_setup.render.sandbox import SandboxReady
+    from onelogin_scim_setup.sandbox import Sandbox
+
     with Sandbox(options) as running, _scratch("onelogin-scim-sandbox-") as folder:
         config_path = demo_run.write_demo_files(folder, running.onelogin_url, running.soe_scim_url)
-        if scenario == "drift":
+        if options.scenario == "drift":
             from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
 
             demo_run.use_scenario_token(config_path, DRIFT_SCIM_TOKEN)
-        out.text(f"OneLogin API:  {running.onelogin_url}")
-        out.text(f"SOE SCIM:      {running.soe_scim_url}")
-        out.text(
-            f"Control:       {running.onelogin_url}/_sandbox/state, {running.soe_url}/_sandbox/settings"
+        yield SandboxReady(
+            onelogin_url=running.onelogin_url,
+            soe_url=running.soe_url,
+            soe_scim_url=running.soe_scim_url,
+            client_id=options.client_id,
+            client_secret=options.client_secret,
+            config_path=config_path,
+            folder=folder,
+            scenario=options.scenario,
         )
-        out.text(
-            f"Credentials:   ONELOGIN_CLIENT_ID={options.client_id} ONELOGIN_CLIENT_SECRET=(see below)"
-        )
-        out.text(f"Ready config:  {config_path}")
-        out.text("")
-        out.text(f"export ONELOGIN_CLIENT_ID={options.client_id}")
-        out.text(
-            f"export ONELOGIN_CLIENT_SECRET={options.client_secret}  # the sandbox's public demo secret"
-        )
-        out.text(f"onelogin-scim-setup -c {config_path} plan")
-        if scenario == "drift":
-            out.text(f"onelogin-scim-setup -c {config_path} audit")
-        out.text("")
-        out.text(f"Press Ctrl-C to stop (removes {folder}).")
-        try:
-            threading.Event().wait()
-        except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM is how it is meant to stop
-            out.text("Stopped.")
+
+
+def _wait_for_a_stop() -> None:
+    # Ctrl-C or SIGTERM is how the sandbox is meant to stop: not an error.
+    with suppress(KeyboardInterrupt, Interrupted):
+        threading.Event().wait()
 
 
 def demo(
@@ -140,7 +172,7 @@ def demo(
     quirks: QuirksOption = "optimistic",
     quirk: QuirkOption = None,
 ) -> None:
-    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
+    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify, audit."""
     from onelogin_scim_setup import demo as demo_run
     from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, prepare, state_of
+from onelogin_scim_setup.cli.context import OutputOption, prepare, register, state_of
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ConfigError, UsageError
 
@@ -48,7 +48,8 @@ def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
     if found.problems or found.loaded is None:
         count = len(found.problems)
         raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
-    prepared = prepare(state, offline=True)  # all passed: its warnings, and the secrets registered
+    # All passed: what validate_all built is the Prepared (nothing is loaded or rendered twice).
+    prepared = register(state, found.prepared(state.redactor))
     token = prepared.config.token
     notes = []
     if token.source == "command" and token.value is None:

@@ -9,15 +9,12 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
 
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
 from onelogin_scim_setup.config.urls import check_url
 
-__all__ = ["DEFAULT_CONFIG_FILE"]
+__all__ = ["DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
 
 UserType = Literal["Registered", "Moderator", "Admin"]
-
-
-DEFAULT_CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -224,6 +221,9 @@ class SafetySettings(_Model):
     """Apply refuses without --force past these limits (octoDNS's update/delete thresholds)."""
 
     max_mapping_deletes: Annotated[int, Field(ge=0)] = 3
+    # Roles app.exclusive_roles would take the app from: each role's members may lose the app (and
+    # be deprovisioned from SOE), so a mass removal is refused like a mass deletion.
+    max_role_removals: Annotated[int, Field(ge=0)] = 3
     # Overwrites of existing per-user values (setting an empty value is not counted), as a percentage
     # of the per-user values the config manages; checked only from `min_user_changes` overwrites up.
     max_user_change_percent: Annotated[float, Field(ge=0, le=100)] = 20.0

@@ -18,6 +18,7 @@ from onelogin_scim_setup.config.models import UserPromotion, UserType
 COLUMNS = ("email", "user_type", "department", "title")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 USER_TYPES = get_args(UserType)
+_AS_USER_TYPE: dict[str, UserType] = {name: name for name in USER_TYPES}
 
 
 @dataclass(frozen=True)
@@ -58,28 +59,29 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
             problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(row)}")
             continue
         email, user_type = row[at_email].strip(), row[at_type].strip()
+        key = email.lower()
         before = len(problems)
         if not EMAIL.match(email):
             problems.append(f"{path}:{line}: email: {email!r} is not an email address")
-        elif email.lower() in seen:
+        elif key in seen:
             problems.append(
-                f"{path}:{line}: email: {email!r} appears twice (first on line {seen[email.lower()]})"
+                f"{path}:{line}: email: {email!r} appears twice (first on line {seen[key]})"
             )
-        elif email.lower() in yaml_emails:
+        elif key in yaml_emails:
             problems.append(
                 f"{path}:{line}: email: {email!r} is also in promotions.users; keep it in one place"
             )
-        if user_type and user_type not in USER_TYPES:
+        if user_type and user_type not in _AS_USER_TYPE:
             problems.append(
                 f"{path}:{line}: user_type: {user_type!r} is not one of {', '.join(USER_TYPES)}"
             )
-        seen.setdefault(email.lower(), line)
+        seen.setdefault(key, line)
         if len(problems) > before:
             continue
         users.append(
             UserPromotion.model_construct(
                 email=email,
-                user_type=next((t for t in USER_TYPES if t == user_type), None),
+                user_type=_AS_USER_TYPE.get(user_type),
                 department=row[at_department].strip() or None,
                 title=row[at_title].strip() or None,
             )

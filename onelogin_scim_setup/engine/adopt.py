@@ -16,8 +16,10 @@ from typing import Any
 
 from onelogin_scim_setup.engine.tenant import MappingShape
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import discover_vocabulary, find_app, mapping_from_wire
+from onelogin_scim_setup.onelogin.mappings import mapping_from_wire
+from onelogin_scim_setup.onelogin.vocabulary import discover_vocabulary
 
 USER_TYPES = ("Registered", "Moderator", "Admin")
 

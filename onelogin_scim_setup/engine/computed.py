@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.engine.plan import Plan
 from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.onelogin.read import Snapshot
+from onelogin_scim_setup.onelogin.snapshot import Snapshot
 
 
 @dataclass(frozen=True)

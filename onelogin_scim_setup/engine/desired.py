@@ -27,7 +27,7 @@ def mapping_prefix(config: Config) -> str:
 
 
 def mapping_name(config: Config, role: str, prefix: str | None = None) -> str:
-    """The tool owns user mappings by this name (`onelogin.read.owned_mapping_name` parses it);
+    """The tool owns user mappings by this name (`onelogin.mappings.owned_mapping_name` parses it);
     any other mapping is never touched."""
     owner = prefix or mapping_prefix(config)
     return f"{owner}: {config.fields.user_type.shortname} for role {role}"

@@ -226,8 +226,8 @@ def _keyed(
 
 
 def _mappings(current: Tenant, desired: Tenant) -> list[Change]:
-    """Mappings keyed by the name they should have (onelogin.read): a key whose current mapping has
-    another name is either adopted from the old shared prefix (renamed) or a duplicate (deleted)."""
+    """Mappings keyed by the name they should have (onelogin.mappings): a key whose current mapping
+    has another name is either adopted from the old shared prefix (renamed) or a duplicate (deleted)."""
     changes = []
     for change in _keyed(Kind.MAPPING, current.mappings, desired.mappings, delete_extra=True):
         existing = current.mappings.get(change.key)

@@ -131,10 +131,22 @@ def prepare(
 
 @dataclass(frozen=True)
 class Validation:
-    """What `validate` found: every problem of every stage that could run, in one list."""
+    """What `validate` found: every problem of every stage that could run, in one list; and, when
+    there is none, what `prepare(..., run_token_command=False)` would have built."""
 
     loaded: LoadedConfig | None
     problems: list[str]
+    template: str | None = None
+    token: str | None = None
+
+    def prepared(self, redactor: Redactor | None = None) -> Prepared:
+        """The Prepared of a config that passed, without loading, rendering or reading again (a
+        10,000-row users_file is read once)."""
+        if self.problems or self.loaded is None or self.template is None:
+            raise ValueError("only a validation without problems makes a Prepared")
+        redactor = redactor if redactor is not None else Redactor()
+        redactor.add(self.token)
+        return Prepared(self.loaded, self.template, self.token, redactor)
 
 
 def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
@@ -144,9 +156,11 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
     loaded, problems = load_collecting(config_path)
     if loaded is None:
         return Validation(None, problems)
-    problems += template_problems(loaded)[1]
+    template, template_found = template_problems(loaded)
+    problems += template_found
+    token = None
     try:
-        read_token(loaded.config, environ, required=False, run_command=False)
+        token = read_token(loaded.config, environ, required=False, run_command=False)
     except SecretError as error:
         problems.append(f"{loaded.where('token')}: token: {error.message}")
-    return Validation(loaded, problems)
+    return Validation(loaded, problems, template, token)

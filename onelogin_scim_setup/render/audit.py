@@ -18,7 +18,8 @@ from onelogin_scim_setup.audit.findings import (
     counts,
     has_problems,
 )
-from onelogin_scim_setup.audit.fix import FixPlan, FixReport, Outcome, StepKind
+from onelogin_scim_setup.audit.fix import FixPlan, FixReport, Outcome, StepKind, StepResult
+from onelogin_scim_setup.audit.run import Audited
 from onelogin_scim_setup.render.console import Out
 
 STYLES = {Severity.SECURITY: "bold red", Severity.PROBLEM: "yellow", Severity.INFORMATION: "dim"}
@@ -31,6 +32,18 @@ OUTCOME_STYLES = {
 }
 # A spreadsheet runs a cell starting with one of these as a formula; SOE values are user input.
 FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def render_audited(out: Out, audited: Audited, output: str, *, worst: int = 20) -> None:
+    """The read's notes (on stderr), then the findings."""
+    for note in audited.notes:
+        out.note(f"Note: {note}")
+    render_findings(out, audited.findings, output, users=audited.users, worst=worst)
+
+
+def render_fix_step(out: Out, result: StepResult) -> None:
+    """One remediation step as it completes."""
+    out.note(f"{result.outcome.value}: {result.step.kind.value} {result.step.user}")
 
 
 def render_findings(

@@ -29,6 +29,14 @@ def render_verdict(out: Out, checks: list[Check]) -> None:
     out.text(verdict, style="bold green" if not failed else "bold red")
 
 
+def render_verified(out: Out, checks: list[Check]) -> None:
+    """The end of `verify`: the JSON document, or after the checks streamed as text, the verdict."""
+    if out.json:
+        render_checks(out, checks)
+    else:
+        render_verdict(out, checks)
+
+
 def render_checks(out: Out, checks: list[Check]) -> None:
     if out.json:
         out.data(

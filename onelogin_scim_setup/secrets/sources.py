@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import secrets
+import selectors
 import stat
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from onelogin_scim_setup.errors import SecretError
-from onelogin_scim_setup.files import InputFileError, read_text_input
+from onelogin_scim_setup.files import InputFileError, WriteError, read_text_input, write_file
 from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
@@ -91,6 +92,47 @@ def _first_stderr_line(stderr: str | bytes | None, secret: str) -> str:
     return f": {text}" if text else ""
 
 
+class _OutputTooLarge(Exception):
+    """The command wrote more than the limit on stdout or stderr."""
+
+
+def _run_capped(argv: list[str], *, timeout: float, limit: int) -> tuple[int, str]:
+    """Run `argv` and return its exit code and stdout, reading at most `limit` bytes from each pipe.
+
+    `subprocess.run` buffers all output in memory until the timeout: a misconfigured command
+    (`yes`, a `cat` of a large file) would take the memory with it. The command is killed as
+    soon as either pipe passes the limit or the time is up.
+    """
+    deadline = time.monotonic() + timeout
+    with subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        pipes = [pipe for pipe in (process.stdout, process.stderr) if pipe is not None]
+        stdout_fd = process.stdout.fileno() if process.stdout is not None else -1
+        received = {pipe.fileno(): bytearray() for pipe in pipes}
+        try:
+            with selectors.DefaultSelector() as selector:
+                for pipe in pipes:
+                    selector.register(pipe, selectors.EVENT_READ)
+                while selector.get_map():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise subprocess.TimeoutExpired(argv, timeout)
+                    for key, _ in selector.select(remaining):
+                        chunk = os.read(key.fd, 65536)
+                        if not chunk:
+                            selector.unregister(key.fileobj)
+                            continue
+                        received[key.fd] += chunk
+                        if len(received[key.fd]) > limit:
+                            raise _OutputTooLarge
+            returncode = process.wait(max(deadline - time.monotonic(), 0.001))
+        except (subprocess.TimeoutExpired, _OutputTooLarge):
+            process.kill()
+            raise
+    return returncode, bytes(received.get(stdout_fd, b"")).decode("utf-8", "replace")
+
+
 def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
 
@@ -102,9 +144,7 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     if not argv:
         raise SecretError("token.command is empty", hint="Give the command as a list of arguments.")
     try:
-        done = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
-        )
+        returncode, stdout = _run_capped(list(argv), timeout=timeout, limit=MAX_TOKEN_FILE_BYTES)
     except FileNotFoundError:
         raise SecretError(
             f"the token command {name} was not found",
@@ -113,16 +153,21 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     except subprocess.TimeoutExpired:
         # `from None`: TimeoutExpired carries the partial stdout.
         raise SecretError(f"the token command {name} did not finish within {timeout:g}s") from None
+    except _OutputTooLarge:
+        raise SecretError(
+            f"the token command {name} printed more than {MAX_TOKEN_FILE_BYTES // 1024} KiB; "
+            "a token is one line",
+            hint="Check token.command: it should print only the token.",
+        ) from None
     except OSError as exc:
         raise SecretError(f"cannot run the token command {name}: {exc.strerror}") from None
-    if done.returncode != 0:
-        token = done.stdout.strip()
+    if returncode != 0:
         raise SecretError(
-            f"the token command {name} exited with code {done.returncode}",
+            f"the token command {name} exited with code {returncode}",
             hint="Its output is not shown, as it may hold the token: run the command yourself "
             "to see why it failed.",
         )
-    token = checked_token(done.stdout, f"the command {name}")
+    token = checked_token(stdout, f"the command {name}")
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
     return token
@@ -157,36 +202,14 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
 
 
 def deliver_to_file(path: Path, token: str) -> None:
-    """Write the token to `path` with mode 0600, atomically.
-
-    The token goes to a temporary file in the same folder, created 0600 (never readable by others,
-    even for a moment) and then moved over `path` with `os.replace`, so a failure leaves either the
-    old file or the new one, never a partial token.
-    """
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    """Write the token to `path` with mode 0600 from the moment the file exists, atomically
+    (`files.write_file`): a failure leaves either the old file or the new one, never a partial
+    token."""
     try:
-        # O_EXCL: never write through a file (or symlink) that someone else planted.
-        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_TRUNC, 0o600)
-    except OSError as exc:
+        write_file(path, token + "\n", mode=0o600)
+    except WriteError as error:
+        hint = f"Check that the folder {path.parent} exists and is writable."
         raise SecretError(
-            f"cannot write the SCIM token file {path}: {exc.strerror}",
-            hint=f"Check that the folder {folder} exists and is writable.",
+            f"cannot write the SCIM token file {path}: {error.reason}",
+            hint=hint if error.opening else error.hint,
         ) from None
-    try:
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)  # the umask can only remove bits; this makes 0600 certain
-            data = (token + "\n").encode("utf-8")
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise SecretError(f"cannot write the SCIM token file {path}: {exc.strerror}") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -190,6 +190,9 @@ class Tenant:
     provisioning_log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _counters: dict[str, Iterator[int]] = field(default_factory=dict)
+    _id_order: tuple[tuple[int, int | None], list[User]] = field(
+        default_factory=lambda: ((0, None), []), repr=False, compare=False
+    )
 
     def new_id(self, kind: str) -> int:
         counter = self._counters.setdefault(kind, itertools.count(FIRST_IDS[kind]))
@@ -209,6 +212,17 @@ class Tenant:
 
     def mapping(self, mapping_id: int) -> Mapping:
         return _found(self.mappings.get(mapping_id), "mapping", mapping_id)
+
+    def users_in_id_order(self) -> list[User]:
+        """Every user, by id: sorted once per change of the user set, not once per list page.
+
+        Users are only ever added (no API or control endpoint deletes one), so the count and the
+        newest key identify the set.
+        """
+        key = (len(self.users), next(reversed(self.users), None))
+        if self._id_order[0] != key:
+            self._id_order = (key, sorted(self.users.values(), key=lambda u: u.id))
+        return self._id_order[1]
 
     def shortnames(self) -> list[str]:
         return [attribute.shortname for attribute in self.custom_attributes.values()]

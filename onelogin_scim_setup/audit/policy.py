@@ -1,0 +1,58 @@
+"""What the config implies for every user: which attributes OneLogin sends and which userType each
+user should get (a per-user value first, then the first matching role mapping in config order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onelogin_scim_setup.audit.users import OneLoginUser
+from onelogin_scim_setup.config.models import Config
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the config implies: which attributes OneLogin sends and which userType each user gets."""
+
+    role_user_types: tuple[tuple[str, str], ...] = ()  # (role, userType), in config order
+    user_values: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
+    user_type_sent: bool = True
+    department_sent: bool = False
+    title_sent: bool = False
+    allow_moderator: bool = False
+    allow_admin: bool = False
+    provisioning: bool | None = True  # as OneLogin reports it; None: unknown
+
+    def implied_user_type(self, user: OneLoginUser) -> tuple[str | None, str]:
+        """(userType the config implies, why): a per-user value first, then the first role mapping
+        in config order the user matches (apply appends mappings in that order). None: no rule."""
+        for email, user_type, _, _ in self.user_values:
+            if user_type and email == user.email.casefold():
+                return user_type, "promotions.users"
+        for role, user_type in self.role_user_types:
+            if role in user.roles:
+                return user_type, f"role {role!r}"
+        return None, ""
+
+    def per_user(self, email: str) -> tuple[str | None, str | None]:
+        """(department, title) promotions.users sets for this email."""
+        for wanted, _, department, title in self.user_values:
+            if wanted == email.casefold():
+                return department, title
+        return None, None
+
+
+def policy_of(config: Config, *, provisioning: bool | None = True) -> Policy:
+    fields = config.fields
+    return Policy(
+        role_user_types=tuple((p.role, p.user_type) for p in config.promotions.roles),
+        user_values=tuple(
+            (u.email.casefold(), u.user_type, u.department, u.title)
+            for u in config.promotions.users
+        ),
+        user_type_sent=fields.user_type.enabled,
+        department_sent=fields.department.enabled,
+        title_sent=fields.title.enabled,
+        allow_moderator=config.soe.allow_moderator_promotion,
+        allow_admin=config.soe.allow_admin_promotion,
+        provisioning=provisioning,
+    )

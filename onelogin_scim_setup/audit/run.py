@@ -1,0 +1,99 @@
+"""The whole audit, as the `audit` command runs it: read both sides, find, and with `--fix` plan the
+remediation, check its threshold, ask, and carry it out.
+
+The caller opens the two clients (and, for `--fix`, holds apply's lock) and shows what the callbacks
+hand it; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from onelogin_scim_setup.audit.findings import Category, Finding, has_problems, select
+from onelogin_scim_setup.audit.fix import (
+    FixPlan,
+    FixReport,
+    StepResult,
+    check_threshold,
+    execute,
+    plan_fixes,
+)
+from onelogin_scim_setup.audit.match import find
+from onelogin_scim_setup.audit.policy import policy_of
+from onelogin_scim_setup.audit.read import read_onelogin, read_soe
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.soe.client import ScimClient
+
+
+@dataclass(frozen=True)
+class Audited:
+    """What the read found: the findings selected, the notes of the read, and how many users each
+    side listed (OneLogin, SOE)."""
+
+    findings: list[Finding]
+    notes: list[str]
+    users: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """`audit --fix`: the mass-deactivation threshold, and `confirm` (None: approved already)."""
+
+    max_deactivate_percent: float
+    force: bool
+    confirm: Callable[[FixPlan], bool] | None
+    on_plan: Callable[[FixPlan], None]
+    on_result: Callable[[StepResult], None]
+    on_report: Callable[[FixReport], None]
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    audited: Audited
+    fixing: bool
+    report: FixReport | None = None
+
+    def exit_code(self, detailed: bool) -> int:
+        """The command's exit status: a fix's outcome, else 2 for a problem with `detailed`."""
+        if self.report is not None:
+            if self.report.interrupted is not None:
+                return self.report.interrupted
+            return ExitCode.ERROR if self.report.failed else ExitCode.OK
+        if detailed and not self.fixing and has_problems(self.audited.findings):
+            return ExitCode.CHANGES_PENDING
+        return ExitCode.OK
+
+
+def run_audit(
+    config: Config,
+    client: OneLoginClient,
+    scim: ScimClient,
+    *,
+    categories: Iterable[Category],
+    on_audited: Callable[[Audited], None],
+    fixing: Fixing | None = None,
+) -> AuditOutcome:
+    """Every user OneLogin intends for SOE against what SOE shows (`on_audited` gets the findings as
+    soon as they are known); with `fixing`, the remediation too."""
+    onelogin = read_onelogin(client, config)
+    soe = read_soe(scim)
+    policy = policy_of(config, provisioning=onelogin.provisioning)
+    findings = select(find(policy, onelogin.users, soe), categories)
+    audited = Audited(findings, onelogin.notes, (len(onelogin.users), len(soe)))
+    on_audited(audited)
+    if fixing is None:
+        return AuditOutcome(audited, fixing=False)
+    plan = plan_fixes(findings, sum(1 for user in soe if user.active))
+    fixing.on_plan(plan)
+    if not plan.steps:
+        return AuditOutcome(audited, fixing=True)
+    check_threshold(plan, fixing.max_deactivate_percent, force=fixing.force)
+    if fixing.confirm is not None and not fixing.confirm(plan):
+        raise UsageError("nothing changed: the remediation plan was not approved")
+    shortname = config.fields.user_type.shortname
+    report = execute(plan, client, scim, shortname=shortname, on_result=fixing.on_result)
+    fixing.on_report(report)
+    return AuditOutcome(audited, fixing=True, report=report)

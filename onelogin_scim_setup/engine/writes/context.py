@@ -1,0 +1,28 @@
+"""What every writer works with: the client, the desired state, the wire values, and apply's own
+copy of the wire ids, which the writers fill in as they create things (a role created by one step
+is addressed by the mapping of a later one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onelogin_scim_setup.engine.computed import WireValues
+from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.errors import SetupError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.snapshot import Ids
+
+
+@dataclass
+class WriteContext:
+    client: OneLoginClient
+    desired: Tenant
+    ids: Ids
+    wire: WireValues
+    # Seconds a mapping write waits for a just-created field's mapping action (onelogin.action_wait).
+    action_wait: float
+
+    def app_id(self) -> int:
+        if self.ids.app_id is None:
+            raise SetupError("the app does not exist yet; its create step did not run")
+        return self.ids.app_id

@@ -1,0 +1,100 @@
+"""The tool's user mappings on the wire: which mappings it owns (by name), and each one read into the
+tool's vocabulary (role -> custom field value) or, if reshaped by hand, as shape "other"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from onelogin_scim_setup.engine.tenant import CustomField, MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.snapshot import Ids
+from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
+
+SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
+
+
+def owned_mapping_name(prefix: str) -> re.Pattern[str]:
+    """The names the tool gives its mappings (engine.desired.mapping_name), and only those: the
+    `": "` after the prefix keeps "<prefix>-eu: ..." and "<prefix>/<app>: ..." out."""
+    return re.compile(rf"{re.escape(prefix)}: {SHORTNAME} for role .+", re.DOTALL)
+
+
+def read_mappings(
+    client: OneLoginClient,
+    desired: Tenant,
+    ids: Ids,
+    prefix: str,
+    adopt: Mapping[str, str],
+    tenant_fields: dict[str, CustomField],
+    listed: list[dict[str, Any]],
+) -> dict[str, UserMapping]:
+    """The tool's mappings, keyed by the name they should have.
+
+    A second mapping with an owned name (two applies on two machines) is keyed "<name> (id N)", so
+    the diff deletes it and keeps the lowest id. A mapping named as `adopt` maps (made under an old
+    default prefix) is keyed by its new name and holds its old one, so the diff renames it in place.
+    """
+    owned = owned_mapping_name(prefix)
+    listing = sorted(listed, key=lambda raw: int(raw["id"]))
+    # A mapping the config names explicitly (adopted by `import`) is owned by that exact name.
+    ours = [
+        m
+        for m in listing
+        if owned.fullmatch(str(m.get("name", ""))) or str(m.get("name", "")) in desired.mappings
+    ]
+    legacy = [m for m in listing if str(m.get("name", "")) in adopt]
+    wanted_fields = {m.field for m in desired.mappings.values()}
+    # Preflight: a field that exists but has no mapping action yet would stop apply half-way, so
+    # its action is looked up now and its absence planned as a conflict (diff).
+    if not ours and not legacy and not wanted_fields & set(tenant_fields):
+        return {}
+    shortnames = sorted(wanted_fields | set(tenant_fields))
+    names = {s: f.name for s, f in tenant_fields.items()}
+    ids.vocabulary = discover_vocabulary(client, shortnames, names)
+    for shortname in wanted_fields & set(tenant_fields):
+        found = ids.vocabulary.has_action(shortname)
+        tenant_fields[shortname] = replace(tenant_fields[shortname], mapping_action=found)
+    role_names = {role_id: name for name, role_id in ids.roles.items()}
+    if not role_names:
+        role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
+        ids.roles.update({name: role_id for role_id, name in role_names.items()})
+    field_of = {action: shortname for shortname, action in ids.vocabulary.actions.items()}
+    result: dict[str, UserMapping] = {}
+    for raw in ours:
+        name = str(raw["name"])
+        key = f"{name} (id {raw['id']})" if name in result else name
+        ids.mappings[key] = int(raw["id"])
+        result[key] = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+    for raw in legacy:
+        key = adopt[str(raw["name"])]
+        mapping = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        # Adopted only when the new name is free and the mapping still has the shape the tool
+        # wrote; otherwise it is left exactly as it is (never deleted).
+        if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
+            ids.mappings[key] = int(raw["id"])
+            result[key] = mapping
+    return result
+
+
+def mapping_from_wire(
+    raw: dict[str, Any], operator: str, role_names: dict[int, str], field_of: dict[str, str]
+) -> UserMapping:
+    """A wire mapping in the tool's vocabulary; shape "other" unless it is exactly role -> field."""
+    name, enabled = str(raw["name"]), bool(raw.get("enabled"))
+    conditions, actions = raw.get("conditions") or [], raw.get("actions") or []
+    if (
+        len(conditions) == 1
+        and len(actions) == 1
+        and conditions[0].get("source") == ROLE_CONDITION
+        and conditions[0].get("operator") == operator
+        and str(actions[0].get("action")) in field_of
+        and len(actions[0].get("value") or []) == 1
+    ):
+        role_id = int(conditions[0]["value"])
+        role = role_names.get(role_id, f"(role id {role_id})")
+        field = field_of[str(actions[0]["action"])]
+        return UserMapping(name, enabled, role, field, str(actions[0]["value"][0]))
+    return UserMapping(name, enabled, "", "", "", shape=MappingShape.OTHER)
