@@ -55,6 +55,7 @@ def apply_until_done(running: World, attempts: int = 10) -> subprocess.Completed
     return result
 
 
+@pytest.mark.one_profile("the switch under test (shortname_case=lowercased) is pessimistic's")
 def test_lowercased_shortname_stops_apply_and_converges_once_the_config_follows(
     tmp_path: Path,
 ) -> None:
@@ -77,6 +78,7 @@ def test_lowercased_shortname_stops_apply_and_converges_once_the_config_follows(
     assert bob["userType"] == "Moderator"
 
 
+@pytest.mark.one_profile("a mapping action that never appears is pessimistic's opaque action")
 def test_action_that_never_appears_stops_apply_before_any_mapping_with_the_manual_step(
     tmp_path: Path,
 ) -> None:
@@ -94,6 +96,7 @@ def test_action_that_never_appears_stops_apply_before_any_mapping_with_the_manua
     assert "lists no mapping action" in planned.stdout
 
 
+@pytest.mark.one_profile("only pessimistic's tenant accepts a second role of the same name")
 def test_duplicate_role_names_are_a_conflict_naming_the_ids(tmp_path: Path) -> None:
     with world(tmp_path, "pessimistic") as running:
         copy = api(running, "POST", "/api/2/roles", {"name": "SOE Moderators"})
@@ -106,9 +109,8 @@ def test_duplicate_role_names_are_a_conflict_naming_the_ids(tmp_path: Path) -> N
     assert "refused before any write" in applied.stderr
 
 
-@pytest.mark.parametrize("profile", ["optimistic", "pessimistic"])
-def test_demo_completes_and_shows_bob_as_moderator(tmp_path: Path, profile: str) -> None:
-    command = [sys.executable, "-m", "onelogin_scim_setup", "demo", "--quirks", profile]
+def test_demo_completes_and_shows_bob_as_moderator(tmp_path: Path, quirks_profile: str) -> None:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "demo", "--quirks", quirks_profile]
     result = subprocess.run(
         [*command, "--dir", str(tmp_path / "demo")],
         capture_output=True,
@@ -129,8 +131,11 @@ SEEDED = {
 }
 
 
-def test_demo_ends_with_an_audit_that_finds_the_seeded_drift(tmp_path: Path) -> None:
+def test_demo_ends_with_an_audit_that_finds_the_seeded_drift(
+    tmp_path: Path, quirks_profile: str
+) -> None:
     command = [sys.executable, "-m", "onelogin_scim_setup", "--no-color", "demo"]
+    command += ["--quirks", quirks_profile]
     result = subprocess.run(
         [*command, "--dir", str(tmp_path / "demo")],
         capture_output=True,

@@ -21,8 +21,8 @@ from tests.terminal import run_on_terminal
 
 
 @pytest.fixture
-def tenant(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path, expose_scim_configuration=True) as running:
+def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         yield running
 
 

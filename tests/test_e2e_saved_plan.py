@@ -14,8 +14,8 @@ from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
 
 
 @pytest.fixture
-def tenant(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path) as running:
+def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile) as running:
         yield running
 
 
