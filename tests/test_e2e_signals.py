@@ -209,5 +209,7 @@ def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path: Path, imported: st
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=60)
     assert "Traceback" not in rest
-    # Interrupted, or finished before the signal arrived (validate of a bad config exits 1).
-    assert process.returncode in (130, 1), rest
+    # Interrupted (130), or finished before the signal arrived (validate of a bad config exits 1).
+    # On a loaded machine the signal can also land in the interpreter's own start-up or shutdown,
+    # where Python answers it by dying of SIGINT (-2), as it does for any program: never a traceback.
+    assert process.returncode in (130, 1, -signal.SIGINT), rest
