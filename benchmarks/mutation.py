@@ -38,7 +38,10 @@ ALSO_COPY = ["templates", "config.example.yaml", "README.md", "docs", "ARCHITECT
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "redact": (["secrets/redact.py"], ["tests/test_redact.py", "tests/test_logs.py"]),
     "logs": (["logs.py"], ["tests/test_logs.py"]),
-    "diff": (["engine/diff.py", "engine/plan.py"], ["tests/test_plan.py", "tests/test_diff.py"]),
+    "diff": (
+        ["engine/diff.py", "engine/plan.py"],
+        ["tests/test_diff.py", "tests/test_engine_plan.py"],
+    ),
     "desired": (["engine/desired.py"], ["tests/test_desired.py"]),
     "read": (
         [
@@ -48,7 +51,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "onelogin/vocabulary.py",
             "onelogin/snapshot.py",
         ],
-        ["tests/test_apply.py", "tests/test_read.py", "tests/test_onelogin_apps.py"],
+        ["tests/test_read.py", "tests/test_apply.py", "tests/test_onelogin_apps.py"],
     ),
     "transport": (
         [
@@ -69,7 +72,10 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "config": (["config/urls.py"], ["tests/test_urls.py", "tests/test_config.py"]),
     "cli": (["errors.py", "cli/__init__.py"], ["tests/test_cli.py", "tests/test_errors.py"]),
-    "token": (["secrets/token.py", "secrets/sources.py"], ["tests/test_scim_token.py"]),
+    "token": (
+        ["secrets/token.py", "secrets/sources.py"],
+        ["tests/test_secrets_token.py", "tests/test_secrets_sources.py"],
+    ),
 }
 
 # One process prints every survivor's diff; `mutmut show` would start one per mutant.

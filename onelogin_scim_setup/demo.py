@@ -1,7 +1,8 @@
 """The demo: the whole job against the built-in sandbox, no tenant and no network beyond loopback.
 
-It runs the same core steps the commands run (prepare, plan, apply, verify); only the admin's clicks in
-the two UIs are played through the sandbox's own control endpoints, which real products do not have.
+It runs the same core steps the commands run (prepare, plan, apply, verify, audit); only the admin's
+clicks in the two UIs, and the drift the audit then finds, are played through the sandbox's own control
+endpoints, which real products do not have.
 """
 
 from __future__ import annotations
@@ -13,23 +14,34 @@ from typing import Any
 import requests
 import yaml
 
+from onelogin_scim_setup.audit.findings import Category, Finding
+from onelogin_scim_setup.audit.run import Audited, run_audit
 from onelogin_scim_setup.checks.result import passed
 from onelogin_scim_setup.checks.verify import run_checks
-from onelogin_scim_setup.engine.prepare import prepare
+from onelogin_scim_setup.engine.prepare import Prepared, prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.vocabulary import wait_for_actions
+from onelogin_scim_setup.render.audit import render_findings
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan
 from onelogin_scim_setup.secrets.sources import deliver_to_file
 from onelogin_scim_setup.secrets.token import generate_token
-from onelogin_scim_setup.soe.client import open_scim
+from onelogin_scim_setup.soe.client import ScimClient, open_scim
 from onelogin_scim_setup.soe.users import user_type_of
 
 DEMO_CLIENT_ID = "sandbox-client-id"
 DEMO_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 (the sandbox's published demo credential)
 DEMO_USERS = ("alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com")
+# The drift step 8 seeds, and the audit category each one must be found under.
+SEEDED_DRIFT = {
+    "carol@example.com": Category.SHOULD_BE_INACTIVE,
+    "otto.orphan@example.com": Category.ORPHAN,
+    "alice@example.com": Category.MAPPING_NOT_APPLIED,
+    "erin@example.com": Category.NOT_SIGNED_IN,
+}
 
 
 def demo_config(onelogin_url: str, soe_scim_url: str, token_file: Path) -> dict[str, Any]:
@@ -123,6 +135,34 @@ class Admin:
     def reapply_mappings(self) -> None:
         self._send("POST", f"{self.onelogin_url}/_sandbox/mappings/reapply")
 
+    def seed_drift(self, app_id: int) -> None:
+        """Weeks later: OneLogin's copy of the SCIM token goes stale, so its pushes fail (401), and
+        then a leaver, a role change, a new joiner and a sign-in outside OneLogin happen."""
+        state = self._send("GET", f"{self.onelogin_url}/_sandbox/state")
+        users = {u["email"]: int(u["id"]) for u in state["users"]}
+        roles = {r["name"]: int(r["id"]) for r in state["roles"]}
+        stale = {"bearer_token": "revoked-" + "0" * 40}
+        self._send("PUT", f"{self.onelogin_url}/_sandbox/apps/{app_id}/scim", stale)
+        self._set_status(users["carol@example.com"], 2)  # suspended: left the company
+        moderators = [roles[name] for name in ("Default", "Engineering", "SOE Moderators")]
+        self._set_roles(users["alice@example.com"], moderators)  # no "Reapply mappings" after
+        self._set_roles(users["erin@example.com"], [roles["Default"], roles["Engineering"]])
+        orphan = {
+            "userName": "otto.orphan@example.com",
+            "name": {"givenName": "Otto", "familyName": "Orphan"},
+            "emails": [{"value": "otto.orphan@example.com", "primary": True}],
+        }
+        self._send("POST", f"{self.soe_url}/_sandbox/users", orphan)
+
+    def _set_status(self, user_id: int, status: int) -> None:
+        self._send(
+            "PUT", f"{self.onelogin_url}/_sandbox/users/{user_id}/status", {"status": status}
+        )
+
+    def _set_roles(self, user_id: int, role_ids: list[int]) -> None:
+        body = {"role_ids": role_ids}
+        self._send("PUT", f"{self.onelogin_url}/_sandbox/users/{user_id}/roles", body)
+
 
 def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: str) -> bool:
     """The whole job, narrated. True when verify passed and a promoted user shows up in SOE."""
@@ -188,11 +228,52 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
                 )
                 out.text(f"  {email}: {shown}")
             bob = scim.find_user("bob@example.com")
+            found = _audit_seeded_drift(out, admin, app_id, prepared, client, scim)
     ok = passed(checks) and bob is not None and user_type_of(bob) == "Moderator"
+    ok = ok and found
     out.text(
-        "Demo complete: bob@example.com (role SOE Moderators) is a Moderator in SOE."
+        "Demo complete: bob@example.com (role SOE Moderators) is a Moderator in SOE, and audit "
+        "found the drift seeded in step 8."
         if ok
         else "Demo finished with failures; see above.",
         style="bold green" if ok else "bold red",
     )
     return ok
+
+
+def _audit_seeded_drift(
+    out: Out,
+    admin: Admin,
+    app_id: int,
+    prepared: Prepared,
+    client: OneLoginClient,
+    scim: ScimClient,
+) -> bool:
+    """Steps 8 and 9: seed drift on purpose, then audit; True when each seeded user is found
+    under its category."""
+    out.text(
+        "== 8. Weeks later: drift, seeded on purpose (played through the sandbox)", style="bold"
+    )
+    admin.seed_drift(app_id)
+    out.text(
+        "OneLogin's SCIM Bearer Token went stale (its pushes now fail); carol@ left (suspended); "
+        "alice@ joined SOE Moderators (mappings not reapplied); erin@ joined Engineering; "
+        "otto.orphan@ signed in to SOE outside OneLogin."
+    )
+    out.text("== 9. audit: OneLogin's intent against SOE's reality", style="bold")
+
+    def show(audited: Audited) -> None:
+        render_findings(out, audited.findings, "text", users=audited.users)
+
+    outcome = run_audit(prepared.config, client, scim, categories=(), on_audited=show)
+    out.text(
+        "These findings were seeded on purpose in step 8. On a real tenant: fix OneLogin's SCIM "
+        "Bearer Token (`token rotate`), click Reapply mappings, and `audit --fix` deactivates the "
+        "leaver and the orphan in SOE."
+    )
+    return _found_as_seeded(outcome.audited.findings)
+
+
+def _found_as_seeded(findings: list[Finding]) -> bool:
+    found = {(f.user.casefold(), f.category) for f in findings}
+    return all((email, category) in found for email, category in SEEDED_DRIFT.items())

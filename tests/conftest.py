@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers.profiles import E2E_MODULE_PREFIXES, check_profiles
+
 # Runs a test under each sandbox quirk profile (optimistic, pessimistic): see docs/sandbox.md.
 from tests.sandbox_conftest_fixtures import quirks_profile  # noqa: F401
 
@@ -22,14 +24,11 @@ MINIMAL_CONFIG: dict[str, Any] = {
 }
 
 
-# Modules whose tests run the real CLI or the sandbox over HTTP, or build the wheel.
-E2E_MODULE_PREFIXES = ("test_e2e_", "test_golden", "test_packaging")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name.startswith(E2E_MODULE_PREFIXES):
             item.add_marker(pytest.mark.e2e)
+    check_profiles(items)
 
 
 @pytest.fixture(autouse=True)

@@ -54,9 +54,12 @@ def sandbox_options(quirks: Quirks | str | None = None, **options: Any) -> Sandb
     return SandboxOptions(quirks=base.with_overrides(overrides), **options)
 
 
-@pytest.fixture(params=PROFILES)
+# Module scope, so a module-scoped fixture (tests/test_golden.py's one sandbox) can take it too;
+# pytest then runs a module's tests profile by profile.
+@pytest.fixture(params=PROFILES, scope="module")
 def quirks_profile(request: pytest.FixtureRequest) -> str:
-    """Each quirk profile's name in turn."""
+    """Each quirk profile's name in turn. Every e2e test takes it (tests/conftest.py refuses to
+    collect one that does not and has no `one_profile` marker saying why)."""
     return str(request.param)
 
 

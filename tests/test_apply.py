@@ -1,8 +1,7 @@
-"""Reading OneLogin into a Tenant and applying changes, with HTTP stubbed by `responses`."""
+"""engine/apply.py: applying a computed plan, with HTTP stubbed by `responses`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -19,13 +18,10 @@ from onelogin_scim_setup.engine.tenant import (
     RoleAssignment,
     Tenant,
     UserMapping,
-    UserValues,
 )
 from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
-from onelogin_scim_setup.onelogin.vocabulary import match_actions, wait_for_actions
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
@@ -237,109 +233,6 @@ def test_provisioning_not_kept_becomes_a_manual_step(
     assert [step.key for step in result.manual] == ["enable provisioning"]
 
 
-def stub_read(
-    api: responses.RequestsMock, *, mappings: list[dict[str, object]], apps: list[dict[str, object]]
-) -> None:
-    api.get(
-        f"{API}/users/custom_attributes",
-        json=[{"id": 1, "name": "userType", "shortname": "userType"}],
-    )
-    api.get(
-        f"{API}/connectors",
-        json=[{"id": 130179, "name": CONNECTOR}, {"id": 1, "name": CONNECTOR + " x"}],
-    )
-    api.get(f"{API}/apps", json=apps)
-
-
-def test_read_translates_owned_mappings_and_ignores_others(
-    api: responses.RequestsMock, client: OneLoginClient
-) -> None:
-    app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
-    stub_read(api, mappings=[], apps=[app])
-    api.get(
-        f"{API}/apps/9",
-        json={**app, "role_ids": [7], "provisioning": {"enabled": True}, "parameters": {}},
-    )
-    api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
-    owned = {
-        "id": 3,
-        "name": "p: userType for role Mods",
-        "enabled": True,
-        "match": "all",
-        "position": 2,
-        "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
-        "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
-    }
-    foreign = {**owned, "id": 4, "name": "Sales department"}
-    api.get(
-        f"{API}/mappings",
-        json=[owned, foreign],
-        match=[matchers.query_param_matcher({"enabled": "true"})],
-    )
-    api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
-    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}])
-    api.get(
-        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
-    )
-    desired = Tenant(
-        app=App("SCIM SOE", CONNECTOR),
-        roles={"Mods": RoleAssignment("Mods", False)},
-        mappings={
-            "p: userType for role Mods": UserMapping(
-                "p: userType for role Mods", True, "Mods", "userType", "Admin"
-            )
-        },
-    )
-    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
-    assert snapshot.tenant.mappings == {
-        "p: userType for role Mods": UserMapping(
-            "p: userType for role Mods", True, "Mods", "userType", "Moderator"
-        )
-    }
-    assert snapshot.tenant.roles == {"Mods": RoleAssignment("Mods", True)}
-    assert snapshot.ids.mappings == {"p: userType for role Mods": 3}
-
-
-def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
-    api: responses.RequestsMock, client: OneLoginClient
-) -> None:
-    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (12, 11)]
-    api.get(f"{API}/users/custom_attributes", json=[])
-    api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
-    api.get(f"{API}/apps", json=twins)
-    api.get(f"{API}/mappings", json=[])
-    api.get(f"{API}/mappings", json=[])
-    snapshot = read(
-        client,
-        Tenant(app=App("SCIM SOE", CONNECTOR)),
-        mapping_prefix="p",
-        sensitive_keys=frozenset(),
-    )
-    assert snapshot.tenant.app == App("SCIM SOE", CONNECTOR, duplicate_ids=(11, 12))
-    assert snapshot.ids.app_id is None
-
-
-def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
-    api: responses.RequestsMock, client: OneLoginClient
-) -> None:
-    api.get(f"{API}/users/custom_attributes", json=[])
-    api.get(f"{API}/mappings", json=[])
-    api.get(f"{API}/mappings", json=[])
-    api.get(f"{API}/users", json=[{"id": 42, "email": "D@x.io"}])
-    api.get(
-        f"{API}/users/42",
-        json={"id": 42, "email": "D@x.io", "custom_attributes": {"userType": "Admin"}},
-    )
-    desired = Tenant(
-        users={"d@x.io": UserValues("d@x.io", (("custom_attributes.userType", "Moderator"),))}
-    )
-    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
-    assert snapshot.tenant.users["d@x.io"].values == (("custom_attributes.userType", "Admin"),)
-    assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
-        "d@x.io": {"userType": "Admin"}
-    }
-
-
 def test_configuration_parameters_and_provisioning_go_in_one_app_put(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
@@ -409,43 +302,6 @@ def test_apply_beyond_the_budget_left_refuses_before_any_write(
         BudgetError, match=r"needs about 20 .* only 1,010 of the account's 5,000 .* 1,000 \(20%"
     ):
         execute_plan(Plan(changes), client, Tenant(), Ids(), NO_WIRE)
-
-
-ACTION_CASES = [
-    # (actions OneLogin lists, the value found for userType or None)
-    ([{"name": "Set userType", "value": "set_usertype"}], "set_usertype"),
-    (
-        [{"name": "Set userType", "value": "set_custom_attribute_80002"}],
-        "set_custom_attribute_80002",
-    ),
-    ([{"name": "Set Employee ID", "value": "set_employee_id"}], None),
-    (
-        [
-            {"name": "Set userType", "value": "set_custom_attribute_9"},
-            {"name": "Set user type", "value": "set_userType"},
-        ],
-        "set_userType",  # a value match wins over a label match
-    ),
-]
-
-
-@pytest.mark.parametrize(("listed", "found"), ACTION_CASES)
-def test_mapping_action_is_found_by_value_or_label(
-    listed: list[dict[str, object]], found: str | None
-) -> None:
-    assert match_actions(listed, ["userType"], {"userType": "userType"}).get("userType") == found
-
-
-def test_action_is_asked_again_until_it_appears(
-    api: responses.RequestsMock, client: OneLoginClient
-) -> None:
-    api.get(f"{API}/mappings/actions", json=[])
-    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_x_1"}])
-    pauses: list[float] = []
-    found = wait_for_actions(
-        client, ["userType"], {}, wait=60, sleep=pauses.append, clock=lambda: 0.0
-    )
-    assert (found, len(pauses)) == ({"userType": "set_x_1"}, 1)
 
 
 def test_mapping_without_an_action_stops_before_any_mapping_write(

@@ -158,6 +158,61 @@ def test_config_is_looked_up_in_the_current_folder_by_default(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
 
 
+def at(position: int, command: list[str], options: list[str]) -> list[str]:
+    """`command` with `options` inserted at `position` (0: before it, len(command): at the end)."""
+    return [*command[:position], *options, *command[position:]]
+
+
+# Every place a global option can go: before the command, between a group and its subcommand, after.
+TOKEN_SHOW_POSITIONS = [0, 1, 2]
+TOPLEVEL_POSITIONS = [0, 1]
+
+
+@pytest.mark.parametrize("position", TOKEN_SHOW_POSITIONS, ids=["root", "group", "command"])
+def test_token_show_takes_the_global_options_anywhere(config: Path, position: int) -> None:
+    options = ["-c", str(config), "-v", "--no-color", "--traceback"]
+    result = run(*at(position, ["token", "show"], options), env=clean_env(SOE_SCIM_TOKEN=TOKEN))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"token from env: {fingerprint(TOKEN)}\n"
+
+
+@pytest.mark.parametrize("position", TOKEN_SHOW_POSITIONS, ids=["root", "group", "command"])
+def test_token_generate_delivers_to_the_config_given_anywhere(
+    tmp_path: Path, position: int
+) -> None:
+    delivered = tmp_path / "delivered-token"
+    config = tmp_path / "deliver.yaml"
+    token = {"delivery": "file", "delivery_file": str(delivered)}
+    config.write_text(yaml.safe_dump({**MINIMAL_CONFIG, "token": token}), encoding="utf-8")
+    options = ["-c", str(config), "-v", "--no-color"]
+    result = run(*at(position, ["token", "generate", "--deliver"], options))
+    assert result.returncode == 0, result.stderr
+    assert fingerprint(delivered.read_text(encoding="utf-8").strip()) in result.stdout
+
+
+@pytest.mark.parametrize("position", TOKEN_SHOW_POSITIONS, ids=["root", "group", "command"])
+def test_output_given_anywhere_reaches_the_token_command(config: Path, position: int) -> None:
+    result = run(*at(position, ["token", "show"], ["-c", str(config), "-o", "json"]))
+    assert result.returncode == ExitCode.USAGE
+    assert "`onelogin-scim-setup token show` has no json output" in result.stderr
+
+
+@pytest.mark.parametrize("position", TOPLEVEL_POSITIONS, ids=["root", "command"])
+def test_a_top_level_command_takes_the_global_options_anywhere(config: Path, position: int) -> None:
+    options = ["-c", str(config), "-v", "--no-color", "-o", "json"]
+    result = run(*at(position, ["validate"], options))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["valid"] is True
+
+
+def test_the_config_given_last_wins_over_the_group_level(config: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    result = run(
+        "token", "-c", str(missing), "show", "-c", str(config), env=clean_env(SOE_SCIM_TOKEN=TOKEN)
+    )
+    assert result.returncode == 0, result.stderr
+
+
 # --- 4. help that teaches ---------------------------------------------------------------------------
 
 COMMANDS = [

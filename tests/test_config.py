@@ -1,4 +1,5 @@
-"""Config loading: valid configs load, every bad one is a ConfigError that names file, line and key."""
+"""config/load.py and config/models.py: valid configs load, every bad one is a ConfigError that names
+file, line and key."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from onelogin_scim_setup.config.attributes import custom_fields, field_source
-from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.load import load
-from onelogin_scim_setup.config.models import Config, check_url
-from onelogin_scim_setup.errors import ConfigError, SecretError
+from onelogin_scim_setup.config.models import check_url
+from onelogin_scim_setup.errors import ConfigError
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.configs import BAD_CONFIGS, ROOT, with_change
 
@@ -110,36 +108,6 @@ def test_relative_paths_are_relative_to_the_config(
 ) -> None:
     data = with_change(("template", "path"), "my.json.j2")
     assert load(write_config(data)).config.template.path == tmp_path / "my.json.j2"
-
-
-def test_custom_fields_and_sources() -> None:
-    config = Config.model_validate(
-        with_change(
-            ("fields",),
-            {
-                "department": {"enabled": True},
-                "title": {"enabled": True, "source": "custom", "shortname": "jobTitle"},
-            },
-        )
-    )
-    assert custom_fields(config) == [("userType", "userType"), ("jobTitle", "jobTitle")]
-    assert field_source(config, "user_type") == "user.custom_fields.userType"
-    assert field_source(config, "department") == "user.department"
-    assert field_source(config, "title") == "user.custom_fields.jobTitle"
-
-
-def test_credentials_come_from_the_named_env_vars() -> None:
-    config = Config.model_validate(with_change(("onelogin", "client_id_env"), "MY_ID"))
-    creds = onelogin_credentials(config, {"MY_ID": "id-1", "ONELOGIN_CLIENT_SECRET": "secret-1"})
-    assert creds.client_id == "id-1"
-    assert creds.client_secret == SecretStr("secret-1")
-
-
-def test_missing_credentials_name_the_variables_not_values() -> None:
-    config = Config.model_validate(MINIMAL_CONFIG)
-    with pytest.raises(SecretError, match="ONELOGIN_CLIENT_SECRET") as caught:
-        onelogin_credentials(config, {"ONELOGIN_CLIENT_ID": "visible-id"})
-    assert "visible-id" not in str(caught.value)
 
 
 def test_alias_bomb_is_refused_quickly(write_config: Callable[..., Path]) -> None:

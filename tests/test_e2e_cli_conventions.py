@@ -33,16 +33,18 @@ def wait_for_a_request(running: World, process: subprocess.Popen[str]) -> None:
         time.sleep(0.05)
 
 
-def test_ci_reads_pending_changes_as_2_and_a_typo_as_64(tmp_path: Path) -> None:
-    with world(tmp_path) as running:
+def test_ci_reads_pending_changes_as_2_and_a_typo_as_64(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    with world(tmp_path, quirks_profile) as running:
         pending = running.cli("plan", "--detailed-exitcode", "-c", str(running.config_path))
         typo = running.cli("plan", "--detailed-exitcod")
     assert pending.returncode == ExitCode.CHANGES_PENDING, pending.stderr
     assert typo.returncode == ExitCode.USAGE
 
 
-def test_verbose_after_the_command_logs_requests(tmp_path: Path) -> None:
-    with world(tmp_path) as running:
+def test_verbose_after_the_command_logs_requests(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
         result = running.cli("plan", "-v")
     assert result.returncode == 0, result.stderr
     assert "DEBUG" in result.stderr
@@ -57,9 +59,9 @@ def test_verbose_after_the_command_logs_requests(tmp_path: Path) -> None:
     ids=["SIGINT", "SIGTERM"],
 )
 def test_a_signal_mid_read_exits_with_its_code(
-    tmp_path: Path, sent: signal.Signals, code: int, says: str
+    tmp_path: Path, quirks_profile: str, sent: signal.Signals, code: int, says: str
 ) -> None:
-    with world(tmp_path, faults=FaultSpec(latency=2.0)) as running:
+    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=2.0)) as running:
         process = subprocess.Popen(
             [*PROG, "-c", str(running.config_path), "plan"],
             stdout=subprocess.PIPE,
@@ -76,43 +78,45 @@ def test_a_signal_mid_read_exits_with_its_code(
     assert "Traceback" not in stderr
 
 
-def test_a_spinner_shows_on_a_terminal(tmp_path: Path) -> None:
-    with world(tmp_path, faults=FaultSpec(latency=0.3)) as running:
+def test_a_spinner_shows_on_a_terminal(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.3)) as running:
         code, shown = run_on_pty("-c", str(running.config_path), "plan", env=running.env())
     assert code == 0, shown
     assert "Reading OneLogin" in shown
 
 
-def test_no_spinner_when_piped(tmp_path: Path) -> None:
-    with world(tmp_path, faults=FaultSpec(latency=0.3)) as running:
+def test_no_spinner_when_piped(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.3)) as running:
         result = running.cli("plan")
     assert result.returncode == 0, result.stderr
     assert "Reading OneLogin" not in result.stdout + result.stderr
 
 
-def discovered(tmp_path: Path, *formats: str) -> list[subprocess.CompletedProcess[str]]:
-    with world(tmp_path) as running:
+def discovered(
+    tmp_path: Path, profile: str, *formats: str
+) -> list[subprocess.CompletedProcess[str]]:
+    with world(tmp_path, profile) as running:
         assert running.cli("apply", "--auto-approve").returncode == 0
         return [running.cli("discover", "--output", output) for output in formats]
 
 
-def test_discover_yaml_and_json_are_the_same_data(tmp_path: Path) -> None:
-    as_yaml, as_json = discovered(tmp_path, "yaml", "json")
+def test_discover_yaml_and_json_are_the_same_data(tmp_path: Path, quirks_profile: str) -> None:
+    as_yaml, as_json = discovered(tmp_path, quirks_profile, "yaml", "json")
     assert as_yaml.returncode == as_json.returncode == 0, as_yaml.stderr
     assert yaml.safe_load(as_yaml.stdout) == json.loads(as_json.stdout)
     assert "{'" not in as_yaml.stdout
 
 
-def test_discover_text_spells_values_as_json(tmp_path: Path) -> None:
-    (text,) = discovered(tmp_path, "text")
+def test_discover_text_spells_values_as_json(tmp_path: Path, quirks_profile: str) -> None:
+    (text,) = discovered(tmp_path, quirks_profile, "text")
     assert text.returncode == 0, text.stderr
     assert "True" not in text.stdout
     assert "{'" not in text.stdout
     assert "true" in text.stdout
 
 
-def test_one_soe_500_does_not_fail_verify(tmp_path: Path) -> None:
-    with world(tmp_path) as running:
+def test_one_soe_500_does_not_fail_verify(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
         assert running.cli("apply", "--auto-approve").returncode == 0
         running.play_admin(template=running.cli("render").stdout)
         # From here every other SOE request answers 500 (seeded): each is retried, verify passes.
@@ -127,6 +131,7 @@ def leftovers(folder: Path, prefix: str) -> list[Path]:
     return [p for p in folder.iterdir() if p.name.startswith(prefix)]
 
 
+@pytest.mark.one_profile("the sandbox's own temp folder; no CLI command reaches OneLogin")
 @pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_sandbox_removes_its_token_folder_on_exit(tmp_path: Path, sent: signal.Signals) -> None:
     temp = tmp_path / "tmp"
@@ -148,14 +153,15 @@ def test_sandbox_removes_its_token_folder_on_exit(tmp_path: Path, sent: signal.S
     assert leftovers(temp, "onelogin-scim-sandbox-") == []
 
 
-def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path) -> None:
+def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path, quirks_profile: str) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = clean_env(TMPDIR=str(temp))
     kept = tmp_path / "kept"
+    demo = [*PROG, "demo", "--quirks", quirks_profile]
     runs = [
-        subprocess.run([*PROG, *args], capture_output=True, text=True, env=env, timeout=300)
-        for args in (["demo"], ["demo", "--dir", str(kept)])
+        subprocess.run([*demo, *args], capture_output=True, text=True, env=env, timeout=300)
+        for args in ([], ["--dir", str(kept)])
     ]
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert leftovers(temp, "onelogin-scim-demo-") == []
@@ -197,9 +203,9 @@ class Terminal:
     ids=["no", "Ctrl-C"],
 )
 def test_apply_prompt_no_is_1_and_ctrl_c_is_130(
-    tmp_path: Path, answer: str | signal.Signals, code: int, says: str
+    tmp_path: Path, quirks_profile: str, answer: str | signal.Signals, code: int, says: str
 ) -> None:
-    with world(tmp_path) as running:
+    with world(tmp_path, quirks_profile) as running:
         terminal = Terminal(["-c", str(running.config_path), "apply"], running.env())
         terminal.read_until("Apply these changes")
         if isinstance(answer, str):

@@ -45,8 +45,10 @@ def test_discover_shows_keys_and_masks_the_token(tmp_path: Path, quirks_profile:
     assert TOKEN not in result.stdout
 
 
-def test_sandbox_command_serves_a_ready_config_until_interrupted(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "onelogin_scim_setup", "sandbox"]
+def test_sandbox_command_serves_a_ready_config_until_interrupted(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "sandbox", "--quirks", quirks_profile]
     server = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
     )

@@ -19,6 +19,8 @@ from onelogin_scim_setup.onelogin.answers import EXCERPT_SIZE, MESSAGE_SIZE
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import Result
 
+pytestmark = pytest.mark.one_profile("a hostile stand-in server answers, not the sandbox")
+
 CLIENT_ID = "hostile-id-7a1c"
 CLIENT_SECRET = "cs+4f9d/2b7e=1a6c&3058e2d9b4a7c1f06e3b"
 ACCESS_TOKEN = "at+8e3b/1d6f0a9c=2e7b5d4a1f8c3e6b0d9a"

@@ -3,6 +3,8 @@ before a write it cannot make correctly, says what to do, and converges once tha
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +55,7 @@ def apply_until_done(running: World, attempts: int = 10) -> subprocess.Completed
     return result
 
 
+@pytest.mark.one_profile("the switch under test (shortname_case=lowercased) is pessimistic's")
 def test_lowercased_shortname_stops_apply_and_converges_once_the_config_follows(
     tmp_path: Path,
 ) -> None:
@@ -75,6 +78,7 @@ def test_lowercased_shortname_stops_apply_and_converges_once_the_config_follows(
     assert bob["userType"] == "Moderator"
 
 
+@pytest.mark.one_profile("a mapping action that never appears is pessimistic's opaque action")
 def test_action_that_never_appears_stops_apply_before_any_mapping_with_the_manual_step(
     tmp_path: Path,
 ) -> None:
@@ -92,6 +96,7 @@ def test_action_that_never_appears_stops_apply_before_any_mapping_with_the_manua
     assert "lists no mapping action" in planned.stdout
 
 
+@pytest.mark.one_profile("only pessimistic's tenant accepts a second role of the same name")
 def test_duplicate_role_names_are_a_conflict_naming_the_ids(tmp_path: Path) -> None:
     with world(tmp_path, "pessimistic") as running:
         copy = api(running, "POST", "/api/2/roles", {"name": "SOE Moderators"})
@@ -104,9 +109,8 @@ def test_duplicate_role_names_are_a_conflict_naming_the_ids(tmp_path: Path) -> N
     assert "refused before any write" in applied.stderr
 
 
-@pytest.mark.parametrize("profile", ["optimistic", "pessimistic"])
-def test_demo_completes_and_shows_bob_as_moderator(tmp_path: Path, profile: str) -> None:
-    command = [sys.executable, "-m", "onelogin_scim_setup", "demo", "--quirks", profile]
+def test_demo_completes_and_shows_bob_as_moderator(tmp_path: Path, quirks_profile: str) -> None:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "demo", "--quirks", quirks_profile]
     result = subprocess.run(
         [*command, "--dir", str(tmp_path / "demo")],
         capture_output=True,
@@ -117,3 +121,47 @@ def test_demo_completes_and_shows_bob_as_moderator(tmp_path: Path, profile: str)
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "bob@example.com: userType Moderator" in result.stdout
+
+
+SEEDED = {
+    "should_be_inactive": "carol@example.com",
+    "orphan": "otto.orphan@example.com",
+    "mapping_not_applied": "alice@example.com",
+    "not_signed_in": "erin@example.com",
+}
+
+
+def test_demo_ends_with_an_audit_that_finds_the_seeded_drift(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "--no-color", "demo"]
+    command += ["--quirks", quirks_profile]
+    result = subprocess.run(
+        [*command, "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    audit = result.stdout[result.stdout.index("== 9. audit") :]
+    rows = {
+        cells[0]: int(cells[-1])
+        for line in audit.splitlines()
+        if len(cells := [c.strip() for c in re.split(r"[│┃]", line)]) == 3 and cells[-1].isdigit()
+    }
+    assert rows == {
+        "should_be_inactive": 1,
+        "orphan": 1,
+        "should_be_active": 0,
+        "user_type_mismatch": 0,
+        "mapping_not_applied": 1,
+        "attribute_mismatch": 0,
+        "literal_placeholder": 0,
+        "not_signed_in": 1,
+    }
+    for category, email in SEEDED.items():
+        assert f"  {category} {email}: " in audit
+    assert "These findings were seeded on purpose in step 8." in audit

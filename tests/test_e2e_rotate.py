@@ -1,13 +1,18 @@
 """token rotate end to end: it asks on a terminal, refuses before touching SOE when OneLogin's half
-can only be done by hand, and says "unknown" for what it cannot read back."""
+can only be done by hand, says "unknown" for what it cannot read back, and a real SIGINT or SIGTERM
+lets the step in flight finish, then reports what was done and not done (exit 130 or 143)."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from onelogin_scim_setup.secrets.token import fingerprint
 from tests.helpers.rotation import converge, delivery_script, rotation_config
@@ -16,8 +21,8 @@ from tests.terminal import run_on_terminal
 
 
 @pytest.fixture
-def tenant(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path, expose_scim_configuration=True) as running:
+def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         yield running
 
 
@@ -38,8 +43,6 @@ def manual_onelogin_config(running: World) -> None:
 
 
 def soe_accepts(running: World, token: str) -> bool:
-    import requests
-
     response = requests.get(
         f"{running.sandbox.soe_scim_url}/Users",
         params={"count": 1},
@@ -120,3 +123,107 @@ def test_rotate_with_manual_onelogin_proves_soe_and_says_onelogin_is_unknown(
     assert f"it holds unknown. Paste {fingerprint(new)} now" in result.stdout
     assert fingerprint(TOKEN) not in result.stdout
     assert new not in result.stdout + result.stderr
+
+
+EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def start_rotation(running: World) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(running.config_path)]
+    return subprocess.Popen(
+        [*command, "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=running.env(),
+        cwd=running.folder,
+    )
+
+
+def onelogin_token(running: World) -> str:
+    app = running.api("GET", f"/api/2/apps/{running.app_id()}")
+    return str(app["configuration"]["scim_bearer_token"])
+
+
+def signalling_delivery(running: World, signum: int) -> None:
+    """The delivery command signals the CLI first, then takes its time storing the token and
+    entering it into SOE: the signal arrives while the delivery step is in flight."""
+    rotation_config(running, update_soe=True)
+    script = running.folder / "deliver.py"
+    body = script.read_text(encoding="utf-8")
+    script.write_text(
+        f"import os, signal, time\nos.kill(os.getppid(), {int(signum)})\ntime.sleep(0.5)\n{body}",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_delivery_finishes_it_and_leaves_onelogin_alone(
+    tenant: World, signum: int
+) -> None:
+    signalling_delivery(tenant, signum)
+    converge(tenant)
+    tenant.clear_requests_log()
+    process = start_rotation(tenant)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == EXIT[signum], stdout + stderr
+    assert "Traceback" not in stderr
+    new = tenant.token_file.read_text(encoding="utf-8").strip()
+    assert new != TOKEN  # the delivery was not cut: it stored the new token
+    assert f"Done (1): deliver {fingerprint(new)} to SOE's side" in stderr
+    assert f"Not done (3): SOE accepts {fingerprint(new)}" in stderr
+    assert onelogin_token(tenant) == TOKEN  # OneLogin was not touched
+    assert [r for r in tenant.requests_log() if r["method"] == "PUT"] == []
+    assert new not in stdout + stderr
+
+
+def soe_accepted(running: World) -> bool:
+    log = requests.get(f"{running.sandbox.soe_url}/_sandbox/requests", timeout=10).json()
+    return any(r["method"] == "GET" and r["status"] == 200 for r in log)
+
+
+def test_a_signal_during_onelogin_s_write_finishes_it_and_reports_done(tenant: World) -> None:
+    rotation_config(tenant, update_soe=True)
+    converge(tenant)
+    # OneLogin's app reads and writes take long enough for the signal to land inside the write.
+    tenant.set_faults(per_endpoint={"/api/2/apps/": {"latency": 2.0}})
+    requests.delete(f"{tenant.sandbox.soe_url}/_sandbox/requests", timeout=10)
+    process = start_rotation(tenant)
+    deadline = time.monotonic() + 60
+    while not soe_accepted(tenant):
+        assert process.poll() is None, "token rotate ended before SOE accepted the new token"
+        assert time.monotonic() < deadline, "SOE never saw the new token"
+        time.sleep(0.02)
+    time.sleep(0.5)  # SOE's answer is in; OneLogin's write (2 s) is in flight
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    tenant.set_faults(per_endpoint={})
+    assert process.returncode == 143, stdout + stderr
+    assert "Traceback" not in stderr
+    new = tenant.token_file.read_text(encoding="utf-8").strip()
+    assert "Done (3): " in stderr
+    assert f"set OneLogin's SCIM Bearer Token to {fingerprint(new)}" in stderr
+    assert "Not done (1): verify both sides" in stderr
+    assert onelogin_token(tenant) == new  # the write in flight was finished
+    assert soe_accepts(tenant, new)
+
+
+def test_a_signal_before_the_first_step_says_nothing_was_changed(tenant: World) -> None:
+    rotation_config(tenant, update_soe=True)
+    converge(tenant)
+    tenant.set_faults(per_endpoint={"/api/2/apps/": {"latency": 2.0}})
+    tenant.clear_requests_log()
+    process = start_rotation(tenant)
+    deadline = time.monotonic() + 60
+    while not tenant.requests_log():  # reading OneLogin: the app's read is slow
+        assert process.poll() is None, "token rotate ended before reading OneLogin"
+        assert time.monotonic() < deadline, "token rotate never reached OneLogin"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    tenant.set_faults(per_endpoint={})
+    assert process.returncode == 130, stdout + stderr
+    assert "Nothing was changed on either side." in stderr
+    assert tenant.token_file.read_text(encoding="utf-8").strip() == TOKEN
+    assert onelogin_token(tenant) == TOKEN

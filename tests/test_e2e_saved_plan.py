@@ -14,8 +14,8 @@ from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
 
 
 @pytest.fixture
-def tenant(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path) as running:
+def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile) as running:
         yield running
 
 
@@ -98,6 +98,25 @@ def test_checksum_pins_the_reviewed_plan(tenant: World) -> None:
     assert right.returncode == 0, right.stdout + right.stderr
 
 
+def test_a_matching_checksum_is_the_approval_without_a_terminal(tenant: World) -> None:
+    reviewed = json.loads(tenant.cli("plan", "--output", "json").stdout)["checksum"]
+    tenant.clear_requests_log()
+    applied = tenant.cli("apply", "--checksum", reviewed)  # stdin is /dev/null, no --auto-approve
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply these changes" not in applied.stdout + applied.stderr
+    assert api_writes(tenant.requests_log()) != []
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_wrong_checksum_without_a_terminal_is_refused_with_both_sums(tenant: World) -> None:
+    reviewed = json.loads(tenant.cli("plan", "--output", "json").stdout)["checksum"]
+    tenant.clear_requests_log()
+    wrong = tenant.cli("apply", "--checksum", "sha256:0000000000000000")
+    assert wrong.returncode == 1
+    assert f"has checksum {reviewed}, not sha256:0000000000000000" in wrong.stderr
+    assert api_writes(tenant.requests_log()) == []
+
+
 def test_deleting_more_owned_mappings_than_allowed_needs_force(tenant: World) -> None:
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     tenant.write_config(promotions={"roles": []}, safety={"max_mapping_deletes": 1})
@@ -167,6 +186,63 @@ def test_exclusive_roles_removes_our_app_and_keeps_the_role_s_other_apps(tenant:
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     role = next(r for r in tenant.onelogin_state()["roles"] if r["id"] == default)
     assert role["apps"] == [slack]
+
+
+NO_ROLES = {"app": {"roles": []}, "promotions": {"roles": [], "users": []}}
+
+
+def role_reads(running: World) -> list[str]:
+    return [
+        f"{r['method']} {r['path']}"
+        for r in running.requests_log()
+        if r["method"] == "GET" and str(r["path"]).startswith("/api/2/roles")
+    ]
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["unmanaged", "exclusive"])
+def test_drift_is_shown_when_the_config_names_no_role(tenant: World, exclusive: bool) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    sales = tenant.role_id("Sales")
+    tenant.api("PUT", f"/api/2/roles/{sales}/apps", [tenant.app_id()])
+    tenant.write_config(**{**NO_ROLES, "app": {"roles": [], "exclusive_roles": exclusive}})
+    tenant.clear_requests_log()
+    data = json.loads(tenant.cli("plan", "--output", "json").stdout)
+    drift = [(c["action"], c["kind"], c["key"]) for c in data["changes"] if c["kind"] == "role"]
+    assert drift == [("delete" if exclusive else "unmanaged", "role", "Sales")]
+    # One roles listing (with each role's apps), no lookup per role.
+    assert role_reads(tenant) == ["GET /api/2/roles"]
+
+
+def test_exclusive_roles_with_no_role_configured_removes_the_app(tenant: World) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    sales = tenant.role_id("Sales")
+    tenant.api("PUT", f"/api/2/roles/{sales}/apps", [tenant.app_id()])
+    tenant.write_config(**{**NO_ROLES, "app": {"roles": [], "exclusive_roles": True}})
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    role = next(r for r in tenant.onelogin_state()["roles"] if r["id"] == sales)
+    assert tenant.app_id() not in role["apps"]
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_taking_the_app_from_more_roles_than_allowed_needs_force(tenant: World) -> None:
+    tenant.write_config(**NO_ROLES)
+    assert tenant.cli("apply", "--auto-approve").returncode == 0
+    for name in ("Sales", "Default"):
+        tenant.api("PUT", f"/api/2/roles/{tenant.role_id(name)}/apps", [tenant.app_id()])
+    exclusive = {"roles": [], "exclusive_roles": True}
+    tenant.write_config(**{**NO_ROLES, "app": exclusive}, safety={"max_role_removals": 1})
+    tenant.clear_requests_log()
+    refused = tenant.cli("apply", "--auto-approve")
+    assert refused.returncode == 1
+    assert "take the app from 2 role(s) (app.exclusive_roles), more than " in refused.stderr
+    assert "safety.max_role_removals (1)" in refused.stderr
+    assert api_writes(tenant.requests_log()) == []
+    forced = tenant.cli("apply", "--auto-approve", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert tenant.cli("plan", "--detailed-exitcode").returncode == 0
 
 
 def test_apply_prints_the_manual_steps_once_compact(tenant: World) -> None:

@@ -70,9 +70,9 @@ APPLY_CASES = [
 
 @pytest.mark.parametrize(("signals", "writes"), APPLY_CASES)
 def test_interrupted_apply_reports_and_a_rerun_converges(
-    tmp_path: Path, signals: tuple[int, ...], writes: int
+    tmp_path: Path, quirks_profile: str, signals: tuple[int, ...], writes: int
 ) -> None:
-    with world(tmp_path, faults=FaultSpec(latency=0.05)) as running:
+    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.05)) as running:
         process = start(running, "apply", "--auto-approve")
         when(lambda: len(api_writes(running.requests_log())) >= writes, process)
         stdout, stderr = send(process, signals)
@@ -93,8 +93,10 @@ def test_interrupted_apply_reports_and_a_rerun_converges(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_apply_interrupted_while_reading_says_nothing_changed(tmp_path: Path, signum: int) -> None:
-    with world(tmp_path, faults=FaultSpec(latency=0.05)) as running:
+def test_apply_interrupted_while_reading_says_nothing_changed(
+    tmp_path: Path, quirks_profile: str, signum: int
+) -> None:
+    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.05)) as running:
         process = start(running, "apply", "--auto-approve")
         when(lambda: len(running.requests_log()) >= 3, process)
         stdout, stderr = send(process, (signum,))
@@ -106,8 +108,8 @@ def test_apply_interrupted_while_reading_says_nothing_changed(tmp_path: Path, si
 
 
 @pytest.fixture
-def converged(tmp_path: Path) -> Iterator[World]:
-    with world(tmp_path, expose_scim_configuration=True) as running:
+def converged(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
         applied = running.cli("apply", "--auto-approve")
         assert applied.returncode == 0, applied.stdout + applied.stderr
         running.play_admin(template=running.cli("render").stdout)
@@ -182,6 +184,7 @@ def test_round_trip_that_cannot_restore_prints_the_manual_step(converged: World)
     assert "to Registered" in stderr
 
 
+@pytest.mark.one_profile("the signal lands during start-up, before any request")
 @pytest.mark.parametrize(
     "imported", ["click", "typer", "rich.console", "pydantic", "onelogin_scim_setup.cli"]
 )
@@ -206,5 +209,7 @@ def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path: Path, imported: st
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=60)
     assert "Traceback" not in rest
-    # Interrupted, or finished before the signal arrived (validate of a bad config exits 1).
-    assert process.returncode in (130, 1), rest
+    # Interrupted (130), or finished before the signal arrived (validate of a bad config exits 1).
+    # On a loaded machine the signal can also land in the interpreter's own start-up or shutdown,
+    # where Python answers it by dying of SIGINT (-2), as it does for any program: never a traceback.
+    assert process.returncode in (130, 1, -signal.SIGINT), rest

@@ -23,7 +23,9 @@ from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan
 from onelogin_scim_setup.render.runbook import runbook_markdown
-from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
+from onelogin_scim_setup.sandbox import Sandbox
+from tests.sandbox_conftest_fixtures import sandbox_options
+from tests.sandbox_world import E2E_PROFILE_OVERRIDES
 
 GOLDEN = Path(__file__).parent / "golden"
 # A fixed token, so its fingerprint (all the plan ever shows of it) is stable.
@@ -40,8 +42,9 @@ def normalised(text: str, folder: Path) -> str:
     return text.replace(str(folder), "<dir>")
 
 
-def check(name: str, text: str) -> None:
-    path = GOLDEN / name
+def check(name: str, text: str, profile: str) -> None:
+    # The optimistic files keep their first names; the pessimistic tenant's sit in a subfolder.
+    path = GOLDEN / name if profile == "optimistic" else GOLDEN / profile / name
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"{name} changed; see the module docstring"
@@ -55,12 +58,15 @@ def captured(render: object, *args: object, json_output: bool = False) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prepared, ComputedPlan, Path]]:
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, quirks_profile: str
+) -> Iterator[tuple[Prepared, ComputedPlan, Path]]:
     folder = tmp_path_factory.mktemp("golden")
     token_file = folder / "token"
     token_file.write_text(TOKEN + "\n", encoding="utf-8")
     token_file.chmod(0o600)
-    with Sandbox(SandboxOptions()) as sandbox:
+    options = sandbox_options(quirks_profile, **E2E_PROFILE_OVERRIDES.get(quirks_profile, {}))
+    with Sandbox(options) as sandbox:
         config = demo_config(sandbox.onelogin_url, sandbox.soe_scim_url, token_file)
         config_path = folder / "onelogin-scim-setup.yaml"
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -71,27 +77,31 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prepared, C
             # Applied last: the plan fixtures above describe the fresh tenant.
 
 
-def test_plan_json(demo: tuple[Prepared, ComputedPlan, Path]) -> None:
+def test_plan_json(demo: tuple[Prepared, ComputedPlan, Path], quirks_profile: str) -> None:
     _, computed, folder = demo
     text = json.dumps(computed.plan.to_dict(), indent=2, sort_keys=True) + "\n"
-    check("demo-plan.json", normalised(text, folder))
+    check("demo-plan.json", normalised(text, folder), quirks_profile)
 
 
-def test_plan_text(demo: tuple[Prepared, ComputedPlan, Path]) -> None:
+def test_plan_text(demo: tuple[Prepared, ComputedPlan, Path], quirks_profile: str) -> None:
     _, computed, folder = demo
-    check("demo-plan.txt", normalised(captured(render_plan, computed.plan), folder))
+    check("demo-plan.txt", normalised(captured(render_plan, computed.plan), folder), quirks_profile)
 
 
-def test_runbook(demo: tuple[Prepared, ComputedPlan, Path]) -> None:
+def test_runbook(demo: tuple[Prepared, ComputedPlan, Path], quirks_profile: str) -> None:
     prepared, computed, folder = demo
     text = runbook_markdown(
         computed.plan, app_name=prepared.config.app.name, config_path=str(prepared.loaded.path)
     )
-    check("demo-runbook.md", normalised(text, folder))
+    check("demo-runbook.md", normalised(text, folder), quirks_profile)
 
 
-def test_apply_report(demo: tuple[Prepared, ComputedPlan, Path]) -> None:
+def test_apply_report(demo: tuple[Prepared, ComputedPlan, Path], quirks_profile: str) -> None:
     prepared, computed, folder = demo
     with connect(prepared, ENVIRON) as client:
         result = apply_plan(computed, client)
-    check("demo-apply.txt", normalised(captured(render_applied, computed.plan, result), folder))
+    check(
+        "demo-apply.txt",
+        normalised(captured(render_applied, computed.plan, result), folder),
+        quirks_profile,
+    )

@@ -1,11 +1,17 @@
 """Rules of the layout, so they stay true: test modules share helpers through tests/helpers or
 conftest and never import each other (so one module's fixtures cannot change another's meaning);
-ARCHITECTURE.md's map names every module; no module is over 400 lines."""
+ARCHITECTURE.md's map names every module; no module is over 400 lines; every e2e test runs under
+both sandbox quirk profiles or says why not (tests/helpers/profiles.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.profiles import check_profiles
 
 TESTS = Path(__file__).parent
 
@@ -56,3 +62,37 @@ def test_no_module_is_over_400_lines() -> None:
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert {name: n for name, n in too_long.items() if name not in OVER_THE_LIMIT_FOR_NOW} == {}
+
+
+class FakeItem:
+    """What the profile rule reads of a collected test."""
+
+    def __init__(self, name: str, fixtures: tuple[str, ...] = (), marker: Any = None) -> None:
+        self.path = TESTS / name
+        self.nodeid = f"tests/{name}::test_x"
+        self.fixturenames = fixtures
+        self.marker = marker
+
+    def get_closest_marker(self, name: str) -> Any:
+        return self.marker if name == "one_profile" else None
+
+
+@pytest.mark.parametrize(
+    ("item", "refused"),
+    [
+        (FakeItem("test_e2e_x.py"), True),
+        (FakeItem("test_e2e_x.py", ("tmp_path", "quirks_profile")), False),
+        (FakeItem("test_e2e_x.py", marker=pytest.mark.one_profile("no request").mark), False),
+        (FakeItem("test_e2e_x.py", marker=pytest.mark.one_profile("  ").mark), True),
+        (FakeItem("test_e2e_x.py", marker=pytest.mark.one_profile.mark), True),
+        (FakeItem("test_golden.py"), True),
+        (FakeItem("test_plan.py"), False),  # not e2e, starts no sandbox world
+    ],
+    ids=["e2e", "profiled", "opted out", "blank reason", "no reason", "golden", "fast"],
+)
+def test_an_e2e_test_runs_under_each_profile_or_says_why_not(item: FakeItem, refused: bool) -> None:
+    if refused:
+        with pytest.raises(pytest.UsageError, match=re.escape(item.nodeid)):
+            check_profiles([item])
+    else:
+        check_profiles([item])

@@ -1,8 +1,10 @@
-"""Reading OneLogin: which mappings the tool owns (the exact "<prefix>: " name form) and which of
-them have the exact shape it writes (only those may ever be deleted)."""
+"""onelogin/read.py: reading OneLogin into a Tenant; which mappings the tool owns (the exact
+"<prefix>: " name form) and which of them have the exact shape it writes (only those may ever be
+deleted); finding the mapping vocabulary."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,15 +12,28 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.engine.tenant import (
+    App,
+    MappingShape,
+    RoleAssignment,
+    Tenant,
+    UserMapping,
+    UserValues,
+)
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.onelogin.snapshot import Snapshot
-from onelogin_scim_setup.onelogin.vocabulary import MappingVocabulary, discover_vocabulary
+from onelogin_scim_setup.onelogin.vocabulary import (
+    MappingVocabulary,
+    discover_vocabulary,
+    match_actions,
+    wait_for_actions,
+)
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
 
 API = f"{BASE}/api/2"
+CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 # Any prefix: the rule is the separator, whatever the default prefix is.
 PREFIX = "acme-scim"
 OURS = f"{PREFIX}: userType for role Mods"
@@ -37,6 +52,14 @@ DESIRED = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Mo
 @pytest.fixture
 def api() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        yield mock
+
+
+@pytest.fixture
+def strict_api() -> Iterator[responses.RequestsMock]:
+    """Stubs that must all be asked for: a whole read, call by call."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         token(mock)
         yield mock
 
@@ -259,3 +282,148 @@ def test_an_owned_mapping_is_recognised_before_its_custom_field_exists(
 ) -> None:
     snapshot = read_mappings(api, client, [ROLE_TO_FIELD], tenant_fields=[])
     assert snapshot.tenant.mappings[OURS].shape is MappingShape.ROLE_TO_FIELD
+
+
+def stub_read(
+    api: responses.RequestsMock, *, mappings: list[dict[str, object]], apps: list[dict[str, object]]
+) -> None:
+    api.get(
+        f"{API}/users/custom_attributes",
+        json=[{"id": 1, "name": "userType", "shortname": "userType"}],
+    )
+    api.get(
+        f"{API}/connectors",
+        json=[{"id": 130179, "name": CONNECTOR}, {"id": 1, "name": CONNECTOR + " x"}],
+    )
+    api.get(f"{API}/apps", json=apps)
+
+
+def test_read_translates_owned_mappings_and_ignores_others(
+    strict_api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
+    stub_read(strict_api, mappings=[], apps=[app])
+    strict_api.get(
+        f"{API}/apps/9",
+        json={**app, "role_ids": [7], "provisioning": {"enabled": True}, "parameters": {}},
+    )
+    strict_api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
+    owned = {
+        "id": 3,
+        "name": "p: userType for role Mods",
+        "enabled": True,
+        "match": "all",
+        "position": 2,
+        "conditions": [{"source": "has_role", "operator": "ri", "value": "7"}],
+        "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
+    }
+    foreign = {**owned, "id": 4, "name": "Sales department"}
+    strict_api.get(
+        f"{API}/mappings",
+        json=[owned, foreign],
+        match=[matchers.query_param_matcher({"enabled": "true"})],
+    )
+    strict_api.get(
+        f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})]
+    )
+    strict_api.get(
+        f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}]
+    )
+    strict_api.get(
+        f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
+    )
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR),
+        roles={"Mods": RoleAssignment("Mods", False)},
+        mappings={
+            "p: userType for role Mods": UserMapping(
+                "p: userType for role Mods", True, "Mods", "userType", "Admin"
+            )
+        },
+    )
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+    assert snapshot.tenant.mappings == {
+        "p: userType for role Mods": UserMapping(
+            "p: userType for role Mods", True, "Mods", "userType", "Moderator"
+        )
+    }
+    assert snapshot.tenant.roles == {"Mods": RoleAssignment("Mods", True)}
+    assert snapshot.ids.mappings == {"p: userType for role Mods": 3}
+
+
+def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
+    strict_api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (12, 11)]
+    strict_api.get(f"{API}/users/custom_attributes", json=[])
+    strict_api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
+    strict_api.get(f"{API}/apps", json=twins)
+    strict_api.get(f"{API}/roles", json=[])  # listed for drift even when the config names no role
+    strict_api.get(f"{API}/mappings", json=[])
+    strict_api.get(f"{API}/mappings", json=[])
+    snapshot = read(
+        client,
+        Tenant(app=App("SCIM SOE", CONNECTOR)),
+        mapping_prefix="p",
+        sensitive_keys=frozenset(),
+    )
+    assert snapshot.tenant.app == App("SCIM SOE", CONNECTOR, duplicate_ids=(11, 12))
+    assert snapshot.ids.app_id is None
+
+
+def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
+    strict_api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    strict_api.get(f"{API}/users/custom_attributes", json=[])
+    strict_api.get(f"{API}/mappings", json=[])
+    strict_api.get(f"{API}/mappings", json=[])
+    strict_api.get(f"{API}/users", json=[{"id": 42, "email": "D@x.io"}])
+    strict_api.get(
+        f"{API}/users/42",
+        json={"id": 42, "email": "D@x.io", "custom_attributes": {"userType": "Admin"}},
+    )
+    desired = Tenant(
+        users={"d@x.io": UserValues("d@x.io", (("custom_attributes.userType", "Moderator"),))}
+    )
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+    assert snapshot.tenant.users["d@x.io"].values == (("custom_attributes.userType", "Admin"),)
+    assert json.loads(json.dumps(snapshot.ids.user_custom_attributes)) == {
+        "d@x.io": {"userType": "Admin"}
+    }
+
+
+ACTION_CASES = [
+    # (actions OneLogin lists, the value found for userType or None)
+    ([{"name": "Set userType", "value": "set_usertype"}], "set_usertype"),
+    (
+        [{"name": "Set userType", "value": "set_custom_attribute_80002"}],
+        "set_custom_attribute_80002",
+    ),
+    ([{"name": "Set Employee ID", "value": "set_employee_id"}], None),
+    (
+        [
+            {"name": "Set userType", "value": "set_custom_attribute_9"},
+            {"name": "Set user type", "value": "set_userType"},
+        ],
+        "set_userType",  # a value match wins over a label match
+    ),
+]
+
+
+@pytest.mark.parametrize(("listed", "found"), ACTION_CASES)
+def test_mapping_action_is_found_by_value_or_label(
+    listed: list[dict[str, object]], found: str | None
+) -> None:
+    assert match_actions(listed, ["userType"], {"userType": "userType"}).get("userType") == found
+
+
+def test_action_is_asked_again_until_it_appears(
+    strict_api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    strict_api.get(f"{API}/mappings/actions", json=[])
+    strict_api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_x_1"}])
+    pauses: list[float] = []
+    found = wait_for_actions(
+        client, ["userType"], {}, wait=60, sleep=pauses.append, clock=lambda: 0.0
+    )
+    assert (found, len(pauses)) == ({"userType": "set_x_1"}, 1)

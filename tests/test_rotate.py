@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable, Iterator
+
 import pytest
 
 from onelogin_scim_setup.checks.rotate import Rotation, RotationError
-from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.engine.interrupt import handling
+from onelogin_scim_setup.errors import Interrupted, SecretError
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult
 
@@ -124,3 +128,97 @@ def test_failed_delivery_changes_nothing() -> None:
     with pytest.raises(RotationError, match="Nothing was changed"):
         rot.run(OLD, NEW)
     assert (sides.soe, sides.onelogin) == (OLD, OLD)
+
+
+# --- a signal mid-rotation (engine.interrupt): the step in flight finishes, then a report --------
+
+
+@pytest.fixture
+def _restore_handlers() -> Iterator[None]:
+    """handling() leaves signals ignored after an interruption (the CLI then exits); not pytest."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def signalled(step: Callable[[str], None], signum: int) -> Callable[[str], None]:
+    """`step`, with the signal arriving while it runs (before its work is done)."""
+
+    def run(token: str) -> None:
+        signal.raise_signal(signum)
+        step(token)
+
+    return run
+
+
+def interrupted(rot: Rotation) -> Interrupted:
+    with pytest.raises(Interrupted) as caught, handling():
+        rot.run(OLD, NEW)
+    return caught.value
+
+
+@pytest.mark.usefixtures("_restore_handlers")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_delivery_finishes_it_and_stops_before_soe_is_checked(
+    signum: int,
+) -> None:
+    sides = Sides()
+    rot = rotation(sides)
+    rot.deliver = signalled(sides.deliver, signum)
+    stop = interrupted(rot)
+    assert stop.signum == signum
+    assert sides.calls == ["deliver"]  # finished, then nothing more
+    assert sides.onelogin == OLD
+    report = "\n".join(stop.report)
+    assert f"Done (1): deliver {fingerprint(NEW)} to SOE's side" in report
+    assert f"Not done (3): SOE accepts {fingerprint(NEW)}, set OneLogin's" in report
+    assert "Finish: run `token rotate` again" in report
+    assert NEW not in report
+
+
+@pytest.mark.usefixtures("_restore_handlers")
+def test_a_signal_during_onelogin_s_write_finishes_it_and_reports_both_sides() -> None:
+    sides = Sides()
+    rot = rotation(sides)
+    rot.set_onelogin = signalled(sides.set_onelogin, signal.SIGTERM)
+    stop = interrupted(rot)
+    assert (sides.soe, sides.onelogin) == (NEW, NEW)
+    assert sides.calls == ["deliver", "probe", "set_onelogin"]
+    assert f"Done (3): deliver {fingerprint(NEW)}" in stop.report[1]
+    assert stop.report[2] == "Not done (1): verify both sides"
+    assert "`verify --e2e` proves it" in stop.report[3]
+
+
+@pytest.mark.usefixtures("_restore_handlers")
+def test_a_signal_while_waiting_for_soe_stops_with_onelogin_untouched() -> None:
+    sides = Sides(soe_takes_delivery=False)
+    rot = rotation(sides)
+    rot.sleep = lambda _: signal.raise_signal(signal.SIGINT)
+    stop = interrupted(rot)
+    assert "set_onelogin" not in sides.calls
+    assert stop.report[1] == f"Done (1): deliver {fingerprint(NEW)} to SOE's side"
+    assert f"OneLogin was not changed (holds {fingerprint(OLD)})" in stop.report[3]
+
+
+@pytest.mark.usefixtures("_restore_handlers")
+def test_a_signal_between_soe_and_onelogin_says_how_to_finish_and_roll_back() -> None:
+    sides = Sides()
+    rot = rotation(sides)
+    probe = rot.probe
+
+    def accepted_then_signal(token: str) -> ProbeResult:
+        result = probe(token)
+        signal.raise_signal(signal.SIGINT)  # after SOE's answer, before OneLogin's write
+        return result
+
+    rot.probe = accepted_then_signal
+    stop = interrupted(rot)
+    assert (sides.soe, sides.onelogin) == (NEW, OLD)
+    assert "set_onelogin" not in sides.calls
+    report = "\n".join(stop.report)
+    assert (
+        f"SOE accepts {fingerprint(NEW)} (verified); OneLogin still holds {fingerprint(OLD)}"
+        in (report)
+    )
+    assert f"Roll back: put {fingerprint(OLD)} back into SOE" in report

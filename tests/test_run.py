@@ -11,7 +11,13 @@ import yaml
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
 from onelogin_scim_setup.engine.prepare import prepare
-from onelogin_scim_setup.engine.run import apply_plan, manual_plan, wire_configuration
+from onelogin_scim_setup.engine.run import (
+    ApplyRequest,
+    apply_plan,
+    manual_plan,
+    wire_configuration,
+)
+from onelogin_scim_setup.engine.saved import Basis, SavedPlan
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -82,3 +88,21 @@ def test_manual_plan_shows_the_token_only_as_a_fingerprint(tmp_path: Path) -> No
     plan = manual_plan(prepared)
     assert plan.manual_steps
     assert token not in repr(plan.to_dict())
+
+
+SAVED = SavedPlan(Path("plan.json"), "sha256:1", [], Basis("c", {}))
+
+
+@pytest.mark.parametrize(
+    ("request_", "approved"),
+    [
+        (ApplyRequest(), False),
+        (ApplyRequest(force=True), False),
+        (ApplyRequest(checksum="sha256:1"), True),  # the checksum names the reviewed plan
+        (ApplyRequest(saved_plan=SAVED), True),  # reviewed when it was saved
+    ],
+)
+def test_a_saved_plan_or_a_pinned_checksum_is_the_approval(
+    request_: ApplyRequest, approved: bool
+) -> None:
+    assert request_.approved is approved

@@ -191,3 +191,20 @@ def test_literal_placeholders_are_stored_as_sent(soe: Soe) -> None:
     assert stored is not None
     assert stored["name"]["givenName"] == "${user.firstname}"
     assert created["title"] == "{$user.title}"
+
+
+def test_a_saml_sign_in_creates_a_user_outside_scim(soe: Soe) -> None:
+    body = {"userName": "otto@example.com", "name": {"givenName": "Otto"}}
+    response = requests.post(f"{soe.url}/_sandbox/users", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    stored = requests.get(f"{soe.url}/_sandbox/users", timeout=10).json()
+    assert [(u["userName"], u["active"], u["userType"]) for u in stored] == [
+        ("otto@example.com", True, "Registered")
+    ]
+    assert soe.scim("GET", "/Users").json()["totalResults"] == 1
+
+
+def test_a_second_sign_in_with_the_same_user_name_is_409(soe: Soe) -> None:
+    body = {"userName": "otto@example.com"}
+    assert requests.post(f"{soe.url}/_sandbox/users", json=body, timeout=10).status_code == 201
+    assert requests.post(f"{soe.url}/_sandbox/users", json=body, timeout=10).status_code == 409

@@ -63,11 +63,20 @@ def deletes(count: int) -> Plan:
     return Plan(tuple(Change(Action.DELETE, Kind.MAPPING, f"m{i}") for i in range(count)))
 
 
+def removals(count: int) -> Plan:
+    """Roles app.exclusive_roles takes the app from, as diff plans them."""
+    loses = (FieldChange("has_app", True, False),)
+    return Plan(tuple(Change(Action.DELETE, Kind.ROLE, f"r{i}", loses) for i in range(count)))
+
+
 @pytest.mark.parametrize(
     ("plan", "desired", "breached"),
     [
         (deletes(3), Tenant(), False),
         (deletes(4), Tenant(), True),
+        (removals(3), Tenant(), False),
+        (removals(4), Tenant(), True),
+        (Plan(deletes(3).changes + removals(3).changes), Tenant(), False),  # counted apart
         (overwrites(4), users(4), False),  # 100%, but fewer than min_user_changes (5)
         (overwrites(5), users(5), True),
         (overwrites(5), users(50), False),  # 10%
@@ -77,6 +86,20 @@ def deletes(count: int) -> Plan:
 )
 def test_thresholds(plan: Plan, desired: Tenant, breached: bool) -> None:
     assert bool(safety.breaches(plan, desired, SafetySettings())) is breached
+
+
+def test_role_removals_are_counted_apart_from_mapping_deletes() -> None:
+    counts = safety.count(Plan(deletes(2).changes + removals(5).changes), Tenant())
+    assert (counts.mapping_deletes, counts.role_removals) == (2, 5)
+
+
+def test_role_removal_threshold_is_configurable() -> None:
+    assert safety.breaches(removals(1), Tenant(), SafetySettings(max_role_removals=1)) == []
+    found = safety.breaches(removals(2), Tenant(), SafetySettings(max_role_removals=1))
+    assert found == [
+        "it would take the app from 2 role(s) (app.exclusive_roles), more than "
+        "safety.max_role_removals (1)"
+    ]
 
 
 def test_breach_names_the_counts() -> None:

@@ -1,7 +1,5 @@
 """The command line: Typer wiring only, and the one error boundary (`main`)."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from types import ModuleType

@@ -1,7 +1,5 @@
 """import: a starter config from what a hand-made setup in the tenant already has (engine.adopt)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

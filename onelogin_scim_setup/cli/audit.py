@@ -1,7 +1,5 @@
 """audit: every user OneLogin intends for SOE against what SOE shows; `--fix` remediates."""
 
-from __future__ import annotations
-
 import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -104,7 +102,7 @@ def audit(
         raise typer.Exit(code)
 
 
-def _categories(chosen: list[str] | None) -> list[Category]:
+def _categories(chosen: list[str] | None) -> "list[Category]":
     from onelogin_scim_setup.audit.findings import Category
 
     unknown = sorted(set(chosen or []) - set(CATEGORIES))
@@ -116,7 +114,9 @@ def _categories(chosen: list[str] | None) -> list[Category]:
     return [Category(name) for name in chosen or []]
 
 
-def _fixing(out: Out, output: str, auto_approve: bool, max_percent: float, force: bool) -> Fixing:
+def _fixing(
+    out: "Out", output: str, auto_approve: bool, max_percent: float, force: bool
+) -> "Fixing":
     """The --fix settings, once the command line allows a fix."""
     from onelogin_scim_setup.audit.run import Fixing
     from onelogin_scim_setup.render.audit import render_fix_plan, render_fix_report, render_fix_step

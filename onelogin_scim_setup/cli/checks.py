@@ -1,7 +1,5 @@
 """Commands that observe: verify, discover, runbook."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Literal

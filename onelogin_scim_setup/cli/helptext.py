@@ -86,7 +86,8 @@ def sandbox_epilog() -> str:
         "  deprovision_action, provisioning_enabled); POST /_sandbox/mappings/reapply;",
         "  PUT /_sandbox/users/<id>/status; PUT /_sandbox/users/<id>/roles; GET|PUT /_sandbox/rate_limit",
         "SOE: GET|PUT /_sandbox/settings (scim_enabled, bearer_token, allow_moderator_promotion,",
-        "  allow_admin_promotion, allow_deletion); GET /_sandbox/users",
+        "  allow_admin_promotion, allow_deletion); GET /_sandbox/users; POST /_sandbox/users (a",
+        "  first SAML sign-in: a SCIM user body, created outside SCIM)",
         "Both: GET|DELETE /_sandbox/requests (request log); GET|PUT /_sandbox/faults",
         "Details: docs/sandbox.md (Control endpoints)",
     ]

@@ -1,7 +1,8 @@
 """Global options accepted before or after the subcommand, and help that shows flags as flags.
 
-`onelogin-scim-setup -c f.yaml plan` and `onelogin-scim-setup plan -c f.yaml` mean the same: every
-command gets its own copy of the global options (built by Typer from `_global_options` below, so
+`onelogin-scim-setup -c f.yaml plan` and `onelogin-scim-setup plan -c f.yaml` mean the same (and so do
+`token -c f.yaml show` and `token show -c f.yaml`): every command, and every group below the root,
+gets its own copy of the global options (built by Typer from `_global_options` below, so
 they parse and show in help exactly like the root's), and `GlobalCommand.invoke` merges what was
 given there into the `State` the root callback filled, before the command runs. A value given after
 the subcommand wins; `-v` counts add up (`-v plan -v` is `-vv`).
@@ -12,6 +13,8 @@ come from there.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -64,9 +67,16 @@ GLOBAL_NAMES = ("config", "verbose", "no_color", "output", "traceback")
 
 def global_params() -> list[Parameter]:
     """Fresh copies of the global options, parsed and documented by Typer itself."""
+    return [copy.copy(param) for param in _typer_global_params()]
+
+
+@functools.cache
+def _typer_global_params() -> tuple[Parameter, ...]:
+    # Typer's reading of a signature costs milliseconds; every command and group needs the
+    # same options, and `--help` builds them all (benchmarks/startup.py measures the start-up).
     probe = typer.Typer(add_completion=False)
     probe.command()(_global_options)
-    return list(typer.main.get_command(probe).params)
+    return tuple(typer.main.get_command(probe).params)
 
 
 def _show_flags_as_flags(params: list[Parameter]) -> list[Parameter]:
@@ -77,9 +87,46 @@ def _show_flags_as_flags(params: list[Parameter]) -> list[Parameter]:
     return params
 
 
+def _own_globals(params: list[Parameter]) -> list[Parameter]:
+    """The global options a command or group does not already declare itself."""
+    own = {opt for param in params for opt in param.opts}
+    return [p for p in global_params() if not own & set(p.opts)]
+
+
+def _merge_globals(ctx: Context) -> State:
+    """Move the global options given at this level out of `ctx.params` into the State."""
+    state = ctx.find_object(State)
+    if state is None:
+        raise SetupError("internal: the command ran without the CLI's root options")
+    given = {name: ctx.params.pop(name, None) for name in GLOBAL_NAMES if name != "output"}
+    if given["config"] is not None:
+        state.config_path = given["config"]
+    state.verbosity += given["verbose"] or 0
+    state.no_color = state.no_color or bool(given["no_color"])
+    state.traceback = state.traceback or bool(given["traceback"])
+    return state
+
+
 class GlobalGroup(TyperGroup):
+    """The root, or a command group (`token`): a group below the root also accepts the global
+    options (`token -c f.yaml show`), merged into the State before its subcommand is parsed."""
+
+    def __init__(self, name: str | None = None, **attrs: Any) -> None:
+        super().__init__(name=name, **attrs)
+        # The root declares them in its callback; only the options it lacks are added.
+        self.params += _own_globals(self.params)
+
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _show_flags_as_flags(super().get_params(ctx))
+
+    def invoke(self, ctx: Context) -> Any:
+        if ctx.parent is not None:
+            state = _merge_globals(ctx)
+            output = ctx.params.pop("output", None)
+            if output is not None:  # for the subcommand, as if given before the group
+                state.output = output
+            state.configure()
+        return super().invoke(ctx)
 
 
 class GlobalCommand(TyperCommand):
@@ -87,25 +134,16 @@ class GlobalCommand(TyperCommand):
 
     def __init__(self, name: str | None, **attrs: Any) -> None:
         super().__init__(name, **attrs)
-        own = {opt for param in self.params for opt in param.opts}
         self.own_output = next(
             (p for p in self.params if isinstance(p, TyperOption) and p.name == "output"), None
         )
-        self.params += [p for p in global_params() if not own & set(p.opts)]
+        self.params += _own_globals(self.params)
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _show_flags_as_flags(super().get_params(ctx))
 
     def invoke(self, ctx: Context) -> Any:
-        state = ctx.find_object(State)
-        if state is None:
-            raise SetupError("internal: the command ran without the CLI's root options")
-        given = {name: ctx.params.pop(name, None) for name in GLOBAL_NAMES if name != "output"}
-        if given["config"] is not None:
-            state.config_path = given["config"]
-        state.verbosity += given["verbose"] or 0
-        state.no_color = state.no_color or bool(given["no_color"])
-        state.traceback = state.traceback or bool(given["traceback"])
+        state = _merge_globals(ctx)
         self._merge_output(ctx, state.output)
         state.configure()
         return super().invoke(ctx)

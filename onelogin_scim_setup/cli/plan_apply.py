@@ -1,22 +1,25 @@
 """plan and apply: thin wiring around the engine (engine.run)."""
 
-from __future__ import annotations
-
-import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from onelogin_scim_setup.cli.context import (
+    LOCK_SECONDS,
     LockTimeoutOption,
     OutputOption,
-    apply_lock,
     prepare,
     state_of,
+    within,
 )
-from onelogin_scim_setup.errors import ExitCode, Interrupted, UsageError
+from onelogin_scim_setup.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from onelogin_scim_setup.engine.plan import Plan
+    from onelogin_scim_setup.render.console import Out
 
 DetailedExitcode = Annotated[
     bool,
@@ -51,6 +54,8 @@ def plan(
         computed = compute_plan(prepared, client)
     render_plan(out, computed.plan, detail=state.verbose > 0)
     if out_file is not None:
+        import json
+
         document = saved_document(prepared, computed)
         write_file(out_file, json.dumps(document, indent=2, default=str) + "\n")
         out.note(
@@ -81,7 +86,8 @@ def apply(
         str | None,
         typer.Option(
             "--checksum",
-            help="Refuse unless the plan computed now has this checksum (from `plan --output json`).",
+            help="Apply, without a prompt, only if the plan computed now has this checksum (from "
+            "`plan --output json`); refuse otherwise.",
         ),
     ] = None,
     force: Annotated[
@@ -92,54 +98,47 @@ def apply(
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.engine import saved
-    from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
-    from onelogin_scim_setup.render.plan import render_applied, render_plan
-    from onelogin_scim_setup.render.progress import applying, reading
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+    from onelogin_scim_setup.engine.run import ApplyRequest, apply_config
+    from onelogin_scim_setup.render.apply import ApplyConsole
+    from onelogin_scim_setup.render.plan import render_applied
 
     if dry_run:
         plan(ctx, output=output, detailed_exitcode=detailed_exitcode)
         return
     state = state_of(ctx)
     out = state.use_output(output)
-    saved_plan = saved.load(plan_file) if plan_file is not None else None
+    request = ApplyRequest(
+        saved_plan=saved.load(plan_file) if plan_file is not None else None,
+        checksum=checksum,
+        force=force,
+        lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
+    )
     prepared = prepare(state)
-    # A saved plan was reviewed when it was saved (terraform's rule), so it needs no prompt.
-    approved = auto_approve or saved_plan is not None
-    if not approved and out.json:
+    computed, result = apply_config(
+        prepared,
+        state.environ,
+        request,
+        lock_dir=default_lock_dir(state.environ),
+        view=ApplyConsole(out),
+        confirm=_confirmation(out, approved=auto_approve or request.approved),
+        on_wait=out.note,
+    )
+    render_applied(out, computed.plan, result, detail=state.verbose > 0)
+
+
+def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | None":
+    """None when approved; else the prompt, refused up front where it cannot be asked."""
+    if approved:
+        return None
+    if out.json:
         raise UsageError(
             "apply --output json needs --auto-approve: a prompt would corrupt the JSON"
         )
-    if not approved and not sys.stdin.isatty():
+    if not sys.stdin.isatty():
         raise UsageError(
             "apply needs confirmation but standard input is not a terminal",
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does), or save it "
             "with `plan --out plan.json` and run `apply plan.json`.",
         )
-    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
-        try:
-            with reading(out):
-                computed = compute_plan(prepared, client)
-            if saved_plan is not None:
-                saved.check(saved_plan, prepared, computed)
-            if checksum is not None:
-                saved.check_checksum(checksum, computed)
-            if (computed.plan.has_changes or computed.plan.unmanaged) and not out.json:
-                render_plan(out, computed.plan, manual=False)
-            with applying(out) as progress:
-                result = apply_plan(
-                    computed,
-                    client,
-                    confirm=None
-                    if approved
-                    else lambda _: typer.confirm("Apply these changes to OneLogin?", default=False),
-                    on_start=progress.started,
-                    on_change=progress.done,
-                    rate_reserve=prepared.config.onelogin.rate_reserve,
-                    force=force,
-                )
-        except Interrupted as interrupted:
-            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
-            # done); one that gets here came while reading or at the prompt.
-            interrupted.report.append("Nothing was changed in OneLogin.")
-            raise
-    render_applied(out, computed.plan, result, detail=state.verbose > 0)
+    return lambda _: typer.confirm("Apply these changes to OneLogin?", default=False)

@@ -1,8 +1,5 @@
 """`sandbox` and `demo`: the local OneLogin + SOE emulators, for trying the tool without a tenant."""
 
-from __future__ import annotations
-
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -35,7 +32,7 @@ QuirkOption = Annotated[
 ]
 
 
-def _quirks(profile: str, switches: list[str] | None) -> Quirks:
+def _quirks(profile: str, switches: list[str] | None) -> "Quirks":
     from onelogin_scim_setup.sandbox import Quirks
 
     try:
@@ -46,6 +43,8 @@ def _quirks(profile: str, switches: list[str] | None) -> Quirks:
 
 @contextmanager
 def _scratch(prefix: str) -> Iterator[Path]:
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         yield Path(name)
 
@@ -105,12 +104,12 @@ def _options(
     onelogin_port: int,
     soe_port: int,
     page_size: int,
-    faults: FaultSpec,
-    quirks: Quirks,
+    faults: "FaultSpec",
+    quirks: "Quirks",
     users: int,
     roles: int,
     scenario: str | None,
-) -> SandboxOptions:
+) -> "SandboxOptions":
     """The sandbox's settings; one the sandbox refuses (e.g. an unknown scenario) is a usage error."""
     from onelogin_scim_setup.sandbox import SandboxOptions
 
@@ -130,7 +129,7 @@ def _options(
 
 
 @contextmanager
-def _serving(options: SandboxOptions) -> Iterator[SandboxReady]:
+def _serving(options: "SandboxOptions") -> "Iterator[SandboxReady]":
     """Both emulators running, with a ready config (and its token file) in a scratch folder, which
     goes when they stop (Ctrl-C, SIGTERM or an error)."""
     from onelogin_scim_setup import demo as demo_run
@@ -172,7 +171,7 @@ def demo(
     quirks: QuirksOption = "optimistic",
     quirk: QuirkOption = None,
 ) -> None:
-    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify."""
+    """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify, audit."""
     from onelogin_scim_setup import demo as demo_run
     from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 

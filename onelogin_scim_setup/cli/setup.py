@@ -1,9 +1,5 @@
 """Offline commands: init, validate, render."""
 
-from __future__ import annotations
-
-import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +23,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config (the same as config.example.yaml)."""
+    from importlib.resources import files
+
     from onelogin_scim_setup.files import write_file
 
     state = state_of(ctx)
@@ -41,35 +39,17 @@ def init(
 def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
     """Check the config, the SCIM JSON template and the token source offline, all at once."""
     from onelogin_scim_setup.engine.prepare import validate_all
+    from onelogin_scim_setup.render.checks import render_valid
 
     state = state_of(ctx)
-    out = state.use_output(output)
+    out = state.use_output(output)  # first: the error boundary then answers in this format
     found = validate_all(state.config_path, state.environ)
     if found.problems or found.loaded is None:
         count = len(found.problems)
         raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
     # All passed: what validate_all built is the Prepared (nothing is loaded or rendered twice).
     prepared = register(state, found.prepared(state.redactor))
-    token = prepared.config.token
-    notes = []
-    if token.source == "command" and token.value is None:
-        notes.append(
-            "token.command was not run: validate runs nothing the config names "
-            "(`token show` runs it and checks the token)"
-        )
-    if out.json:
-        out.data(
-            {
-                "valid": True,
-                "config": str(prepared.loaded.path),
-                "warnings": list(prepared.loaded.warnings),
-                "notes": notes,
-            }
-        )
-    else:
-        for note in notes:
-            out.note(f"Note: {note}")
-        out.text(f"{prepared.loaded.path}: valid.", style="green")
+    render_valid(out, prepared.loaded, found.notes)
 
 
 def render(
@@ -99,6 +79,8 @@ def render(
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER
         syntax, name = prepared.config.template.syntax, str(sample) if sample else None
         payload = preview_payload(text, syntax=syntax, sample=user, sample_name=name)
+        import json
+
         text = json.dumps(payload, indent=2)
     if out_file:
         write_file(out_file, text + "\n")

@@ -1,7 +1,5 @@
 """`token` commands: the shared SCIM bearer token's life. Shown in clear only with --reveal."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -9,17 +7,15 @@ import typer
 
 from onelogin_scim_setup.cli.context import (
     INTERVAL_SECONDS,
+    LOCK_SECONDS,
     WAIT_SECONDS,
     LockTimeoutOption,
-    apply_lock,
     prepare,
     state_of,
     within,
 )
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
-from onelogin_scim_setup.errors import ConfigError, Refused, UsageError
-from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 
 token_app = typer.Typer(
     cls=GlobalGroup,
@@ -34,6 +30,8 @@ RevealOption = Annotated[
 
 def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
     """--reveal: stdout is exactly the token and a newline (for `$(...)`); words go to stderr."""
+    from onelogin_scim_setup.secrets.token import fingerprint
+
     out = state_of(ctx).out
     if reveal:
         out.note(f"{label}: {fingerprint(token)}")
@@ -54,6 +52,8 @@ def generate(
     ] = False,
 ) -> None:
     """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
+    from onelogin_scim_setup.secrets.token import generate_token
+
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
@@ -79,6 +79,7 @@ def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
     from onelogin_scim_setup.secrets.delivery import deliver_token
+    from onelogin_scim_setup.secrets.token import fingerprint
 
     state = state_of(ctx)
     prepared = prepare(state, token_required=True)
@@ -108,65 +109,28 @@ def rotate(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
-    from onelogin_scim_setup.checks.rotate import OneLoginToken, Rotation
-    from onelogin_scim_setup.engine.prepare import read_token
-    from onelogin_scim_setup.engine.run import connect
-    from onelogin_scim_setup.secrets.delivery import deliver_token
-    from onelogin_scim_setup.soe.client import open_scim
+    from onelogin_scim_setup.checks.rotate import RotateRequest, rotate_token
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+    from onelogin_scim_setup.render.token import render_rotation
 
     state = state_of(ctx)
-    timeout = within("--timeout", timeout, WAIT_SECONDS)
-    interval = within("--interval", interval, INTERVAL_SECONDS)
-    prepared = prepare(state)
-    config = prepared.config
-    if config.token.delivery == "manual":
-        raise ConfigError(
-            "token rotate needs token.delivery: command or file, so the new token is stored "
-            "somewhere before anything changes",
-            hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "
-            "store it in your token source, then `verify --e2e`.",
-        )
-    keys = config.app.configuration_keys
-    if not keys.bearer_token and not manual_onelogin:
-        # Refused before SOE is touched: half a rotation breaks provisioning until someone finishes.
-        raise UsageError(
-            "token rotate cannot set OneLogin's SCIM Bearer Token: app.configuration_keys."
-            "bearer_token is not set, so that half is done by hand; nothing was changed",
-            hint="Pass --manual-onelogin if you will paste the new token into OneLogin right after "
-            "SOE accepts it, or set app.configuration_keys.bearer_token (see `discover`).",
-        )
-    if not auto_approve and not sys.stdin.isatty():
-        raise UsageError(
-            "token rotate needs confirmation but standard input is not a terminal",
-            hint="Run it on a terminal, or pass --auto-approve (as CI does).",
-        )
-    with apply_lock(state, prepared, lock_timeout), connect(prepared, state.environ) as client:
-        onelogin = OneLoginToken(client, config) if keys.bearer_token else None
-        if onelogin:
-            onelogin.app_id()  # credentials and the app are checked before anything changes
-        if not auto_approve and not typer.confirm(
-            "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
-            + (" (by you)" if onelogin is None else "")
-            + "; provisioning fails until both hold it.",
-            default=False,
-        ):
-            raise Refused("token rotate cancelled; nothing was changed")
-        new = generate_token()
-        state.redactor.add(new)
-        with open_scim(config.soe, new) as scim:
-            rotation = Rotation(
-                deliver=lambda token: deliver_token(config, token),
-                probe=scim.probe_with_token,
-                set_onelogin=onelogin.set if onelogin else None,
-                read_onelogin=onelogin.fingerprint if onelogin else None,
-                timeout=timeout,
-                interval=interval,
-            )
-            for line in rotation.run(prepared.token, new):
-                state.out.text(line)
-    stored = read_token(config, state.environ, required=False)
-    if stored != new:
-        state.out.note(
-            f"Warning: your token source (token.source = {config.token.source}) does not hold the new "
-            f"token {fingerprint(new)} yet; store it there before the next run."
-        )
+    request = RotateRequest(
+        timeout=within("--timeout", timeout, WAIT_SECONDS),
+        interval=within("--interval", interval, INTERVAL_SECONDS),
+        manual_onelogin=manual_onelogin,
+        lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
+    )
+    rotated = rotate_token(
+        prepare(state),
+        state.environ,
+        request,
+        lock_dir=default_lock_dir(state.environ),
+        confirm=None if auto_approve else _ask,
+        can_ask=sys.stdin.isatty(),
+        on_wait=state.out.note,
+    )
+    render_rotation(state.out, rotated)
+
+
+def _ask(question: str) -> bool:
+    return typer.confirm(question, default=False)

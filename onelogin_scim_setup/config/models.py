@@ -221,6 +221,9 @@ class SafetySettings(_Model):
     """Apply refuses without --force past these limits (octoDNS's update/delete thresholds)."""
 
     max_mapping_deletes: Annotated[int, Field(ge=0)] = 3
+    # Roles app.exclusive_roles would take the app from: each role's members may lose the app (and
+    # be deprovisioned from SOE), so a mass removal is refused like a mass deletion.
+    max_role_removals: Annotated[int, Field(ge=0)] = 3
     # Overwrites of existing per-user values (setting an empty value is not counted), as a percentage
     # of the per-user values the config manages; checked only from `min_user_changes` overwrites up.
     max_user_change_percent: Annotated[float, Field(ge=0, le=100)] = 20.0

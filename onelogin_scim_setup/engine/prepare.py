@@ -139,6 +139,17 @@ class Validation:
     template: str | None = None
     token: str | None = None
 
+    @property
+    def notes(self) -> list[str]:
+        """What a passing validation did not check, and why."""
+        token = self.loaded.config.token if self.loaded is not None else None
+        if token is not None and token.source == "command" and token.value is None:
+            return [
+                "token.command was not run: validate runs nothing the config names "
+                "(`token show` runs it and checks the token)"
+            ]
+        return []
+
     def prepared(self, redactor: Redactor | None = None) -> Prepared:
         """The Prepared of a config that passed, without loading, rendering or reading again (a
         10,000-row users_file is read once)."""

@@ -5,7 +5,8 @@
         computed = compute_plan(prepared, client)     # read OneLogin, diff, add the manual steps
         result = apply_plan(computed, client)         # write, in dependency order
 
-A `ComputedPlan` carries everything apply needs (the desired state, the snapshot the plan was
+`apply_config` is that whole sequence as the `apply` command runs it (saved plan or pinned checksum
+checked, the plan shown through an `ApplyView`, the prompt, progress). A `ComputedPlan` carries everything apply needs (the desired state, the snapshot the plan was
 computed from with its wire ids, and the wire values the plan holds only as fingerprints), so apply
 takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 """
@@ -13,8 +14,10 @@ takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from pydantic import ValidationError
@@ -30,7 +33,8 @@ from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
-from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
+from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -149,6 +153,81 @@ def apply_plan(
         rate_reserve=rate_reserve,
         force=force,
     )
+
+
+class ApplyProgress(Protocol):
+    def started(self, total: int) -> None: ...
+
+    def done(self, change: Change) -> None: ...
+
+
+class ApplyView(Protocol):
+    """What `apply_config` shows while it runs (render.apply.ApplyConsole on a console)."""
+
+    def reading(self) -> AbstractContextManager[None]: ...
+
+    def review(self, plan: Plan) -> None: ...
+
+    def applying(self) -> AbstractContextManager[ApplyProgress]: ...
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What `apply` was asked: a saved plan or a pinned checksum to hold the plan to, --force."""
+
+    saved_plan: SavedPlan | None = None
+    checksum: str | None = None
+    force: bool = False
+    lock_timeout: float = 300.0
+
+    @property
+    def approved(self) -> bool:
+        """A saved plan was reviewed when it was saved (terraform's rule), and a pinned checksum
+        names the exact plan that was reviewed: either is the approval, so neither needs a prompt."""
+        return self.saved_plan is not None or self.checksum is not None
+
+
+def apply_config(
+    prepared: Prepared,
+    environ: Mapping[str, str],
+    request: ApplyRequest,
+    *,
+    lock_dir: Path,
+    view: ApplyView,
+    confirm: Callable[[Plan], bool] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[ComputedPlan, ApplyResult]:
+    """`apply`: under the lock, read and plan, hold the plan to the saved one or the checksum, show
+    it (`view.review`), then `apply_plan` (with `confirm`, None: approved). An interruption before
+    the first write says nothing was changed; after it, apply_plan's done/not-done report."""
+    with (
+        locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
+        connect(prepared, environ) as client,
+    ):
+        try:
+            with view.reading():
+                computed = compute_plan(prepared, client)
+            if request.saved_plan is not None:
+                check(request.saved_plan, prepared, computed)
+            if request.checksum is not None:
+                check_checksum(request.checksum, computed)
+            view.review(computed.plan)
+            with view.applying() as progress:
+                result = apply_plan(
+                    computed,
+                    client,
+                    confirm=confirm,
+                    on_start=progress.started,
+                    on_change=progress.done,
+                    rate_reserve=prepared.config.onelogin.rate_reserve,
+                    force=request.force,
+                )
+        except Interrupted as interrupted:
+            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
+            # done); one that gets here came while reading or at the prompt.
+            interrupted.report.append("Nothing was changed in OneLogin.")
+            raise
+    return computed, result
 
 
 def manual_steps(prepared: Prepared) -> list[Change]:

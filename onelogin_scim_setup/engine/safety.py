@@ -1,5 +1,6 @@
 """Safety thresholds (octoDNS's idea): a plan that deletes or overwrites too much is refused unless
-the operator says --force. Pure: counts the plan's changes against `safety.*` from the config."""
+the operator says --force (deletions of owned mappings, removals of the app from roles, overwrites of
+per-user values). Pure: counts the plan's changes against `safety.*` from the config."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from onelogin_scim_setup.errors import SafetyError
 @dataclass(frozen=True)
 class Counts:
     mapping_deletes: int
+    role_removals: int  # roles app.exclusive_roles takes the app from
     user_overwrites: int  # per-user values that hold something now and would hold something else
     user_managed: int  # per-user values the config manages
 
@@ -24,6 +26,7 @@ class Counts:
 
 def count(plan: Plan, desired: Tenant) -> Counts:
     deletes = sum(c.action is Action.DELETE and c.kind is Kind.MAPPING for c in plan.api_changes)
+    removals = sum(c.action is Action.DELETE and c.kind is Kind.ROLE for c in plan.api_changes)
     overwrites = sum(
         item.before is not None
         for c in plan.api_changes
@@ -31,7 +34,7 @@ def count(plan: Plan, desired: Tenant) -> Counts:
         for item in c.fields
     )
     managed = sum(len(user.values) for user in desired.users.values())
-    return Counts(deletes, overwrites, managed)
+    return Counts(deletes, removals, overwrites, managed)
 
 
 def breaches(plan: Plan, desired: Tenant, limits: SafetySettings) -> list[str]:
@@ -42,6 +45,11 @@ def breaches(plan: Plan, desired: Tenant, limits: SafetySettings) -> list[str]:
         found.append(
             f"it would delete {counts.mapping_deletes} owned mapping(s), more than "
             f"safety.max_mapping_deletes ({limits.max_mapping_deletes})"
+        )
+    if counts.role_removals > limits.max_role_removals:
+        found.append(
+            f"it would take the app from {counts.role_removals} role(s) (app.exclusive_roles), "
+            f"more than safety.max_role_removals ({limits.max_role_removals})"
         )
     if (
         counts.user_overwrites >= limits.min_user_changes

@@ -51,7 +51,9 @@ def read(
     first: list[Callable[[], Any]] = [
         lambda: _custom_fields(client),
         lambda: apps_named(client, app_name, connector) if desired.app else None,
-        lambda: client.list_roles_with_apps() if desired.roles or desired.mappings else None,
+        # Listed whenever there is an app, even if the config names no role: roles that have the
+        # app outside app.roles are drift the plan must show (one listing, with each role's apps).
+        lambda: client.list_roles_with_apps() if desired.app or desired.roles else None,
         client.list_mappings,
         lambda: users_by_email(
             client, desired.users, need_custom_attributes=need_custom, workers=workers

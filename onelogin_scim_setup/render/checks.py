@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.render.console import Out
+
+if TYPE_CHECKING:
+    from onelogin_scim_setup.config.load import LoadedConfig
 
 CHECK_MARKS = {
     "pass": ("ok", "green"),
@@ -46,3 +51,20 @@ def render_checks(out: Out, checks: list[Check]) -> None:
     for check in checks:
         render_check(out, check)
     render_verdict(out, checks)
+
+
+def render_valid(out: Out, loaded: LoadedConfig, notes: list[str]) -> None:
+    """`validate`'s answer for a config that passed: the notes, then the verdict."""
+    if out.json:
+        out.data(
+            {
+                "valid": True,
+                "config": str(loaded.path),
+                "warnings": list(loaded.warnings),
+                "notes": notes,
+            }
+        )
+        return
+    for note in notes:
+        out.note(f"Note: {note}")
+    out.text(f"{loaded.path}: valid.", style="green")

@@ -9,8 +9,6 @@ Callers redact the whole text first and shorten it afterwards, so no cut can lea
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -21,6 +19,9 @@ MIN_SECRET_LENGTH = 4
 
 def encoded_forms(secret: str) -> set[str]:
     """The spellings in which `secret` may come back: raw, URL-encoded, JSON-escaped, base64."""
+    import base64  # here, not at the top: every command's start builds a Redactor
+    import json
+
     raw = secret.encode("utf-8")
     forms = {secret, secret.strip(), quote(secret, safe=""), quote_plus(secret)}
     forms.add(json.dumps(secret)[1:-1])
@@ -32,6 +33,8 @@ def encoded_forms(secret: str) -> set[str]:
 
 def basic_credentials(client_id: str, client_secret: str) -> str:
     """The base64 part of `Authorization: Basic …` for a client id and secret (RFC 7617)."""
+    import base64
+
     return base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 

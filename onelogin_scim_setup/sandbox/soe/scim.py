@@ -16,7 +16,8 @@
   then 204, except moderators and admins: 500 "Moderators cannot be deleted ..." (§1.2).
 
 Control (no auth, no faults): `GET/PUT /_sandbox/settings` (token masked as `sha256:<8 hex>`),
-`GET /_sandbox/users` (every user as stored, `userType` always shown).
+`GET /_sandbox/users` (every user as stored, `userType` always shown), `POST /_sandbox/users` (a
+user's first SAML sign-in: a SCIM user body, created outside SCIM).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class SoeService:
         self.control.add("GET", r"/_sandbox/settings", self.get_settings)
         self.control.add("PUT", r"/_sandbox/settings", self.put_settings)
         self.control.add("GET", r"/_sandbox/users", self.dump_users)
+        self.control.add("POST", r"/_sandbox/users", self.sign_in)
 
     def is_public_api(self, path: str) -> bool:
         return path.lower().startswith("/api/scim/")
@@ -178,6 +180,12 @@ class SoeService:
                 for u in self.site.sorted_users()
             ]
         )
+
+    def sign_in(self, request: Request, _: tuple[str, ...]) -> Response:
+        """A user's first SAML sign-in, which creates them in SOE outside SCIM (e.g. through an
+        identity provider other than OneLogin): the body is stored like a SCIM create."""
+        user = self.site.create(request.json_object())
+        return json_response({**user.to_scim(self.base_url), "userType": user.user_type}, 201)
 
     def _settings_json(self) -> dict[str, Any]:
         data = asdict(self.site.settings)
