@@ -318,15 +318,26 @@ def test_rate_limit_reads_the_budget_from_auth_rate_limit(
     assert tuple(client.rate_limit()) == (5000, 12, 840)
 
 
-def test_429_without_rate_headers_asks_auth_rate_limit_when_it_resets(
+def test_429_without_rate_headers_asks_auth_rate_limit_and_stops_at_once(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    for _ in range(3):
-        api.get(f"{APPS}/1", status=429, json={"statusCode": 429, "message": "Too Many"})
+    api.get(f"{APPS}/1", status=429, json={"statusCode": 429, "message": "Too Many"})
     api.get(RATE, json={"status": {"error": False, "code": 200}, "data": BUDGET})
-    with pytest.raises(OneLoginError, match="it resets in 840 s"):
+    stopped = "it resets in 840 s \\(GET /auth/rate_limit\\); stopped at once"
+    with pytest.raises(OneLoginError, match=stopped):
         client.get_app(1)
-    assert count(api, RATE) == 1
+    assert (count(api, f"{APPS}/1"), count(api, RATE)) == (1, 1)
+
+
+def test_429_without_rate_headers_and_a_near_reset_is_retried(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{APPS}/1", status=429, json={"message": "Too Many"})
+    near = {**BUDGET, "X-RateLimit-Reset": 0}
+    api.get(RATE, json={"status": {"error": False, "code": 200}, "data": near})
+    api.get(f"{APPS}/1", json={"data": {"id": 1, "name": "SCIM SOE"}})
+    client.get_app(1)
+    assert (count(api, f"{APPS}/1"), count(api, RATE)) == (2, 1)
 
 
 def test_429_while_asking_when_it_resets_is_not_asked_about_again(
@@ -337,15 +348,16 @@ def test_429_while_asking_when_it_resets_is_not_asked_about_again(
         api.get(RATE, status=429, json={"message": "Too Many"})
     with pytest.raises(OneLoginError, match="OneLogin did not say when it resets"):
         client.get_app(1)
-    assert count(api, RATE) == 3  # one question, retried by the adapter; never a nested one
+    # One question, before the first retry, itself retried by the adapter; never a nested one,
+    # and not asked again for the error message.
+    assert (count(api, f"{APPS}/1"), count(api, RATE)) == (3, 3)
 
 
 def test_each_429_without_rate_headers_asks_when_it_resets(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     for _ in range(2):
-        for _ in range(3):
-            api.get(f"{APPS}/1", status=429, json={"message": "Too Many"})
+        api.get(f"{APPS}/1", status=429, json={"message": "Too Many"})
         api.get(RATE, json={"status": {"error": False, "code": 200}, "data": BUDGET})
     for _ in range(2):
         with pytest.raises(OneLoginError, match="it resets in 840 s"):

@@ -88,8 +88,9 @@ def describe_error(
     if status == 429:
         said = reset_seconds(response.headers)
         wait = said if said is not None else seconds(reset)
-        if said is not None and said > SHORT_WAIT:
-            when = f"it resets in {said:.0f} s; stopped at once instead of waiting"
+        if wait is not None and wait > SHORT_WAIT:
+            asked = "" if said is not None else " (GET /auth/rate_limit)"
+            when = f"it resets in {wait:.0f} s{asked}; stopped at once instead of waiting"
         elif wait is not None:
             when = f"still refused after {retries} retries; it resets in {wait:.0f} s"
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -68,19 +68,29 @@ class OneLoginRetry(Retry):
       documents; every single wait is capped at `max_wait`.
     - A method outside `allowed_methods` (POST) is retried on 429 only: OneLogin refused it, so
       nothing was created. Other POST failures are for `OneLoginApi.create` (api.py) to resolve.
+    - A 429 that does not say when the window resets (v2 answers may carry no rate-limit header)
+      asks `reset_probe` (the transport's `GET /auth/rate_limit`) before its first retry, so a
+      distant reset stops the run at once, as it does when the headers say so.
     - Each retry and each wait is logged (method, path, query keys only, cause).
     """
 
     def __init__(
-        self, *args: Any, max_wait: float = 60.0, short_wait: float = SHORT_WAIT, **kwargs: Any
+        self,
+        *args: Any,
+        max_wait: float = 60.0,
+        short_wait: float = SHORT_WAIT,
+        reset_probe: Callable[[], float | None] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.max_wait = max_wait
         self.short_wait = short_wait
+        self.reset_probe = reset_probe
 
     def new(self, **kw: Any) -> Self:
         kw.setdefault("max_wait", self.max_wait)
         kw.setdefault("short_wait", self.short_wait)
+        kw.setdefault("reset_probe", self.reset_probe)
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -117,6 +127,8 @@ class OneLoginRetry(Retry):
     ) -> Self:
         if response is not None and response.status == 429:
             reset = reset_seconds(response.headers)
+            if reset is None and self.reset_probe is not None and not self.history:
+                reset = self.reset_probe()  # once per request: a failed question is not repeated
             if reset is not None and reset > self.short_wait:
                 # The budget comes back only when the window resets: waiting would be minutes of
                 # silence, so give the 429 back now (raise_on_status=False returns the answer).

@@ -50,6 +50,7 @@ from onelogin_scim_setup.onelogin.retry import (
     RateBudget,
     loggable,
     rate_limit_from,
+    seconds,
 )
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials
 
@@ -99,6 +100,9 @@ class OneLoginTransport:
         self._redactor.add_basic(client_id, client_secret)
         self._tokens = AccessTokens(self._request_token, clock, self._redactor)
         self._asking_reset = False
+        # What the retry policy's question about the reset found: seconds, "" when the question
+        # failed (not asked again for the error), None when nothing was asked.
+        self._probed_reset: str | None = None
         self._owner = threading.get_ident()
         self._session = self._mounted(session if session is not None else requests.Session())
         self._local = threading.local()
@@ -209,7 +213,19 @@ class OneLoginTransport:
             backoff_max=self.max_wait,
             raise_on_status=False,  # the last answer comes back and becomes a OneLoginError
             max_wait=self.max_wait,
+            reset_probe=self._probe_reset,
         )
+
+    def _probe_reset(self) -> float | None:
+        """For a 429 that does not say when the budget resets: ask (never recursively)."""
+        if self._asking_reset:
+            return None
+        self._asking_reset = True
+        try:
+            self._probed_reset = self._reset_unsaid() or ""
+        finally:
+            self._asking_reset = False
+        return seconds(self._probed_reset or None)
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
@@ -294,7 +310,14 @@ class OneLoginTransport:
     ) -> OneLoginError:
         clean = self._cleaner(sensitive)
         reset = None
-        if response.status_code == 429 and not reset_header(response) and not self._asking_reset:
+        if response.status_code == 429:
+            reset, self._probed_reset = self._probed_reset, None  # the retry policy just asked
+        if (
+            reset is None
+            and response.status_code == 429
+            and not reset_header(response)
+            and not self._asking_reset
+        ):
             # No header says when the budget resets: ask OneLogin (once, never recursively).
             self._asking_reset = True
             try:
@@ -302,7 +325,7 @@ class OneLoginTransport:
             finally:
                 self._asking_reset = False
         message, hint = describe_error(
-            response, self.max_retries, clean, token_call=token_call, reset=reset
+            response, self.max_retries, clean, token_call=token_call, reset=reset or None
         )
         return answer_error(response, message, method, path, hint, kind)
 
