@@ -94,3 +94,16 @@ def test_an_e2e_test_runs_under_each_profile_or_says_why_not(item: FakeItem, ref
             check_profiles([item])
     else:
         check_profiles([item])
+
+
+def test_every_package_is_in_the_wheel() -> None:
+    """pyproject.toml lists the packages one by one; a new sub-package missing from the list is
+    absent from the wheel, and only the slow packaging test would notice."""
+    tomllib = pytest.importorskip("tomllib")
+    listed = tomllib.loads((TESTS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = set(listed["tool"]["setuptools"]["packages"])
+    packages = {
+        ".".join(path.parent.relative_to(PACKAGE.parent).parts)
+        for path in PACKAGE.rglob("__init__.py")
+    }
+    assert packages - shipped == set()
