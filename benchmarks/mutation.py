@@ -56,6 +56,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_apply.py",
             "tests/test_onelogin_apps.py",
             "tests/test_onelogin_mappings.py",
+            "tests/test_onelogin_vocabulary.py",
         ],
     ),
     "transport": (
