@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -191,7 +192,7 @@ WIRE_APP: dict[str, Any] = {
     "configuration": {"scim_base_url": "https://soe", "template": '{ "a" : 1 }'},
     "parameters": {
         "scimusername": {"user_attribute_mappings": "email", "include_in_saml_assertion": True},
-        "title": {"user_attribute_mappings": None},
+        "title": {"user_attribute_mappings": None, "include_in_saml_assertion": True},
         "other": {"user_attribute_mappings": "x"},
         "odd": "not an object",
     },
@@ -239,13 +240,13 @@ def test_the_app_is_read_in_the_tools_vocabulary(
         True,
         {
             "scimusername": Parameter("scimusername", "email", None),
-            "title": Parameter("title", "", False),
+            "title": Parameter("title", "", True),
         },
     )
     assert (ids.connector_id, ids.app_id, ids.app_role_ids) == (130, 11, [7, 8])
     assert ids.app_parameters == {
         "scimusername": {"user_attribute_mappings": "email", "include_in_saml_assertion": True},
-        "title": {"user_attribute_mappings": None},
+        "title": {"user_attribute_mappings": None, "include_in_saml_assertion": True},
         "other": {"user_attribute_mappings": "x"},
     }
 
@@ -291,3 +292,15 @@ def test_without_exactly_one_app_of_ours_nothing_is_fetched(
     ids = Ids()
     assert read_app(client, desired, ids, SENSITIVE, found) == read
     assert (ids.app_id, count(api, f"{API}/apps/11")) == (None, 0)
+
+
+def test_connectors_and_apps_are_listed_by_name_not_whole(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed(api, [])
+    apps_named(client, NAME, CONNECTOR)
+    queries = {call.request.url.split("?")[0]: call.request.url for call in api.calls}
+    assert (
+        parse_qs(urlsplit(queries[f"{API}/connectors"]).query)["name"],
+        parse_qs(urlsplit(queries[f"{API}/apps"]).query)["name"],
+    ) == ([CONNECTOR], [NAME])

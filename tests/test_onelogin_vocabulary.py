@@ -60,6 +60,15 @@ def test_an_action_that_never_appears_is_asked_for_with_doubling_pauses_until_th
     assert count(api, ACTIONS) == 8
 
 
+def test_the_last_pause_is_what_is_left_of_the_wait(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(ACTIONS, json=[])
+    clock = Clock()
+    wait_for_actions(client, ["userType"], {}, wait=1.25, sleep=clock.sleep, clock=clock.time)
+    assert clock.pauses == [0.5, 0.75]
+
+
 def test_without_a_wait_the_actions_are_asked_for_once(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:

@@ -14,7 +14,9 @@ from responses import matchers
 
 from onelogin_scim_setup.engine.tenant import (
     App,
+    CustomField,
     MappingShape,
+    Parameter,
     RoleAssignment,
     Tenant,
     UserMapping,
@@ -30,6 +32,7 @@ from onelogin_scim_setup.onelogin.vocabulary import (
     match_actions,
     wait_for_actions,
 )
+from onelogin_scim_setup.secrets.token import fingerprint
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
 
 API = f"{BASE}/api/2"
@@ -525,7 +528,7 @@ def test_a_users_values_are_read_with_empty_ones_as_missing(
         ("custom_attributes.level", "3"),
     )
     desired = Tenant(
-        users={"d@x.io": UserValues("d@x.io", wanted), "gone@x.io": UserValues("gone@x.io", ())}
+        users={"gone@x.io": UserValues("gone@x.io", ()), "d@x.io": UserValues("d@x.io", wanted)}
     )
     snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
     assert snapshot.tenant.users == {
@@ -542,4 +545,42 @@ def test_a_users_values_are_read_with_empty_ones_as_missing(
     assert (snapshot.ids.users, snapshot.ids.user_custom_attributes) == (
         {"d@x.io": 42},
         {"d@x.io": {"userType": "Admin", "level": None}},
+    )
+
+
+def test_read_gives_the_app_its_sensitive_keys_custom_fields_and_parameters(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
+    api.get(
+        f"{API}/users/custom_attributes",
+        json=[{"shortname": "userType", "name": "User Type"}, {"shortname": "x", "name": None}],
+    )
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/roles", json=[])
+    api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
+    api.get(f"{API}/apps", json=[app])
+    api.get(
+        f"{API}/apps/9",
+        json={
+            **app,
+            "configuration": {"scim_bearer_token": "readable-token"},
+            "provisioning": {"enabled": True},
+            "parameters": {"title": {"user_attribute_mappings": "title"}},
+        },
+    )
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR, (("scim_bearer_token", "t"),)),
+        parameters={"title": Parameter("title", "title", None)},
+    )
+    tenant = read(
+        client, desired, mapping_prefix="p", sensitive_keys=frozenset({"scim_bearer_token"})
+    ).tenant
+    assert tenant.app == App(
+        "SCIM SOE", CONNECTOR, (("scim_bearer_token", fingerprint("readable-token")),)
+    )
+    assert (tenant.provisioning, tenant.parameters, tenant.custom_fields) == (
+        True,
+        {"title": Parameter("title", "title", None)},
+        {"userType": CustomField("userType", "User Type"), "x": CustomField("x", "")},
     )
