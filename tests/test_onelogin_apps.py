@@ -46,6 +46,10 @@ def test_describe_app_masks_secrets(path: tuple[str, str], shown: Any) -> None:
     assert described[path[0]][path[1]] == shown
 
 
+def test_describe_app_shows_the_provisioning_state() -> None:
+    assert describe_app(RAW, [])["provisioning"] == {"enabled": True}
+
+
 def test_describe_app_never_holds_a_secret() -> None:
     assert TOKEN not in repr(describe_app(RAW, [TOKEN]))
     assert "opaque" not in repr(describe_app(RAW, [TOKEN]))

@@ -99,11 +99,19 @@ def test_a_mapping_the_config_names_is_ours_whatever_its_name(
     )
 
 
+@pytest.mark.parametrize(
+    ("desired", "adopt"),
+    [
+        pytest.param(DESIRED, {}, id="config names ours"),
+        pytest.param(Tenant(mappings={"None": READ}), {}, id="config names 'None'"),
+        pytest.param(DESIRED, {"None": OURS}, id="adopting 'None'"),
+    ],
+)
 def test_a_mapping_without_a_name_is_not_ours(
-    api: responses.RequestsMock, client: OneLoginClient
+    api: responses.RequestsMock, client: OneLoginClient, desired: Tenant, adopt: dict[str, str]
 ) -> None:
     nameless = {key: value for key, value in WIRE.items() if key != "name"}
-    found, ids = owned(client, [nameless])
+    found, ids = owned(client, [nameless], desired=desired, adopt=adopt)
     assert (found, ids.mappings) == ({}, {})
 
 
