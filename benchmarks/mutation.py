@@ -51,7 +51,13 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
             "onelogin/vocabulary.py",
             "onelogin/snapshot.py",
         ],
-        ["tests/test_read.py", "tests/test_apply.py", "tests/test_onelogin_apps.py"],
+        [
+            "tests/test_read.py",
+            "tests/test_apply.py",
+            "tests/test_onelogin_apps.py",
+            "tests/test_onelogin_mappings.py",
+            "tests/test_onelogin_vocabulary.py",
+        ],
     ),
     "transport": (
         [

@@ -14,7 +14,9 @@ from responses import matchers
 
 from onelogin_scim_setup.engine.tenant import (
     App,
+    CustomField,
     MappingShape,
+    Parameter,
     RoleAssignment,
     Tenant,
     UserMapping,
@@ -30,6 +32,7 @@ from onelogin_scim_setup.onelogin.vocabulary import (
     match_actions,
     wait_for_actions,
 )
+from onelogin_scim_setup.secrets.token import fingerprint
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
 
 API = f"{BASE}/api/2"
@@ -427,3 +430,157 @@ def test_action_is_asked_again_until_it_appears(
         client, ["userType"], {}, wait=60, sleep=pauses.append, clock=lambda: 0.0
     )
     assert (found, len(pauses)) == ({"userType": "set_x_1"}, 1)
+
+
+def read_roles(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    roles: list[dict[str, Any]],
+    desired: Tenant,
+    app_role_ids: list[int] | None = None,
+) -> Snapshot:
+    api.get(f"{API}/users/custom_attributes", json=[])
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/roles", json=roles)
+    if app_role_ids is not None:
+        app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
+        api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
+        api.get(f"{API}/apps", json=[app])
+        api.get(f"{API}/apps/9", json={**app, "role_ids": app_role_ids})
+    return read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+
+
+MODS = Tenant(roles={"Mods": RoleAssignment("Mods", True)})
+
+
+def test_a_duplicated_role_name_is_read_once_with_every_id_and_the_first_id_kept(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed = [{"id": 8, "name": "Mods"}, {"id": 7, "name": "Mods"}, {"id": 6, "name": "Sales"}]
+    snapshot = read_roles(api, client, listed, MODS)
+    assert snapshot.tenant.roles == {"Mods": RoleAssignment("Mods", False, (7, 8))}
+    assert snapshot.ids.roles == {"Mods": 8, "Sales": 6}
+
+
+@pytest.mark.parametrize(
+    ("apps", "role_apps"),
+    [
+        pytest.param([[1, 2], []], {7: [1, 2], 8: []}, id="ids"),
+        pytest.param([[{"id": 1}], None], {7: [1], 8: []}, id="objects and null"),
+    ],
+)
+def test_each_roles_apps_are_kept_when_the_listing_has_them(
+    api: responses.RequestsMock, client: OneLoginClient, apps: list[Any], role_apps: Any
+) -> None:
+    listed = [{"id": 7, "name": "Mods", "apps": apps[0]}, {"id": 8, "name": "x", "apps": apps[1]}]
+    assert read_roles(api, client, listed, MODS).ids.role_apps == role_apps
+
+
+def test_roles_apps_are_unknown_when_one_role_lacks_them(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed = [{"id": 7, "name": "Mods", "apps": [1]}, {"id": 8, "name": "x"}]
+    assert read_roles(api, client, listed, MODS).ids.role_apps is None
+
+
+def test_a_role_holding_the_app_is_read_even_when_the_config_does_not_name_it(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed = [{"id": 7, "name": "Mods"}, {"id": 8, "name": "Sales"}, {"id": 6, "name": "Ops"}]
+    desired = Tenant(app=App("SCIM SOE", CONNECTOR), roles={"Ops": RoleAssignment("Ops", True)})
+    snapshot = read_roles(api, client, listed, desired, app_role_ids=[8])
+    assert snapshot.tenant.roles == {
+        "Sales": RoleAssignment("Sales", True),
+        "Ops": RoleAssignment("Ops", False),
+    }
+
+
+def test_a_duplicated_role_has_the_app_when_any_of_its_ids_has_it(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed = [{"id": 7, "name": "Mods"}, {"id": 8, "name": "Mods"}, {"id": 9, "name": "Mods"}]
+    desired = Tenant(app=App("SCIM SOE", CONNECTOR), roles=MODS.roles)
+    snapshot = read_roles(api, client, listed, desired, app_role_ids=[8])
+    assert snapshot.tenant.roles == {"Mods": RoleAssignment("Mods", True, (7, 8, 9))}
+
+
+def test_a_users_values_are_read_with_empty_ones_as_missing(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    api.get(f"{API}/users/custom_attributes", json=[])
+    api.get(f"{API}/mappings", json=[])
+    api.get(
+        f"{API}/users",
+        json=[
+            {
+                "id": 42,
+                "email": "d@x.io",
+                "title": "",
+                "department": "Ops",
+                "custom_attributes": {"userType": "Admin", "level": None},
+            }
+        ],
+    )
+    wanted = (
+        ("title", "CTO"),
+        ("department", "Ops"),
+        ("custom_attributes.userType", "Moderator"),
+        ("custom_attributes.level", "3"),
+    )
+    desired = Tenant(
+        users={"gone@x.io": UserValues("gone@x.io", ()), "d@x.io": UserValues("d@x.io", wanted)}
+    )
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+    assert snapshot.tenant.users == {
+        "d@x.io": UserValues(
+            "d@x.io",
+            (
+                ("title", None),
+                ("department", "Ops"),
+                ("custom_attributes.userType", "Admin"),
+                ("custom_attributes.level", None),
+            ),
+        )
+    }
+    assert (snapshot.ids.users, snapshot.ids.user_custom_attributes) == (
+        {"d@x.io": 42},
+        {"d@x.io": {"userType": "Admin", "level": None}},
+    )
+
+
+def test_read_gives_the_app_its_sensitive_keys_custom_fields_and_parameters(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
+    api.get(
+        f"{API}/users/custom_attributes",
+        json=[{"shortname": "userType", "name": "User Type"}, {"shortname": "x", "name": None}],
+    )
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/roles", json=[])
+    api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
+    api.get(f"{API}/apps", json=[app])
+    api.get(
+        f"{API}/apps/9",
+        json={
+            **app,
+            "configuration": {"scim_bearer_token": "readable-token"},
+            "provisioning": {"enabled": True},
+            "parameters": {"title": {"user_attribute_mappings": "title"}},
+        },
+    )
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR, (("scim_bearer_token", "t"),)),
+        parameters={"title": Parameter("title", "title", None)},
+    )
+    tenant = read(
+        client, desired, mapping_prefix="p", sensitive_keys=frozenset({"scim_bearer_token"})
+    ).tenant
+    assert tenant.app == App(
+        "SCIM SOE", CONNECTOR, (("scim_bearer_token", fingerprint("readable-token")),)
+    )
+    assert (tenant.provisioning, tenant.parameters, tenant.custom_fields) == (
+        True,
+        {"title": Parameter("title", "title", None)},
+        {"userType": CustomField("userType", "User Type"), "x": CustomField("x", "")},
+    )
