@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine.lock import held
 from onelogin_scim_setup.sandbox import FaultSpec
 from tests.helpers.requests_log import api_writes
-from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
+from tests.sandbox_world import World, world
 
 OWNED = "onelogin-scim-setup/SCIM SOE: "
 
@@ -116,28 +115,12 @@ def test_plan_takes_no_lock(tenant: World) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def public_api(running: World, method: str, path: str, body: Any = None) -> Any:
-    """Another admin (or another machine's apply) writing to the tenant."""
-    url = running.sandbox.onelogin_url
-    token = requests.post(
-        f"{url}/auth/oauth2/v2/token",
-        auth=(CLIENT_ID, CLIENT_SECRET),
-        json={"grant_type": "client_credentials"},
-        timeout=10,
-    ).json()["access_token"]
-    response = requests.request(
-        method, url + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    response.raise_for_status()
-    return response.json() if response.content else None
-
-
 def test_duplicate_owned_mapping_is_planned_for_deletion_and_applied(tenant: World) -> None:
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     original = next(m for m in tenant.onelogin_state()["mappings"] if m["name"].startswith(OWNED))
-    wire = public_api(tenant, "GET", f"/api/2/mappings/{original['id']}")
+    wire = tenant.api("GET", f"/api/2/mappings/{original['id']}")
     copy = {**{k: v for k, v in wire.items() if k != "id"}, "position": None}
-    duplicate = public_api(tenant, "POST", "/api/2/mappings", copy)["id"]
+    duplicate = tenant.api("POST", "/api/2/mappings", copy)["id"]
     planned = tenant.cli("plan", "--detailed-exitcode")
     assert planned.returncode == 2
     assert f"- mapping '{original['name']} (id " in planned.stdout
@@ -155,9 +138,9 @@ def test_second_app_of_our_name_is_a_conflict_and_apply_refuses(tenant: World) -
     assert tenant.cli("apply", "--auto-approve").returncode == 0
     first = tenant.app_id()
     connector = next(a["connector_id"] for a in tenant.onelogin_state()["apps"] if a["id"] == first)
-    second = public_api(
-        tenant, "POST", "/api/2/apps", {"name": "SCIM SOE", "connector_id": connector}
-    )["id"]
+    second = tenant.api("POST", "/api/2/apps", {"name": "SCIM SOE", "connector_id": connector})[
+        "id"
+    ]
     planned = tenant.cli("plan", "--detailed-exitcode")
     assert planned.returncode == 2
     assert "x app 'SCIM SOE'" in planned.stdout

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from onelogin_scim_setup.secrets.token import fingerprint
-from tests.helpers.rotation import converge, delivery_script, rotation_config
+from tests.helpers.rotation import command_delivery, converge, rotation_config
 from tests.sandbox_world import TOKEN, World, world
 from tests.terminal import run_on_terminal
 
@@ -28,18 +28,7 @@ def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
 
 def manual_onelogin_config(running: World) -> None:
     """Delivery by command (which enters the token into SOE), no API key for OneLogin's field."""
-    script = delivery_script(running.folder, update_soe=True)
-    running.write_config(
-        token={
-            "delivery": "command",
-            "delivery_command": [
-                sys.executable,
-                str(script),
-                str(running.token_file),
-                running.sandbox.soe_url,
-            ],
-        }
-    )
+    running.write_config(token=command_delivery(running, update_soe=True))
 
 
 def soe_accepts(running: World, token: str) -> bool:

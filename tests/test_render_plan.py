@@ -4,39 +4,9 @@ from __future__ import annotations
 
 import json
 
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
 from onelogin_scim_setup.render.plan import render_plan, summary
-from tests.helpers.render import capture
-
-PLAN = Plan(
-    (
-        Change(
-            Action.CREATE,
-            Kind.CUSTOM_FIELD,
-            "userType",
-            (FieldChange("shortname", None, "userType"),),
-        ),
-        Change(Action.UPDATE, Kind.ROLE, "Engineering", (FieldChange("has_app", False, True),)),
-        Change(
-            Action.MANUAL,
-            Kind.SOE,
-            "SCIM settings",
-            (
-                FieldChange(
-                    "SCIM authorization bearer token", None, "sha256:1a2b3c4d", sensitive=True
-                ),
-            ),
-            note="In SOE: Admin Settings > SCIM",
-            verify_by="verify",
-        ),
-        Change(
-            Action.MANUAL,
-            Kind.ONELOGIN_UI,
-            "SCIM connection",
-            (FieldChange("SCIM JSON Template", None, '{\n  "a": 1\n}'),),
-        ),
-    )
-)
+from tests.helpers.render import PLAN, capture
 
 
 def test_text_plan_uses_terraform_symbols_and_before_after() -> None:

@@ -34,18 +34,17 @@ def delivery_script(folder: Path, *, update_soe: bool) -> Path:
     return script
 
 
-def rotation_config(running: World, *, update_soe: bool) -> None:
+def command_delivery(running: World, *, update_soe: bool) -> dict[str, Any]:
+    """The config's `token` section: delivery by the script (which, with update_soe, enters the
+    token into SOE)."""
     script = delivery_script(running.folder, update_soe=update_soe)
+    command = [sys.executable, str(script), str(running.token_file), running.sandbox.soe_url]
+    return {"delivery": "command", "delivery_command": command}
+
+
+def rotation_config(running: World, *, update_soe: bool) -> None:
     running.write_config(
-        token={
-            "delivery": "command",
-            "delivery_command": [
-                sys.executable,
-                str(script),
-                str(running.token_file),
-                running.sandbox.soe_url,
-            ],
-        },
+        token=command_delivery(running, update_soe=update_soe),
         app={
             "roles": ["Engineering", "SOE Moderators", "SOE Admins"],
             "configuration_keys": {
