@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,17 @@ pytestmark = pytest.mark.one_profile("tests what the wheel ships, not OneLogin's
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A non-editable install of a freshly built wheel into its own folder (dependencies come from the
-    test environment, so no network is needed)."""
+    test environment, so no network is needed). It is built from a copy of the source: setuptools
+    writes `build/` into the tree it builds, and two test workers building one tree can clash."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "venv"
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -32,7 +42,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-q",
             "-w",
             str(work),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         cwd=work,
