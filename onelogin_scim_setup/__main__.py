@@ -5,13 +5,14 @@ import sys
 
 
 def run() -> None:
-    # Start-up loads a few hundred thousand objects that live until the process ends (modules,
-    # Typer's and pydantic's schemas). The cyclic collector would scan them again and again while
-    # they load and once more at exit, finding nothing: a third of `validate`'s wall time
-    # (benchmarks/startup.py). So it is off while the CLI loads, what loaded is then frozen (never
-    # scanned again) and the command runs with it on; at exit everything is frozen, not scanned.
-    # Nothing relies on the collector at exit: files, locks and log handlers are closed by their
-    # owners (with-blocks, atexit), never by a finalizer.
+    # Start-up creates about 50,000 objects that live until the process ends (modules, Typer's
+    # and pydantic's schemas). The cyclic collector keeps scanning them: in a `validate`, 86 passes
+    # that freed 487 objects (31 ms). At exit, Python clears every module and the collector
+    # then takes those objects apart, cycle by cycle, just before the process ends (187 ms; 17 ms
+    # frozen). So the collector is off while the CLI loads, what loaded is then frozen (never
+    # scanned again) and the command runs with it on, so a long apply still frees its garbage; at
+    # exit everything is frozen and left to the operating system. Nothing relies on the collector
+    # at exit: files, locks and log handlers are closed by their owners (with-blocks, atexit).
     gc.disable()
     try:
         # Ctrl-C while the CLI's modules load is still an interruption, not a traceback.
