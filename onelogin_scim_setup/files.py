@@ -24,7 +24,16 @@ class InputFileError(ValueError):
 
 
 def read_text_input(path: Path, max_bytes: int) -> str:
-    """The UTF-8 text of a regular file of at most `max_bytes` bytes.
+    """The UTF-8 text of a regular file of at most `max_bytes` bytes (see `read_input`)."""
+    data = read_input(path, max_bytes)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"is not UTF-8 text (byte {error.start})") from None
+
+
+def read_input(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` bytes.
 
     Opened without blocking and checked with fstat before any read, so a FIFO, /dev/zero or a
     directory is refused at once instead of hanging or filling memory. OSError (e.g. not found)
@@ -46,10 +55,7 @@ def read_text_input(path: Path, max_bytes: int) -> str:
         os.close(fd)
     if len(data) > max_bytes:
         raise InputFileError(f"is larger than the limit of {_size(max_bytes)}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"is not UTF-8 text (byte {error.start})") from None
+    return data
 
 
 class WriteError(SetupError):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,13 @@ def config_with_csv(
     path = write_config(data)
     (path.parent / "users.csv").write_text(header + rows, encoding="utf-8")
     return path
+
+
+def csv_row(*cells: str) -> str:
+    """One row as a CSV writer quotes it (line breaks, commas and quotes inside cells)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
 
 
 def problems(path: Path) -> list[str]:
@@ -62,7 +73,8 @@ def test_rows_mean_what_yaml_entries_mean(write_config: Callable[..., Path]) -> 
         ("not-an-email,,,\n", "users.csv:2: email: 'not-an-email' is not an email address"),
         (
             "a@x.io,Boss,,\n",
-            "users.csv:2: user_type: 'Boss' is not one of Registered, Moderator, Admin",
+            "users.csv:2: user_type: Input should be 'Registered', 'Moderator' or 'Admin' "
+            "(got 'Boss')",
         ),
         ("a@x.io,,,\nA@x.io,,,\n", "users.csv:3: email: 'A@x.io' appears twice (first on line 2)"),
         (
@@ -91,8 +103,8 @@ def test_every_bad_row_is_reported_at_once(write_config: Callable[..., Path]) ->
 def test_a_header_is_required(write_config: Callable[..., Path]) -> None:
     path = config_with_csv(write_config, "a@x.io,Moderator,,\n", header="")
     assert problems(path) == [
-        "users.csv:1: the header must name the columns email, user_type, department, title "
-        "(found: a@x.io, Moderator, , )"
+        "users.csv:1: the header must name the columns email, user_type, department, title, "
+        "each once (found: a@x.io, Moderator, , )"
     ]
 
 
@@ -127,3 +139,164 @@ def test_validate_reads_the_users_file_once(
     result = run_cli("-c", str(path), "validate")
     assert result.exit_code == 0, result.stderr
     assert len(reads) == 1
+
+
+# (column, value): values a `promotions.users` YAML entry refuses.
+REFUSED = [
+    ("department", "D" * 400),
+    ("title", "T" * 256),
+    ("department", "Ops\u200bTeam"),  # zero-width space
+    ("title", "Head of \u202eOps"),  # bidi override
+    ("department", "Ops\u2066Team\u2069"),  # bidi isolates
+    ("department", "Ops\x07"),  # control character (bell)
+    ("title", "Head\x00"),  # NUL
+    ("title", "Head\x1bof Ops"),  # escape
+    ("department", "Ops\u0085Team"),  # next line (a C1 control)
+    ("department", "Ops\u2028Team"),  # line separator
+    ("title", "Head\u2029of Ops"),  # paragraph separator
+    ("department", "Ops\ufeffTeam"),  # a BOM inside a value
+    ("department", "Ops\nTeam"),  # a line break inside a quoted cell
+    ("title", "Head\r\nof Ops"),
+    ("department", "\u00a0Ops"),  # no-break space around a value is not CSV layout
+    ("title", "Head of Ops\u3000"),
+    ("email", "a\u200b@x.io"),
+    ("email", "x" * 251 + "@x.io"),
+    ("email", "a b@x.io"),
+    ("email", "@x.io"),
+    ("user_type", "moderator"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), REFUSED)
+def test_a_row_is_refused_in_the_words_a_yaml_entry_is(
+    write_config: Callable[..., Path], column: str, value: str
+) -> None:
+    entry = {"email": "a@x.io", column: value}
+    yaml_problems = problems(config_with_csv(write_config, "", users=[entry]))
+    assert len(yaml_problems) == 1
+    message = yaml_problems[0].split(f": promotions.users.0.{column}: ", 1)[1]
+    cells = [entry.get(name, "") for name in users_csv.COLUMNS]
+    assert problems(config_with_csv(write_config, csv_row(*cells))) == [
+        f"users.csv:2: {column}: {message}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (("a@x.io", "Moderator", "", ""), {"user_type": "Moderator"}),
+        (
+            ("a@x.io", "", "R&D, Europe", 'Head of "Ops"'),
+            {"department": "R&D, Europe", "title": 'Head of "Ops"'},
+        ),
+        (
+            ("A.B+c@X.io", "Registered", "Ingénierie", "Ingénieure ★"),
+            {"user_type": "Registered", "department": "Ingénierie", "title": "Ingénieure ★"},
+        ),
+        (
+            ("a@x.io", "", "D" * 255, "Two  spaces"),
+            {"department": "D" * 255, "title": "Two  spaces"},
+        ),
+        (("a@x.io", "", "", ""), {}),
+    ],
+)
+def test_a_valid_row_means_what_the_same_yaml_entry_means(
+    write_config: Callable[..., Path], cells: tuple[str, ...], expected: dict[str, str]
+) -> None:
+    yaml_entry = {"email": cells[0], **expected}
+    from_yaml = load(config_with_csv(write_config, "", users=[yaml_entry])).config
+    from_csv = load(config_with_csv(write_config, csv_row(*cells))).config
+    assert from_csv.promotions.users == from_yaml.promotions.users
+
+
+def test_spaces_and_tabs_around_cells_are_csv_layout(write_config: Callable[..., Path]) -> None:
+    path = config_with_csv(write_config, ' a@x.io , Moderator ,\tOps\t," Head of Ops "\n ,\t, ,\n')
+    assert load(path).config.promotions.users == [
+        UserPromotion(email="a@x.io", user_type="Moderator", department="Ops", title="Head of Ops")
+    ]
+
+
+def test_a_multi_line_quoted_cell_keeps_later_line_numbers(
+    write_config: Callable[..., Path],
+) -> None:
+    rows = 'a@x.io,,"Ops\nTeam\nEurope",\nb@x.io,,,\nbad,,,\n'
+    assert problems(config_with_csv(write_config, rows)) == [
+        "users.csv:2: department: contains control or invisible characters (U+000A)",
+        "users.csv:6: email: 'bad' is not an email address",
+    ]
+
+
+def test_a_line_separator_in_a_cell_does_not_end_the_line(
+    write_config: Callable[..., Path],
+) -> None:
+    rows = "a@x.io,,Ops\u2028Team,\nb@x.io,,,Head\u0085of Ops\nbad,,,\n"
+    assert problems(config_with_csv(write_config, rows)) == [
+        "users.csv:2: department: contains control or invisible characters (U+2028)",
+        "users.csv:3: title: contains control or invisible characters (U+0085)",
+        "users.csv:4: email: 'bad' is not an email address",
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_lines_are_counted_with_any_line_ending(
+    write_config: Callable[..., Path], newline: str
+) -> None:
+    rows = newline.join(["a@x.io,,,", "", "bad,,,", ""])
+    assert problems(config_with_csv(write_config, rows, header=HEADER.replace("\n", newline))) == [
+        "users.csv:4: email: 'bad' is not an email address"
+    ]
+
+
+def test_a_malformed_row_is_reported_and_the_next_rows_still_checked(
+    write_config: Callable[..., Path],
+) -> None:
+    rows = 'a@x.io,,"Ops"x,\nbad,,,\n'
+    assert problems(config_with_csv(write_config, rows)) == [
+        "users.csv:2: not valid CSV: ',' expected after '\"'",
+        "users.csv:3: email: 'bad' is not an email address",
+    ]
+
+
+def test_a_column_named_twice_is_refused(write_config: Callable[..., Path]) -> None:
+    path = config_with_csv(
+        write_config, "a@x.io,,Ops,,Sales\n", header="email,user_type,department,title,department\n"
+    )
+    assert problems(path) == [
+        "users.csv:1: the header must name the columns email, user_type, department, title, "
+        "each once (found: email, user_type, department, title, department)"
+    ]
+
+
+def test_every_problem_of_a_row_is_reported_in_column_order(
+    write_config: Callable[..., Path],
+) -> None:
+    rows = "a@x.io,,,\nA@x.io,Boss,D\u200b,\n"
+    assert problems(config_with_csv(write_config, rows)) == [
+        "users.csv:3: email: 'A@x.io' appears twice (first on line 2)",
+        "users.csv:3: user_type: Input should be 'Registered', 'Moderator' or 'Admin' (got 'Boss')",
+        "users.csv:3: department: contains control or invisible characters (U+200B)",
+    ]
+
+
+def test_invalid_utf8_names_the_file_and_line(write_config: Callable[..., Path]) -> None:
+    path = config_with_csv(write_config, "")
+    (path.parent / "users.csv").write_bytes(HEADER.encode() + b"a@x.io,,Ops,\r\nb@x.io,,Op\xe9s,\n")
+    assert problems(path) == [
+        "users.csv:3: promotions.users_file: not UTF-8 (byte 0xe9: invalid continuation byte); "
+        "save the file as UTF-8"
+    ]
+
+
+def test_a_utf8_bom_is_accepted(write_config: Callable[..., Path]) -> None:
+    path = config_with_csv(write_config, "")
+    (path.parent / "users.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + "a@x.io,,Ops,\n").encode())
+    assert load(path).config.promotions.users == [UserPromotion(email="a@x.io", department="Ops")]
+
+
+def test_every_character_a_name_refuses_is_not_printable() -> None:
+    # models._plain_name skips its per-character scan for printable values; this holds only
+    # while no control, format or separator character counts as printable.
+    refused = [chr(n) for n in range(sys.maxunicode + 1)]
+    refused = [c for c in refused if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    assert len(refused) > 100
+    assert [c for c in refused if c.isprintable()] == []

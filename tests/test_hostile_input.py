@@ -205,6 +205,15 @@ TEMPLATE_CASES = [
     Case("template not UTF-8", "t.j2", {"template.path": "t.j2"}, {"t.j2": b"\xff\xfe{}"}),
 ]
 
+USERS_FILE = "promotions.users_file"
+USERS_FILE_CASES = [
+    Case("users_file is a FIFO", "fifo", {USERS_FILE: "fifo"}, {"fifo": "@fifo"}, hangs=True),
+    Case("users_file is /dev/zero", "/dev/zero", {USERS_FILE: "/dev/zero"}, hangs=True),
+    Case("users_file is a directory", "dir", {USERS_FILE: "dir"}, {"dir": "@dir"}),
+    Case("users_file of 50 MB", "u.csv", {USERS_FILE: "u.csv"}, {"u.csv": "@sparse-50MB"}),
+    Case("users_file not UTF-8", "u.csv:2", {USERS_FILE: "u.csv"}, {"u.csv": b"email\n\xff\n"}),
+]
+
 PREVIEW = ("render", "--preview", "--sample")
 SAMPLE_CASES = [
     Case(
@@ -264,7 +273,7 @@ OPTION_CASES = [
     ]
 ]
 
-CASES = CONFIG_CASES + TEMPLATE_CASES + SAMPLE_CASES + OPTION_CASES
+CASES = CONFIG_CASES + TEMPLATE_CASES + USERS_FILE_CASES + SAMPLE_CASES + OPTION_CASES
 
 
 def test_the_corpus_is_large_enough() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onelogin_scim_setup.config.attributes import custom_fields
+from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config, UserPromotion
 from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
@@ -134,7 +135,7 @@ def _location(item: Any) -> tuple[Any, ...]:
 def _describe(document: YamlDocument, item: Any) -> str:
     loc = _location(item)
     dotted = ".".join(str(part) for part in loc) or "(top level)"
-    message = str(item["msg"]).removeprefix("Value error, ")
+    message = error_message(item)
     if item["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -143,16 +144,7 @@ def _describe(document: YamlDocument, item: Any) -> str:
         )
         if not close and allowed:
             message += f" (allowed: {', '.join(sorted(allowed))})"
-    elif item["type"] == "literal_error" or item["type"] == "enum":
-        message += f" (got {_shown(item.get('input'))})"
-    elif str(item["type"]).endswith("_type"):
-        message += f" (got {type(item.get('input')).__name__})"
     return f"{document.where(loc)}: {dotted}: {message}"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:80] + "…"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -1,24 +1,38 @@
 """Per-user promotions from a CSV file (`promotions.users_file`), checked offline row by row.
 
-Columns `email,user_type,department,title` (header required, any order, UTF-8, an empty cell is
-"not managed"). Every problem is reported as `file:line: column: message`, all of them at once, in
-the config loader's style; the rows then mean exactly what `promotions.users` entries mean.
+Columns `email,user_type,department,title` (header required, any order, UTF-8 with or without a
+BOM). Each row is validated by the very model a `promotions.users` entry is (`UserPromotion`), so
+the two cannot drift: an empty cell is "not managed" (the key left out), spaces and tabs around a
+cell are CSV layout and dropped (as around a YAML plain scalar), and anything else the model
+refuses in YAML it refuses here, in the same words.
+
+Every problem is reported as `file:line: column: message`, all of them at once. Lines are the
+file's physical lines (ended by \\n, \\r\\n or \\r, as an editor counts them; not U+2028 and the
+like), and a row's problems name the line the row starts on: a quoted cell may span lines, but
+the line break it then holds is refused by the model like any control character.
 """
 
 from __future__ import annotations
 
 import csv
-import re
+import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
 
-from onelogin_scim_setup.config.models import UserPromotion, UserType
+from pydantic import ValidationError
+
+from onelogin_scim_setup.config.messages import error_message
+from onelogin_scim_setup.config.models import UserPromotion
+from onelogin_scim_setup.files import InputFileError, read_input
 
 COLUMNS = ("email", "user_type", "department", "title")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-USER_TYPES = get_args(UserType)
-_AS_USER_TYPE: dict[str, UserType] = {name: name for name in USER_TYPES}
+_ORDER = {name: index for index, name in enumerate(COLUMNS)}
+# Over half a million rows of typical length: past any organization this tool serves, and a FIFO or /dev/zero named
+# by mistake is refused instead of read for ever (the config file itself is capped at 1 MiB).
+MAX_USERS_FILE_BYTES = 32 * 1024 * 1024
+# Only spaces and tabs: other whitespace at the edge of a value (no-break space, U+2028, ...) is
+# not layout a CSV editor adds, and the model refuses it as it does in YAML.
+_LAYOUT = " \t"
 
 
 @dataclass(frozen=True)
@@ -32,59 +46,96 @@ class CsvUsers:
 def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[str]]:
     """The CSV's promotions and the problems found (`file:line: ...`); `yaml_emails` are the
     lower-cased emails of `promotions.users`, which a row may not repeat."""
+    text, problem = _read_text(path)
+    if text is None:
+        return CsvUsers((), ()), [problem]
+    # newline="": the csv module sees \r\n, \r and \n as they are, keeps line breaks inside
+    # quoted cells, and counts physical lines in `line_num`.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return CsvUsers((), ()), [f"{path}: promotions.users_file: file not found"]
-    except (OSError, UnicodeDecodeError) as error:
-        return CsvUsers((), ()), [f"{path}: promotions.users_file: cannot read it: {error}"]
-    rows = csv.reader(text.splitlines())
-    header = [name.strip() for name in next(rows, [])]
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
-    if missing or unknown:
-        found = ", ".join(header) or "nothing"
+        header = [name.strip(_LAYOUT) for name in next(reader, [])]
+    except csv.Error:
+        header = []
+    if sorted(header) != sorted(COLUMNS):
+        named = ", ".join(header) or "nothing"
         return CsvUsers((), ()), [
-            f"{path}:1: the header must name the columns {', '.join(COLUMNS)} (found: {found})"
+            f"{path}:1: the header must name the columns {', '.join(COLUMNS)}, each once "
+            f"(found: {named})"
         ]
-    at_email, at_type, at_department, at_title = (header.index(name) for name in COLUMNS)
+    at = {name: header.index(name) for name in COLUMNS}
     users: list[UserPromotion] = []
     lines: list[int] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
-        if not "".join(row).strip():
+    while True:
+        line = reader.line_num + 1  # where the next row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # the reader resumes on the next line
+            problems.append(f"{path}:{line}: not valid CSV: {error}")
             continue
-        if len(row) != len(header):
-            problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(row)}")
+        cells = [cell.strip(_LAYOUT) for cell in row]
+        if not any(cells):
             continue
-        email, user_type = row[at_email].strip(), row[at_type].strip()
-        key = email.lower()
-        before = len(problems)
-        if not EMAIL.match(email):
-            problems.append(f"{path}:{line}: email: {email!r} is not an email address")
-        elif key in seen:
-            problems.append(
-                f"{path}:{line}: email: {email!r} appears twice (first on line {seen[key]})"
-            )
-        elif key in yaml_emails:
-            problems.append(
-                f"{path}:{line}: email: {email!r} is also in promotions.users; keep it in one place"
-            )
-        if user_type and user_type not in _AS_USER_TYPE:
-            problems.append(
-                f"{path}:{line}: user_type: {user_type!r} is not one of {', '.join(USER_TYPES)}"
-            )
-        seen.setdefault(key, line)
-        if len(problems) > before:
+        if len(cells) != len(header):
+            problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(cells)}")
             continue
-        users.append(
-            UserPromotion.model_construct(
-                email=email,
-                user_type=_AS_USER_TYPE.get(user_type),
-                department=row[at_department].strip() or None,
-                title=row[at_title].strip() or None,
-            )
-        )
-        lines.append(line)
+        # The email is always given (blank is a problem); any other empty cell is not managed.
+        entry = {name: cells[at[name]] for name in COLUMNS if name == "email" or cells[at[name]]}
+        user, found = _validated(entry)
+        if not any(column == "email" for column, _ in found):
+            found += _repeated(entry["email"], line, seen, yaml_emails)
+        if found:
+            found.sort(key=lambda problem: _ORDER.get(problem[0], len(COLUMNS)))
+            problems += [f"{path}:{line}: {column}: {message}" for column, message in found]
+        elif user is not None:
+            users.append(user)
+            lines.append(line)
     return CsvUsers(tuple(users), tuple(lines)), problems
+
+
+def _read_text(path: Path) -> tuple[str | None, str]:
+    """The file's text, or None and the problem, naming the line of the first byte that is not UTF-8."""
+    try:
+        data = read_input(path, MAX_USERS_FILE_BYTES)
+    except FileNotFoundError:
+        return None, f"{path}: promotions.users_file: file not found"
+    except OSError as error:
+        return None, f"{path}: promotions.users_file: cannot read it: {error.strerror or error}"
+    except InputFileError as error:
+        return None, f"{path}: promotions.users_file: {error}"
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8-sig")
+        line = len(io.StringIO(before + "x", newline="").readlines())
+        return None, (
+            f"{path}:{line}: promotions.users_file: not UTF-8 (byte 0x{data[error.start]:02x}: "
+            f"{error.reason}); save the file as UTF-8"
+        )
+
+
+def _validated(entry: dict[str, str]) -> tuple[UserPromotion | None, list[tuple[str, str]]]:
+    """The row as the model makes it, or the (column, message) of every rule it breaks."""
+    try:
+        return UserPromotion.model_validate(entry), []
+    except ValidationError as error:
+        return None, [
+            (".".join(map(str, item["loc"])) or "row", error_message(item))
+            for item in error.errors()
+        ]
+
+
+def _repeated(
+    email: str, line: int, seen: dict[str, int], yaml_emails: set[str]
+) -> list[tuple[str, str]]:
+    """An email given twice in the CSV, or also in `promotions.users` (ignoring case)."""
+    key = email.lower()
+    if key in seen:
+        return [("email", f"{email!r} appears twice (first on line {seen[key]})")]
+    seen[key] = line
+    if key in yaml_emails:
+        return [("email", f"{email!r} is also in promotions.users; keep it in one place")]
+    return []

@@ -99,7 +99,7 @@ BAD_CONFIGS = [
         "bad email",
         with_change(("promotions", "users"), [{"email": "nobody"}]),
         "promotions.users.0.email",
-        "pattern",
+        "'nobody' is not an email address",
     ),
     (
         "department not enabled",
