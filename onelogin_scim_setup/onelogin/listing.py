@@ -11,8 +11,10 @@ Every call spends the account's shared hourly budget (docs/onelogin-api.md §1.6
   The choice is logged at DEBUG (`-v`).
 - a listing whose first page tells `Total-Pages` fetches the other pages in parallel by `page=`;
   without those headers it follows `After-Cursor` page after page (client.get_all).
-- calls run in a bounded thread pool (`workers`, from `onelogin.concurrency`; 1 = one after the
-  other in the calling thread); results come back in the order asked, whatever the finishing order.
+- calls run in a thread pool of `workers` (from `onelogin.concurrency`; 1 = one after the other in
+  the calling thread); results come back in the order asked, whatever the finishing order. The
+  first failure stops the calls not yet started and is raised once the running ones finish. The
+  transport bounds the requests on the wire to `onelogin.concurrency` however the pools nest.
 
 Budget: users = 1 (first page) + (pages - 1), or k lookups; plus one `GET /api/2/users/{id}` per
 matched user when the tenant leaves `custom_attributes` out of list items (onelogin-python-sdk#109)
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from threading import Event, Lock, local
 from typing import Any, TypeVar
 
 from onelogin_scim_setup.onelogin.answers import JsonObject
@@ -40,15 +43,62 @@ USER_FIELDS = "id,email,department,title,custom_attributes"
 def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
     """Run `calls` with at most `workers` at once; results in the order of `calls`.
 
-    The first failure (in that order) is raised once every call has finished, so no thread is left
-    writing after the caller has moved on.
+    On the first failure no call not yet started is started (one page of 200 failing, or a 429
+    whose window resets in an hour, must not be followed by 199 more requests); the calls already
+    running finish, so no thread is left working after the caller has moved on, and then that
+    first failure is raised. A gather inside a call of another gather also stops starting calls
+    when the outer one fails. The HTTP concurrency itself is bounded by the transport.
     """
     pending = list(calls)
     if workers <= 1 or len(pending) <= 1:
-        return [call() for call in pending]
-    with ThreadPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-        futures = [pool.submit(call) for call in pending]
+        return [call() for call in pending]  # one after the other: the first failure stops them
+    stop = Event()
+    outer = _stops()
+    failures: list[BaseException] = []
+    lock = Lock()
+
+    def run(call: Callable[[], T]) -> T:
+        if any(flag.is_set() for flag in outer) or stop.is_set():
+            raise _NotStarted
+        previous, _local.stops = _local.stops, (*outer, stop)
+        try:
+            return call()
+        except BaseException as error:
+            with lock:
+                failures.append(error)
+            stop.set()
+            raise
+        finally:
+            _local.stops = previous
+
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(pending)))
+    try:
+        futures = [pool.submit(run, call) for call in pending]
+        wait(futures, return_when=FIRST_EXCEPTION)
+    finally:
+        stop.set()  # also when the caller is interrupted while it waits
+        pool.shutdown(wait=True, cancel_futures=True)
+    if failures:
+        raise failures[0]
+    # A call skipped because an outer gather failed raises _NotStarted here, after the outer
+    # failure was recorded, so the outer gather raises its own failure.
     return [future.result() for future in futures]
+
+
+class _NotStarted(Exception):
+    """A call skipped because another call of its gather (or of an outer one) failed."""
+
+
+class _Stops(local):
+    stops: tuple[Event, ...] = ()
+
+
+_local = _Stops()
+
+
+def _stops() -> tuple[Event, ...]:
+    """The stop flags of the gathers whose call this thread is running."""
+    return _local.stops
 
 
 def list_all(
