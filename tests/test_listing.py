@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from typing import ClassVar
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -159,21 +159,17 @@ def test_gather_keeps_the_order_asked() -> None:
     assert gather(4, calls) == [n * n for n in range(20)]
 
 
-class RecordedEvent(threading.Event):
-    """threading.Event that keeps every instance, so a test can wait for a gather's stop flag."""
-
-    made: ClassVar[list[threading.Event]] = []
-
-    def __init__(self) -> None:
-        super().__init__()
-        RecordedEvent.made.append(self)
-
-
 @pytest.fixture
 def stop_flags(monkeypatch: pytest.MonkeyPatch) -> list[threading.Event]:
-    made: ClassVar[list[threading.Event]] = []
-    monkeypatch.setattr(RecordedEvent, "made", made)
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.listing.Event", RecordedEvent, raising=False)
+    """Every stop flag the read layer makes, in order, so a test can wait for a gather to stop."""
+    made: list[threading.Event] = []
+
+    class Recorded(threading.Event):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.listing.Event", Recorded, raising=False)
     return made
 
 
@@ -246,7 +242,7 @@ def test_a_failure_in_an_outer_gather_stops_an_inner_gather(
         raise ValueError("outer call failed")
 
     def inner() -> int:
-        return sum(gather(2, [lambda n=n: inner_call(n) for n in range(50)]))
+        return sum(gather(2, [partial(inner_call, n) for n in range(50)]))
 
     with pytest.raises(ValueError, match="outer call failed"):
         gather(2, [fail, inner])
