@@ -7,9 +7,17 @@ The parts live beside it: `retry.py` (which answers are retried, the waits, the 
 
 Thread safety: the client may be called from several threads at once (parallel reads, bounded
 per-user writes). requests does not document a `Session` as thread-safe (its cookie jar and adapter
-state are shared), so each thread gets its own Session, mounted like the first; the token cache and
-the rate-limit record are guarded by locks. The Session given to (or made by) the constructor serves
-the thread that built the client.
+state are shared), so each thread gets its own Session, mounted like the first and carrying the
+first's `verify`, `cert`, `proxies` and `trust_env`; the token cache and the rate-limit record are
+guarded by locks. The Session given to (or made by) the constructor serves the thread that built the
+client. What one request learns while it is retried (the reset probe's answer, and that the probe
+is running) is per thread, so threads never read each other's answer nor skip each other's probe.
+
+Concurrency: however many threads call it (read pools nested in read pools, parallel user writes),
+at most `concurrency` requests are on the wire at once: a bounded semaphore is held around each
+request (with its urllib3 retries and their waits) and nowhere else, never while waiting on a
+lock, a pool or another thread, so it cannot deadlock. The reset probe, asked between two attempts
+of a request, gives the thread's slot back while it asks.
 
 It knows nothing of the config, the plan or the terminal, never prints or exits, and never logs or
 raises with the client secret, the access token or the Authorization header in the text.
@@ -20,7 +28,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -99,13 +108,10 @@ class OneLoginTransport:
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
         self._tokens = AccessTokens(self._request_token, clock, self._redactor)
-        self._asking_reset = False
-        # What the retry policy's question about the reset found: seconds, "" when the question
-        # failed (not asked again for the error), None when nothing was asked.
-        self._probed_reset: str | None = None
+        self._local = _ThreadState()
+        self._slots = threading.BoundedSemaphore(self.concurrency)
         self._owner = threading.get_ident()
         self._session = self._mounted(session if session is not None else requests.Session())
-        self._local = threading.local()
         self._sessions_lock = threading.Lock()
         self._worker_sessions: list[requests.Session] = []
 
@@ -115,8 +121,9 @@ class OneLoginTransport:
         api = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS))
         session.mount(self.base_url + "/", api)
         # A token request creates nothing and answers the same token until it expires (Op 1),
-        # so unlike other POSTs it may be resent after any failure.
-        token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}))
+        # so unlike other POSTs it may be resent after any failure. Its 429 does not ask
+        # `/auth/rate_limit`: that question needs the very token being asked for (a hang).
+        token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}, probe=False))
         session.mount(self.base_url + TOKEN_PATH, token)
         return session
 
@@ -124,9 +131,9 @@ class OneLoginTransport:
         """This thread's Session (see the module docstring on thread safety)."""
         if threading.get_ident() == self._owner:
             return self._session
-        session: requests.Session | None = getattr(self._local, "session", None)
+        session = self._local.session
         if session is None:
-            session = self._mounted(requests.Session())
+            session = self._mounted(_like(self._session))
             self._local.session = session
             with self._sessions_lock:
                 self._worker_sessions.append(session)
@@ -203,7 +210,7 @@ class OneLoginTransport:
                 raise
             logger.debug("DELETE %s answered 404: taken as already deleted", path)
 
-    def _retry(self, methods: frozenset[str]) -> OneLoginRetry:
+    def _retry(self, methods: frozenset[str], *, probe: bool = True) -> OneLoginRetry:
         return OneLoginRetry(
             total=self.max_retries,
             allowed_methods=methods,
@@ -213,30 +220,63 @@ class OneLoginTransport:
             backoff_max=self.max_wait,
             raise_on_status=False,  # the last answer comes back and becomes a OneLoginError
             max_wait=self.max_wait,
-            reset_probe=self._probe_reset,
+            reset_probe=self._probe_reset if probe else None,
         )
 
     def _probe_reset(self) -> float | None:
         """For a 429 that does not say when the budget resets: ask (never recursively)."""
-        if self._asking_reset:
+        state = self._local
+        if state.asking_reset:
             return None
-        self._asking_reset = True
+        state.asking_reset = True
         try:
-            self._probed_reset = self._reset_unsaid() or ""
+            # Between two attempts this thread has nothing on the wire: the question takes a slot
+            # of its own, so a concurrency of 1 does not wait on itself.
+            with self._slot_released():
+                state.probed_reset = self._reset_unsaid() or ""
         finally:
-            self._asking_reset = False
-        return seconds(self._probed_reset or None)
+            state.asking_reset = False
+        return seconds(state.probed_reset or None)
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """One of the `concurrency` places on the wire, for one request and its retries."""
+        state = self._local
+        if state.holding:  # defensive: a request inside a request of this thread
+            yield
+            return
+        with self._slots:
+            state.holding = True
+            try:
+                yield
+            finally:
+                state.holding = False
+
+    @contextmanager
+    def _slot_released(self) -> Iterator[None]:
+        state = self._local
+        if not state.holding:
+            yield
+            return
+        state.holding = False
+        self._slots.release()
+        try:
+            yield
+        finally:
+            self._slots.acquire()
+            state.holding = True
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
         started = time.perf_counter()
         try:
-            response = self._session_here().post(
-                self.base_url + TOKEN_PATH,
-                auth=self._authorization(self._basic),
-                json={"grant_type": "client_credentials"},
-                timeout=self.timeout,
-            )
+            with self._slot():
+                response = self._session_here().post(
+                    self.base_url + TOKEN_PATH,
+                    auth=self._authorization(self._basic),
+                    json={"grant_type": "client_credentials"},
+                    timeout=self.timeout,
+                )
         except requests.RequestException as error:
             raise self._unreachable(error, "POST", TOKEN_PATH) from error
         self._log("POST", TOKEN_PATH, None, response, started)
@@ -249,14 +289,15 @@ class OneLoginTransport:
     ) -> requests.Response:
         started = time.perf_counter()
         try:
-            response = self._session_here().request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=body,
-                auth=self._authorization(f"Bearer {token}"),
-                timeout=self.timeout,
-            )
+            with self._slot():
+                response = self._session_here().request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=body,
+                    auth=self._authorization(f"Bearer {token}"),
+                    timeout=self.timeout,
+                )
         except requests.RequestException as error:
             elapsed = round((time.perf_counter() - started) * 1000)
             target = loggable(path, params)
@@ -309,21 +350,24 @@ class OneLoginTransport:
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
         clean = self._cleaner(sensitive)
+        state = self._local
         reset = None
         if response.status_code == 429:
-            reset, self._probed_reset = self._probed_reset, None  # the retry policy just asked
+            # The retry policy may just have asked, in this thread, for this request.
+            reset, state.probed_reset = state.probed_reset, None
         if (
             reset is None
             and response.status_code == 429
             and not reset_header(response)
-            and not self._asking_reset
+            and not state.asking_reset
+            and not token_call  # the question needs the token (see `_mounted`)
         ):
             # No header says when the budget resets: ask OneLogin (once, never recursively).
-            self._asking_reset = True
+            state.asking_reset = True
             try:
                 reset = self._reset_unsaid()
             finally:
-                self._asking_reset = False
+                state.asking_reset = False
         message, hint = describe_error(
             response, self.max_retries, clean, token_call=token_call, reset=reset or None
         )
@@ -376,6 +420,28 @@ class OneLoginTransport:
             round((time.perf_counter() - started) * 1000),
             response.headers.get("x-request-id", "-"),
         )
+
+
+class _ThreadState(threading.local):
+    """What belongs to one thread of a transport (class attributes are each thread's start)."""
+
+    session: requests.Session | None = None
+    # Whether this thread is asking when the budget resets (the question is never asked from
+    # inside itself), and what the retry policy's question found for this thread's request:
+    # seconds, "" when it failed (not asked again for the error), None when nothing was asked.
+    asking_reset = False
+    probed_reset: str | None = None
+    holding = False  # this thread holds one of the transport's slots on the wire
+
+
+def _like(model: requests.Session) -> requests.Session:
+    """A new Session with the settings a caller may have given `model` (TLS, proxies, env)."""
+    session = requests.Session()
+    session.verify = model.verify
+    session.cert = model.cert
+    session.proxies = dict(model.proxies)
+    session.trust_env = model.trust_env
+    return session
 
 
 def _base_url(value: str) -> str:
