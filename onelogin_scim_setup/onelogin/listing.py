@@ -53,35 +53,37 @@ def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
     if workers <= 1 or len(pending) <= 1:
         return [call() for call in pending]  # one after the other: the first failure stops them
     stop = Event()
-    outer = _stops()
-    failures: list[BaseException] = []
+    outer = _running.stops  # the flags of the gathers whose call this thread is running
+    failed: list[int] = []  # indexes of the calls that failed, in the order they failed
     lock = Lock()
 
-    def run(call: Callable[[], T]) -> T:
-        if any(flag.is_set() for flag in outer) or stop.is_set():
+    def run(index: int, call: Callable[[], T]) -> T:
+        if stop.is_set() or any(flag.is_set() for flag in outer):
             raise _NotStarted
-        previous, _local.stops = _local.stops, (*outer, stop)
+        previous, _running.stops = _running.stops, (*outer, stop)
+        succeeded = False
         try:
-            return call()
-        except BaseException as error:
-            with lock:
-                failures.append(error)
-            stop.set()
-            raise
+            result = call()
+            succeeded = True
+            return result
         finally:
-            _local.stops = previous
+            _running.stops = previous
+            if not succeeded:
+                with lock:
+                    failed.append(index)
+                stop.set()  # here, in the failing thread: no other call starts from now on
 
     pool = ThreadPoolExecutor(max_workers=min(workers, len(pending)))
     try:
-        futures = [pool.submit(run, call) for call in pending]
+        futures = [pool.submit(run, index, call) for index, call in enumerate(pending)]
         wait(futures, return_when=FIRST_EXCEPTION)
     finally:
         stop.set()  # also when the caller is interrupted while it waits
         pool.shutdown(wait=True, cancel_futures=True)
-    if failures:
-        raise failures[0]
-    # A call skipped because an outer gather failed raises _NotStarted here, after the outer
-    # failure was recorded, so the outer gather raises its own failure.
+    if failed:
+        # The first failure is raised. A call skipped because an outer gather failed raises
+        # _NotStarted, always after that outer failure was recorded, which the outer one raises.
+        futures[failed[0]].result()
     return [future.result() for future in futures]
 
 
@@ -89,16 +91,11 @@ class _NotStarted(Exception):
     """A call skipped because another call of its gather (or of an outer one) failed."""
 
 
-class _Stops(local):
+class _Running(local):
     stops: tuple[Event, ...] = ()
 
 
-_local = _Stops()
-
-
-def _stops() -> tuple[Event, ...]:
-    """The stop flags of the gathers whose call this thread is running."""
-    return _local.stops
+_running = _Running()
 
 
 def list_all(
