@@ -15,8 +15,8 @@ is running) is per thread, so threads never read each other's answer nor skip ea
 
 Concurrency: however many threads call it (read pools nested in read pools, parallel user writes),
 at most `concurrency` requests are on the wire at once: a bounded semaphore is held around each
-request (with its urllib3 retries and their waits) and nowhere else, never while waiting on a
-lock, a pool or another thread, so it cannot deadlock. The reset probe, asked between two attempts
+request (with its urllib3 retries and their waits) and nowhere else: never while waiting for the
+token, a pool or another thread, so it cannot deadlock. The reset probe, asked between two attempts
 of a request, gives the thread's slot back while it asks.
 
 It knows nothing of the config, the plan or the terminal, never prints or exits, and never logs or
