@@ -3,21 +3,15 @@ urllib3 retries with backoff, the account's rate-limit budget as last reported, 
 answer turned into one `OneLoginError`.
 
 The parts live beside it: `retry.py` (which answers are retried, the waits, the rate budget),
-`auth.py` (the access-token cache), `answers.py` (decoding answers and describing failures).
+`auth.py` (the access-token cache), `answers.py` (decoding answers and describing failures),
+`threads.py` (the per-thread Sessions and state, the bound on requests on the wire).
 
 Thread safety: the client may be called from several threads at once (parallel reads, bounded
-per-user writes). requests does not document a `Session` as thread-safe (its cookie jar and adapter
-state are shared), so each thread gets its own Session, mounted like the first and carrying the
-first's `verify`, `cert`, `proxies` and `trust_env`; the token cache and the rate-limit record are
-guarded by locks. The Session given to (or made by) the constructor serves the thread that built the
-client. What one request learns while it is retried (the reset probe's answer, and that the probe
-is running) is per thread, so threads never read each other's answer nor skip each other's probe.
-
-Concurrency: however many threads call it (read pools nested in read pools, parallel user writes),
-at most `concurrency` requests are on the wire at once: a bounded semaphore is held around each
-request (with its urllib3 retries and their waits) and nowhere else: never while waiting for the
-token, a pool or another thread, so it cannot deadlock. The reset probe, asked between two attempts
-of a request, gives the thread's slot back while it asks.
+per-user writes). Each thread has its own Session, at most `concurrency` requests are on the wire
+at once over all threads (`threads.py`), the token cache and the rate-limit record are guarded by
+locks, and what one request learns while it is retried (the reset probe's answer, and that the
+probe is running) is per thread, so threads never read each other's answer nor skip each other's
+probe. The probe, asked between two attempts of a request, gives the thread's slot back meanwhile.
 
 It knows nothing of the config, the plan or the terminal, never prints or exits, and never logs or
 raises with the client secret, the access token or the Authorization header in the text.
@@ -28,8 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -61,6 +54,7 @@ from onelogin_scim_setup.onelogin.retry import (
     rate_limit_from,
     seconds,
 )
+from onelogin_scim_setup.onelogin.threads import ResetQuestion, ThreadSessions, WireSlots
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials
 
 if TYPE_CHECKING:
@@ -108,14 +102,13 @@ class OneLoginTransport:
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
         self._tokens = AccessTokens(self._request_token, clock, self._redactor)
-        self._local = _ThreadState()
-        self._slots = threading.BoundedSemaphore(self.concurrency)
-        self._owner = threading.get_ident()
-        self._session = self._mounted(session if session is not None else requests.Session())
-        self._sessions_lock = threading.Lock()
-        self._worker_sessions: list[requests.Session] = []
+        self._reset = ResetQuestion()
+        self._slots = WireSlots(self.concurrency)
+        first = session if session is not None else requests.Session()
+        self._mount(first)
+        self._sessions = ThreadSessions(first, self._mount)
 
-    def _mounted(self, session: requests.Session) -> requests.Session:
+    def _mount(self, session: requests.Session) -> None:
         session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
         session.headers["Accept"] = "application/json"
         api = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS))
@@ -125,19 +118,6 @@ class OneLoginTransport:
         # `/auth/rate_limit`: that question needs the very token being asked for (a hang).
         token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}, probe=False))
         session.mount(self.base_url + TOKEN_PATH, token)
-        return session
-
-    def _session_here(self) -> requests.Session:
-        """This thread's Session (see the module docstring on thread safety)."""
-        if threading.get_ident() == self._owner:
-            return self._session
-        session = self._local.session
-        if session is None:
-            session = self._mounted(_like(self._session))
-            self._local.session = session
-            with self._sessions_lock:
-                self._worker_sessions.append(session)
-        return session
 
     @property
     def observed_budget(self) -> RateBudget | None:
@@ -161,11 +141,7 @@ class OneLoginTransport:
         self.close()
 
     def close(self) -> None:
-        self._session.close()
-        with self._sessions_lock:
-            for session in self._worker_sessions:
-                session.close()
-            self._worker_sessions.clear()
+        self._sessions.close()
 
     def get(self, path: str, params: Params | None = None) -> Json:
         return decode(self._call("GET", path, params), "GET", path, self._redactor.redact)
@@ -225,53 +201,25 @@ class OneLoginTransport:
 
     def _probe_reset(self) -> float | None:
         """For a 429 that does not say when the budget resets: ask (never recursively)."""
-        state = self._local
-        if state.asking_reset:
+        question = self._reset
+        if question.asking:
             return None
-        state.asking_reset = True
+        question.asking = True
         try:
             # Between two attempts this thread has nothing on the wire: the question takes a slot
             # of its own, so a concurrency of 1 does not wait on itself.
-            with self._slot_released():
-                state.probed_reset = self._reset_unsaid() or ""
+            with self._slots.released():
+                question.found = self._reset_unsaid() or ""
         finally:
-            state.asking_reset = False
-        return seconds(state.probed_reset or None)
-
-    @contextmanager
-    def _slot(self) -> Iterator[None]:
-        """One of the `concurrency` places on the wire, for one request and its retries."""
-        state = self._local
-        if state.holding:  # defensive: a request inside a request of this thread
-            yield
-            return
-        with self._slots:
-            state.holding = True
-            try:
-                yield
-            finally:
-                state.holding = False
-
-    @contextmanager
-    def _slot_released(self) -> Iterator[None]:
-        state = self._local
-        if not state.holding:
-            yield
-            return
-        state.holding = False
-        self._slots.release()
-        try:
-            yield
-        finally:
-            self._slots.acquire()
-            state.holding = True
+            question.asking = False
+        return seconds(question.found or None)
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
         started = time.perf_counter()
         try:
-            with self._slot():
-                response = self._session_here().post(
+            with self._slots.held():
+                response = self._sessions.here().post(
                     self.base_url + TOKEN_PATH,
                     auth=self._authorization(self._basic),
                     json={"grant_type": "client_credentials"},
@@ -289,8 +237,8 @@ class OneLoginTransport:
     ) -> requests.Response:
         started = time.perf_counter()
         try:
-            with self._slot():
-                response = self._session_here().request(
+            with self._slots.held():
+                response = self._sessions.here().request(
                     method,
                     self.base_url + path,
                     params=params,
@@ -350,24 +298,24 @@ class OneLoginTransport:
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
         clean = self._cleaner(sensitive)
-        state = self._local
+        question = self._reset
         reset = None
         if response.status_code == 429:
             # The retry policy may just have asked, in this thread, for this request.
-            reset, state.probed_reset = state.probed_reset, None
+            reset, question.found = question.found, None
         if (
             reset is None
             and response.status_code == 429
             and not reset_header(response)
-            and not state.asking_reset
-            and not token_call  # the question needs the token (see `_mounted`)
+            and not question.asking
+            and not token_call  # the question needs the token (see `_mount`)
         ):
             # No header says when the budget resets: ask OneLogin (once, never recursively).
-            state.asking_reset = True
+            question.asking = True
             try:
                 reset = self._reset_unsaid()
             finally:
-                state.asking_reset = False
+                question.asking = False
         message, hint = describe_error(
             response, self.max_retries, clean, token_call=token_call, reset=reset or None
         )
@@ -420,28 +368,6 @@ class OneLoginTransport:
             round((time.perf_counter() - started) * 1000),
             response.headers.get("x-request-id", "-"),
         )
-
-
-class _ThreadState(threading.local):
-    """What belongs to one thread of a transport (class attributes are each thread's start)."""
-
-    session: requests.Session | None = None
-    # Whether this thread is asking when the budget resets (the question is never asked from
-    # inside itself), and what the retry policy's question found for this thread's request:
-    # seconds, "" when it failed (not asked again for the error), None when nothing was asked.
-    asking_reset = False
-    probed_reset: str | None = None
-    holding = False  # this thread holds one of the transport's slots on the wire
-
-
-def _like(model: requests.Session) -> requests.Session:
-    """A new Session with the settings a caller may have given `model` (TLS, proxies, env)."""
-    session = requests.Session()
-    session.verify = model.verify
-    session.cert = model.cert
-    session.proxies = dict(model.proxies)
-    session.trust_env = model.trust_env
-    return session
 
 
 def _base_url(value: str) -> str:
