@@ -4,6 +4,7 @@ with the API calls of each run counted from the sandbox's request log (no timed 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,3 +210,39 @@ def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
     assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
     assert STOP_ON_429[quirks_profile] in str(caught.value.cause)
     assert [e["status"] for e in log].count(429) == 1
+
+
+NEEDED = re.compile(r"rate budget: [\d,]+ of [\d,]+ left, [\d,]+ kept in reserve, ([\d,]+) needed")
+
+
+def spent_after_the_plan(running: World, *args: str) -> tuple[int, int]:
+    """The calls `apply` makes beyond what `plan` reads (the rate-limit reads of its budget check
+    aside), and the calls its budget check estimated."""
+    assert running.cli("plan").returncode == 0
+    planned = len(calls(running))
+    result = running.cli("-v", "apply", "--auto-approve", "--force", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = [e for e in calls(running) if e["path"] != "/auth/rate_limit"]
+    estimated = NEEDED.search(result.stderr)
+    assert estimated is not None, result.stderr
+    return len(log) - planned, int(estimated.group(1).replace(",", ""))
+
+
+def test_the_estimate_covers_every_call_of_a_fresh_apply(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    with world(tmp_path, quirks_profile) as running:
+        calls(running)
+        spent, estimated = spent_after_the_plan(running)
+    assert 0 < spent <= estimated
+
+
+def test_the_estimate_covers_taking_the_app_from_roles(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
+        assert running.cli("apply", "--auto-approve").returncode == 0
+        for name in ("Sales", "Default"):
+            running.api("PUT", f"/api/2/roles/{running.role_id(name)}/apps", [running.app_id()])
+        running.write_config(app={"roles": [], "exclusive_roles": True})
+        calls(running)
+        spent, estimated = spent_after_the_plan(running)
+    assert 0 < spent <= estimated
