@@ -290,6 +290,33 @@ def test_role_apps_from_the_listing_need_no_read_before_the_put(
     assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
 
 
+def test_taking_the_app_from_a_role_uses_the_listing_and_keeps_its_other_apps(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    api.put(f"{API}/roles/7/apps", json=[{"id": 5}], match=[matchers.json_params_matcher([5])])
+    plan = Plan(
+        (Change(Action.DELETE, Kind.ROLE, "Sales", (FieldChange("has_app", True, False),)),)
+    )
+    ids = Ids(app_id=9, roles={"Sales": 7}, role_apps={7: [5, 9]})
+    execute_plan(plan, client, Tenant(), ids, NO_WIRE)
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_taking_the_app_from_a_role_reads_its_apps_when_the_listing_lacked_them(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    budget(api)
+    api.get(f"{API}/roles/7/apps", json=[{"id": 5}, {"id": 9}])
+    api.put(f"{API}/roles/7/apps", json=[{"id": 5}], match=[matchers.json_params_matcher([5])])
+    plan = Plan(
+        (Change(Action.DELETE, Kind.ROLE, "Sales", (FieldChange("has_app", True, False),)),)
+    )
+    ids = Ids(app_id=9, roles={"Sales": 7}, role_apps=None)
+    execute_plan(plan, client, Tenant(), ids, NO_WIRE)
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["GET", "PUT"]
+
+
 def test_apply_beyond_the_budget_left_refuses_before_any_write(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:

@@ -16,6 +16,7 @@ ROLE = Change(Action.UPDATE, Kind.ROLE, "SOE Moderators")
 MAPPING = Change(Action.CREATE, Kind.MAPPING, "m")
 DELETE_MAPPING = Change(Action.DELETE, Kind.MAPPING, "old")
 USER = Change(Action.UPDATE, Kind.USER, "pat@example.com")
+TAKE_APP = Change(Action.DELETE, Kind.ROLE, "Sales")
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,8 @@ USER = Change(Action.UPDATE, Kind.USER, "pat@example.com")
         pytest.param([NEW_ROLE], True, 2, id="new role and its apps"),
         pytest.param([ROLE], True, 1, id="role given the app"),
         pytest.param([ROLE], False, 2, id="role whose apps were not listed"),
+        pytest.param([TAKE_APP], True, 1, id="app taken from a role"),
+        pytest.param([TAKE_APP], False, 2, id="app taken from a role whose apps were not listed"),
         pytest.param([MAPPING], True, 3, id="mapping and the vocabulary"),
         pytest.param([MAPPING, MAPPING], True, 4, id="the vocabulary once"),
         pytest.param([DELETE_MAPPING], True, 1, id="a delete needs no vocabulary"),

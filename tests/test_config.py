@@ -126,3 +126,14 @@ def test_alias_bomb_is_refused_quickly(write_config: Callable[..., Path]) -> Non
 )
 def test_only_trailing_slashes_are_cut_from_a_url(url: str, kept: str) -> None:
     assert check_url(url) == kept
+
+
+def test_the_config_is_read_with_libyaml() -> None:
+    """Start-up and large configs: libyaml (PyYAML's wheels include it) is far faster than the
+    pure-Python parser, which stays the fallback where it is missing."""
+    import yaml
+
+    from onelogin_scim_setup.config import yaml_source
+
+    assert yaml.__with_libyaml__
+    assert yaml_source._Loader is yaml.CSafeLoader

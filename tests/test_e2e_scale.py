@@ -4,6 +4,7 @@ with the API calls of each run counted from the sandbox's request log (no timed 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,28 +185,92 @@ STOP_ON_429 = {
 }
 
 
-def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
-    tmp_path: Path, quirks_profile: str
-) -> None:
+def stopped_by_a_429(running: World) -> Any:
+    """An apply of 20 user changes, one at a time, stopped by a 429 whose window resets in 30
+    minutes after 5 calls; returns the ApplyError it raised."""
     from onelogin_scim_setup.engine.prepare import prepare
     from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
     from onelogin_scim_setup.errors import ApplyError
 
+    converge(running, 0)
+    set_entries(running, 20, concurrency=1)
+    prepared = prepare(running.config_path, running.env())
+    with connect(prepared, running.env()) as client:
+        computed = compute_plan(prepared, client)
+        _call(
+            "PUT",
+            f"{running.sandbox.onelogin_url}/_sandbox/rate_limit",
+            {"remaining": 5, "reset": 1800},
+        )
+        calls(running)
+        with pytest.raises(ApplyError) as caught:
+            apply_plan(computed, client, rate_reserve=0.0, force=True)
+    return caught.value
+
+
+def test_429_with_a_distant_reset_stops_apply_at_once_with_done_and_not_done(
+    tmp_path: Path, quirks_profile: str
+) -> None:
     with world(tmp_path, quirks_profile, users=30, roles=2) as running:
-        converge(running, 0)
-        set_entries(running, 20, concurrency=1)
-        prepared = prepare(running.config_path, running.env())
-        with connect(prepared, running.env()) as client:
-            computed = compute_plan(prepared, client)
-            _call(
-                "PUT",
-                f"{running.sandbox.onelogin_url}/_sandbox/rate_limit",
-                {"remaining": 5, "reset": 1800},
-            )
-            calls(running)
-            with pytest.raises(ApplyError) as caught:
-                apply_plan(computed, client, rate_reserve=0.0, force=True)
+        stopped = stopped_by_a_429(running)
         log = calls(running)
-    assert (len(caught.value.done), len(caught.value.not_done)) == (5, 15)
-    assert STOP_ON_429[quirks_profile] in str(caught.value.cause)
+    assert (len(stopped.done), len(stopped.not_done)) == (5, 15)
+    assert STOP_ON_429[quirks_profile] in str(stopped.cause)
     assert [e["status"] for e in log].count(429) == 1
+
+
+def test_apply_after_a_429_stop_reads_only_the_listings_and_writes_only_what_was_not_done(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    with world(tmp_path, quirks_profile, users=30, roles=2) as running:
+        stopped_by_a_429(running)
+        _call(
+            "PUT",
+            f"{running.sandbox.onelogin_url}/_sandbox/rate_limit",
+            {"remaining": 5000, "reset": 3600},
+        )
+        calls(running)
+        resumed = running.cli("apply", "--auto-approve", "--force")
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        log = [e for e in calls(running) if e["path"] != "/auth/rate_limit"]
+        assert running.cli("plan", "--detailed-exitcode").returncode == 0
+        plan_reads = by_kind(calls(running))
+    writes = api_writes(log)
+    assert len(writes) == 15
+    assert by_kind([e for e in log if f"{e['method']} {e['path']}" not in writes]) == plan_reads
+
+
+NEEDED = re.compile(r"rate budget: [\d,]+ of [\d,]+ left, [\d,]+ kept in reserve, ([\d,]+) needed")
+
+
+def spent_after_the_plan(running: World, *args: str) -> tuple[int, int]:
+    """The calls `apply` makes beyond what `plan` reads (the rate-limit reads of its budget check
+    aside), and the calls its budget check estimated."""
+    assert running.cli("plan").returncode == 0
+    planned = len(calls(running))
+    result = running.cli("-v", "apply", "--auto-approve", "--force", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = [e for e in calls(running) if e["path"] != "/auth/rate_limit"]
+    estimated = NEEDED.search(result.stderr)
+    assert estimated is not None, result.stderr
+    return len(log) - planned, int(estimated.group(1).replace(",", ""))
+
+
+def test_the_estimate_covers_every_call_of_a_fresh_apply(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    with world(tmp_path, quirks_profile) as running:
+        calls(running)
+        spent, estimated = spent_after_the_plan(running)
+    assert 0 < spent <= estimated
+
+
+def test_the_estimate_covers_taking_the_app_from_roles(tmp_path: Path, quirks_profile: str) -> None:
+    with world(tmp_path, quirks_profile) as running:
+        assert running.cli("apply", "--auto-approve").returncode == 0
+        for name in ("Sales", "Default"):
+            running.api("PUT", f"/api/2/roles/{running.role_id(name)}/apps", [running.app_id()])
+        running.write_config(app={"roles": [], "exclusive_roles": True})
+        calls(running)
+        spent, estimated = spent_after_the_plan(running)
+    assert 0 < spent <= estimated

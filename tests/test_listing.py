@@ -6,12 +6,14 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 from responses import matchers
 
+from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import app_users, gather, users_by_email
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
@@ -155,3 +157,93 @@ def test_pages_after_the_first_are_in_flight_together_and_come_back_in_page_orde
 def test_gather_keeps_the_order_asked() -> None:
     calls = [lambda n=n: n * n for n in range(20)]
     assert gather(4, calls) == [n * n for n in range(20)]
+
+
+@pytest.fixture
+def stop_flags(monkeypatch: pytest.MonkeyPatch) -> list[threading.Event]:
+    """Every stop flag the read layer makes, in order, so a test can wait for a gather to stop."""
+    made: list[threading.Event] = []
+
+    class Recorded(threading.Event):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.listing.Event", Recorded, raising=False)
+    return made
+
+
+FAILURES = {
+    # a 429 whose window resets in an hour: the retry layer gives it back at once
+    "429 far reset": (429, {"X-RateLimit-Reset": "3600"}, 1),
+    # a 500 on every attempt: max_retries=2 sends it three times
+    "500 after retries": (500, {}, 3),
+}
+
+
+@pytest.mark.parametrize(("concurrency", "others"), [(1, 0), (3, 2)])
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=list(FAILURES))
+def test_a_failing_page_stops_the_pages_not_yet_asked(
+    api: responses.RequestsMock,
+    stop_flags: list[threading.Event],
+    concurrency: int,
+    others: int,
+    failure: tuple[int, dict[str, str], int],
+) -> None:
+    status, failure_headers, attempts = failure
+    url = f"{BASE}/api/2/apps/9/users"
+    # Pages 2, 3 and 4 are in flight together; page 2 fails; 3 and 4 answer once the gather
+    # has stopped, so no page after them may be started. 200 pages in all.
+    together = threading.Barrier(3, timeout=10)
+    failed: list[int] = []
+
+    def answer(request: object) -> tuple[int, dict[str, str], str]:
+        query = parse_qs(urlsplit(str(getattr(request, "url", ""))).query)
+        number = int(query.get("page", ["1"])[0])
+        if number == 2:
+            if concurrency > 1 and not failed:
+                together.wait()  # the first attempt only
+            failed.append(number)
+            return status, failure_headers, json.dumps({"message": "no"})
+        if concurrency > 1 and number in (3, 4):
+            together.wait()
+            assert stop_flags
+            assert stop_flags[0].wait(timeout=10)
+        headers = {"Total-Pages": "200", "Current-Page": str(number)}
+        return 200, headers, json.dumps([{"id": number}])
+
+    api.add_callback(responses.GET, url, callback=answer)
+    with (
+        OneLoginClient(
+            BASE, CLIENT_ID, SECRET, max_retries=2, backoff_factor=0, concurrency=concurrency
+        ) as client,
+        pytest.raises(OneLoginError) as caught,
+    ):
+        app_users(client, 9, workers=client.concurrency)
+    assert caught.value.status == status
+    assert len(api_calls(api)) == 1 + attempts + others
+
+
+def test_a_failure_in_an_outer_gather_stops_an_inner_gather(
+    stop_flags: list[threading.Event],
+) -> None:
+    inner_running = threading.Event()
+    started: list[int] = []
+
+    def inner_call(number: int) -> int:
+        started.append(number)
+        inner_running.set()
+        assert stop_flags
+        assert stop_flags[0].wait(timeout=10)  # the outer gather's flag
+        return number
+
+    def fail() -> int:
+        assert inner_running.wait(timeout=10)
+        raise ValueError("outer call failed")
+
+    def inner() -> int:
+        return sum(gather(2, [partial(inner_call, n) for n in range(50)]))
+
+    with pytest.raises(ValueError, match="outer call failed"):
+        gather(2, [fail, inner])
+    assert len(started) <= 2

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
 import types
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from onelogin_scim_setup import __main__ as entry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +95,39 @@ def test_ctrl_c_while_the_cli_loads_is_an_interruption_not_a_traceback(
     assert exited.value.code == 130
     assert capsys.readouterr().err == "Interrupted.\n"
     assert gc.isenabled()
+
+
+HEAVY = ("requests", "urllib3", "onelogin_scim_setup.sandbox", "pydantic", "jinja2", "yaml")
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [
+        pytest.param(["--help"], set(), id="help"),
+        pytest.param(
+            ["-c", "config.example.yaml", "validate"],
+            {"pydantic", "jinja2", "yaml"},
+            id="validate",
+        ),
+    ],
+)
+def test_a_command_loads_only_what_it_needs(args: list[str], loaded: set[str]) -> None:
+    """Start-up time: the HTTP stack and the sandbox stay unloaded until a command talks to a
+    server; `--help` loads no config models, template engine or YAML parser."""
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['onelogin-scim-setup', *{args!r}]\n"
+        "try:\n"
+        "    runpy.run_module('onelogin_scim_setup', run_name='__main__')\n"
+        "finally:\n"
+        f"    heavy = {HEAVY!r}\n"
+        "    found = {h for h in heavy for m in list(sys.modules) if m == h or m.startswith(h + '.')}\n"
+        "    sys.stderr.write('LOADED ' + ' '.join(sorted(found)) + '\\n')\n"
+    )
+    env = {**os.environ, "SOE_SCIM_TOKEN": "x" * 40}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = done.stderr.rsplit("LOADED", 1)[1].split()
+    assert set(report) == loaded

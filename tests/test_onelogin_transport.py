@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.listing import gather
 from onelogin_scim_setup.onelogin.retry import OneLoginRetry
 from onelogin_scim_setup.secrets.redact import Redactor
 from tests.helpers.onelogin_stub import (
@@ -652,3 +654,85 @@ def test_a_401_renewal_repeats_a_write_with_its_body(
     token(api, ACCESS_2)
     api.put(f"{APPS_URL}/1", json={"id": 1}, match=[*sent, *bearer(ACCESS_2)])
     assert client.put("/api/2/apps/1", {"name": "SOE"}) == {"id": 1}
+
+
+def test_worker_threads_sessions_keep_the_callers_tls_proxy_and_environment_settings(
+    api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy-from-environment.invalid:1")
+    given = requests.Session()
+    given.verify = "/etc/company/ca.pem"
+    given.cert = ("/etc/company/client.pem", "/etc/company/client.key")
+    given.proxies = {"https": "http://proxy.company.invalid:3128"}
+    given.trust_env = False  # so the environment's proxy must not be used
+    token(api)
+    for number in (1, 2):
+        api.get(f"{APPS_URL}/{number}", json={"id": number})
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, session=given, concurrency=2) as client:
+        gather(2, [lambda: client.get_app(1), lambda: client.get_app(2)])
+    sent = [
+        {key: call.request.req_kwargs[key] for key in ("verify", "cert", "proxies")}  # type: ignore[attr-defined]
+        for call in api.calls
+    ]
+    expected = {"verify": given.verify, "cert": given.cert, "proxies": given.proxies}
+    assert sent == [expected] * 3  # the token and both apps, each from a worker thread
+
+
+def test_threads_asking_when_the_budget_resets_each_get_their_own_answer(
+    api: responses.RequestsMock,
+) -> None:
+    first_asking = threading.Event()
+    both_asking = threading.Barrier(2, timeout=10)  # broken if only one thread asks
+    answers = iter([1200, 2400])
+    lock = threading.Lock()
+
+    def too_many(request: Any) -> tuple[int, dict[str, str], str]:
+        if str(request.url).endswith("/apps/2"):
+            first_asking.wait(timeout=10)  # refused while the other thread is asking
+        return 429, {}, json.dumps({"message": "Too Many"})
+
+    def rate_limit(request: Any) -> tuple[int, dict[str, str], str]:
+        with lock:
+            reset = next(answers)
+        first_asking.set()
+        both_asking.wait()
+        data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 0, "X-RateLimit-Reset": reset}
+        return 200, {}, json.dumps({"status": {"error": False}, "data": data})
+
+    token(api)
+    api.add_callback(responses.GET, re.compile(f"{APPS_URL}/[12]"), callback=too_many)
+    api.add_callback(responses.GET, f"{BASE}/auth/rate_limit", callback=rate_limit)
+    errors: dict[int, str] = {}
+
+    def get(number: int) -> None:
+        try:
+            made.get_app(number)
+        except OneLoginError as error:
+            errors[number] = error.message
+
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, concurrency=2) as made:
+        gather(2, [lambda: get(1), lambda: get(2)])
+    assert count(api, f"{BASE}/auth/rate_limit") == 2
+    assert "it resets in 1200 s" in errors[1]
+    assert "it resets in 2400 s" in errors[2]
+
+
+def test_a_429_on_the_token_request_does_not_ask_when_the_budget_resets(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # Asking needs the token being asked for: it used to wait forever on the token cache's lock.
+    for _ in range(3):
+        api.post(TOKEN_URL, status=429, json={"message": "Too Many"})
+    errors: list[OneLoginError] = []
+
+    def call() -> None:
+        with pytest.raises(OneLoginError) as caught:
+            client.get_app(1)
+        errors.append(caught.value)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(timeout=30)  # a guard against the hang, not a measure of speed
+    assert not caller.is_alive()
+    assert "OneLogin did not say when it resets" in errors[0].message
+    assert (count(api, TOKEN_URL), count(api, f"{BASE}/auth/rate_limit")) == (3, 0)

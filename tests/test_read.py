@@ -5,8 +5,12 @@ deleted); finding the mapping vocabulary."""
 from __future__ import annotations
 
 import json
+import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import pytest
 import responses
@@ -584,3 +588,63 @@ def test_read_gives_the_app_its_sensitive_keys_custom_fields_and_parameters(
         {"title": Parameter("title", "title", None)},
         {"userType": CustomField("userType", "User Type"), "x": CustomField("x", "")},
     )
+
+
+class InFlight:
+    """Counts the requests being answered at once (a `responses` callback for every GET)."""
+
+    def __init__(self, users_pages: int) -> None:
+        self.users_pages = users_pages
+        self.now = self.peak = self.answered = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        url = urlsplit(str(request.url))
+        try:
+            # Other listings answer slower than pages of users, so they are still in flight
+            # while the pages of users are read in parallel.
+            time.sleep(0.01 if url.path.endswith("/users") else 0.05)
+            return self.answer(url)
+        finally:
+            with self.lock:
+                self.now -= 1
+                self.answered += 1
+
+    def answer(self, url: SplitResult) -> tuple[int, dict[str, str], str]:
+        path = url.path.removeprefix("/api/2")
+        if path == "/users":
+            number = int(parse_qs(url.query).get("page", ["1"])[0])
+            headers = {"Total-Pages": str(self.users_pages), "Current-Page": str(number)}
+            users = [{"id": number * 100 + i, "email": f"u{number}-{i}@x.io"} for i in range(3)]
+            return 200, headers, json.dumps(users)
+        found: Any = {
+            "/connectors": [{"id": 130179, "name": CONNECTOR}],
+            "/apps": [{"id": 9, "name": "SCIM SOE", "connector_id": 130179}],
+            "/apps/9": {"id": 9, "name": "SCIM SOE", "connector_id": 130179, "role_ids": []},
+        }.get(path, [])
+        return 200, {}, json.dumps(found)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_whole_read_never_has_more_requests_in_flight_than_the_concurrency(
+    concurrency: int,
+) -> None:
+    in_flight = InFlight(users_pages=8)
+    emails = [f"u{page}-0@x.io" for page in range(1, 9)]
+    desired = Tenant(
+        app=App("SCIM SOE", CONNECTOR),
+        roles=MODS.roles,
+        users={email: UserValues(email, (("title", "CTO"),)) for email in emails},
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        mock.add_callback(responses.GET, re.compile(f"{API}/.*"), callback=in_flight)
+        with OneLoginClient(BASE, CLIENT_ID, SECRET, concurrency=concurrency) as client:
+            snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+    assert sorted(snapshot.ids.users) == sorted(emails)
+    # custom fields, connectors, apps, the app, roles, 2 mappings, 8 pages of users
+    assert in_flight.answered == 15
+    assert in_flight.peak <= concurrency

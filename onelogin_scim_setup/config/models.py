@@ -81,7 +81,7 @@ class OneLoginSettings(_Model):
     timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
-    # Calls in flight at once for independent reads and per-user writes (1: one at a time).
+    # Most calls in flight at once, over all parallel reads and per-user writes (1: one at a time).
     concurrency: Annotated[int, Field(ge=1, le=16)] = 8
     # Share of the hourly limit left for the account's other integrations: apply refuses up front
     # when the calls it needs would eat into it.

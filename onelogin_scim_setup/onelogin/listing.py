@@ -11,8 +11,10 @@ Every call spends the account's shared hourly budget (docs/onelogin-api.md §1.6
   The choice is logged at DEBUG (`-v`).
 - a listing whose first page tells `Total-Pages` fetches the other pages in parallel by `page=`;
   without those headers it follows `After-Cursor` page after page (client.get_all).
-- calls run in a bounded thread pool (`workers`, from `onelogin.concurrency`; 1 = one after the
-  other in the calling thread); results come back in the order asked, whatever the finishing order.
+- calls run in a thread pool of `workers` (from `onelogin.concurrency`; 1 = one after the other in
+  the calling thread); results come back in the order asked, whatever the finishing order. The
+  first failure stops the calls not yet started and is raised once the running ones finish. The
+  transport bounds the requests on the wire to `onelogin.concurrency` however the pools nest.
 
 Budget: users = 1 (first page) + (pages - 1), or k lookups; plus one `GET /api/2/users/{id}` per
 matched user when the tenant leaves `custom_attributes` out of list items (onelogin-python-sdk#109)
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from threading import Event, Lock, local
 from typing import Any, TypeVar
 
 from onelogin_scim_setup.onelogin.answers import JsonObject
@@ -40,15 +43,59 @@ USER_FIELDS = "id,email,department,title,custom_attributes"
 def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
     """Run `calls` with at most `workers` at once; results in the order of `calls`.
 
-    The first failure (in that order) is raised once every call has finished, so no thread is left
-    writing after the caller has moved on.
+    On the first failure no call not yet started is started (one page of 200 failing, or a 429
+    whose window resets in an hour, must not be followed by 199 more requests); the calls already
+    running finish, so no thread is left working after the caller has moved on, and then that
+    first failure is raised. A gather inside a call of another gather also stops starting calls
+    when the outer one fails. The HTTP concurrency itself is bounded by the transport.
     """
     pending = list(calls)
     if workers <= 1 or len(pending) <= 1:
-        return [call() for call in pending]
-    with ThreadPoolExecutor(max_workers=min(workers, len(pending))) as pool:
-        futures = [pool.submit(call) for call in pending]
+        return [call() for call in pending]  # one after the other: the first failure stops them
+    stop = Event()
+    outer = _running.stops  # the flags of the gathers whose call this thread is running
+    failed: list[int] = []  # indexes of the calls that failed, in the order they failed
+    lock = Lock()
+
+    def run(index: int, call: Callable[[], T]) -> T:
+        if stop.is_set() or any(flag.is_set() for flag in outer):
+            raise _NotStarted
+        previous, _running.stops = _running.stops, (*outer, stop)
+        succeeded = False
+        try:
+            result = call()
+            succeeded = True
+            return result
+        finally:
+            _running.stops = previous
+            if not succeeded:
+                with lock:
+                    failed.append(index)
+                stop.set()  # here, in the failing thread: no other call starts from now on
+
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(pending)))
+    try:
+        futures = [pool.submit(run, index, call) for index, call in enumerate(pending)]
+        wait(futures, return_when=FIRST_EXCEPTION)
+    finally:
+        stop.set()  # also when the caller is interrupted while it waits
+        pool.shutdown(wait=True, cancel_futures=True)
+    if failed:
+        # The first failure is raised. A call skipped because an outer gather failed raises
+        # _NotStarted, always after that outer failure was recorded, which the outer one raises.
+        futures[failed[0]].result()
     return [future.result() for future in futures]
+
+
+class _NotStarted(Exception):
+    """A call skipped because another call of its gather (or of an outer one) failed."""
+
+
+class _Running(local):
+    stops: tuple[Event, ...] = ()
+
+
+_running = _Running()
 
 
 def list_all(

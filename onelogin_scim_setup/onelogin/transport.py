@@ -3,13 +3,15 @@ urllib3 retries with backoff, the account's rate-limit budget as last reported, 
 answer turned into one `OneLoginError`.
 
 The parts live beside it: `retry.py` (which answers are retried, the waits, the rate budget),
-`auth.py` (the access-token cache), `answers.py` (decoding answers and describing failures).
+`auth.py` (the access-token cache), `answers.py` (decoding answers and describing failures),
+`threads.py` (the per-thread Sessions and state, the bound on requests on the wire).
 
 Thread safety: the client may be called from several threads at once (parallel reads, bounded
-per-user writes). requests does not document a `Session` as thread-safe (its cookie jar and adapter
-state are shared), so each thread gets its own Session, mounted like the first; the token cache and
-the rate-limit record are guarded by locks. The Session given to (or made by) the constructor serves
-the thread that built the client.
+per-user writes). Each thread has its own Session, at most `concurrency` requests are on the wire
+at once over all threads (`threads.py`), the token cache and the rate-limit record are guarded by
+locks, and what one request learns while it is retried (the reset probe's answer, and that the
+probe is running) is per thread, so threads never read each other's answer nor skip each other's
+probe. The probe, asked between two attempts of a request, gives the thread's slot back meanwhile.
 
 It knows nothing of the config, the plan or the terminal, never prints or exits, and never logs or
 raises with the client secret, the access token or the Authorization header in the text.
@@ -52,6 +54,7 @@ from onelogin_scim_setup.onelogin.retry import (
     rate_limit_from,
     seconds,
 )
+from onelogin_scim_setup.onelogin.threads import ResetQuestion, ThreadSessions, WireSlots
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials
 
 if TYPE_CHECKING:
@@ -99,38 +102,22 @@ class OneLoginTransport:
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
         self._tokens = AccessTokens(self._request_token, clock, self._redactor)
-        self._asking_reset = False
-        # What the retry policy's question about the reset found: seconds, "" when the question
-        # failed (not asked again for the error), None when nothing was asked.
-        self._probed_reset: str | None = None
-        self._owner = threading.get_ident()
-        self._session = self._mounted(session if session is not None else requests.Session())
-        self._local = threading.local()
-        self._sessions_lock = threading.Lock()
-        self._worker_sessions: list[requests.Session] = []
+        self._reset = ResetQuestion()
+        self._slots = WireSlots(self.concurrency)
+        first = session if session is not None else requests.Session()
+        self._mount(first)
+        self._sessions = ThreadSessions(first, self._mount)
 
-    def _mounted(self, session: requests.Session) -> requests.Session:
+    def _mount(self, session: requests.Session) -> None:
         session.headers["User-Agent"] = f"onelogin-scim-setup/{__version__}"
         session.headers["Accept"] = "application/json"
         api = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS))
         session.mount(self.base_url + "/", api)
         # A token request creates nothing and answers the same token until it expires (Op 1),
-        # so unlike other POSTs it may be resent after any failure.
-        token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}))
+        # so unlike other POSTs it may be resent after any failure. Its 429 does not ask
+        # `/auth/rate_limit`: that question needs the very token being asked for (a hang).
+        token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}, probe=False))
         session.mount(self.base_url + TOKEN_PATH, token)
-        return session
-
-    def _session_here(self) -> requests.Session:
-        """This thread's Session (see the module docstring on thread safety)."""
-        if threading.get_ident() == self._owner:
-            return self._session
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._mounted(requests.Session())
-            self._local.session = session
-            with self._sessions_lock:
-                self._worker_sessions.append(session)
-        return session
 
     @property
     def observed_budget(self) -> RateBudget | None:
@@ -154,11 +141,7 @@ class OneLoginTransport:
         self.close()
 
     def close(self) -> None:
-        self._session.close()
-        with self._sessions_lock:
-            for session in self._worker_sessions:
-                session.close()
-            self._worker_sessions.clear()
+        self._sessions.close()
 
     def get(self, path: str, params: Params | None = None) -> Json:
         return decode(self._call("GET", path, params), "GET", path, self._redactor.redact)
@@ -203,7 +186,7 @@ class OneLoginTransport:
                 raise
             logger.debug("DELETE %s answered 404: taken as already deleted", path)
 
-    def _retry(self, methods: frozenset[str]) -> OneLoginRetry:
+    def _retry(self, methods: frozenset[str], *, probe: bool = True) -> OneLoginRetry:
         return OneLoginRetry(
             total=self.max_retries,
             allowed_methods=methods,
@@ -213,30 +196,35 @@ class OneLoginTransport:
             backoff_max=self.max_wait,
             raise_on_status=False,  # the last answer comes back and becomes a OneLoginError
             max_wait=self.max_wait,
-            reset_probe=self._probe_reset,
+            reset_probe=self._probe_reset if probe else None,
         )
 
     def _probe_reset(self) -> float | None:
         """For a 429 that does not say when the budget resets: ask (never recursively)."""
-        if self._asking_reset:
+        question = self._reset
+        if question.asking:
             return None
-        self._asking_reset = True
+        question.asking = True
         try:
-            self._probed_reset = self._reset_unsaid() or ""
+            # Between two attempts this thread has nothing on the wire: the question takes a slot
+            # of its own, so a concurrency of 1 does not wait on itself.
+            with self._slots.released():
+                question.found = self._reset_unsaid() or ""
         finally:
-            self._asking_reset = False
-        return seconds(self._probed_reset or None)
+            question.asking = False
+        return seconds(question.found or None)
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
         started = time.perf_counter()
         try:
-            response = self._session_here().post(
-                self.base_url + TOKEN_PATH,
-                auth=self._authorization(self._basic),
-                json={"grant_type": "client_credentials"},
-                timeout=self.timeout,
-            )
+            with self._slots.held():
+                response = self._sessions.here().post(
+                    self.base_url + TOKEN_PATH,
+                    auth=self._authorization(self._basic),
+                    json={"grant_type": "client_credentials"},
+                    timeout=self.timeout,
+                )
         except requests.RequestException as error:
             raise self._unreachable(error, "POST", TOKEN_PATH) from error
         self._log("POST", TOKEN_PATH, None, response, started)
@@ -249,14 +237,15 @@ class OneLoginTransport:
     ) -> requests.Response:
         started = time.perf_counter()
         try:
-            response = self._session_here().request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=body,
-                auth=self._authorization(f"Bearer {token}"),
-                timeout=self.timeout,
-            )
+            with self._slots.held():
+                response = self._sessions.here().request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=body,
+                    auth=self._authorization(f"Bearer {token}"),
+                    timeout=self.timeout,
+                )
         except requests.RequestException as error:
             elapsed = round((time.perf_counter() - started) * 1000)
             target = loggable(path, params)
@@ -309,21 +298,24 @@ class OneLoginTransport:
         kind: type[OneLoginError] = OneLoginError,
     ) -> OneLoginError:
         clean = self._cleaner(sensitive)
+        question = self._reset
         reset = None
         if response.status_code == 429:
-            reset, self._probed_reset = self._probed_reset, None  # the retry policy just asked
+            # The retry policy may just have asked, in this thread, for this request.
+            reset, question.found = question.found, None
         if (
             reset is None
             and response.status_code == 429
             and not reset_header(response)
-            and not self._asking_reset
+            and not question.asking
+            and not token_call  # the question needs the token (see `_mount`)
         ):
             # No header says when the budget resets: ask OneLogin (once, never recursively).
-            self._asking_reset = True
+            question.asking = True
             try:
                 reset = self._reset_unsaid()
             finally:
-                self._asking_reset = False
+                question.asking = False
         message, hint = describe_error(
             response, self.max_retries, clean, token_call=token_call, reset=reset or None
         )
