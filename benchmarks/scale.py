@@ -37,8 +37,9 @@ from onelogin_scim_setup.secrets.sources import deliver_to_file
 
 WRAPPER = (
     "import resource, subprocess, sys; "
-    "out = subprocess.run(sys.argv[1:], capture_output=True, text=True).stdout.strip(); "
-    "print(out or 'failed', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "sys.stderr.write(done.stderr); "
+    "print(done.stdout.strip() or 'failed', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 )
 CHILD = """
 import sys, time
@@ -99,7 +100,9 @@ def run_child(
         check=True,
     )
     timing, rss_kib = answer.stdout.split()
-    wall, code, cpu = timing.split(",") if "," in timing else ("nan", "1", "nan")
+    if "," not in timing:  # the child stopped before its first call (a config it refused, ...)
+        raise SystemExit(f"the {operation} child failed:\n{answer.stderr.strip()[-2000:]}")
+    wall, code, cpu = timing.split(",")
     return float(wall), int(code), int(rss_kib) // 1024, float(cpu)
 
 
