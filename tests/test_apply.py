@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import responses
@@ -30,9 +30,15 @@ NO_WIRE = WireValues({})
 
 
 def execute_plan(
-    plan: Plan, client: OneLoginClient, desired: Tenant, ids: Ids, wire: WireValues
+    plan: Plan,
+    client: OneLoginClient,
+    desired: Tenant,
+    ids: Ids,
+    wire: WireValues,
+    confirm: Callable[[Plan], bool] | None = None,
 ) -> ApplyResult:
-    return execute(ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire), client)
+    computed = ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire)
+    return execute(computed, client, confirm=confirm)
 
 
 def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600) -> None:
@@ -288,6 +294,25 @@ def test_role_apps_from_the_listing_need_no_read_before_the_put(
     ids = Ids(app_id=9, roles={"Eng": 7}, role_apps={7: [5]})
     execute_plan(plan, client, desired, ids, NO_WIRE)
     assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["PUT"]
+
+
+def test_after_a_person_approves_a_role_s_apps_are_read_again_before_its_write(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    """Approving can take minutes: an app given to the role meanwhile must not be dropped by the
+    PUT, which replaces the role's whole list."""
+    budget(api)
+    api.get(f"{API}/roles/7/apps", json=[{"id": 5}, {"id": 6}])
+    api.put(
+        f"{API}/roles/7/apps",
+        json=[{"id": 5}, {"id": 6}, {"id": 9}],
+        match=[matchers.json_params_matcher([5, 6, 9])],
+    )
+    desired = Tenant(roles={"Eng": RoleAssignment("Eng", True)})
+    plan = Plan((Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)),))
+    ids = Ids(app_id=9, roles={"Eng": 7}, role_apps={7: [5]})  # listed before app 6 was given
+    execute_plan(plan, client, desired, ids, NO_WIRE, confirm=lambda _: True)
+    assert [c.request.method for c in api.calls if "/api/" in str(c.request.url)] == ["GET", "PUT"]
 
 
 def test_taking_the_app_from_a_role_uses_the_listing_and_keeps_its_other_apps(

@@ -287,6 +287,24 @@ def test_invalid_utf8_names_the_file_and_line(write_config: Callable[..., Path])
     ]
 
 
+@pytest.mark.parametrize(
+    ("rows", "line", "byte"),
+    [
+        pytest.param(b"q@x.io,,,\n\xff,,,\n", 3, "0xff", id="bad byte on its own line"),
+        pytest.param(b"q@x.io,,\xc3\xa9ab\xff,\n", 2, "0xff", id="bad byte after a non-ASCII one"),
+    ],
+)
+def test_invalid_utf8_after_a_bom_names_the_right_line_and_byte(
+    write_config: Callable[..., Path], rows: bytes, line: int, byte: str
+) -> None:
+    path = config_with_csv(write_config, "")
+    (path.parent / "users.csv").write_bytes(b"\xef\xbb\xbf" + HEADER.encode() + rows)
+    assert problems(path) == [
+        f"users.csv:{line}: promotions.users_file: not UTF-8 (byte {byte}: invalid start byte); "
+        "save the file as UTF-8"
+    ]
+
+
 def test_a_utf8_bom_is_accepted(write_config: Callable[..., Path]) -> None:
     path = config_with_csv(write_config, "")
     (path.parent / "users.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + "a@x.io,,Ops,\n").encode())

@@ -736,3 +736,20 @@ def test_a_429_on_the_token_request_does_not_ask_when_the_budget_resets(
     assert not caller.is_alive()
     assert "OneLogin did not say when it resets" in errors[0].message
     assert (count(api, TOKEN_URL), count(api, f"{BASE}/auth/rate_limit")) == (3, 0)
+
+
+def test_a_reset_found_for_an_earlier_request_is_not_told_about_a_later_one(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    api.get(f"{APPS_URL}/1", status=429, json={"message": "Too Many"})
+    api.get(f"{APPS_URL}/1", json={"id": 1})
+    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 0, "X-RateLimit-Reset": 0}
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
+    api.get(f"{APPS_URL}/2", status=401, json=UNAUTHORIZED)  # revoked: a new token is asked for
+    for _ in range(3):  # the first try and its 2 retries
+        api.post(TOKEN_URL, status=429, json={"message": "Too Many"})
+    assert client.get_app(1) == {"id": 1}  # its retry found when the budget resets
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(2)
+    assert "OneLogin did not say when it resets" in caught.value.message

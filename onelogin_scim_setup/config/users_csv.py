@@ -14,6 +14,7 @@ the line break it then holds is refused by the model like any control character.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -106,13 +107,15 @@ def _read_text(path: Path) -> tuple[str | None, str]:
         return None, f"{path}: promotions.users_file: cannot read it: {error.strerror or error}"
     except InputFileError as error:
         return None, f"{path}: promotions.users_file: {error}"
+    body = data.removeprefix(codecs.BOM_UTF8)  # error offsets then count in `body`
     try:
-        return data.decode("utf-8-sig"), ""
+        return body.decode("utf-8"), ""
     except UnicodeDecodeError as error:
-        before = data[: error.start].decode("utf-8-sig")
+        # Everything before the bad byte decoded, so it decodes again; line breaks are ASCII.
+        before = body[: error.start].decode("utf-8")
         line = len(io.StringIO(before + "x", newline="").readlines())
         return None, (
-            f"{path}:{line}: promotions.users_file: not UTF-8 (byte 0x{data[error.start]:02x}: "
+            f"{path}:{line}: promotions.users_file: not UTF-8 (byte 0x{body[error.start]:02x}: "
             f"{error.reason}); save the file as UTF-8"
         )
 

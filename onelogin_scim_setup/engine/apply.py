@@ -70,13 +70,18 @@ def execute(
         return result
     if not force:
         safety.check(plan, computed.desired, computed.safety)
-    check_budget(client, estimate_calls(changes, computed.snapshot.ids), rate_reserve)
+    # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
+    ids = copy.deepcopy(computed.snapshot.ids)
+    if confirm is not None:
+        # A role apps PUT replaces the role's whole list, and a person may take minutes to
+        # approve: each role's apps are then read again just before its write, so an app given
+        # to the role meanwhile stays. Approved up front, the listing is seconds old.
+        ids.role_apps = None
+    check_budget(client, estimate_calls(changes, ids), rate_reserve)
     if confirm is not None and not confirm(plan):
         raise Refused("apply cancelled; nothing was changed")
     if on_start:
         on_start(len(changes))
-    # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
-    ids = copy.deepcopy(computed.snapshot.ids)
     ctx = WriteContext(client, computed.desired, ids, computed.wire, computed.action_wait)
     for step in _steps(changes):
         try:

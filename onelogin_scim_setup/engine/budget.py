@@ -9,8 +9,8 @@ Call budget per step (`engine.writes`) (writes, plus the reads a write cannot do
 | app, update: configuration, parameters and provisioning together | 1 PUT; +1 GET only when the answer does not show the app (to check the configuration keys and provisioning.enabled were kept) |
 | app, create | 1 POST (configuration, provisioning); +1 PUT of the parameters, decided against the connector's own parameters the new app came with; +1 GET as above |
 | role, create | 1 POST (+1 PUT of its apps) |
-| role, give it the app | 1 PUT of the role's apps (the whole set); +1 GET of them when the role listing lacked `apps` |
-| role, take the app away (`app.exclusive_roles`) | 1 PUT of the role's other apps; +1 GET of them when the role listing lacked `apps` |
+| role, give it the app | 1 PUT of the role's apps (the whole set); +1 GET of them when the role listing lacked `apps` or a person approved at the prompt (the listing may be minutes old) |
+| role, take the app away (`app.exclusive_roles`) | 1 PUT of the role's other apps; +1 GET of them, as above |
 | mappings, first one needing it | 2 GETs (the mapping actions and the has_role operators), once per apply |
 | mapping create / update / delete | 1 POST / PUT / DELETE; nothing is read back |
 | user values | 1 PUT per user, `onelogin.concurrency` at once |

@@ -43,10 +43,10 @@ USER_FIELDS = "id,email,department,title,custom_attributes"
 def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
     """Run `calls` with at most `workers` at once; results in the order of `calls`.
 
-    On the first failure no call not yet started is started (one page of 200 failing, or a 429
-    whose window resets in an hour, must not be followed by 199 more requests); the calls already
-    running finish, so no thread is left working after the caller has moved on, and then that
-    first failure is raised. A gather inside a call of another gather also stops starting calls
+    On the first failure no call not yet started is started (a 429 whose window resets in an hour,
+    final at once, must not be followed by 199 more pages; a call still in its retries is not a
+    failure yet, so the others go on meanwhile); the calls already running finish, so no thread is
+    left working after the caller has moved on, and then that first failure is raised. A gather inside a call of another gather also stops starting calls
     when the outer one fails. The HTTP concurrency itself is bounded by the transport.
     """
     pending = list(calls)

@@ -31,12 +31,16 @@ class WireSlots:
         if self._local.holding:
             yield
             return
-        with self._free:
-            self._local.holding = True
-            try:
-                yield
-            finally:
+        self._free.acquire()
+        self._local.holding = True
+        try:
+            yield
+        finally:
+            # Not holding when an interruption hit `released()` while it took the place back:
+            # then there is nothing to give back (releasing would free a place twice).
+            if self._local.holding:
                 self._local.holding = False
+                self._free.release()
 
     @contextmanager
     def released(self) -> Iterator[None]:

@@ -216,6 +216,7 @@ class OneLoginTransport:
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
+        self._reset.found = None  # what an earlier request's retries found is not about this one
         started = time.perf_counter()
         try:
             with self._slots.held():
@@ -235,6 +236,7 @@ class OneLoginTransport:
     def _send(
         self, method: str, path: str, params: Params | None, body: Json, token: str
     ) -> requests.Response:
+        self._reset.found = None  # what an earlier request's retries found is not about this one
         started = time.perf_counter()
         try:
             with self._slots.held():
