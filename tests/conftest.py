@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+# `api` and `client`: a stubbed OneLogin tenant (responses) and a client of it.
+from tests.helpers.onelogin_stub import api, client  # noqa: F401
 from tests.helpers.profiles import E2E_MODULE_PREFIXES, check_profiles
 
 # Runs a test under each sandbox quirk profile (optimistic, pessimistic): see docs/sandbox.md.

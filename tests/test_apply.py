@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import responses
@@ -22,7 +22,7 @@ from onelogin_scim_setup.engine.tenant import (
 from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 API = f"{BASE}/api/2"
@@ -49,19 +49,6 @@ def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600
         "X-RateLimit-Reset": reset,
     }
     api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def writes(api: responses.RequestsMock) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,25 +14,12 @@ from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import MINIMAL_CONFIG
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE
 
 API = f"{BASE}/api/2"
 SCIM = "https://acme.stackenterprise.co/api/scim/v2"
 CONFIG = Config.model_validate({**MINIMAL_CONFIG, "fields": {"title": {"enabled": True}}})
 USER_FIELDS = "id,email,username,status,department,title,role_ids,custom_attributes"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def paged(

@@ -20,7 +20,7 @@ from onelogin_scim_setup.engine.tenant import CustomField, Tenant
 from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, token
 
 API = f"{BASE}/api/2"
 
@@ -86,12 +86,6 @@ def test_signals_after_the_first_are_ignored() -> None:
 def test_critical_section_without_handlers_is_a_no_op() -> None:
     with deferred():
         pass
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def fields_plan(*shortnames: str) -> ComputedPlan:

@@ -16,17 +16,10 @@ from responses import matchers
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import app_users, gather, users_by_email
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET
 
 USERS = f"{BASE}/api/2/users"
 FIELDS = "id,email,department,title,custom_attributes"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
 
 
 @pytest.fixture(params=[1, 4])

@@ -3,23 +3,14 @@ waits and its log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import responses
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from tests.helpers.onelogin_stub import APPS_URL, BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import APPS_URL, BASE, CLIENT_ID, SECRET
 
 SENT = "scim-bearer-7c1e5a93d2"  # a value sent in the body and marked sensitive
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from onelogin_scim_setup.onelogin.apps import apps_named, describe_app, find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.snapshot import Ids
 from onelogin_scim_setup.secrets.token import fingerprint
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
+from tests.helpers.onelogin_stub import BASE, count, token
 
 API = f"{BASE}/api/2"
 
@@ -30,6 +30,14 @@ RAW: dict[str, Any] = {
     "configuration": {"scim_bearer_token": "opaque", "scim_base_url": "https://x", "other": TOKEN},
     "parameters": {"scimusername": {"label": "scimusername", "default_value": TOKEN}},
 }
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    """Stubs that may go unused: some tests here check that nothing is asked at all."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        yield mock
 
 
 @pytest.mark.parametrize(
@@ -82,19 +90,6 @@ def test_describe_app_keeps_a_parameter_without_fields() -> None:
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 NAME = "SCIM SOE"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def listed(api: responses.RequestsMock, apps: list[dict[str, Any]]) -> None:

@@ -32,13 +32,6 @@ FIELDS, THINGS = f"{BASE}/api/2/users/custom_attributes", f"{BASE}/api/2/things"
 
 
 @pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
 def client() -> Iterator[OneLoginClient]:
     with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=2, backoff_factor=0) as made:
         yield made

@@ -13,7 +13,7 @@ from onelogin_scim_setup.engine.tenant import CustomField, MappingShape, Tenant,
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.mappings import mapping_from_wire, read_mappings
 from onelogin_scim_setup.onelogin.snapshot import Ids
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
+from tests.helpers.onelogin_stub import BASE, count, token
 
 API = f"{BASE}/api/2"
 PREFIX = "acme.scim"
@@ -44,12 +44,6 @@ def api() -> Iterator[responses.RequestsMock]:
         )
         mock.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
         yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def owned(

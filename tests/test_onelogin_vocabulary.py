@@ -3,8 +3,6 @@ discovered from the tenant; a just-created field's action is waited for with a g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import responses
 
@@ -16,23 +14,10 @@ from onelogin_scim_setup.onelogin.vocabulary import (
     match_actions,
     wait_for_actions,
 )
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, count, token
+from tests.helpers.onelogin_stub import BASE, count
 
 ACTIONS = f"{BASE}/api/2/mappings/actions"
 OPERATORS = f"{BASE}/api/2/mappings/conditions/has_role/operators"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 class Clock:

@@ -24,24 +24,11 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, token
 
 API = f"{BASE}/api/2"
 ROLES = {"SOE Moderators": 8, "Sales": 7}
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def config_for(app_name: str = "SCIM SOE", prefix: str | None = None) -> Config:
@@ -112,6 +99,14 @@ def writes(api: responses.RequestsMock) -> list[tuple[str, str, Any]]:
 
 NEW = "onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators"
 OLD = "onelogin-scim-setup: userType for role SOE Moderators"
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    """Stubs that may go unused: some tests here check that nothing is asked at all."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        token(mock)
+        yield mock
 
 
 def test_default_prefix_is_per_app() -> None:

@@ -8,7 +8,6 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
@@ -54,27 +53,6 @@ ROLE_TO_FIELD: dict[str, Any] = {
 
 
 DESIRED = Tenant(mappings={OURS: UserMapping(OURS, True, "Mods", "userType", "Moderator")})
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def strict_api() -> Iterator[responses.RequestsMock]:
-    """Stubs that must all be asked for: a whole read, call by call."""
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        token(mock)
-        yield mock
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def read_mappings(
@@ -306,15 +284,15 @@ def stub_read(
 
 
 def test_read_translates_owned_mappings_and_ignores_others(
-    strict_api: responses.RequestsMock, client: OneLoginClient
+    api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     app = {"id": 9, "name": "SCIM SOE", "connector_id": 130179}
-    stub_read(strict_api, mappings=[], apps=[app])
-    strict_api.get(
+    stub_read(api, mappings=[], apps=[app])
+    api.get(
         f"{API}/apps/9",
         json={**app, "role_ids": [7], "provisioning": {"enabled": True}, "parameters": {}},
     )
-    strict_api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
+    api.get(f"{API}/roles", json=[{"id": 7, "name": "Mods"}])
     owned = {
         "id": 3,
         "name": "p: userType for role Mods",
@@ -325,18 +303,14 @@ def test_read_translates_owned_mappings_and_ignores_others(
         "actions": [{"action": "set_usertype", "value": ["Moderator"]}],
     }
     foreign = {**owned, "id": 4, "name": "Sales department"}
-    strict_api.get(
+    api.get(
         f"{API}/mappings",
         json=[owned, foreign],
         match=[matchers.query_param_matcher({"enabled": "true"})],
     )
-    strict_api.get(
-        f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})]
-    )
-    strict_api.get(
-        f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}]
-    )
-    strict_api.get(
+    api.get(f"{API}/mappings", json=[], match=[matchers.query_param_matcher({"enabled": "false"})])
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_usertype"}])
+    api.get(
         f"{API}/mappings/conditions/has_role/operators", json=[{"name": "includes", "value": "ri"}]
     )
     desired = Tenant(
@@ -359,15 +333,15 @@ def test_read_translates_owned_mappings_and_ignores_others(
 
 
 def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
-    strict_api: responses.RequestsMock, client: OneLoginClient
+    api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     twins = [{"id": i, "name": "SCIM SOE", "connector_id": 130179} for i in (12, 11)]
-    strict_api.get(f"{API}/users/custom_attributes", json=[])
-    strict_api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
-    strict_api.get(f"{API}/apps", json=twins)
-    strict_api.get(f"{API}/roles", json=[])  # listed for drift even when the config names no role
-    strict_api.get(f"{API}/mappings", json=[])
-    strict_api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/users/custom_attributes", json=[])
+    api.get(f"{API}/connectors", json=[{"id": 130179, "name": CONNECTOR}])
+    api.get(f"{API}/apps", json=twins)
+    api.get(f"{API}/roles", json=[])  # listed for drift even when the config names no role
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/mappings", json=[])
     snapshot = read(
         client,
         Tenant(app=App("SCIM SOE", CONNECTOR)),
@@ -379,13 +353,13 @@ def test_two_apps_with_our_name_are_read_as_duplicates_listing_ids(
 
 
 def test_users_missing_custom_attributes_in_list_are_read_one_by_one(
-    strict_api: responses.RequestsMock, client: OneLoginClient
+    api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    strict_api.get(f"{API}/users/custom_attributes", json=[])
-    strict_api.get(f"{API}/mappings", json=[])
-    strict_api.get(f"{API}/mappings", json=[])
-    strict_api.get(f"{API}/users", json=[{"id": 42, "email": "D@x.io"}])
-    strict_api.get(
+    api.get(f"{API}/users/custom_attributes", json=[])
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/mappings", json=[])
+    api.get(f"{API}/users", json=[{"id": 42, "email": "D@x.io"}])
+    api.get(
         f"{API}/users/42",
         json={"id": 42, "email": "D@x.io", "custom_attributes": {"userType": "Admin"}},
     )
@@ -425,10 +399,10 @@ def test_mapping_action_is_found_by_value_or_label(
 
 
 def test_action_is_asked_again_until_it_appears(
-    strict_api: responses.RequestsMock, client: OneLoginClient
+    api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
-    strict_api.get(f"{API}/mappings/actions", json=[])
-    strict_api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_x_1"}])
+    api.get(f"{API}/mappings/actions", json=[])
+    api.get(f"{API}/mappings/actions", json=[{"name": "Set userType", "value": "set_x_1"}])
     pauses: list[float] = []
     found = wait_for_actions(
         client, ["userType"], {}, wait=60, sleep=pauses.append, clock=lambda: 0.0

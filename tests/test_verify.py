@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +13,7 @@ from onelogin_scim_setup.checks.verify import credential_check, onelogin_checks,
 from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ProbeResult
-from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
+from tests.helpers.onelogin_stub import BASE, token
 
 OK = ProbeResult(200, True, "answered 200")
 
@@ -91,12 +90,6 @@ def test_our_token_refused_fails_with_a_hint() -> None:
 def test_tls_verification_off_is_warned() -> None:
     checks = soe_checks(FakeScim(), verify_tls=False)
     assert by_name(checks)["SOE: TLS certificate verified"] == "warn"
-
-
-@pytest.fixture
-def client() -> Iterator[OneLoginClient]:
-    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
-        yield made
 
 
 def test_credential_check_passes_when_connectors_are_readable(client: OneLoginClient) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import responses
 from responses import matchers
+
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 
 BASE = "https://acme.onelogin.com"
 
@@ -47,3 +51,20 @@ def bearer(access: str) -> list[Any]:
 
 def count(api: responses.RequestsMock, url: str) -> int:
     return sum(1 for call in api.calls if call.request.url.split("?")[0] == url)
+
+
+# Fixtures every responses-based OneLogin test shares (registered in tests/conftest.py); a module
+# that needs another kind (a client with retries, stubs that may go unused) defines its own.
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    """The stubbed tenant, its token ready; every stub must be asked for."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        token(mock)
+        yield mock
+
+
+@pytest.fixture
+def client() -> Iterator[OneLoginClient]:
+    """A client of the stubbed tenant that never retries or waits."""
+    with OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as made:
+        yield made
