@@ -78,6 +78,20 @@ class World:
             stdin=subprocess.DEVNULL,
         )
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """The real CLI started in its own process and left running (to signal it, or to race
+        another run); its output is piped."""
+        command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(self.config_path), *args]
+        return subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=self.env(),
+            cwd=self.folder,
+        )
+
     # --- the sandbox's control endpoints (the admin clicking in the UIs) ---
     def onelogin_state(self) -> dict[str, Any]:
         return _call("GET", f"{self.sandbox.onelogin_url}/_sandbox/state")

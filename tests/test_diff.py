@@ -60,19 +60,20 @@ def test_identical_tenants_have_no_changes() -> None:
     assert not plan.has_changes
 
 
+# A tenant before the first apply: the roles and the user exist, nothing of ours does.
+EMPTY_TENANT = Tenant(
+    roles={
+        "Engineering": RoleAssignment("Engineering", False),
+        "Mods": RoleAssignment("Mods", False),
+    },
+    users={
+        "dave@example.com": UserValues("dave@example.com", (("custom_attributes.userType", None),))
+    },
+)
+
+
 def test_empty_tenant_creates_in_dependency_order() -> None:
-    current = Tenant(
-        roles={
-            "Engineering": RoleAssignment("Engineering", False),
-            "Mods": RoleAssignment("Mods", False),
-        },
-        users={
-            "dave@example.com": UserValues(
-                "dave@example.com", (("custom_attributes.userType", None),)
-            )
-        },
-    )
-    plan = plan_for(current)
+    plan = plan_for(EMPTY_TENANT)
     kinds = [change.kind for change in plan.changes]
     assert kinds == [
         Kind.CUSTOM_FIELD,
@@ -299,19 +300,8 @@ def test_existing_field_without_a_mapping_action_is_a_conflict() -> None:
 
 # Whole changes, not fragments: apply executes exactly these fields, so every one is pinned.
 def test_empty_tenant_plan_holds_exactly_these_changes() -> None:
-    current = Tenant(
-        roles={
-            "Engineering": RoleAssignment("Engineering", False),
-            "Mods": RoleAssignment("Mods", False),
-        },
-        users={
-            "dave@example.com": UserValues(
-                "dave@example.com", (("custom_attributes.userType", None),)
-            )
-        },
-    )
     mapping = "p: userType for role Mods"
-    assert plan_for(current).changes == (
+    assert plan_for(EMPTY_TENANT).changes == (
         Change(
             Action.CREATE,
             Kind.CUSTOM_FIELD,

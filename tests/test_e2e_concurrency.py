@@ -4,7 +4,6 @@ them take turns; across machines plan detects the duplicates they leave."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,24 +33,7 @@ def idle(tmp_path: Path) -> Iterator[World]:
 
 
 def start_apply(running: World) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "onelogin_scim_setup",
-        "-c",
-        str(running.config_path),
-        "apply",
-        "--auto-approve",
-    ]
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=running.env(),
-        cwd=running.folder,
-    )
+    return running.start("apply", "--auto-approve")
 
 
 def owned_state(running: World) -> tuple[list[str], list[str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,15 +117,8 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def start_rotation(running: World) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(running.config_path)]
-    return subprocess.Popen(
-        [*command, "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=running.env(),
-        cwd=running.folder,
+    return running.start(
+        "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"
     )
 
 

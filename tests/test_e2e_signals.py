@@ -24,19 +24,6 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SLOW_USERS = {"/api/2/users/": {"latency": 0.4}}
 
 
-def start(running: World, *args: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(running.config_path), *args]
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=running.env(),
-        cwd=running.folder,
-    )
-
-
 def when(condition: Callable[[], bool], process: subprocess.Popen[str], limit: float = 60) -> None:
     """Poll the sandbox until `condition` holds (the process is then mid-run)."""
     deadline = time.monotonic() + limit
@@ -73,7 +60,7 @@ def test_interrupted_apply_reports_and_a_rerun_converges(
     tmp_path: Path, quirks_profile: str, signals: tuple[int, ...], writes: int
 ) -> None:
     with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.05)) as running:
-        process = start(running, "apply", "--auto-approve")
+        process = running.start("apply", "--auto-approve")
         when(lambda: len(api_writes(running.requests_log())) >= writes, process)
         stdout, stderr = send(process, signals)
         assert process.returncode == EXIT[signals[0]], stdout + stderr
@@ -97,7 +84,7 @@ def test_apply_interrupted_while_reading_says_nothing_changed(
     tmp_path: Path, quirks_profile: str, signum: int
 ) -> None:
     with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.05)) as running:
-        process = start(running, "apply", "--auto-approve")
+        process = running.start("apply", "--auto-approve")
         when(lambda: len(running.requests_log()) >= 3, process)
         stdout, stderr = send(process, (signum,))
         log = running.requests_log()
@@ -151,8 +138,8 @@ def test_interrupted_round_trip_restores_the_test_user(
     running.set_soe(allow_moderator_promotion=False)
     # Slow user writes keep the restore in flight long enough to be signalled during it.
     running.set_faults(per_endpoint=SLOW_USERS)
-    process = start(
-        running, "verify", "--e2e", "--test-user", ALICE, "--timeout", "3", "--interval", "0.1"
+    process = running.start(
+        "verify", "--e2e", "--test-user", ALICE, "--timeout", "3", "--interval", "0.1"
     )
     when(lambda: user_puts(running) >= puts, process)
     stdout, stderr = send(process, signals)
@@ -170,8 +157,8 @@ def test_round_trip_that_cannot_restore_prints_the_manual_step(converged: World)
     running = converged
     running.set_soe(allow_moderator_promotion=False)
     running.set_faults(per_endpoint=SLOW_USERS)
-    process = start(
-        running, "verify", "--e2e", "--test-user", ALICE, "--timeout", "3", "--interval", "0.1"
+    process = running.start(
+        "verify", "--e2e", "--test-user", ALICE, "--timeout", "3", "--interval", "0.1"
     )
     when(lambda: user_puts(running) >= 1, process)
     # OneLogin stops answering user writes, so the restore cannot happen.
