@@ -8,7 +8,7 @@ import responses
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from tests.helpers.onelogin_stub import APPS_URL, BASE, CLIENT_ID, SECRET
+from tests.helpers.onelogin_stub import APPS_URL, BASE, CLIENT_ID, SECRET, count
 
 SENT = "scim-bearer-7c1e5a93d2"  # a value sent in the body and marked sensitive
 
@@ -69,3 +69,17 @@ def test_a_refused_create_keeps_the_sensitive_values_sent_out_of_the_error(
         client.create("/api/2/apps", {"token": SENT}, find_existing=lambda: None, sensitive=[SENT])
     assert SENT not in str(caught.value)
     assert "invalid value [redacted" in str(caught.value)
+
+
+def test_what_a_429_asked_about_the_budget_is_not_asked_again(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    data = {"X-RateLimit-Limit": 5000, "X-RateLimit-Remaining": 0, "X-RateLimit-Reset": 1200}
+    api.get(f"{BASE}/auth/rate_limit", json={"status": {"error": False}, "data": data})
+    api.get(f"{APPS_URL}/1", status=429, json={"message": "Too Many"})
+    with pytest.raises(OneLoginError, match="it resets in 1200 s"):
+        client.get_app(1)
+    budget = client.budget()  # apply's check before its first write
+    assert budget is not None
+    assert (budget.limit, budget.remaining) == (5000, 0)
+    assert count(api, f"{BASE}/auth/rate_limit") == 1

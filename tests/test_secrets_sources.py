@@ -4,6 +4,8 @@ command), with real files and processes."""
 from __future__ import annotations
 
 import os
+import selectors
+import signal
 import stat
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.errors import Interrupted, SecretError
 from onelogin_scim_setup.secrets.sources import (
     deliver_to_command,
     deliver_to_file,
@@ -618,3 +620,23 @@ def test_file_sink_failure_after_opening_does_not_blame_the_folder(
         f"cannot write the SCIM token file {tmp_path / 'token'}: No space left on device",
         None,
     )
+
+
+def test_a_signal_while_the_token_command_runs_kills_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT/SIGTERM arrive as Interrupted (a BaseException): the command must not be left
+    running, nor the tool left waiting for it to end on its own."""
+    killed: list[int] = []
+    real_kill = subprocess.Popen.kill
+
+    def kill(process: subprocess.Popen[bytes]) -> None:
+        killed.append(process.pid)
+        real_kill(process)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(subprocess.Popen, "kill", kill)
+    monkeypatch.setattr(selectors.DefaultSelector, "select", interrupted)
+    with pytest.raises(Interrupted):
+        read_token_from_command([sys.executable, "-c", "import time; time.sleep(60)"])
+    assert len(killed) == 1

@@ -157,19 +157,24 @@ class OneLoginApi(OneLoginTransport):
         if observed is not None:
             return observed
         try:
-            answer = self.rate_limit()
+            return self._asked_budget()[1]
         except OneLoginError as error:
             logger.debug("no rate-limit budget from %s: %s", RATE_LIMIT, error.message)
             return None
-        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
-        self.remember_budget(found)
-        return found
 
     def _reset_unsaid(self) -> str | None:
         try:
-            return str(self.rate_limit().reset)
+            return str(self._asked_budget()[0].reset)
         except OneLoginError:
             return None
+
+    def _asked_budget(self) -> tuple[RateLimit, RateBudget]:
+        """`GET /auth/rate_limit`, remembered as the budget now whoever asked (apply's check, or
+        a 429 that did not say when it resets), so the answer is never asked for twice."""
+        answer = self.rate_limit()
+        found = RateBudget(answer.limit, answer.remaining, float(answer.reset), time.monotonic())
+        self.remember_budget(found)
+        return answer, found
 
 
 def only(**params: str | int | None) -> dict[str, str | int]:

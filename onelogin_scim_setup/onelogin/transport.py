@@ -200,7 +200,16 @@ class OneLoginTransport:
         )
 
     def _probe_reset(self) -> float | None:
-        """For a 429 that does not say when the budget resets: ask (never recursively)."""
+        """For a 429 that does not say when the budget resets: ask (never recursively); what was
+        found is kept for this request's error, so it is not asked twice."""
+        if self._reset.asking:
+            return None
+        self._reset.found = self._ask_reset() or ""
+        return seconds(self._reset.found or None)
+
+    def _ask_reset(self) -> str | None:
+        """Seconds until the budget resets, asked of OneLogin; None while this thread is already
+        asking (the question's own 429 must not ask again) or when the question fails."""
         question = self._reset
         if question.asking:
             return None
@@ -209,10 +218,9 @@ class OneLoginTransport:
             # Between two attempts this thread has nothing on the wire: the question takes a slot
             # of its own, so a concurrency of 1 does not wait on itself.
             with self._slots.released():
-                question.found = self._reset_unsaid() or ""
+                return self._reset_unsaid()
         finally:
             question.asking = False
-        return seconds(question.found or None)
 
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
@@ -309,15 +317,9 @@ class OneLoginTransport:
             reset is None
             and response.status_code == 429
             and not reset_header(response)
-            and not question.asking
             and not token_call  # the question needs the token (see `_mount`)
         ):
-            # No header says when the budget resets: ask OneLogin (once, never recursively).
-            question.asking = True
-            try:
-                reset = self._reset_unsaid()
-            finally:
-                question.asking = False
+            reset = self._ask_reset()  # no header says when the budget resets
         message, hint = describe_error(
             response, self.max_retries, clean, token_call=token_call, reset=reset or None
         )

@@ -127,7 +127,7 @@ def _run_capped(argv: list[str], *, timeout: float, limit: int) -> tuple[int, st
                         if len(received[key.fd]) > limit:
                             raise _OutputTooLarge
             returncode = process.wait(max(deadline - time.monotonic(), 0.001))
-        except (subprocess.TimeoutExpired, _OutputTooLarge):
+        except BaseException:  # also a signal (Interrupted): Popen's exit would wait for the child
             process.kill()
             raise
     return returncode, bytes(received.get(stdout_fd, b"")).decode("utf-8", "replace")
