@@ -15,15 +15,16 @@ import requests
 import yaml
 
 from onelogin_scim_setup.audit.findings import Category, Finding
-from onelogin_scim_setup.audit.run import Audited, run_audit
+from onelogin_scim_setup.audit.run import run_audit
 from onelogin_scim_setup.checks.result import passed
 from onelogin_scim_setup.checks.verify import run_checks
 from onelogin_scim_setup.engine.prepare import Prepared, prepare
 from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
+from onelogin_scim_setup.files import write_file
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.vocabulary import wait_for_actions
-from onelogin_scim_setup.render.audit import render_findings
+from onelogin_scim_setup.render.audit import render_audited
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan
@@ -80,14 +81,14 @@ def write_demo_files(folder: Path, onelogin_url: str, soe_scim_url: str) -> Path
     deliver_to_file(token_file, generate_token())
     config_path = folder / "onelogin-scim-setup.yaml"
     data = demo_config(onelogin_url, soe_scim_url, token_file)
-    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_file(config_path, yaml.safe_dump(data, sort_keys=False))
     return config_path
 
 
 def rename_user_type(config_path: Path, shortname: str) -> None:
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     data.setdefault("fields", {}).setdefault("user_type", {})["shortname"] = shortname
-    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_file(config_path, yaml.safe_dump(data, sort_keys=False))
 
 
 def use_scenario_token(config_path: Path, token: str) -> None:
@@ -96,7 +97,7 @@ def use_scenario_token(config_path: Path, token: str) -> None:
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     deliver_to_file(Path(data["token"]["file"]), token)
     data["promotions"]["users"] = []
-    config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_file(config_path, yaml.safe_dump(data, sort_keys=False))
 
 
 @dataclass(frozen=True)
@@ -262,10 +263,13 @@ def _audit_seeded_drift(
     )
     out.text("== 9. audit: OneLogin's intent against SOE's reality", style="bold")
 
-    def show(audited: Audited) -> None:
-        render_findings(out, audited.findings, "text", users=audited.users)
-
-    outcome = run_audit(prepared.config, client, scim, categories=(), on_audited=show)
+    outcome = run_audit(
+        prepared.config,
+        client,
+        scim,
+        categories=(),
+        on_audited=lambda audited: render_audited(out, audited, "text"),
+    )
     out.text(
         "These findings were seeded on purpose in step 8. On a real tenant: fix OneLogin's SCIM "
         "Bearer Token (`token rotate`), click Reapply mappings, and `audit --fix` deactivates the "

@@ -14,14 +14,16 @@ from onelogin_scim_setup.engine.prepare import prepare
 from onelogin_scim_setup.engine.run import (
     ApplyRequest,
     apply_plan,
+    import_setup,
     manual_plan,
     wire_configuration,
 )
 from onelogin_scim_setup.engine.saved import Basis, SavedPlan
 from onelogin_scim_setup.engine.tenant import Tenant
-from onelogin_scim_setup.errors import Refused
+from onelogin_scim_setup.errors import Refused, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.secrets.redact import Redactor
 from tests.conftest import MINIMAL_CONFIG
 
 UNREACHABLE = "http://127.0.0.1:9"  # loopback discard port; these tests must send nothing
@@ -106,3 +108,19 @@ def test_a_saved_plan_or_a_pinned_checksum_is_the_approval(
     request_: ApplyRequest, approved: bool
 ) -> None:
     assert request_.approved is approved
+
+
+def test_import_refuses_a_bad_location_in_the_words_of_a_config_error() -> None:
+    with pytest.raises(UsageError) as caught:
+        import_setup(
+            ("base_url", "http://x.example.com"),
+            ("site", "acme"),
+            {},
+            Redactor(),
+            app_name="SCIM SOE",
+            connector="SCIM Provisioner with SAML (SCIM v2 Enterprise)",
+        )
+    assert str(caught.value) == (
+        "import: onelogin.base_url: 'http://x.example.com' uses plain http; only https is allowed"
+        " except for loopback hosts (127.0.0.0/8, ::1, localhost)"
+    )

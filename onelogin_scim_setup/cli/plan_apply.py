@@ -133,12 +133,14 @@ def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | No
         return None
     if out.json:
         raise UsageError(
-            "apply --output json needs --auto-approve: a prompt would corrupt the JSON"
+            "apply --output json needs --auto-approve (or --checksum, or a saved plan): a prompt "
+            "would corrupt the JSON"
         )
     if not sys.stdin.isatty():
         raise UsageError(
             "apply needs confirmation but standard input is not a terminal",
-            hint="Review `plan` first, then run `apply --auto-approve` (as CI does), or save it "
-            "with `plan --out plan.json` and run `apply plan.json`.",
+            hint="Review `plan` first, then run `apply --auto-approve` (as CI does), pin it with "
+            "`apply --checksum SUM`, or save it with `plan --out plan.json` and run "
+            "`apply plan.json`.",
         )
     return lambda _: typer.confirm("Apply these changes to OneLogin?", default=False)

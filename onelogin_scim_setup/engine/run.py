@@ -23,6 +23,7 @@ import yaml
 from pydantic import ValidationError
 
 from onelogin_scim_setup.config.credentials import onelogin_credentials
+from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
 from onelogin_scim_setup.engine import lock, manual
@@ -273,7 +274,9 @@ def import_setup(
     try:
         config = Config.model_validate({"onelogin": dict([onelogin]), "soe": dict([soe])})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {error_message(e)}" for e in error.errors()
+        )
         raise UsageError(f"import: {problems}") from None
     with client_for(config, environ, redactor) as client:
         adopted = read_setup(client, app_name, connector)
