@@ -24,7 +24,7 @@ from typing import Any
 import requests
 import yaml
 
-from onelogin_scim_setup.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
+from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 
 WRITES = {"POST", "PUT", "DELETE", "PATCH"}

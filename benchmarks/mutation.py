@@ -39,17 +39,17 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "redact": (["secrets/redact.py"], ["tests/test_redact.py", "tests/test_logs.py"]),
     "logs": (["logs.py"], ["tests/test_logs.py"]),
     "diff": (
-        ["engine/diff.py", "engine/plan.py"],
+        ["plan/diff.py", "plan/changes.py"],
         ["tests/test_diff.py", "tests/test_engine_plan.py"],
     ),
-    "desired": (["engine/desired.py"], ["tests/test_desired.py"]),
+    "desired": (["plan/desired.py"], ["tests/test_desired.py"]),
     "read": (
         [
             "onelogin/read.py",
             "onelogin/apps.py",
             "onelogin/mappings.py",
             "onelogin/vocabulary.py",
-            "onelogin/snapshot.py",
+            "model/snapshot.py",
         ],
         [
             "tests/test_read.py",

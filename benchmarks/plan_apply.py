@@ -15,9 +15,9 @@ from pathlib import Path
 
 import requests
 
-from onelogin_scim_setup.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
-from onelogin_scim_setup.engine.prepare import prepare
-from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
+from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
+from onelogin_scim_setup.ops.prepare import prepare
+from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 
 

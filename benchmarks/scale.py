@@ -31,7 +31,7 @@ from typing import Any
 import requests
 import yaml
 
-from onelogin_scim_setup.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_config
+from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_config
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 from onelogin_scim_setup.secrets.sources import deliver_to_file
 
@@ -44,8 +44,8 @@ WRAPPER = (
 CHILD = """
 import sys, time
 from pathlib import Path
-from onelogin_scim_setup.engine.prepare import prepare
-from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
+from onelogin_scim_setup.ops.prepare import prepare
+from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import SetupError
 import os
 prepared = prepare(Path(sys.argv[2]), os.environ)

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 import yaml
 
-from onelogin_scim_setup.demo import demo_config
+from onelogin_scim_setup.cli.demo import demo_config
 from onelogin_scim_setup.sandbox import Quirks, Sandbox
 from onelogin_scim_setup.secrets.sources import deliver_to_file
 from tests.sandbox_conftest_fixtures import sandbox_options

@@ -1,4 +1,4 @@
-"""engine/apply.py: applying a computed plan, with HTTP stubbed by `responses`."""
+"""ops/apply.py: applying a computed plan, with HTTP stubbed by `responses`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.engine.apply import ApplyResult, execute
-from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import (
+from onelogin_scim_setup.ops.apply import ApplyResult, execute
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
     Parameter,
@@ -21,7 +21,7 @@ from onelogin_scim_setup.engine.tenant import (
 )
 from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from tests.helpers.onelogin_stub import BASE
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"

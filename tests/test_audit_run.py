@@ -6,7 +6,7 @@ import pytest
 
 from onelogin_scim_setup.audit.findings import Category, Finding
 from onelogin_scim_setup.audit.fix import FixReport, Outcome, Step, StepKind, StepResult
-from onelogin_scim_setup.audit.run import Audited, AuditOutcome
+from onelogin_scim_setup.ops.audit import Audited, AuditOutcome
 from onelogin_scim_setup.errors import ExitCode
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from onelogin_scim_setup.engine.budget import estimate_calls
-from onelogin_scim_setup.engine.plan import Action, Change, Kind
-from onelogin_scim_setup.onelogin.snapshot import Ids
+from onelogin_scim_setup.plan.budget import estimate_calls
+from onelogin_scim_setup.plan.changes import Action, Change, Kind
+from onelogin_scim_setup.model.snapshot import Ids
 
 APP = Change(Action.UPDATE, Kind.APP, "SCIM SOE")
 PARAMETER = Change(Action.CREATE, Kind.PARAMETER, "scimusername")

@@ -194,7 +194,7 @@ def test_unwritable_output_is_a_clear_error(run_cli: Run, tmp_path: Path) -> Non
 
 
 def test_demo_refuses_to_overwrite(tmp_path: Path) -> None:
-    from onelogin_scim_setup.demo import write_demo_files
+    from onelogin_scim_setup.cli.demo import write_demo_files
     from onelogin_scim_setup.errors import UsageError
 
     write_demo_files(tmp_path, "http://127.0.0.1:1", "http://127.0.0.1:2/api/scim/v2")
@@ -288,7 +288,7 @@ def test_ctrl_c_before_the_signal_handlers_exits_130_saying_interrupted(
         raise KeyboardInterrupt
         yield  # pragma: no cover (a generator, for contextmanager)
 
-    monkeypatch.setattr("onelogin_scim_setup.engine.interrupt.handling", ctrl_c_at_once)
+    monkeypatch.setattr("onelogin_scim_setup.ops.interrupt.handling", ctrl_c_at_once)
     with pytest.raises(SystemExit) as exited:
         main([])
     assert (exited.value.code, capsys.readouterr().err) == (130, "Interrupted.\n")

@@ -16,7 +16,7 @@ import pytest
 from onelogin_scim_setup.config import users_csv
 from onelogin_scim_setup.config.load import load
 from onelogin_scim_setup.config.models import UserPromotion
-from onelogin_scim_setup.engine.desired import build
+from onelogin_scim_setup.plan.desired import build
 from onelogin_scim_setup.errors import ConfigError
 from tests.conftest import MINIMAL_CONFIG
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from onelogin_scim_setup.engine.desired import build, mapping_name, parameter_source
-from onelogin_scim_setup.engine.tenant import (
+from onelogin_scim_setup.plan.desired import build, mapping_name, parameter_source
+from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
     Parameter,

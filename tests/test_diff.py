@@ -6,9 +6,9 @@ from typing import Literal
 
 import pytest
 
-from onelogin_scim_setup.engine.diff import diff
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import (
+from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
     MappingShape,

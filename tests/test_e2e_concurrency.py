@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine.lock import held
+from onelogin_scim_setup.ops.lock import held
 from onelogin_scim_setup.sandbox import FaultSpec
 from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import World, world

@@ -1,10 +1,10 @@
-"""engine/plan.py: a plan's changes as JSON, what counts as pending, and the checksum that pins a
+"""plan/changes.py: a plan's changes as JSON, what counts as pending, and the checksum that pins a
 reviewed plan."""
 
 from __future__ import annotations
 
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan, checksum
-from onelogin_scim_setup.engine.tenant import MappingShape
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, checksum
+from onelogin_scim_setup.model.tenant import MappingShape
 
 
 def test_plan_json_is_versioned_and_counts() -> None:

@@ -12,14 +12,14 @@ import pytest
 import responses
 from requests import PreparedRequest
 
-from onelogin_scim_setup.engine.apply import execute
-from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.engine.interrupt import deferred, handling
-from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
-from onelogin_scim_setup.engine.tenant import CustomField, Tenant
+from onelogin_scim_setup.ops.apply import execute
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.ops.interrupt import deferred, handling
+from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
+from onelogin_scim_setup.model.tenant import CustomField, Tenant
 from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from tests.helpers.onelogin_stub import BASE, token
 
 API = f"{BASE}/api/2"

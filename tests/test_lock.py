@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from onelogin_scim_setup.engine.lock import default_lock_dir, held, lock_path
+from onelogin_scim_setup.ops.lock import default_lock_dir, held, lock_path
 from onelogin_scim_setup.errors import LockTimeout
 
 URL = "https://acme.onelogin.com"
@@ -94,7 +94,7 @@ def test_lock_dies_with_a_killed_holder(tmp_path: Path) -> None:
             "-c",
             "import sys, time\n"
             "from pathlib import Path\n"
-            "from onelogin_scim_setup.engine.lock import held\n"
+            "from onelogin_scim_setup.ops.lock import held\n"
             f"with held(Path({str(tmp_path)!r}), api_url={URL!r}, app_name='SCIM SOE', timeout=0):\n"
             "    print('locked', flush=True)\n"
             "    time.sleep(60)\n",

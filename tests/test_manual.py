@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine import manual
-from onelogin_scim_setup.engine.plan import Action, Kind
+from onelogin_scim_setup.plan import manual
+from onelogin_scim_setup.plan.changes import Action, Kind
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.configs import config_with
 

@@ -13,16 +13,16 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine.apply import execute
-from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.engine.desired import adopted_names, build, mapping_prefix
-from onelogin_scim_setup.engine.diff import diff
-from onelogin_scim_setup.engine.plan import Action, Kind, Plan
-from onelogin_scim_setup.engine.tenant import App, Tenant
+from onelogin_scim_setup.ops.apply import execute
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.plan.desired import adopted_names, build, mapping_prefix
+from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
+from onelogin_scim_setup.model.tenant import App, Tenant
 from onelogin_scim_setup.errors import Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
-from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE, token
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from onelogin_scim_setup.engine.plan import Action, Change, Kind
+from onelogin_scim_setup.plan.changes import Action, Change, Kind
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.progress import applying, reading
 

@@ -15,7 +15,7 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.engine.tenant import (
+from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
     MappingShape,
@@ -28,7 +28,7 @@ from onelogin_scim_setup.engine.tenant import (
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
-from onelogin_scim_setup.onelogin.snapshot import Snapshot
+from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.onelogin.vocabulary import (
     MappingVocabulary,
     discover_vocabulary,

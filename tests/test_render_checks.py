@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from onelogin_scim_setup.checks.result import Check
+from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.render.checks import render_checks
 from tests.helpers.render import capture
 

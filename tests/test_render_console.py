@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.render.console import ColorMode, Out
 from onelogin_scim_setup.render.plan import render_plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
 from onelogin_scim_setup.render.plan import render_plan, summary
 from tests.helpers.render import PLAN, capture
 

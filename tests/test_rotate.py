@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from onelogin_scim_setup.checks.rotate import Rotation, RotationError
-from onelogin_scim_setup.engine.interrupt import handling
+from onelogin_scim_setup.ops.rotate import Rotation, RotationError
+from onelogin_scim_setup.ops.interrupt import handling
 from onelogin_scim_setup.errors import Interrupted, SecretError
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import pytest
 
-from onelogin_scim_setup.checks.roundtrip import RoundTrip
+from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 

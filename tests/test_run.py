@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.engine.plan import Action, Change, Kind, Plan
-from onelogin_scim_setup.engine.prepare import prepare
-from onelogin_scim_setup.engine.run import (
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
+from onelogin_scim_setup.ops.prepare import prepare
+from onelogin_scim_setup.ops.plan import (
     ApplyRequest,
     apply_plan,
     import_setup,
     manual_plan,
     wire_configuration,
 )
-from onelogin_scim_setup.engine.saved import Basis, SavedPlan
-from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.ops.saved import Basis, SavedPlan
+from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.errors import Refused, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.secrets.redact import Redactor
 from tests.conftest import MINIMAL_CONFIG
 

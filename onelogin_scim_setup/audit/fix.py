@@ -18,7 +18,7 @@ from typing import Any
 
 from onelogin_scim_setup.audit.findings import Category, Finding
 from onelogin_scim_setup.audit.rules import REAPPLY
-from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.errors import ExitCode, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
 
     SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
     """
-    from onelogin_scim_setup.engine.interrupt import handling
+    from onelogin_scim_setup.ops.interrupt import handling
 
     try:
         state = State()

@@ -40,7 +40,7 @@ def import_(
 ) -> None:
     """Write a starter config from an existing hand-made setup (app, fields, parameters, roles,
     role -> userType mappings), so `plan` right after shows no change. Reads only; no secrets."""
-    from onelogin_scim_setup.engine.run import import_setup
+    from onelogin_scim_setup.ops.plan import import_setup
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.render.adopt import render_imported
 

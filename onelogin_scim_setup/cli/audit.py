@@ -11,7 +11,7 @@ from onelogin_scim_setup.errors import UsageError
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.audit.findings import Category
-    from onelogin_scim_setup.audit.run import Fixing
+    from onelogin_scim_setup.ops.audit import Fixing
     from onelogin_scim_setup.render.console import Out
 
 CATEGORIES = (
@@ -74,8 +74,8 @@ def audit(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
-    from onelogin_scim_setup.audit.run import run_audit
-    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.ops.audit import run_audit
+    from onelogin_scim_setup.ops.plan import connect
     from onelogin_scim_setup.render.audit import render_audited
     from onelogin_scim_setup.soe.client import open_scim
 
@@ -118,7 +118,7 @@ def _fixing(
     out: "Out", output: str, auto_approve: bool, max_percent: float, force: bool
 ) -> "Fixing":
     """The --fix settings, once the command line allows a fix."""
-    from onelogin_scim_setup.audit.run import Fixing
+    from onelogin_scim_setup.ops.audit import Fixing
     from onelogin_scim_setup.render.audit import render_fix_plan, render_fix_report, render_fix_step
 
     if output != "text":

@@ -30,8 +30,8 @@ def verify(
     interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
-    from onelogin_scim_setup.checks.result import passed
-    from onelogin_scim_setup.checks.verify import verify_tenant
+    from onelogin_scim_setup.ops.check import passed
+    from onelogin_scim_setup.ops.verify import verify_tenant
     from onelogin_scim_setup.render.checks import render_check, render_verified
 
     state = state_of(ctx)
@@ -65,7 +65,7 @@ DiscoverOutput = Annotated[
 
 def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
-    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.ops.plan import connect
     from onelogin_scim_setup.onelogin.apps import describe_app, find_app
     from onelogin_scim_setup.render.discover import render_discovered
 
@@ -92,7 +92,7 @@ def runbook(
     offline: Annotated[bool, typer.Option("--offline", help="Do not read OneLogin.")] = False,
 ) -> None:
     """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
-    from onelogin_scim_setup.engine.run import compute_plan, connect, manual_plan
+    from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_plan
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.render.runbook import runbook_markdown
 

@@ -16,7 +16,7 @@ from onelogin_scim_setup.errors import SetupError, UsageError
 from onelogin_scim_setup.secrets.redact import Redactor
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.engine.prepare import Prepared
+    from onelogin_scim_setup.ops.prepare import Prepared
     from onelogin_scim_setup.render.console import ColorMode, Out
 
 
@@ -112,7 +112,7 @@ def prepare(state: State, *, token_required: bool = False, offline: bool = False
 
     `offline` (validate, render): run no command, so a `token.command` source is not read.
     """
-    from onelogin_scim_setup.engine.prepare import prepare as prepare_offline
+    from onelogin_scim_setup.ops.prepare import prepare as prepare_offline
 
     prepared = prepare_offline(
         state.config_path,
@@ -145,8 +145,8 @@ def register(state: State, prepared: Prepared) -> Prepared:
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:
     """This machine's lock on the tenant and app, for commands that write (see engine.lock)."""
-    from onelogin_scim_setup.engine.lock import default_lock_dir
-    from onelogin_scim_setup.engine.run import locked
+    from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.plan import locked
 
     return locked(
         prepared,

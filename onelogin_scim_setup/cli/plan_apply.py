@@ -18,7 +18,7 @@ from onelogin_scim_setup.cli.context import (
 from onelogin_scim_setup.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.engine.plan import Plan
+    from onelogin_scim_setup.plan.changes import Plan
     from onelogin_scim_setup.render.console import Out
 
 DetailedExitcode = Annotated[
@@ -41,8 +41,8 @@ def plan(
     ] = None,
 ) -> None:
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
-    from onelogin_scim_setup.engine.run import compute_plan, connect
-    from onelogin_scim_setup.engine.saved import saved_document
+    from onelogin_scim_setup.ops.plan import compute_plan, connect
+    from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.render.plan import render_plan
     from onelogin_scim_setup.render.progress import reading
@@ -97,9 +97,9 @@ def apply(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
-    from onelogin_scim_setup.engine import saved
-    from onelogin_scim_setup.engine.lock import default_lock_dir
-    from onelogin_scim_setup.engine.run import ApplyRequest, apply_config
+    from onelogin_scim_setup.ops import saved
+    from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.plan import ApplyRequest, apply_config
     from onelogin_scim_setup.render.apply import ApplyConsole
     from onelogin_scim_setup.render.plan import render_applied
 

@@ -132,7 +132,7 @@ def _options(
 def _serving(options: "SandboxOptions") -> "Iterator[SandboxReady]":
     """Both emulators running, with a ready config (and its token file) in a scratch folder, which
     goes when they stop (Ctrl-C, SIGTERM or an error)."""
-    from onelogin_scim_setup import demo as demo_run
+    from onelogin_scim_setup.cli import demo as demo_run
     from onelogin_scim_setup.render.sandbox import SandboxReady
     from onelogin_scim_setup.sandbox import Sandbox
 
@@ -172,7 +172,7 @@ def demo(
     quirk: QuirkOption = None,
 ) -> None:
     """Run the whole job against the built-in sandbox: plan, apply, manual steps, verify, audit."""
-    from onelogin_scim_setup import demo as demo_run
+    from onelogin_scim_setup.cli import demo as demo_run
     from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 
     out = state_of(ctx).out

@@ -38,7 +38,7 @@ def init(
 
 def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
     """Check the config, the SCIM JSON template and the token source offline, all at once."""
-    from onelogin_scim_setup.engine.prepare import validate_all
+    from onelogin_scim_setup.ops.prepare import validate_all
     from onelogin_scim_setup.render.checks import render_valid
 
     state = state_of(ctx)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from onelogin_scim_setup.engine.tenant import CustomField, MappingShape, Tenant, UserMapping
+from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.snapshot import Ids
+from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
 
 SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onelogin_scim_setup.engine.adopt import Adopted
+from onelogin_scim_setup.ops.adopt import Adopted
 from onelogin_scim_setup.render.console import Out
 
 

@@ -10,7 +10,7 @@ from onelogin_scim_setup.render.plan import render_plan
 from onelogin_scim_setup.render.progress import ApplyProgress, applying, reading
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.engine.plan import Plan
+    from onelogin_scim_setup.plan.changes import Plan
     from onelogin_scim_setup.render.console import Out
 
 

@@ -19,7 +19,7 @@ from onelogin_scim_setup.audit.findings import (
     has_problems,
 )
 from onelogin_scim_setup.audit.fix import FixPlan, FixReport, Outcome, StepKind, StepResult
-from onelogin_scim_setup.audit.run import Audited
+from onelogin_scim_setup.ops.audit import Audited
 from onelogin_scim_setup.render.console import Out
 
 STYLES = {Severity.SECURITY: "bold red", Severity.PROBLEM: "yellow", Severity.INFORMATION: "dim"}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from onelogin_scim_setup.checks.result import Check, passed
+from onelogin_scim_setup.ops.check import Check, passed
 from onelogin_scim_setup.render.console import Out
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.markup import escape
 
-from onelogin_scim_setup.engine.apply import ApplyResult
-from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION, Action, Change, Plan
+from onelogin_scim_setup.ops.apply import ApplyResult
+from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION, Action, Change, Plan
 from onelogin_scim_setup.render.console import Out
 
 SYMBOLS = {

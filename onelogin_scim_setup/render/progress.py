@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.engine.plan import Change
+    from onelogin_scim_setup.plan.changes import Change
     from onelogin_scim_setup.render.console import Out
 
 

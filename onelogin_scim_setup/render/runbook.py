@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.engine.plan import Plan
+from onelogin_scim_setup.plan.changes import Plan
 
 
 def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:

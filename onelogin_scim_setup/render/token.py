@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from onelogin_scim_setup.checks.rotate import Rotated
+    from onelogin_scim_setup.ops.rotate import Rotated
     from onelogin_scim_setup.render.console import Out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.render.console import Out
 
 

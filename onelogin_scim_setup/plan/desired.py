@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onelogin_scim_setup.config.attributes import custom_fields
 from onelogin_scim_setup.config.models import Config, ProfileField
-from onelogin_scim_setup.engine.tenant import (
+from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
     Parameter,

@@ -15,11 +15,11 @@ import requests
 import yaml
 
 from onelogin_scim_setup.audit.findings import Category, Finding
-from onelogin_scim_setup.audit.run import run_audit
-from onelogin_scim_setup.checks.result import passed
-from onelogin_scim_setup.checks.verify import run_checks
-from onelogin_scim_setup.engine.prepare import Prepared, prepare
-from onelogin_scim_setup.engine.run import apply_plan, compute_plan, connect
+from onelogin_scim_setup.ops.audit import run_audit
+from onelogin_scim_setup.ops.check import passed
+from onelogin_scim_setup.ops.verify import run_checks
+from onelogin_scim_setup.ops.prepare import Prepared, prepare
+from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
 from onelogin_scim_setup.files import write_file
 from onelogin_scim_setup.onelogin.client import OneLoginClient

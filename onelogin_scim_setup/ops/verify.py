@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from onelogin_scim_setup.checks.result import Check, passed
-from onelogin_scim_setup.checks.roundtrip import RoundTrip
-from onelogin_scim_setup.engine.plan import Action, Kind, Plan
-from onelogin_scim_setup.engine.prepare import Prepared
-from onelogin_scim_setup.engine.run import compute_plan, connect
+from onelogin_scim_setup.ops.check import Check, passed
+from onelogin_scim_setup.ops.roundtrip import RoundTrip
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.token import generate_token

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind
-from onelogin_scim_setup.engine.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
+from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.errors import OneLoginError, SetupError
 from onelogin_scim_setup.onelogin.apps import parameter_states
 from onelogin_scim_setup.secrets.redact import is_masked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.onelogin.vocabulary import MappingVocabulary
 
 

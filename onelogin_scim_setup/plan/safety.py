@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onelogin_scim_setup.config.models import SafetySettings
-from onelogin_scim_setup.engine.plan import Action, Kind, Plan
-from onelogin_scim_setup.engine.tenant import Tenant
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
+from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.errors import SafetyError
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine.interrupt import deferred
-from onelogin_scim_setup.engine.prepare import Prepared, read_token
-from onelogin_scim_setup.engine.run import connect, locked
+from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.prepare import Prepared, read_token
+from onelogin_scim_setup.ops.plan import connect, locked
 from onelogin_scim_setup.errors import (
     ConfigError,
     Interrupted,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.engine.plan import Change
-from onelogin_scim_setup.engine.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Change
+from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.errors import ShortnameChanged
 
 

@@ -8,7 +8,7 @@ SOE has no API for its SCIM settings, and OneLogin documents none for the SCIM c
 from __future__ import annotations
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
 
 TOKEN_MISSING = "(no token yet: run `onelogin-scim-setup token generate`)"  # noqa: S105
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from onelogin_scim_setup.engine.tenant import MappingShape
+from onelogin_scim_setup.model.tenant import MappingShape
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient

@@ -26,11 +26,11 @@ import logging
 import math
 import time
 
-from onelogin_scim_setup.engine.plan import Action, Change, Kind
-from onelogin_scim_setup.engine.writes.app import APP_KINDS
+from onelogin_scim_setup.plan.changes import Action, Change, Kind
+from onelogin_scim_setup.ops.writes.app import APP_KINDS
 from onelogin_scim_setup.errors import BudgetError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.snapshot import Ids
+from onelogin_scim_setup.model.snapshot import Ids
 
 logger = logging.getLogger("onelogin_scim_setup.engine")
 

@@ -16,17 +16,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from onelogin_scim_setup.engine import safety
-from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE, check_budget, estimate_calls
-from onelogin_scim_setup.engine.computed import ComputedPlan
-from onelogin_scim_setup.engine.interrupt import deferred
-from onelogin_scim_setup.engine.plan import Change, Kind, Plan
-from onelogin_scim_setup.engine.writes.app import APP_KINDS, write_app
-from onelogin_scim_setup.engine.writes.context import WriteContext
-from onelogin_scim_setup.engine.writes.fields import write_custom_field
-from onelogin_scim_setup.engine.writes.mappings import write_mapping
-from onelogin_scim_setup.engine.writes.roles import write_role
-from onelogin_scim_setup.engine.writes.users import write_user
+from onelogin_scim_setup.plan import safety
+from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE, check_budget, estimate_calls
+from onelogin_scim_setup.plan.computed import ComputedPlan
+from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.plan.changes import Change, Kind, Plan
+from onelogin_scim_setup.ops.writes.app import APP_KINDS, write_app
+from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.ops.writes.fields import write_custom_field
+from onelogin_scim_setup.ops.writes.mappings import write_mapping
+from onelogin_scim_setup.ops.writes.roles import write_role
+from onelogin_scim_setup.ops.writes.users import write_user
 from onelogin_scim_setup.errors import ApplyError, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 

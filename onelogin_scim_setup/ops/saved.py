@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.engine.computed import ComputedPlan
-from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION
-from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.plan.computed import ComputedPlan
+from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION
+from onelogin_scim_setup.ops.prepare import Prepared
 from onelogin_scim_setup.errors import StalePlanError, UsageError
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."

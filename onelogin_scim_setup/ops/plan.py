@@ -25,16 +25,17 @@ from pydantic import ValidationError
 from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.engine import desired as desired_state
-from onelogin_scim_setup.engine import lock, manual
-from onelogin_scim_setup.engine.adopt import Adopted, read_setup, starter_config
-from onelogin_scim_setup.engine.apply import ApplyResult, execute
-from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE
-from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.engine.diff import diff
-from onelogin_scim_setup.engine.plan import Change, Plan
-from onelogin_scim_setup.engine.prepare import Prepared
-from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
+from onelogin_scim_setup.plan import desired as desired_state
+from onelogin_scim_setup.ops import lock
+from onelogin_scim_setup.plan import manual
+from onelogin_scim_setup.ops.adopt import Adopted, read_setup, starter_config
+from onelogin_scim_setup.ops.apply import ApplyResult, execute
+from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.changes import Change, Plan
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read

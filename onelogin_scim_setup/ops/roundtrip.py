@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from onelogin_scim_setup.checks.result import Check
-from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.ops.check import Check
+from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient

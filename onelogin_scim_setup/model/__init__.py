@@ -1,0 +1,1 @@
+"""The one state type shared by every layer: `Tenant`, `Snapshot`, `Ids`."""

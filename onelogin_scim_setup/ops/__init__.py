@@ -1,0 +1,1 @@
+"""One operations module per command: the I/O (lock, read, apply, verify, rotate, audit, import)."""
