@@ -23,8 +23,9 @@ import requests
 import yaml
 
 from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_config
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.ops.prepare import prepare
-from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.sandbox import Sandbox, SandboxOptions
 from onelogin_scim_setup.secrets.sources import deliver_to_file
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import requests
 
 from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, write_demo_files
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.ops.prepare import prepare
-from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 
 

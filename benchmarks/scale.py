@@ -45,7 +45,8 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from onelogin_scim_setup.ops.prepare import prepare
-from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.errors import SetupError
 import os
 prepared = prepare(Path(sys.argv[2]), os.environ)

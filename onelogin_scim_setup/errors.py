@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived (see `engine.interrupt`).
+    """SIGINT or SIGTERM arrived (see `ops.interrupt`).
 
     A BaseException like KeyboardInterrupt, so no `except Exception` (ours or a library's) swallows
     it; only `cli.main()` turns it into a message and exit code 130 or 143. `report` collects what the

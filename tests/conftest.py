@@ -42,7 +42,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
-    # apply's lock (engine.lock) lives in the test's folder, never in the developer's home.
+    # apply's lock (ops.lock) lives in the test's folder, never in the developer's home.
     monkeypatch.setenv("ONELOGIN_SCIM_LOCK_DIR", str(tmp_path / "locks"))
 
 

@@ -62,7 +62,7 @@ class World:
 
     @property
     def lock_dir(self) -> Path:
-        """apply's lock folder (engine.lock) for every CLI run of this world."""
+        """apply's lock folder (ops.lock) for every CLI run of this world."""
         return self.folder / "locks"
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -8,9 +8,8 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.ops.apply import ApplyResult, execute
-from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -19,9 +18,10 @@ from onelogin_scim_setup.model.tenant import (
     Tenant,
     UserMapping,
 )
-from onelogin_scim_setup.errors import ApplyError, BudgetError, OneLoginError, Refused
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.ops.apply import ApplyResult, apply_plan
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from tests.helpers.onelogin_stub import BASE
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
@@ -38,7 +38,7 @@ def execute_plan(
     confirm: Callable[[Plan], bool] | None = None,
 ) -> ApplyResult:
     computed = ComputedPlan(plan, desired, Snapshot(Tenant(), ids), wire)
-    return execute(computed, client, confirm=confirm)
+    return apply_plan(computed, client, confirm=confirm)
 
 
 def budget(api: responses.RequestsMock, remaining: int = 5000, reset: int = 3600) -> None:
@@ -360,7 +360,7 @@ def test_mapping_without_an_action_stops_before_any_mapping_write(
         plan, desired, Snapshot(Tenant(), Ids(roles={"Mods": 7})), NO_WIRE, action_wait=0
     )
     with pytest.raises(ApplyError) as caught:
-        execute(computed, client)
+        apply_plan(computed, client)
     hint = str(caught.value.cause.hint if caught.value.cause else "")
     assert "no mapping was written" in str(caught.value.cause)
     assert "name 'p: userType for role Mods'" in hint

@@ -1,4 +1,4 @@
-"""audit.run: the exit status of an audit and of its fix (the command's only decision after the run)."""
+"""ops.audit: the exit status of an audit and of its fix (the command's only decision after the run)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 
 from onelogin_scim_setup.audit.findings import Category, Finding
 from onelogin_scim_setup.audit.fix import FixReport, Outcome, Step, StepKind, StepResult
-from onelogin_scim_setup.ops.audit import Audited, AuditOutcome
 from onelogin_scim_setup.errors import ExitCode
+from onelogin_scim_setup.ops.audit import Audited, AuditOutcome
 
 
 def finding(category: Category) -> Finding:

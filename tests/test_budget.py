@@ -1,12 +1,12 @@
-"""engine.budget.estimate_calls: the calls an apply costs at most, per the table in its docstring."""
+"""plan.budget.estimate_calls: the calls an apply costs at most, per the table in its docstring."""
 
 from __future__ import annotations
 
 import pytest
 
+from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.plan.budget import estimate_calls
 from onelogin_scim_setup.plan.changes import Action, Change, Kind
-from onelogin_scim_setup.model.snapshot import Ids
 
 APP = Change(Action.UPDATE, Kind.APP, "SCIM SOE")
 PARAMETER = Change(Action.CREATE, Kind.PARAMETER, "scimusername")

@@ -16,8 +16,8 @@ import pytest
 from onelogin_scim_setup.config import users_csv
 from onelogin_scim_setup.config.load import load
 from onelogin_scim_setup.config.models import UserPromotion
-from onelogin_scim_setup.plan.desired import build
 from onelogin_scim_setup.errors import ConfigError
+from onelogin_scim_setup.plan.desired import build
 from tests.conftest import MINIMAL_CONFIG
 
 HEADER = "email,user_type,department,title\n"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from onelogin_scim_setup.plan.desired import build, mapping_name, parameter_source
+from onelogin_scim_setup.errors import SecretError
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -15,7 +15,7 @@ from onelogin_scim_setup.model.tenant import (
     UserMapping,
     UserValues,
 )
-from onelogin_scim_setup.errors import SecretError
+from onelogin_scim_setup.plan.desired import build, mapping_name, parameter_source
 from tests.helpers.configs import config_with
 
 

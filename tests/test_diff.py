@@ -6,8 +6,6 @@ from typing import Literal
 
 import pytest
 
-from onelogin_scim_setup.plan.diff import diff
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -18,6 +16,8 @@ from onelogin_scim_setup.model.tenant import (
     UserMapping,
     UserValues,
 )
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.diff import diff
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 

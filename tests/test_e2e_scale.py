@@ -188,9 +188,10 @@ STOP_ON_429 = {
 def stopped_by_a_429(running: World) -> Any:
     """An apply of 20 user changes, one at a time, stopped by a 429 whose window resets in 30
     minutes after 5 calls; returns the ApplyError it raised."""
-    from onelogin_scim_setup.ops.prepare import prepare
-    from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
     from onelogin_scim_setup.errors import ApplyError
+    from onelogin_scim_setup.ops.apply import apply_plan
+    from onelogin_scim_setup.ops.plan import compute_plan, connect
+    from onelogin_scim_setup.ops.prepare import prepare
 
     converge(running, 0)
     set_entries(running, 20, concurrency=1)

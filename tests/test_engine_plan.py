@@ -3,8 +3,8 @@ reviewed plan."""
 
 from __future__ import annotations
 
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, checksum
 from onelogin_scim_setup.model.tenant import MappingShape
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, checksum
 
 
 def test_plan_json_is_versioned_and_counts() -> None:

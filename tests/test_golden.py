@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_config
-from onelogin_scim_setup.plan.computed import ComputedPlan
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.ops.prepare import Prepared, prepare
-from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
+from onelogin_scim_setup.plan.computed import ComputedPlan
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.plan import render_applied, render_plan
 from onelogin_scim_setup.render.runbook import runbook_markdown

@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM (engine.interrupt): a catchable exception, held during critical sections, and
+"""SIGINT and SIGTERM (ops.interrupt): a catchable exception, held during critical sections, and
 apply's done/not-done report at the next safe point."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import pytest
 import responses
 from requests import PreparedRequest
 
-from onelogin_scim_setup.ops.apply import execute
-from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.tenant import CustomField, Tenant
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.apply import apply_plan
 from onelogin_scim_setup.ops.interrupt import deferred, handling
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
-from onelogin_scim_setup.model.tenant import CustomField, Tenant
-from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted
-from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from tests.helpers.onelogin_stub import BASE, token
 
 API = f"{BASE}/api/2"
@@ -115,7 +115,7 @@ def test_apply_stops_after_the_change_in_flight_and_reports(
         # apply reads the new field back (its shortname's case); an empty list keeps the wanted one
         api.get(f"{API}/users/custom_attributes", json=[])
         with pytest.raises(ApplyError) as caught, handling():
-            execute(fields_plan("a", "b", "c"), client)
+            apply_plan(fields_plan("a", "b", "c"), client)
     error: Any = caught.value
     assert len(created) == 2  # the second change finished; the third never started
     assert error.done == ["create custom_field 'a'", "create custom_field 'b'"]

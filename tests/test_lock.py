@@ -1,4 +1,4 @@
-"""apply's lock per tenant and app (engine.lock): a second holder waits, then gives up; the lock
+"""apply's lock per tenant and app (ops.lock): a second holder waits, then gives up; the lock
 goes away with its holder however it ends."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from onelogin_scim_setup.ops.lock import default_lock_dir, held, lock_path
 from onelogin_scim_setup.errors import LockTimeout
+from onelogin_scim_setup.ops.lock import default_lock_dir, held, lock_path
 
 URL = "https://acme.onelogin.com"
 

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from onelogin_scim_setup.model.tenant import App, Parameter, Tenant
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import Ids
+from onelogin_scim_setup.model.tenant import App, Parameter, Tenant
 from onelogin_scim_setup.onelogin.apps import apps_named, describe_app, find_app, read_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.secrets.token import fingerprint
 from tests.helpers.onelogin_stub import BASE, count, token
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import responses
 
+from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.mappings import mapping_from_wire, read_mappings
-from onelogin_scim_setup.model.snapshot import Ids
 from tests.helpers.onelogin_stub import BASE, count, token
 
 API = f"{BASE}/api/2"

@@ -13,16 +13,16 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.ops.apply import execute
+from onelogin_scim_setup.errors import Refused
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.tenant import App, Tenant
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.plan.desired import adopted_names, build, mapping_prefix
 from onelogin_scim_setup.plan.diff import diff
-from onelogin_scim_setup.plan.changes import Action, Kind, Plan
-from onelogin_scim_setup.model.tenant import App, Tenant
-from onelogin_scim_setup.errors import Refused
-from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.read import read
-from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE, token
 
@@ -129,7 +129,7 @@ def test_apply_deletes_only_the_duplicate(
 ) -> None:
     stub_tenant(api, [wire_mapping(31, NEW), wire_mapping(30, NEW)])
     api.delete(f"{API}/mappings/31", status=204)
-    execute(computed_for(config_for(), client), client)
+    apply_plan(computed_for(config_for(), client), client)
     assert writes(api) == [("DELETE", "/mappings/31", None)]
 
 
@@ -150,7 +150,7 @@ def test_apply_renames_the_adopted_mapping_in_place(
     stub_tenant(api, [wire_mapping(30, OLD)])
     api.put(f"{API}/mappings/30", json={"id": 30})
     api.get(f"{API}/mappings/30", json=wire_mapping(30, NEW))
-    execute(computed_for(config_for(), client), client)
+    apply_plan(computed_for(config_for(), client), client)
     [(method, path, body)] = writes(api)
     assert (method, path, body["name"]) == ("PUT", "/mappings/30", NEW)
 
@@ -225,5 +225,5 @@ def test_apply_refuses_two_apps_of_our_name_before_any_write(
     plan = diff(current, desired, create_roles=False, sensitive=frozenset())
     computed = ComputedPlan(plan, desired, Snapshot(current, Ids()), WireValues({}))
     with pytest.raises(Refused, match="ids 11, 12"):
-        execute(computed, client)
+        apply_plan(computed, client)
     assert writes(api) == []

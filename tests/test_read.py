@@ -15,6 +15,8 @@ import pytest
 import responses
 from responses import matchers
 
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -25,10 +27,8 @@ from onelogin_scim_setup.model.tenant import (
     UserMapping,
     UserValues,
 )
-from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
-from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.onelogin.vocabulary import (
     MappingVocabulary,
     discover_vocabulary,

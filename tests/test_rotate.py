@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from onelogin_scim_setup.ops.rotate import Rotation, RotationError
-from onelogin_scim_setup.ops.interrupt import handling
 from onelogin_scim_setup.errors import Interrupted, SecretError
+from onelogin_scim_setup.ops.interrupt import handling
+from onelogin_scim_setup.ops.rotate import Rotation, RotationError
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult
 
@@ -130,7 +130,7 @@ def test_failed_delivery_changes_nothing() -> None:
     assert (sides.soe, sides.onelogin) == (OLD, OLD)
 
 
-# --- a signal mid-rotation (engine.interrupt): the step in flight finishes, then a report --------
+# --- a signal mid-rotation (ops.interrupt): the step in flight finishes, then a report --------
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any, cast
 
 import pytest
 
-from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.soe.client import ScimClient
 
 APP, ROLE = 700, 200

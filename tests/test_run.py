@@ -8,21 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
-from onelogin_scim_setup.ops.prepare import prepare
-from onelogin_scim_setup.ops.plan import (
-    ApplyRequest,
-    apply_plan,
-    import_setup,
-    manual_plan,
-    wire_configuration,
-)
-from onelogin_scim_setup.ops.saved import Basis, SavedPlan
-from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.errors import Refused, UsageError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.tenant import Tenant
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.adopt import import_setup
+from onelogin_scim_setup.ops.apply import ApplyRequest, apply_plan
+from onelogin_scim_setup.ops.plan import manual_plan, wire_configuration
+from onelogin_scim_setup.ops.prepare import prepare
+from onelogin_scim_setup.ops.saved import Basis, SavedPlan
+from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.secrets.redact import Redactor
 from tests.conftest import MINIMAL_CONFIG
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from onelogin_scim_setup.config.models import SafetySettings
+from onelogin_scim_setup.errors import SafetyError
+from onelogin_scim_setup.model.tenant import Tenant, UserValues
+from onelogin_scim_setup.ops.saved import differences
 from onelogin_scim_setup.plan import safety
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.ops.saved import differences
-from onelogin_scim_setup.model.tenant import Tenant, UserValues
-from onelogin_scim_setup.errors import SafetyError
 
 
 def as_json(*changes: Change) -> list[dict[str, object]]:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import responses
 
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.check import passed
 from onelogin_scim_setup.ops.verify import credential_check, onelogin_checks, soe_checks
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
-from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ProbeResult
 from tests.helpers.onelogin_stub import BASE, token
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from onelogin_scim_setup.audit.findings import Category, Finding
 from onelogin_scim_setup.audit.rules import REAPPLY
-from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.errors import ExitCode, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.soe.client import ScimClient
 
 DEFAULT_MAX_DEACTIVATE_PERCENT = 10.0
@@ -122,13 +122,13 @@ def execute(
     on_result: Callable[[StepResult], None] | None = None,
 ) -> FixReport:
     """Carry out the steps in order. A failed step is reported and the next one runs; SIGINT or
-    SIGTERM stops after the step in flight (engine.interrupt) and the report says what was done."""
+    SIGTERM stops after the step in flight (ops.interrupt) and the report says what was done."""
     report = FixReport()
     running: Step | None = None  # the step whose request may be in flight
     try:
         for step in plan.steps:
             running = step
-            # A signal during a step is held until its answer is in (engine.interrupt), so a
+            # A signal during a step is held until its answer is in (ops.interrupt), so a
             # step is never cut in half and the report knows its outcome.
             with deferred():
                 result = _run(step, onelogin, scim, shortname)

@@ -98,7 +98,7 @@ def root(
 def main(argv: list[str] | None = None) -> None:
     """The one error boundary: every outcome becomes a message and an exit code (errors.ExitCode).
 
-    SIGINT and SIGTERM arrive as Interrupted (engine.interrupt): exit 130 or 143, never a traceback.
+    SIGINT and SIGTERM arrive as Interrupted (ops.interrupt): exit 130 or 143, never a traceback.
     """
     from onelogin_scim_setup.ops.interrupt import handling
 

@@ -1,4 +1,4 @@
-"""import: a starter config from what a hand-made setup in the tenant already has (engine.adopt)."""
+"""import: a starter config from what a hand-made setup in the tenant already has (ops.adopt)."""
 
 from pathlib import Path
 from typing import Annotated
@@ -40,8 +40,8 @@ def import_(
 ) -> None:
     """Write a starter config from an existing hand-made setup (app, fields, parameters, roles,
     role -> userType mappings), so `plan` right after shows no change. Reads only; no secrets."""
-    from onelogin_scim_setup.ops.plan import import_setup
     from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.ops.adopt import import_setup
     from onelogin_scim_setup.render.adopt import render_imported
 
     state = state_of(ctx)

@@ -85,7 +85,7 @@ def audit(
     fixing = _fixing(out, output, auto_approve, max_deactivate_percent, force) if fix else None
     prepared = prepare(state, token_required=True)
     with (
-        # --fix writes, so it takes apply's lock (engine.lock); a read-only audit does not.
+        # --fix writes, so it takes apply's lock (ops.lock); a read-only audit does not.
         apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),
         connect(prepared, state.environ) as client,
         open_scim(prepared.config.soe, prepared.require_token()) as scim,

@@ -65,8 +65,8 @@ DiscoverOutput = Annotated[
 
 def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
-    from onelogin_scim_setup.ops.plan import connect
     from onelogin_scim_setup.onelogin.apps import describe_app, find_app
+    from onelogin_scim_setup.ops.plan import connect
     from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)
@@ -92,8 +92,8 @@ def runbook(
     offline: Annotated[bool, typer.Option("--offline", help="Do not read OneLogin.")] = False,
 ) -> None:
     """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
-    from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_plan
     from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_plan
     from onelogin_scim_setup.render.runbook import runbook_markdown
 
     state = state_of(ctx)

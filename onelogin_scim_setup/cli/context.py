@@ -144,9 +144,8 @@ def register(state: State, prepared: Prepared) -> Prepared:
 
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:
-    """This machine's lock on the tenant and app, for commands that write (see engine.lock)."""
-    from onelogin_scim_setup.ops.lock import default_lock_dir
-    from onelogin_scim_setup.ops.plan import locked
+    """This machine's lock on the tenant and app, for commands that write (see ops.lock)."""
+    from onelogin_scim_setup.ops.lock import default_lock_dir, locked
 
     return locked(
         prepared,

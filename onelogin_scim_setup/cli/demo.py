@@ -15,15 +15,16 @@ import requests
 import yaml
 
 from onelogin_scim_setup.audit.findings import Category, Finding
-from onelogin_scim_setup.ops.audit import run_audit
-from onelogin_scim_setup.ops.check import passed
-from onelogin_scim_setup.ops.verify import run_checks
-from onelogin_scim_setup.ops.prepare import Prepared, prepare
-from onelogin_scim_setup.ops.plan import apply_plan, compute_plan, connect
 from onelogin_scim_setup.errors import ApplyError, SetupError, ShortnameChanged, UsageError
 from onelogin_scim_setup.files import write_file
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.vocabulary import wait_for_actions
+from onelogin_scim_setup.ops.apply import apply_plan
+from onelogin_scim_setup.ops.audit import run_audit
+from onelogin_scim_setup.ops.check import passed
+from onelogin_scim_setup.ops.plan import compute_plan, connect
+from onelogin_scim_setup.ops.prepare import Prepared, prepare
+from onelogin_scim_setup.ops.verify import run_checks
 from onelogin_scim_setup.render.audit import render_audited
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out

@@ -1,4 +1,4 @@
-"""plan and apply: thin wiring around the engine (engine.run)."""
+"""plan and apply: thin wiring around the engine (ops.plan)."""
 
 import sys
 from collections.abc import Callable
@@ -41,9 +41,9 @@ def plan(
     ] = None,
 ) -> None:
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
+    from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.plan import compute_plan, connect
     from onelogin_scim_setup.ops.saved import saved_document
-    from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.render.plan import render_plan
     from onelogin_scim_setup.render.progress import reading
 
@@ -98,8 +98,8 @@ def apply(
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.ops import saved
+    from onelogin_scim_setup.ops.apply import ApplyRequest, apply_config
     from onelogin_scim_setup.ops.lock import default_lock_dir
-    from onelogin_scim_setup.ops.plan import ApplyRequest, apply_config
     from onelogin_scim_setup.render.apply import ApplyConsole
     from onelogin_scim_setup.render.plan import render_applied
 

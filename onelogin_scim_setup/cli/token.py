@@ -109,8 +109,8 @@ def rotate(
     lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
-    from onelogin_scim_setup.ops.rotate import RotateRequest, rotate_token
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.rotate import RotateRequest, rotate_token
     from onelogin_scim_setup.render.token import render_rotation
 
     state = state_of(ctx)

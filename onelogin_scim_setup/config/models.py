@@ -173,7 +173,7 @@ class AppSettings(_Model):
     create_missing_roles: bool = False
     # true: a role that has the app but is not in `roles` loses it; false: shown as unmanaged drift.
     exclusive_roles: bool = False
-    # None: "onelogin-scim-setup/<name>", one per app (engine.desired.mapping_prefix).
+    # None: "onelogin-scim-setup/<name>", one per app (plan.desired.mapping_prefix).
     mapping_prefix: Name | None = None
     configuration_keys: ConfigurationKeys = ConfigurationKeys()
 
@@ -206,7 +206,7 @@ class RolePromotion(_Model):
     role: Name
     user_type: UserType
     # The exact name of an existing (hand-made) mapping the tool adopts and owns; written by
-    # `import`. None: the tool's own name (engine.desired.mapping_name).
+    # `import`. None: the tool's own name (plan.desired.mapping_name).
     mapping: Name | None = None
 
 

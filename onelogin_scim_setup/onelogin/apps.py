@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from onelogin_scim_setup.model.tenant import App, Parameter, Tenant
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.model.snapshot import Ids
+from onelogin_scim_setup.model.tenant import App, Parameter, Tenant
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 

@@ -8,16 +8,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
 
 SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
 
 
 def owned_mapping_name(prefix: str) -> re.Pattern[str]:
-    """The names the tool gives its mappings (engine.desired.mapping_name), and only those: the
+    """The names the tool gives its mappings (plan.desired.mapping_name), and only those: the
     `": "` after the prefix keeps "<prefix>-eu: ..." and "<prefix>/<app>: ..." out."""
     return re.compile(rf"{re.escape(prefix)}: {SHORTNAME} for role .+", re.DOTALL)
 

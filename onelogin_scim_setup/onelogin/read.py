@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, RoleAssignment, Tenant, UserValues
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather, users_by_email
 from onelogin_scim_setup.onelogin.mappings import read_mappings
-from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 
 
 def read(

@@ -2,7 +2,7 @@
 
 Both are discovered from the tenant, not guessed (docs/onelogin-api.md Op 5): the action value for a
 custom attribute is undocumented, and a just-created field's action appears only after a background
-job. `onelogin.mappings` reads mappings with it; `engine.writes.mappings` writes them with it.
+job. `onelogin.mappings` reads mappings with it; `ops.writes.mappings` writes them with it.
 """
 
 from __future__ import annotations

@@ -11,15 +11,23 @@ names each one (`promotions.roles[].mapping`), so the tool owns that exact mappi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+from pydantic import ValidationError
+
+from onelogin_scim_setup.config.messages import error_message
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.errors import OneLoginError, UsageError
 from onelogin_scim_setup.model.tenant import MappingShape
-from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.mappings import mapping_from_wire
 from onelogin_scim_setup.onelogin.vocabulary import discover_vocabulary
+from onelogin_scim_setup.ops.plan import client_for
+from onelogin_scim_setup.secrets.redact import Redactor
 
 USER_TYPES = ("Registered", "Moderator", "Admin")
 
@@ -246,3 +254,33 @@ def starter_config(
         ]
     lines.append("  users: []")
     return "\n".join(lines) + "\n"
+
+
+def import_setup(
+    onelogin: tuple[str, str],
+    soe: tuple[str, str],
+    environ: Mapping[str, str],
+    redactor: Redactor,
+    *,
+    app_name: str,
+    connector: str,
+) -> tuple[Adopted, str]:
+    """The `import` command: read a hand-made setup (`ops.adopt`) as a starter config's text.
+
+    `onelogin` and `soe` are where they are, as (key, value) of their config sections, e.g.
+    ("subdomain", "acme"); they are checked by the config's own schema (https only, host names),
+    and a bad one is a `UsageError`. The text is checked the same way before it is returned: the
+    tool never writes a config it would refuse.
+    """
+    try:
+        config = Config.model_validate({"onelogin": dict([onelogin]), "soe": dict([soe])})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {error_message(e)}" for e in error.errors()
+        )
+        raise UsageError(f"import: {problems}") from None
+    with client_for(config, environ, redactor) as client:
+        adopted = read_setup(client, app_name, connector)
+    text = starter_config(adopted, onelogin=onelogin, soe=soe)
+    Config.model_validate(yaml.safe_load(text))
+    return adopted, text

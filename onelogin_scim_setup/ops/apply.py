@@ -1,8 +1,8 @@
 """Execute a plan's API changes in dependency order, one step at a time, and report what was done.
 
 A step is what apply never cuts: one change, except the app's changes (one write) and the users
-(written `onelogin.concurrency` at once). Each step is carried out by its writer (`engine.writes`);
-the calls they cost, and the refusal when the hourly budget cannot cover them, are `engine.budget`.
+(written `onelogin.concurrency` at once). Each step is carried out by its writer (`ops.writes`);
+the calls they cost, and the refusal when the hourly budget cannot cover them, are `plan.budget`.
 
 On a failure apply stops and reports what was done and what was not; every step is idempotent against
 the state it reads, so running apply again picks up from there (re-reading only the listings).
@@ -11,24 +11,36 @@ the state it reads, so running apply again picks up from there (re-reading only 
 from __future__ import annotations
 
 import copy
+import logging
+import math
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from onelogin_scim_setup.plan import safety
-from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE, check_budget, estimate_calls
-from onelogin_scim_setup.plan.computed import ComputedPlan
+from onelogin_scim_setup.errors import ApplyError, BudgetError, Interrupted, Refused, SetupError
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.interrupt import deferred
-from onelogin_scim_setup.plan.changes import Change, Kind, Plan
-from onelogin_scim_setup.ops.writes.app import APP_KINDS, write_app
+from onelogin_scim_setup.ops.lock import locked
+from onelogin_scim_setup.ops.plan import compute_plan, connect
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
+from onelogin_scim_setup.ops.writes.app import write_app
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.ops.writes.fields import write_custom_field
 from onelogin_scim_setup.ops.writes.mappings import write_mapping
 from onelogin_scim_setup.ops.writes.roles import write_role
 from onelogin_scim_setup.ops.writes.users import write_user
-from onelogin_scim_setup.errors import ApplyError, Interrupted, Refused, SetupError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.plan import safety
+from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE, estimate_calls
+from onelogin_scim_setup.plan.changes import APP_KINDS, Change, Kind, Plan
+from onelogin_scim_setup.plan.computed import ComputedPlan
+
+logger = logging.getLogger("onelogin_scim_setup.ops")
 
 # One writer per kind of change that is its own step (the app's kinds are one step, the users one).
 WRITERS: dict[Kind, Callable[[WriteContext, Change], None]] = {
@@ -51,7 +63,7 @@ def refuse_conflicts(plan: Plan) -> None:
         raise Refused(f"apply refused before any write: {listed}")
 
 
-def execute(
+def apply_plan(
     computed: ComputedPlan,
     client: OneLoginClient,
     *,
@@ -61,7 +73,16 @@ def execute(
     on_start: Callable[[int], None] | None = None,
     force: bool = False,
 ) -> ApplyResult:
-    """See `engine.run.apply_plan`."""
+    """Carry out the plan's API changes in dependency order.
+
+    Conflicts refuse the whole plan before anything else, then the safety thresholds (unless
+    `force`; plan.safety), both before `confirm`; so does an hourly API budget that, less
+    `rate_reserve` (a share of the limit kept for other integrations), cannot cover the calls the
+    changes need (BudgetError). `confirm` (None: approved) is asked only when there is something to
+    write; a "no" raises UsageError with nothing changed. `on_start(total)` is called before the
+    first write, `on_change` after each change, in plan order. On a failure part-way, ApplyError
+    lists what was done and what was not; apply again picks up from there.
+    """
     plan = computed.plan
     refuse_conflicts(plan)
     result = ApplyResult()
@@ -213,3 +234,110 @@ def _users_in_parallel(
         raise signal
     if failure is not None:
         raise failure
+
+
+def check_budget(client: OneLoginClient, needed: int, reserve: float) -> None:
+    """Refuse, before any write, when the hourly budget less the reserve cannot cover `needed`.
+
+    The budget comes from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`; when
+    OneLogin reports neither, apply goes ahead (a 429 then stops it cleanly)."""
+    rate = client.budget()
+    if rate is None:
+        logger.debug("OneLogin reports no rate limit; not checking the budget")
+        return
+    kept = math.ceil(rate.limit * reserve)
+    usable = rate.remaining - kept
+    logger.debug(
+        "rate budget: %d of %d left, %d kept in reserve, %d needed",
+        rate.remaining,
+        rate.limit,
+        kept,
+        needed,
+    )
+    if usable >= needed:
+        return
+    resets_in = rate.resets_in(time.monotonic())
+    at = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + resets_in))
+    raise BudgetError(
+        f"apply refused before any write: it needs about {needed:,} OneLogin API calls, but only "
+        f"{rate.remaining:,} of the account's {rate.limit:,} are left this hour and {kept:,} "
+        f"({reserve:.0%}, onelogin.rate_reserve) are kept for other integrations; the window "
+        f"resets in {resets_in:.0f} s (at {at}). Nothing was written.",
+        hint="Run apply again after the reset (it re-reads only the listings), or lower "
+        "onelogin.rate_reserve if the other integrations can spare the calls.",
+    )
+
+
+class ApplyProgress(Protocol):
+    def started(self, total: int) -> None: ...
+
+    def done(self, change: Change) -> None: ...
+
+
+class ApplyView(Protocol):
+    """What `apply_config` shows while it runs (render.apply.ApplyConsole on a console)."""
+
+    def reading(self) -> AbstractContextManager[None]: ...
+
+    def review(self, plan: Plan) -> None: ...
+
+    def applying(self) -> AbstractContextManager[ApplyProgress]: ...
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What `apply` was asked: a saved plan or a pinned checksum to hold the plan to, --force."""
+
+    saved_plan: SavedPlan | None = None
+    checksum: str | None = None
+    force: bool = False
+    lock_timeout: float = 300.0
+
+    @property
+    def approved(self) -> bool:
+        """A saved plan was reviewed when it was saved (terraform's rule), and a pinned checksum
+        names the exact plan that was reviewed: either is the approval, so neither needs a prompt."""
+        return self.saved_plan is not None or self.checksum is not None
+
+
+def apply_config(
+    prepared: Prepared,
+    environ: Mapping[str, str],
+    request: ApplyRequest,
+    *,
+    lock_dir: Path,
+    view: ApplyView,
+    confirm: Callable[[Plan], bool] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[ComputedPlan, ApplyResult]:
+    """`apply`: under the lock, read and plan, hold the plan to the saved one or the checksum, show
+    it (`view.review`), then `apply_plan` (with `confirm`, None: approved). An interruption before
+    the first write says nothing was changed; after it, apply_plan's done/not-done report."""
+    with (
+        locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
+        connect(prepared, environ) as client,
+    ):
+        try:
+            with view.reading():
+                computed = compute_plan(prepared, client)
+            if request.saved_plan is not None:
+                check(request.saved_plan, prepared, computed)
+            if request.checksum is not None:
+                check_checksum(request.checksum, computed)
+            view.review(computed.plan)
+            with view.applying() as progress:
+                result = apply_plan(
+                    computed,
+                    client,
+                    confirm=confirm,
+                    on_start=progress.started,
+                    on_change=progress.done,
+                    rate_reserve=prepared.config.onelogin.rate_reserve,
+                    force=request.force,
+                )
+        except Interrupted as interrupted:
+            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
+            # done); one that gets here came while reading or at the prompt.
+            interrupted.report.append("Nothing was changed in OneLogin.")
+            raise
+    return computed, result

@@ -3,7 +3,7 @@
 Two applies that interleave their reads and writes both see "no app yet" and both create one. The
 lock makes the second wait until the first is done, so it plans from what the first wrote. The
 operating system releases a `flock` when its holder exits or crashes, so a stale file never blocks.
-Across machines there is no lock; `plan` detects the duplicates instead (engine.diff).
+Across machines there is no lock; `plan` detects the duplicates instead (plan.diff).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from onelogin_scim_setup.errors import LockTimeout, SetupError
+from onelogin_scim_setup.ops.prepare import Prepared
 
 try:
     import fcntl
@@ -112,3 +113,27 @@ def _holder(handle: IO[str]) -> str:
     handle.seek(0)
     pid = handle.read().strip()
     return f"pid {pid}" if pid.isdigit() else "pid unknown"
+
+
+@contextmanager
+def locked(
+    prepared: Prepared,
+    lock_dir: Path,
+    *,
+    timeout: float,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold this machine's lock on the config's tenant and app while planning and writing.
+
+    Taken before the plan is read, so a second apply waits and then plans from what the first wrote.
+    Commands that only read (plan, verify) do not take it.
+    """
+    config = prepared.config
+    with held(
+        lock_dir,
+        api_url=config.onelogin.api_url,
+        app_name=config.app.name,
+        timeout=timeout,
+        on_wait=on_wait,
+    ):
+        yield

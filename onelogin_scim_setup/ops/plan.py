@@ -1,6 +1,6 @@
 """The engine's entry points, used alike by the CLI, the demo and the benchmarks.
 
-    prepared = prepare(config_path, environ)          # offline: config, template, token (engine.prepare)
+    prepared = prepare(config_path, environ)          # offline: config, template, token (ops.prepare)
     with locked(prepared, lock_dir, timeout=300), connect(prepared, environ) as client:
         computed = compute_plan(prepared, client)     # read OneLogin, diff, add the manual steps
         result = apply_plan(computed, client)         # write, in dependency order
@@ -13,32 +13,18 @@ takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
-
-import yaml
-from pydantic import ValidationError
+from collections.abc import Mapping
 
 from onelogin_scim_setup.config.credentials import onelogin_credentials
-from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.plan import desired as desired_state
-from onelogin_scim_setup.ops import lock
-from onelogin_scim_setup.plan import manual
-from onelogin_scim_setup.ops.adopt import Adopted, read_setup, starter_config
-from onelogin_scim_setup.ops.apply import ApplyResult, execute
-from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE
-from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.plan.diff import diff
-from onelogin_scim_setup.plan.changes import Change, Plan
-from onelogin_scim_setup.ops.prepare import Prepared
-from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
-from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.plan import desired as desired_state
+from onelogin_scim_setup.plan import manual
+from onelogin_scim_setup.plan.changes import Change, Plan
+from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.plan.diff import diff
 from onelogin_scim_setup.secrets.redact import Redactor
 
 
@@ -62,30 +48,6 @@ def client_for(
         concurrency=config.onelogin.concurrency,
         redactor=redactor,
     )
-
-
-@contextmanager
-def locked(
-    prepared: Prepared,
-    lock_dir: Path,
-    *,
-    timeout: float,
-    on_wait: Callable[[str], None] | None = None,
-) -> Iterator[None]:
-    """Hold this machine's lock on the config's tenant and app while planning and writing.
-
-    Taken before the plan is read, so a second apply waits and then plans from what the first wrote.
-    Commands that only read (plan, verify) do not take it.
-    """
-    config = prepared.config
-    with lock.held(
-        lock_dir,
-        api_url=config.onelogin.api_url,
-        app_name=config.app.name,
-        timeout=timeout,
-        on_wait=on_wait,
-    ):
-        yield
 
 
 def sensitive_keys(config: Config) -> frozenset[str]:
@@ -126,112 +88,6 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
     )
 
 
-def apply_plan(
-    computed: ComputedPlan,
-    client: OneLoginClient,
-    *,
-    confirm: Callable[[Plan], bool] | None = None,
-    on_change: Callable[[Change], None] | None = None,
-    on_start: Callable[[int], None] | None = None,
-    rate_reserve: float = DEFAULT_RESERVE,
-    force: bool = False,
-) -> ApplyResult:
-    """Carry out the plan's API changes in dependency order.
-
-    Conflicts refuse the whole plan before anything else, then the safety thresholds (unless
-    `force`; engine.safety), both before `confirm`; so does an hourly API budget that, less
-    `rate_reserve` (a share of the limit kept for other integrations), cannot cover the calls the
-    changes need (BudgetError). `confirm` (None: approved) is asked only when there is something to
-    write; a "no" raises UsageError with nothing changed. `on_start(total)` is called before the
-    first write, `on_change` after each change, in plan order. On a failure part-way, ApplyError
-    lists what was done and what was not; apply again picks up from there.
-    """
-    return execute(
-        computed,
-        client,
-        confirm=confirm,
-        on_change=on_change,
-        on_start=on_start,
-        rate_reserve=rate_reserve,
-        force=force,
-    )
-
-
-class ApplyProgress(Protocol):
-    def started(self, total: int) -> None: ...
-
-    def done(self, change: Change) -> None: ...
-
-
-class ApplyView(Protocol):
-    """What `apply_config` shows while it runs (render.apply.ApplyConsole on a console)."""
-
-    def reading(self) -> AbstractContextManager[None]: ...
-
-    def review(self, plan: Plan) -> None: ...
-
-    def applying(self) -> AbstractContextManager[ApplyProgress]: ...
-
-
-@dataclass(frozen=True)
-class ApplyRequest:
-    """What `apply` was asked: a saved plan or a pinned checksum to hold the plan to, --force."""
-
-    saved_plan: SavedPlan | None = None
-    checksum: str | None = None
-    force: bool = False
-    lock_timeout: float = 300.0
-
-    @property
-    def approved(self) -> bool:
-        """A saved plan was reviewed when it was saved (terraform's rule), and a pinned checksum
-        names the exact plan that was reviewed: either is the approval, so neither needs a prompt."""
-        return self.saved_plan is not None or self.checksum is not None
-
-
-def apply_config(
-    prepared: Prepared,
-    environ: Mapping[str, str],
-    request: ApplyRequest,
-    *,
-    lock_dir: Path,
-    view: ApplyView,
-    confirm: Callable[[Plan], bool] | None = None,
-    on_wait: Callable[[str], None] | None = None,
-) -> tuple[ComputedPlan, ApplyResult]:
-    """`apply`: under the lock, read and plan, hold the plan to the saved one or the checksum, show
-    it (`view.review`), then `apply_plan` (with `confirm`, None: approved). An interruption before
-    the first write says nothing was changed; after it, apply_plan's done/not-done report."""
-    with (
-        locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
-        connect(prepared, environ) as client,
-    ):
-        try:
-            with view.reading():
-                computed = compute_plan(prepared, client)
-            if request.saved_plan is not None:
-                check(request.saved_plan, prepared, computed)
-            if request.checksum is not None:
-                check_checksum(request.checksum, computed)
-            view.review(computed.plan)
-            with view.applying() as progress:
-                result = apply_plan(
-                    computed,
-                    client,
-                    confirm=confirm,
-                    on_start=progress.started,
-                    on_change=progress.done,
-                    rate_reserve=prepared.config.onelogin.rate_reserve,
-                    force=request.force,
-                )
-        except Interrupted as interrupted:
-            # Once writing has begun apply_plan reports an interruption as ApplyError (done / not
-            # done); one that gets here came while reading or at the prompt.
-            interrupted.report.append("Nothing was changed in OneLogin.")
-            raise
-    return computed, result
-
-
 def manual_steps(prepared: Prepared) -> list[Change]:
     return manual.steps(
         prepared.config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
@@ -254,33 +110,3 @@ def wire_configuration(prepared: Prepared) -> dict[str, str]:
     if keys.json_template:
         values[keys.json_template] = prepared.template
     return values
-
-
-def import_setup(
-    onelogin: tuple[str, str],
-    soe: tuple[str, str],
-    environ: Mapping[str, str],
-    redactor: Redactor,
-    *,
-    app_name: str,
-    connector: str,
-) -> tuple[Adopted, str]:
-    """The `import` command: read a hand-made setup (`engine.adopt`) as a starter config's text.
-
-    `onelogin` and `soe` are where they are, as (key, value) of their config sections, e.g.
-    ("subdomain", "acme"); they are checked by the config's own schema (https only, host names),
-    and a bad one is a `UsageError`. The text is checked the same way before it is returned: the
-    tool never writes a config it would refuse.
-    """
-    try:
-        config = Config.model_validate({"onelogin": dict([onelogin]), "soe": dict([soe])})
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {error_message(e)}" for e in error.errors()
-        )
-        raise UsageError(f"import: {problems}") from None
-    with client_for(config, environ, redactor) as client:
-        adopted = read_setup(client, app_name, connector)
-    text = starter_config(adopted, onelogin=onelogin, soe=soe)
-    Config.model_validate(yaml.safe_load(text))
-    return adopted, text

@@ -1,7 +1,7 @@
 """Token rotation: SOE first (and proven on its SCIM endpoint), then OneLogin, then verified.
 
 Between the two writes the sides disagree and provisioning fails, so every failure says exactly which
-side holds which fingerprint, and how to finish or roll back. SIGINT and SIGTERM (engine.interrupt) let
+side holds which fingerprint, and how to finish or roll back. SIGINT and SIGTERM (ops.interrupt) let
 the step in flight (a delivery, OneLogin's write) finish, then stop with what was done and not done.
 
 `rotate_token` is the whole command (checks, lock, prompt, the steps, the token source read back);
@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.ops.interrupt import deferred
-from onelogin_scim_setup.ops.prepare import Prepared, read_token
-from onelogin_scim_setup.ops.plan import connect, locked
 from onelogin_scim_setup.errors import (
     ConfigError,
     Interrupted,
@@ -30,6 +27,10 @@ from onelogin_scim_setup.errors import (
 )
 from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.lock import locked
+from onelogin_scim_setup.ops.plan import connect
+from onelogin_scim_setup.ops.prepare import Prepared, read_token
 from onelogin_scim_setup.secrets.delivery import deliver_token
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from onelogin_scim_setup.ops.check import Check
-from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.check import Check
+from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
 
@@ -169,7 +169,7 @@ class RoundTrip:
     ) -> Iterator[None]:
         """Put the original value back even on failure, Ctrl-C (once or twice) or SIGTERM.
 
-        The restore runs as a critical section (engine.interrupt): a signal during it waits until
+        The restore runs as a critical section (ops.interrupt): a signal during it waits until
         it is done, and after the first signal the rest are ignored. An interruption's report says
         "restored" or gives the exact step to do by hand.
         """

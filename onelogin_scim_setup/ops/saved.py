@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from onelogin_scim_setup import __version__
-from onelogin_scim_setup.plan.computed import ComputedPlan
-from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION
-from onelogin_scim_setup.ops.prepare import Prepared
 from onelogin_scim_setup.errors import StalePlanError, UsageError
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION
+from onelogin_scim_setup.plan.computed import ComputedPlan
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
 

@@ -1,16 +1,16 @@
-"""Observe both sides and report each check with a fix hint. Nothing here writes, except the opt-in end-to-end round trip (checks.roundtrip), which changes one test user's userType and puts it back."""
+"""Observe both sides and report each check with a fix hint. Nothing here writes, except the opt-in end-to-end round trip (ops.roundtrip), which changes one test user's userType and puts it back."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from onelogin_scim_setup.ops.check import Check, passed
-from onelogin_scim_setup.ops.roundtrip import RoundTrip
-from onelogin_scim_setup.plan.changes import Action, Kind, Plan
-from onelogin_scim_setup.ops.prepare import Prepared
-from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.check import Check, passed
+from onelogin_scim_setup.ops.plan import compute_plan, connect
+from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.roundtrip import RoundTrip
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
 from onelogin_scim_setup.secrets.token import generate_token
 from onelogin_scim_setup.soe.client import ScimClient, open_scim
 

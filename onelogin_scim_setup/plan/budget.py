@@ -1,7 +1,7 @@
 """The API calls an apply costs, and the refusal before the first write when the hourly budget
 cannot cover them.
 
-Call budget per step (`engine.writes`) (writes, plus the reads a write cannot do without):
+Call budget per step (`ops.writes`) (writes, plus the reads a write cannot do without):
 
 | step | calls |
 | --- | --- |
@@ -16,23 +16,14 @@ Call budget per step (`engine.writes`) (writes, plus the reads a write cannot do
 | user values | 1 PUT per user, `onelogin.concurrency` at once |
 
 OneLogin has no bulk form for roles, mappings or users, so those stay one call each. `estimate_calls`
-adds this up; `check_budget` refuses before the first write when the account's hourly budget, less the
+adds this up; `ops.apply.check_budget` refuses before the first write when the account's hourly budget, less the
 reserve for other integrations, cannot cover it.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import time
-
-from onelogin_scim_setup.plan.changes import Action, Change, Kind
-from onelogin_scim_setup.ops.writes.app import APP_KINDS
-from onelogin_scim_setup.errors import BudgetError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.model.snapshot import Ids
-
-logger = logging.getLogger("onelogin_scim_setup.engine")
+from onelogin_scim_setup.plan.changes import APP_KINDS, Action, Change, Kind
 
 # The share of the hourly budget apply leaves to other integrations (onelogin.rate_reserve).
 DEFAULT_RESERVE = 0.2
@@ -53,35 +44,3 @@ def estimate_calls(changes: tuple[Change, ...] | list[Change], ids: Ids) -> int:
     if any(c.kind is Kind.MAPPING and c.action is not Action.DELETE for c in changes):
         calls += 2  # the mapping vocabulary, discovered once
     return calls
-
-
-def check_budget(client: OneLoginClient, needed: int, reserve: float) -> None:
-    """Refuse, before any write, when the hourly budget less the reserve cannot cover `needed`.
-
-    The budget comes from the answers' `X-RateLimit-*` headers, else `GET /auth/rate_limit`; when
-    OneLogin reports neither, apply goes ahead (a 429 then stops it cleanly)."""
-    rate = client.budget()
-    if rate is None:
-        logger.debug("OneLogin reports no rate limit; not checking the budget")
-        return
-    kept = math.ceil(rate.limit * reserve)
-    usable = rate.remaining - kept
-    logger.debug(
-        "rate budget: %d of %d left, %d kept in reserve, %d needed",
-        rate.remaining,
-        rate.limit,
-        kept,
-        needed,
-    )
-    if usable >= needed:
-        return
-    resets_in = rate.resets_in(time.monotonic())
-    at = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + resets_in))
-    raise BudgetError(
-        f"apply refused before any write: it needs about {needed:,} OneLogin API calls, but only "
-        f"{rate.remaining:,} of the account's {rate.limit:,} are left this hour and {kept:,} "
-        f"({reserve:.0%}, onelogin.rate_reserve) are kept for other integrations; the window "
-        f"resets in {resets_in:.0f} s (at {at}). Nothing was written.",
-        hint="Run apply again after the reset (it re-reads only the listings), or lower "
-        "onelogin.rate_reserve if the other integrations can spare the calls.",
-    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-# 2: the `unmanaged` action (drift shown, not applied) and saved plans' `basis` (engine.saved).
+# 2: the `unmanaged` action (drift shown, not applied) and saved plans' `basis` (ops.saved).
 PLAN_FORMAT_VERSION = 2
 
 
@@ -33,6 +33,10 @@ class Kind(str, Enum):
     USER = "user"
     SOE = "soe"
     ONELOGIN_UI = "onelogin_ui"
+
+
+# The kinds of change carried by the app's one write (and so one apply step).
+APP_KINDS = frozenset({Kind.APP, Kind.PARAMETER, Kind.PROVISIONING})
 
 
 @dataclass(frozen=True)

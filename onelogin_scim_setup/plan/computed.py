@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from onelogin_scim_setup.config.models import SafetySettings
-from onelogin_scim_setup.plan.changes import Plan
-from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.model.snapshot import Snapshot
+from onelogin_scim_setup.model.tenant import Tenant
+from onelogin_scim_setup.plan.changes import Plan
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onelogin_scim_setup.config.attributes import custom_fields
 from onelogin_scim_setup.config.models import Config, ProfileField
+from onelogin_scim_setup.errors import SecretError
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -13,7 +14,6 @@ from onelogin_scim_setup.model.tenant import (
     UserMapping,
     UserValues,
 )
-from onelogin_scim_setup.errors import SecretError
 
 # Before mapping names carried the app, every config shared this prefix, so two configs for two apps
 # in one tenant deleted each other's mappings. Mappings named with it are adopted (`adopted_names`).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.model.tenant import MappingShape, Tenant, as_fields
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 
 ProvisioningVia = Literal["auto", "api", "manual"]
 

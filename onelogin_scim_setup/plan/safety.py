@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onelogin_scim_setup.config.models import SafetySettings
-from onelogin_scim_setup.plan.changes import Action, Kind, Plan
-from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.errors import SafetyError
+from onelogin_scim_setup.model.tenant import Tenant
+from onelogin_scim_setup.plan.changes import Action, Kind, Plan
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """What `apply` shows while it runs: a spinner while reading, the plan before the prompt, a progress
-bar while writing (engine.run.ApplyView, on a console)."""
+bar while writing (ops.apply.ApplyView, on a console)."""
 
 from __future__ import annotations
 

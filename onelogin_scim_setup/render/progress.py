@@ -2,7 +2,7 @@
 
 Both draw on stderr and only when stderr is a terminal (and -v is off, so log lines are not torn);
 piped or redirected output gets nothing extra. The engine never prints: the CLI hands it `started`
-and `done` as callbacks (`engine.run.apply_plan(on_start=, on_change=)`).
+and `done` as callbacks (`ops.apply.apply_plan(on_start=, on_change=)`).
 """
 
 from __future__ import annotations

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
-from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.errors import OneLoginError, SetupError
 from onelogin_scim_setup.onelogin.apps import parameter_states
+from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
 from onelogin_scim_setup.secrets.redact import is_masked
-
-# The kinds of change carried by the app's one write (and so one apply step).
-APP_KINDS = frozenset({Kind.APP, Kind.PARAMETER, Kind.PROVISIONING})
 
 
 def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onelogin_scim_setup.plan.computed import WireValues
-from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.errors import SetupError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.model.snapshot import Ids
+from onelogin_scim_setup.model.tenant import Tenant
+from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.plan.computed import WireValues
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.plan.changes import Change
-from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.errors import ShortnameChanged
+from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Change
 
 
 def write_custom_field(ctx: WriteContext, change: Change) -> None:

@@ -3,15 +3,15 @@ mapping action first when the read did not have it."""
 
 from __future__ import annotations
 
-from onelogin_scim_setup.plan.changes import Action, Change
-from onelogin_scim_setup.model.tenant import UserMapping
-from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.tenant import UserMapping
 from onelogin_scim_setup.onelogin.vocabulary import (
     ROLE_CONDITION,
     MappingVocabulary,
     discover_vocabulary,
 )
+from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Action, Change
 
 
 def write_mapping(ctx: WriteContext, change: Change) -> None:

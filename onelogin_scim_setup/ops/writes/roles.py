@@ -3,8 +3,8 @@ apps always stay."""
 
 from __future__ import annotations
 
-from onelogin_scim_setup.plan.changes import Action, Change
 from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Action, Change
 
 
 def write_role(ctx: WriteContext, change: Change) -> None:

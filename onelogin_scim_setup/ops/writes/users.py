@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from onelogin_scim_setup.plan.changes import Change
 from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.plan.changes import Change
 
 
 def write_user(ctx: WriteContext, change: Change) -> None:
