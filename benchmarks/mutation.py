@@ -37,7 +37,7 @@ ALSO_COPY = ["templates", "config.example.yaml", "README.md", "docs", "ARCHITECT
 # target name -> (source modules to mutate, test files that exercise them)
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "redact": (["secrets/redact.py"], ["tests/test_redact.py", "tests/test_logs.py"]),
-    "logs": (["logs.py"], ["tests/test_logs.py"]),
+    "logs": (["render/logs.py"], ["tests/test_logs.py"]),
     "diff": (
         ["plan/diff.py", "plan/changes.py"],
         ["tests/test_diff.py", "tests/test_engine_plan.py"],

@@ -8,10 +8,10 @@ import pytest
 import responses
 from responses import matchers
 
-from onelogin_scim_setup.audit.read import read_onelogin, read_soe
 from onelogin_scim_setup.config.models import DEFAULT_CONNECTOR, Config
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from onelogin_scim_setup.logs import configure
+from onelogin_scim_setup.render.logs import configure
 from onelogin_scim_setup.secrets.redact import REDACTED, Redactor
 
 SECRET = "s3cr3t-value-7f1e9a"

@@ -2,7 +2,7 @@
 rules (`audit.rules`). Pure, no I/O.
 
 `policy_of(config)` (`audit.policy`) says what the config implies; `find(policy, onelogin, soe)`
-compares what the two listings hold (see `audit.read`) and answers one `Finding` per problem. Users
+compares what the two listings hold (see `ops.audit_read`) and answers one `Finding` per problem. Users
 are matched by the SCIM `userName` OneLogin sends (the `scimusername` parameter's source),
 case-insensitively.
 """

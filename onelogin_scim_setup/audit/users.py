@@ -1,5 +1,5 @@
 """The two sides of an audit as their listings show them: OneLogin's users (intent) and SOE's SCIM
-users (reality). `audit.read` builds them; `audit.rules` compares them."""
+users (reality). `ops.audit_read` builds them; `audit.rules` compares them."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ class State:
 
     def configure(self) -> None:
         """Set up the -v log from the options merged so far; the streams follow on first use."""
-        from onelogin_scim_setup.logs import configure as configure_logging
+        from onelogin_scim_setup.render.logs import configure as configure_logging
 
         self._out = None
         configure_logging(self.verbosity, sys.stderr, self.redactor)

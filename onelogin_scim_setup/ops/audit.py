@@ -21,10 +21,10 @@ from onelogin_scim_setup.audit.fix import (
 )
 from onelogin_scim_setup.audit.match import find
 from onelogin_scim_setup.audit.policy import policy_of
-from onelogin_scim_setup.audit.read import read_onelogin, read_soe
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import ExitCode, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
 from onelogin_scim_setup.soe.client import ScimClient
 
 
