@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
 PACKAGE = "onelogin_scim_setup"
 # Files the tests read relative to the repository root; mutmut runs the tests inside `mutants/`.
-ALSO_COPY = ["templates", "config.example.yaml", "README.md", "docs", "ARCHITECTURE.md"]
+ALSO_COPY = ["templates", "README.md", "docs", "ARCHITECTURE.md"]
 
 # target name -> (source modules to mutate, test files that exercise them)
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
@@ -143,7 +143,7 @@ def prepare(name: str, modules: list[str], tests: list[str]) -> Path:
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in [PACKAGE, "tests", "templates", "docs"]:
         shutil.copytree(ROOT / folder, work / folder, ignore=skip)
-    for file in ["config.example.yaml", "README.md", "ARCHITECTURE.md"]:
+    for file in ["README.md", "ARCHITECTURE.md"]:
         if (ROOT / file).exists():
             shutil.copy2(ROOT / file, work / file)
     existing = [test for test in tests if (ROOT / test).exists()]

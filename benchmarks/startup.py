@@ -80,7 +80,7 @@ def write_csv_config(folder: Path) -> Path:
     (folder / "promotions.csv").write_text(
         "email,user_type,department,title\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
-    example = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    example = (ROOT / "templates" / "config.example.yaml").read_text(encoding="utf-8")
     line = "  # users_file: promotions.csv"
     assert line in example, f"config.example.yaml no longer has {line!r}"
     config = folder / "config.yaml"
@@ -108,7 +108,7 @@ def main() -> None:
                 [sys.executable, str(bare_gc), "--help"],
             ),
             "validate": (
-                [*tool, "-c", str(ROOT / "config.example.yaml"), "validate"],
+                [*tool, "-c", str(ROOT / "templates" / "config.example.yaml"), "validate"],
                 [sys.executable, str(bare), "hello"],
                 [sys.executable, str(bare_gc), "hello"],
             ),

@@ -112,7 +112,7 @@ def test_validate_error_as_json(run_cli: Run, write_config: Callable[..., Path])
 
 
 def test_render_example_prints_json(run_cli: Run) -> None:
-    result = run_cli("-c", str(ROOT / "config.example.yaml"), "render")
+    result = run_cli("-c", str(ROOT / "templates" / "config.example.yaml"), "render")
     assert result.exit_code == 0, result.output
     rendered = json.loads(result.stdout)
     assert rendered["userType"] == "{$user.custom_fields.userType}"
@@ -157,7 +157,7 @@ def test_render_preview_with_a_sample_file(
 def test_init_writes_the_example_and_refuses_to_overwrite(run_cli: Run, tmp_path: Path) -> None:
     target = tmp_path / "new.yaml"
     assert run_cli("init", str(target)).exit_code == 0
-    assert target.read_text() == (ROOT / "config.example.yaml").read_text()
+    assert target.read_text() == (ROOT / "templates" / "config.example.yaml").read_text()
     target.write_text("mine")
     refused = run_cli("init", str(target))
     assert refused.exit_code == 64  # the fix is on the command line: --force

@@ -17,7 +17,7 @@ from tests.helpers.configs import BAD_CONFIGS, ROOT, with_change
 
 
 def test_example_config_is_valid() -> None:
-    loaded = load(ROOT / "config.example.yaml")
+    loaded = load(ROOT / "templates" / "config.example.yaml")
     assert loaded.config.app.name == "SCIM SOE"
     assert loaded.warnings == ()
 

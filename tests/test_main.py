@@ -105,7 +105,7 @@ HEAVY = ("requests", "urllib3", "onelogin_scim_setup.sandbox", "pydantic", "jinj
     [
         pytest.param(["--help"], set(), id="help"),
         pytest.param(
-            ["-c", "config.example.yaml", "validate"],
+            ["-c", "templates/config.example.yaml", "validate"],
             {"pydantic", "jinja2", "yaml"},
             id="validate",
         ),

@@ -93,7 +93,7 @@ def test_installed_copy_is_the_one_imported(installed: Path, tmp_path: Path) -> 
 
 def test_installed_wheel_renders_the_example(installed: Path, tmp_path: Path) -> None:
     result = run_installed(
-        installed, "-c", str(ROOT / "config.example.yaml"), "render", cwd=tmp_path
+        installed, "-c", str(ROOT / "templates" / "config.example.yaml"), "render", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:User"]
@@ -108,7 +108,7 @@ def test_installed_wheel_reports_its_version_and_help(installed: Path, tmp_path:
 def test_installed_wheel_init_writes_the_example(installed: Path, tmp_path: Path) -> None:
     result = run_installed(installed, "init", "fresh.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "fresh.yaml").read_text() == (ROOT / "config.example.yaml").read_text()
+    assert (tmp_path / "fresh.yaml").read_text() == (ROOT / "templates" / "config.example.yaml").read_text()
 
 
 def test_installed_wheel_runs_the_demo(installed: Path, tmp_path: Path) -> None:
