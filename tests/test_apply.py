@@ -22,7 +22,7 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.apply import ApplyResult, apply_plan
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
-from tests.helpers.onelogin_stub import BASE
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET
 
 CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"
 API = f"{BASE}/api/2"
@@ -366,3 +366,40 @@ def test_mapping_without_an_action_stops_before_any_mapping_write(
     assert "name 'p: userType for role Mods'" in hint
     assert "'Set userType' = 'Moderator'" in hint
     assert writes(api) == []
+
+
+def test_user_writes_stop_starting_after_one_fails(api: responses.RequestsMock) -> None:
+    """Issue 17's surviving bug: user writes went on after one failed. With two writers, the
+    first user's PUT fails at once while the second is still in flight: no third user is started,
+    and the report names the failure. A writer that ignored the stop would send all ten."""
+    import time
+
+    budget(api)
+    sent: list[str] = []
+
+    def answer(request: object) -> tuple[int, dict[str, str], str]:
+        url = str(getattr(request, "url", ""))
+        sent.append(url)
+        if url.endswith("/users/1?mappings=disabled"):
+            return 400, {}, '{"message": "refused"}'
+        time.sleep(0.2)
+        return 200, {}, '{"id": 2}'
+
+    emails = [f"u{n}@x.io" for n in range(1, 11)]
+    for n in range(1, 11):
+        api.add_callback(
+            responses.PUT, f"{API}/users/{n}", callback=answer, content_type="application/json"
+        )
+    api.assert_all_requests_are_fired = False
+    ids = Ids(users={email: n for n, email in enumerate(emails, start=1)})
+    changes = tuple(
+        Change(Action.UPDATE, Kind.USER, email, (FieldChange("department", None, "Ops"),))
+        for email in emails
+    )
+    with OneLoginClient(
+        BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0, concurrency=2
+    ) as two_at_once:
+        with pytest.raises(ApplyError) as stopped:
+            execute_plan(Plan(changes), two_at_once, Tenant(), ids, NO_WIRE)
+    assert 1 <= len(sent) <= 2  # the failing one, and at most the one already in flight
+    assert "u1@x.io" in str(stopped.value)

@@ -170,3 +170,25 @@ def test_the_cli_lists_every_category_in_order() -> None:
     from onelogin_scim_setup.cli.audit import CATEGORIES
 
     assert tuple(c.value for c in Category) == CATEGORIES
+
+
+def test_a_per_user_title_not_yet_written_is_found() -> None:
+    """Issue 17's surviving bug: the per-user title check was skipped. promotions.users sets pat's
+    title to Lead; OneLogin (and so SOE) still hold Dev: apply has not written it."""
+    policy = Policy(
+        user_values=(("pat@example.com", None, None, "Lead"),),
+        department_sent=True,
+        title_sent=True,
+    )
+    pat = "pat@example.com"
+    found = find(policy, [person(pat)], [record(pat)])
+    assert [(f.category, f.attribute, f.expected, f.actual) for f in found] == [
+        (Category.ATTRIBUTE_MISMATCH, "title (OneLogin)", "Lead", "Dev")
+    ]
+
+
+def test_a_per_user_department_not_yet_written_is_found() -> None:
+    policy = Policy(user_values=(("pat@example.com", None, "Ops", None),), department_sent=True)
+    pat = "pat@example.com"
+    found = find(policy, [person(pat)], [record(pat)])
+    assert [(f.attribute, f.expected) for f in found] == [("department (OneLogin)", "Ops")]

@@ -14,6 +14,7 @@ from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.ops.lock import held
 from onelogin_scim_setup.sandbox import FaultSpec
 from tests.helpers.requests_log import api_writes
+from tests.helpers.rotation import rotation_config
 from tests.sandbox_world import World, world
 
 OWNED = "onelogin-scim-setup/SCIM SOE: "
@@ -132,3 +133,28 @@ def test_second_app_of_our_name_is_a_conflict_and_apply_refuses(tenant: World) -
     assert applied.returncode == 1
     assert "refused before any write" in applied.stderr
     assert api_writes(tenant.requests_log()) == []
+
+
+# Issue 17's surviving bug: `audit --fix` ran without the lock (and rotate's lock had no test).
+# Both write, so both must fail at once while another run holds the tenant's lock, before any write.
+@pytest.mark.one_profile("audit --fix stops at the lock before its first write")
+def test_audit_fix_fails_at_once_while_another_holds_the_lock(idle: World) -> None:
+    with lock_of(idle):
+        result = idle.cli("audit", "--fix", "--auto-approve", "--lock-timeout", "0")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "still holds the lock" in result.stderr
+    assert "Traceback" not in result.stderr
+    sent = idle.requests_log() + idle.soe_requests_log()
+    assert [r for r in sent if r["method"] != "GET"] == []
+
+
+@pytest.mark.one_profile("token rotate stops at the lock before it generates or delivers a token")
+def test_token_rotate_fails_at_once_while_another_holds_the_lock(idle: World) -> None:
+    rotation_config(idle, update_soe=True)
+    before = idle.token_file.read_text(encoding="utf-8")
+    with lock_of(idle):
+        result = idle.cli("token", "rotate", "--auto-approve", "--lock-timeout", "0")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "still holds the lock" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert idle.token_file.read_text(encoding="utf-8") == before

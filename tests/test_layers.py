@@ -161,14 +161,15 @@ def test_the_sandbox_imports_nothing_of_the_core(path: Path) -> None:
     outside = [
         module
         for _, module in imports(path)
-        if (module.startswith(f"{ROOT}.")
-        and not module.startswith(f"{ROOT}.sandbox"))
+        if (module.startswith(f"{ROOT}.") and not module.startswith(f"{ROOT}.sandbox"))
         or module == ROOT
     ]
     assert outside == []
 
 
-@pytest.mark.parametrize("path", core_files(), ids=lambda path: path.relative_to(PACKAGE).as_posix())
+@pytest.mark.parametrize(
+    "path", core_files(), ids=lambda path: path.relative_to(PACKAGE).as_posix()
+)
 def test_only_the_cli_starts_the_sandbox(path: Path) -> None:
     """The core imports the emulator only in `cli/` (the `sandbox` and `demo` commands)."""
     reaches = [module for _, module in imports(path) if module.startswith(f"{ROOT}.sandbox")]

@@ -339,3 +339,17 @@ def test_a_lasting_failure_reports_the_last_answer_after_the_retries() -> None:
         result = client.probe()
         assert len(mock.calls) == 3
     assert (result.status, result.ok) == (503, False)
+
+
+def test_an_error_text_is_redacted_whole_before_it_is_shortened(api: Api) -> None:
+    """Issue 17's surviving bug: shortening before redacting left the head of a token that
+    straddles the cut. The token stands across the 1,000-character cut; none of it may remain."""
+    prefix = "GET /Users answered 500: "
+    filler = "x" * (1000 - len(prefix) - len(TOKEN) // 2)
+    api.on({"ErrorMessage": filler + TOKEN + " tail"}, 500)
+    with pytest.raises(ScimError) as raised:
+        api.client.find_user("a@example.com")
+    text = raised.value.message + (raised.value.hint or "")
+    windows = {TOKEN[i : i + 8] for i in range(len(TOKEN) - 7)}
+    assert [w for w in windows if w in text] == []
+    assert "tok-QQQQ" not in text

@@ -216,3 +216,28 @@ def test_a_loopback_origin_keeps_its_port() -> None:
 )
 def test_origin_is_scheme_host_and_port_as_the_sender_reads_them(url: str, expected: str) -> None:
     assert origin(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.9.9.9", True),
+        ("[::1]", True),
+        # Issue 17's surviving bug: a prefix match took these for loopback (and allowed http).
+        ("localhost.evil.example", False),
+        ("localhostx", False),
+        ("localhost-attacker.example", False),
+        ("128.0.0.1", False),
+    ],
+)
+def test_only_a_literal_loopback_host_is_loopback(host: str, loopback: bool) -> None:
+    from onelogin_scim_setup.config.urls import is_loopback
+
+    assert is_loopback(host) is loopback
+
+
+def test_http_to_a_host_that_starts_with_localhost_is_refused() -> None:
+    with pytest.raises(ValueError, match="https"):
+        check_url("http://localhost.evil.example/api")

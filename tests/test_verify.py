@@ -107,3 +107,16 @@ def test_credential_check_fails_on_403_without_raising(client: OneLoginClient) -
         )
         check = credential_check(client, "X")
     assert check.status == "fail"
+
+
+def test_a_403_to_our_token_is_a_failure_not_a_pass() -> None:
+    """Issue 17's surviving bug: a 403 counted as success. Our token answered 403 fails the check."""
+    scim = FakeScim(ours=ProbeResult(403, False, "token rejected (answered 403)"))
+    assert by_name(soe_checks(scim, verify_tls=True))["SOE: SCIM endpoint accepts our token"] == (
+        "fail"
+    )
+
+
+def test_a_403_to_the_wrong_token_is_a_refusal() -> None:
+    scim = FakeScim(wrong=ProbeResult(403, False, "token rejected (answered 403)"))
+    assert by_name(soe_checks(scim, verify_tls=True))["SOE: a wrong token is refused"] == "pass"
