@@ -396,10 +396,10 @@ def test_user_writes_stop_starting_after_one_fails(api: responses.RequestsMock) 
         Change(Action.UPDATE, Kind.USER, email, (FieldChange("department", None, "Ops"),))
         for email in emails
     )
-    with OneLoginClient(
+    two_at_once = OneLoginClient(
         BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0, concurrency=2
-    ) as two_at_once:
-        with pytest.raises(ApplyError) as stopped:
-            execute_plan(Plan(changes), two_at_once, Tenant(), ids, NO_WIRE)
+    )
+    with two_at_once, pytest.raises(ApplyError) as stopped:
+        execute_plan(Plan(changes), two_at_once, Tenant(), ids, NO_WIRE)
     assert 1 <= len(sent) <= 2  # the failing one, and at most the one already in flight
     assert "u1@x.io" in str(stopped.value)
