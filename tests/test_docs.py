@@ -87,3 +87,16 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_demo_command_installs_and_runs_the_demo() -> None:
     assert "pip install . && .venv/bin/onelogin-scim-setup demo" in README
+
+
+def test_every_claim_names_tests_that_exist() -> None:
+    """docs/claims.md names tests as `tests/<file>.py::<function>`; each must exist."""
+    text = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", text)
+    assert len(named) >= 20
+    missing = [
+        f"{path}::{name}"
+        for path, name in named
+        if not re.search(rf"^def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M)
+    ]
+    assert missing == []
