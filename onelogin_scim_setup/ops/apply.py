@@ -1,8 +1,11 @@
-"""Execute a plan's API changes in dependency order, one step at a time, and report what was done.
+"""`apply`: the whole command (`apply_config`: under the lock, read and plan, hold the plan to a saved
+one or a checksum, show it, ask) and `apply_plan`, which executes a plan's API changes in dependency
+order, one step at a time, and reports what was done.
 
 A step is what apply never cuts: one change, except the app's changes (one write) and the users
 (written `onelogin.concurrency` at once). Each step is carried out by its writer (`ops.writes`);
-the calls they cost, and the refusal when the hourly budget cannot cover them, are `plan.budget`.
+the calls they cost are `plan.budget`, and `check_budget` below refuses when the hourly budget
+cannot cover them.
 
 On a failure apply stops and reports what was done and what was not; every step is idempotent against
 the state it reads, so running apply again picks up from there (re-reading only the listings).

@@ -1,12 +1,11 @@
-"""The engine's entry points, used alike by the CLI, the demo and the benchmarks.
+"""`plan`: read OneLogin and compute the plan. Writes nothing; `apply`, `verify` and the demo start here.
 
     prepared = prepare(config_path, environ)          # offline: config, template, token (ops.prepare)
-    with locked(prepared, lock_dir, timeout=300), connect(prepared, environ) as client:
+    with locked(prepared, lock_dir, timeout=...), connect(prepared, environ) as client:   # ops.lock
         computed = compute_plan(prepared, client)     # read OneLogin, diff, add the manual steps
-        result = apply_plan(computed, client)         # write, in dependency order
+        result = apply_plan(computed, client)         # write, in dependency order (ops.apply)
 
-`apply_config` is that whole sequence as the `apply` command runs it (saved plan or pinned checksum
-checked, the plan shown through an `ApplyView`, the prompt, progress). A `ComputedPlan` carries everything apply needs (the desired state, the snapshot the plan was
+A `ComputedPlan` carries everything apply needs (the desired state, the snapshot the plan was
 computed from with its wire ids, and the wire values the plan holds only as fingerprints), so apply
 takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 """
