@@ -23,7 +23,6 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.soe.client import ScimClient
 
-DEFAULT_MAX_DEACTIVATE_PERCENT = 10.0
 # Below this many deactivations the percentage is not asked: on a small site one leaver is >10%.
 DEACTIVATE_ALWAYS_ALLOWED = 3
 

@@ -42,10 +42,6 @@ class State:
         return self._out if self._out is not None else self.use_output("text")
 
     @property
-    def verbose(self) -> int:
-        return self.verbosity
-
-    @property
     def color(self) -> ColorMode:
         """--no-color, then NO_COLOR, then FORCE_COLOR (https://no-color.org, https://force-color.org)."""
         if self.no_color or self.environ.get("NO_COLOR"):

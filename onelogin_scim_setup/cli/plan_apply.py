@@ -52,7 +52,7 @@ def plan(
     prepared = prepare(state)
     with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client)
-    render_plan(out, computed.plan, detail=state.verbose > 0)
+    render_plan(out, computed.plan, detail=state.verbosity > 0)
     if out_file is not None:
         import json
 
@@ -124,7 +124,7 @@ def apply(
         confirm=_confirmation(out, approved=auto_approve or request.approved),
         on_wait=out.note,
     )
-    render_applied(out, computed.plan, result, detail=state.verbose > 0)
+    render_applied(out, computed.plan, result, detail=state.verbosity > 0)
 
 
 def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | None":

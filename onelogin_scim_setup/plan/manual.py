@@ -64,6 +64,7 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
             verify_by="verify --e2e: a userType change made in OneLogin shows up in SOE",
         )
     )
+    action = config.app.deprovision_action.title()  # the UI's label of app.deprovision_action
     found.append(
         Change(
             Action.MANUAL,
@@ -73,9 +74,9 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
                 FieldChange(
                     "When users are deleted in OneLogin, or the user's app access is removed",
                     None,
-                    "Suspend",
+                    action,
                 ),
-                FieldChange("When user accounts are suspended in OneLogin", None, "Suspend"),
+                FieldChange("When user accounts are suspended in OneLogin", None, action),
             ),
             note=f"In OneLogin: Apps > {config.app.name} > Provisioning, then Save. SOE cannot delete "
             "users through SCIM by default, so Suspend (active=false) is the action to use.",
