@@ -18,6 +18,7 @@ import yaml
 from onelogin_scim_setup.cli.demo import demo_config
 from onelogin_scim_setup.sandbox import Quirks, Sandbox
 from onelogin_scim_setup.secrets.sources import deliver_to_file
+from tests.helpers.inprocess import run_in_process
 from tests.sandbox_conftest_fixtures import sandbox_options
 
 CLIENT_ID = "e2e-client-id-5d1f"
@@ -65,8 +66,15 @@ class World:
         """apply's lock folder (ops.lock) for every CLI run of this world."""
         return self.folder / "locks"
 
-    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """The real CLI in its own process, as a user or CI runs it (stdin is not a terminal)."""
+    def cli(
+        self, *args: str, timeout: float = 120, process: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """The real CLI, as a user or CI runs it (stdin is not a terminal): its entry point in this
+        process (tests/helpers/inprocess.py), or with `process` in a process of its own, where
+        `timeout` holds."""
+        if not process:
+            command = ["-c", str(self.config_path), *args]
+            return run_in_process(command, self.env(), self.folder, timeout)
         command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(self.config_path), *args]
         return subprocess.run(
             command,
@@ -153,6 +161,29 @@ class World:
             f"{self.sandbox.onelogin_url}/_sandbox/users/{self.user_id(email)}/status",
             {"status": status},
         )
+
+    def wait_for_field_actions(self, deadline: float = 10.0) -> None:
+        """Wait until OneLogin lists a mapping action for every custom field, as it does some time
+        after a field is created (the pessimistic profile's `custom_field_action_delay`): a test
+        whose story has minutes pass (a pull request, then its merge) must not race that job."""
+        import time
+
+        ends = time.monotonic() + deadline
+        while time.monotonic() < ends:
+            fields = self.api("GET", "/api/2/users/custom_attributes")
+            actions = [
+                f"{a.get('value', '')} {a.get('name', '')}".casefold()
+                for a in self.api("GET", "/api/2/mappings/actions")
+            ]
+            # Whatever the tenant's naming of the action (docs/uncertain-facts.md), it names the
+            # field by its shortname, its name or its id.
+            marks = [
+                {str(f.get(key)).casefold() for key in ("shortname", "name", "id")} for f in fields
+            ]
+            if all(any(m in action for m in mark for action in actions) for mark in marks):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the sandbox never listed a mapping action for every custom field")
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """OneLogin's public API, as another admin (or a hand-made setup) changes the tenant."""

@@ -33,6 +33,7 @@ def test_ci_pipeline_refuses_a_stale_plan_then_applies_a_fresh_one(tenant: World
         "/api/2/users/custom_attributes",
         {"user_field": {"name": "userType", "shortname": "userType"}},
     )
+    tenant.wait_for_field_actions()  # the merge comes minutes later
     tenant.clear_requests_log()
     refused = tenant.cli("apply", str(plan_file))
     assert refused.returncode == 1, refused.stdout + refused.stderr

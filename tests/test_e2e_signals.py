@@ -69,6 +69,9 @@ def test_interrupted_apply_reports_and_a_rerun_converges(
         assert "Done (" in stderr
         assert "Not done (" in stderr
         running.set_faults(latency=0.0)
+        # The operator reruns after reading the report: the field the first run created has its
+        # mapping action listed by then (a rerun within the job's delay is a conflict, by design).
+        running.wait_for_field_actions()
         rerun = running.cli("apply", "--auto-approve")
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         settled = running.cli("plan", "--detailed-exitcode")
