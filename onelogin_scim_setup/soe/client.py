@@ -213,20 +213,8 @@ class ScimClient:
         it are asked by `startIndex` up to that total, `concurrency` at once, in waves: a wave
         with an empty page ends the listing (the server had fewer than it said), and a page that
         repeats users already listed is an error, as one after the other."""
-        body = self._get_json("/Users", {"startIndex": 1, "count": page_size})
-        page = _resources(body)
-        if not page:
-            return
+        start = 1
         seen: set[str] = set()
-        _check_new(page, seen, 1)
-        yield from page
-        start = 1 + len(page)
-        total = body.get("totalResults")
-        if isinstance(total, int) and start > total:
-            return
-        if self.concurrency > 1 and isinstance(total, int):
-            yield from self._pages_in_parallel(start, len(page), total, page_size, seen)
-            return
         while True:
             body = self._get_json("/Users", {"startIndex": start, "count": page_size})
             page = _resources(body)
@@ -237,6 +225,9 @@ class ScimClient:
             start += len(page)
             total = body.get("totalResults")
             if isinstance(total, int) and start > total:
+                return
+            if self.concurrency > 1 and isinstance(total, int):
+                yield from self._pages_in_parallel(start, len(page), total, page_size, seen)
                 return
 
     def _pages_in_parallel(
