@@ -17,7 +17,7 @@ from onelogin_scim_setup.audit.read import read_onelogin, read_soe
 from onelogin_scim_setup.config.models import DEFAULT_CONNECTOR, Config
 from onelogin_scim_setup.errors import OneLoginError, ScimError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.soe.client import ScimClient
+from onelogin_scim_setup.soe.client import ScimClient, scim_retry
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
@@ -278,3 +278,22 @@ def test_soe_server_that_ignores_start_index_is_an_error_not_a_loop(concurrency:
         ):
             read_soe(scim)
         assert len(mock.calls) <= 1 + concurrency * 4
+
+
+def test_a_failing_soe_page_stops_the_pages_not_yet_asked() -> None:
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        start = int(parse_qs(urlsplit(str(request.url)).query)["startIndex"][0])
+        if start == 201:
+            return 503, {}, json.dumps({"ErrorMessage": "down"})
+        time.sleep(0.01)
+        return 200, {}, json.dumps(scim_page(start, 100, 100_000))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, f"{SCIM}/Users", callback=answer)
+        with (
+            ScimClient(SCIM, "scim-token-0123456789", concurrency=2, retry=scim_retry(0)) as scim,
+            pytest.raises(ScimError, match="503"),
+        ):
+            read_soe(scim)
+        calls = len(mock.calls)
+    assert calls <= 1 + 2 * 4  # the first page and at most one wave, never the 1,000 pages

@@ -208,11 +208,9 @@ class ScimClient:
         return self._get_json("/Users/" + quote(str(user_id), safe=""))
 
     def list_users(self, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        """Every user, page by page. SOE caps a page at 100 (docs/soe-scim.md §1.2), so never assume
-        one page. With a concurrency above 1 and a `totalResults` on the first page, the pages after
-        it are asked by `startIndex` up to that total, `concurrency` at once, in waves: a wave
-        with an empty page ends the listing (the server had fewer than it said), and a page that
-        repeats users already listed is an error, as one after the other."""
+        """Every user, page by page: SOE caps a page at 100 (docs/soe-scim.md §1.2). With a
+        concurrency above 1 and a `totalResults`, the pages after the first are asked by
+        `startIndex` up to it, `concurrency` at once, in waves (`_pages_in_parallel`)."""
         start = 1
         seen: set[str] = set()
         while True:
@@ -233,23 +231,26 @@ class ScimClient:
     def _pages_in_parallel(
         self, start: int, step: int, total: int, page_size: int, seen: set[str]
     ) -> Iterator[dict[str, Any]]:
-        """The pages from `start` to `total`, `step` users apart (the first page's length: the
-        server's own cap when it is below `page_size`), `concurrency` in flight at once."""
+        """The pages from `start` to `total`, `step` (the first page's length) apart. An empty page
+        ends the listing (fewer users than said); a page of users already listed is an error."""
 
         def fetch(index: int) -> list[dict[str, Any]]:
             return _resources(self._get_json("/Users", {"startIndex": index, "count": page_size}))
 
         wave = self.concurrency * 4
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
             while start <= total:
                 starts = range(start, total + 1, step)[:wave]
-                # map raises the first failure in page order; the others in this wave finish.
+                # map raises the first failure in page order.
                 for index, page in zip(starts, pool.map(fetch, starts), strict=True):
                     if not page:
                         return
                     _check_new(page, seen, index)
                     yield from page
                 start = starts[-1] + step
+        finally:  # on a failure or an interrupt, the pages not yet asked are not asked
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
         """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
