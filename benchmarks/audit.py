@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,11 @@ def run_audit(config: Path) -> tuple[float, float, float, int]:
     return time.perf_counter() - started, cpu, usage.ru_maxrss / scale, child.returncode
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20000)
@@ -116,14 +122,17 @@ def main() -> None:
             requests.put(
                 f"{sandbox.onelogin_url}/_sandbox/faults", json={"latency": latency}, timeout=30
             )
+            served = _own_cpu()
             seconds, cpu, rss, code = run_audit(config)
+            served = _own_cpu() - served  # the sandbox runs in this process
             onelogin, soe = log(sandbox.onelogin_url), log(sandbox.soe_url)
             paths = Counter(entry["path"] for entry in onelogin)
             user_pages = paths.pop("/api/2/users", 0)
             app_pages = sum(n for path, n in paths.items() if path.endswith("/users"))
             constant = len(onelogin) - user_pages - app_pages
             print(
-                f"latency {latency:.2f} s: {seconds:.1f} s wall ({cpu:.1f} s CPU in the audit), peak RSS {rss:.0f} MB, exit {code}; "
+                f"latency {latency:.2f} s: {seconds:.1f} s wall ({cpu:.1f} s CPU in the audit, "
+                f"{served:.1f} s in the sandbox), peak RSS {rss:.0f} MB, exit {code}; "
                 f"OneLogin calls {len(onelogin)} = {user_pages} user pages "
                 f"(expected {math.ceil((users + 5) / PAGE)}) + {app_pages} app-user pages "
                 f"+ {constant} constant; SOE calls {len(soe)} "
