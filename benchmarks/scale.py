@@ -35,6 +35,7 @@ from onelogin_scim_setup.cli.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, dem
 from onelogin_scim_setup.sandbox import FaultSpec, Sandbox, SandboxOptions
 from onelogin_scim_setup.secrets.sources import deliver_to_file
 
+YAML_ENTRIES = 10_000  # more per-user entries than this are written to promotions.users_file
 WRAPPER = (
     "import resource, subprocess, sys; "
     "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
@@ -121,7 +122,7 @@ def write_config(
         deliver_to_file(token_file, "benchmark-scim-token-0123456789abcdef")
     data = demo_config(sandbox.onelogin_url, sandbox.soe_scim_url, token_file)
     data["onelogin"]["concurrency"] = concurrency
-    data["promotions"]["users"] = [
+    users = [
         # The sandbox seeds user i with department "Dept <i % 10>" (docs/sandbox.md, Scale).
         {
             "email": f"user{i:05d}@example.com",
@@ -129,6 +130,13 @@ def write_config(
         }
         for i in range(1, entries + 1)
     ]
+    if entries > YAML_ENTRIES:  # the config file is capped at 1 MiB: the rest go in a CSV
+        csv_path = folder / "users.csv"
+        rows = [f"{u['email']},,{u['department']}," for u in users]
+        csv_path.write_text("email,user_type,department,title\n" + "\n".join(rows) + "\n")
+        data["promotions"]["users_file"] = str(csv_path)
+        users = []
+    data["promotions"]["users"] = users
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 from responses import matchers
 
 from onelogin_scim_setup.config.models import DEFAULT_CONNECTOR, Config
-from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.errors import OneLoginError, ScimError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
-from onelogin_scim_setup.soe.client import ScimClient
+from onelogin_scim_setup.soe.client import ScimClient, scim_retry
 from tests.conftest import MINIMAL_CONFIG
-from tests.helpers.onelogin_stub import BASE
+from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
 
 API = f"{BASE}/api/2"
 SCIM = "https://acme.stackenterprise.co/api/scim/v2"
@@ -129,3 +134,166 @@ def test_soe_is_paged_by_start_index_following_total_results() -> None:
         assert len(mock.calls) == 3
     assert len(users) == 250
     assert (users[0].active, users[1].active, users[1].user_type) == (False, True, "Admin")
+
+
+class InFlight:
+    """Counts the requests a stub is answering at once; each answer takes `delay` seconds so the
+    requests a client sends together overlap."""
+
+    def __init__(self, delay: float = 0.05) -> None:
+        self.delay = delay
+        self.now = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def answer(
+        self,
+        body: Callable[[dict[str, str]], Any],
+        headers: Callable[[dict[str, str]], dict[str, str]],
+    ) -> Callable[[Any], tuple[int, dict[str, str], str]]:
+        def callback(request: Any) -> tuple[int, dict[str, str], str]:
+            query = {k: v[0] for k, v in parse_qs(urlsplit(str(request.url)).query).items()}
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            try:
+                time.sleep(self.delay)
+                return 200, headers(query), json.dumps(body(query))
+            finally:
+                with self.lock:
+                    self.now -= 1
+
+        return callback
+
+
+def numbered_pages(
+    items: Callable[[int], list[dict[str, Any]]], total: int
+) -> tuple[Callable[[dict[str, str]], Any], Callable[[dict[str, str]], dict[str, str]]]:
+    def body(query: dict[str, str]) -> Any:
+        return items(int(query.get("page", "1")))
+
+    def headers(query: dict[str, str]) -> dict[str, str]:
+        return {"Total-Pages": str(total), "Current-Page": query.get("page", "1")}
+
+    return body, headers
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_onelogin_listings_are_read_in_parallel_never_above_the_concurrency(
+    concurrency: int,
+) -> None:
+    flight = InFlight()
+    with responses.RequestsMock() as api:
+        token(api)
+        api.get(f"{API}/connectors", json=[{"id": 1, "name": DEFAULT_CONNECTOR}])
+        api.get(f"{API}/apps", json=[{"id": 5, "name": "SCIM SOE", "connector_id": 1}])
+        api.get(f"{API}/apps/5", json={"id": 5, "provisioning": {"enabled": True}})
+        api.add_callback(
+            responses.GET,
+            f"{API}/roles",
+            callback=flight.answer(*numbered_pages(lambda n: [{"id": 10 + n, "name": f"R{n}"}], 2)),
+        )
+        api.add_callback(
+            responses.GET,
+            f"{API}/apps/5/users",
+            callback=flight.answer(*numbered_pages(lambda n: [{"id": n}], 4)),
+        )
+        api.add_callback(
+            responses.GET,
+            f"{API}/users",
+            callback=flight.answer(
+                *numbered_pages(lambda n: [wire_user(n, custom_attributes={})], 6)
+            ),
+        )
+        with OneLoginClient(
+            BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0, concurrency=concurrency
+        ) as client:
+            side = read_onelogin(client, CONFIG)
+        calls = len(api.calls)
+    assert [u.id for u in side.users] == [1, 2, 3, 4, 5, 6]  # in page order
+    assert [u.assigned for u in side.users] == [True] * 4 + [False] * 2
+    # token, connectors, apps, the app + 2 pages of roles, 4 of app users, 6 of users
+    assert calls == 4 + 2 + 4 + 6
+    assert flight.most == concurrency  # in parallel, never more than the concurrency at once
+
+
+def scim_callback(
+    flight: InFlight, total: int, served: int, per_page: int = 100
+) -> Callable[[Any], tuple[int, dict[str, str], str]]:
+    """A SCIM server holding `served` users but saying `totalResults` is `total`."""
+
+    def body(query: dict[str, str]) -> Any:
+        start = int(query["startIndex"])
+        count = max(0, min(per_page, served - start + 1))
+        return scim_page(start, count, total)
+
+    return flight.answer(body, lambda query: {})
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_soe_pages_after_the_first_are_asked_in_parallel_by_start_index(concurrency: int) -> None:
+    flight = InFlight(delay=0.02)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, f"{SCIM}/Users", callback=scim_callback(flight, 950, 950))
+        with ScimClient(SCIM, "scim-token-0123456789", concurrency=concurrency) as scim:
+            users = read_soe(scim)
+        starts = [parse_qs(urlsplit(str(c.request.url)).query)["startIndex"][0] for c in mock.calls]
+    assert [u.id for u in users] == [str(n) for n in range(1, 951)]  # in order
+    assert sorted(map(int, starts)) == list(range(1, 951, 100))  # 10 pages, each once
+    assert flight.most == min(concurrency, 9)
+
+
+def test_soe_pages_follow_the_server_s_own_page_size() -> None:
+    flight = InFlight(delay=0)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(
+            responses.GET, f"{SCIM}/Users", callback=scim_callback(flight, 120, 120, per_page=50)
+        )
+        with ScimClient(SCIM, "scim-token-0123456789", concurrency=4) as scim:
+            users = read_soe(scim)
+        assert len(mock.calls) == 3
+    assert [u.id for u in users] == [str(n) for n in range(1, 121)]
+
+
+def test_soe_total_above_what_the_server_holds_ends_at_the_first_empty_page() -> None:
+    flight = InFlight(delay=0)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(
+            responses.GET, f"{SCIM}/Users", callback=scim_callback(flight, 10**12, 250)
+        )
+        with ScimClient(SCIM, "scim-token-0123456789", concurrency=2) as scim:
+            users = read_soe(scim)
+        calls = len(mock.calls)
+    assert len(users) == 250
+    assert calls <= 1 + 2 * 4  # the first page, then one wave of concurrency x 4 pages
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_soe_server_that_ignores_start_index_is_an_error_not_a_loop(concurrency: int) -> None:
+    with responses.RequestsMock() as mock:
+        mock.get(f"{SCIM}/Users", json=scim_page(1, 100, 1000))
+        with (
+            ScimClient(SCIM, "scim-token-0123456789", concurrency=concurrency) as scim,
+            pytest.raises(ScimError, match="repeated users already listed"),
+        ):
+            read_soe(scim)
+        assert len(mock.calls) <= 1 + concurrency * 4
+
+
+def test_a_failing_soe_page_stops_the_pages_not_yet_asked() -> None:
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        start = int(parse_qs(urlsplit(str(request.url)).query)["startIndex"][0])
+        if start == 201:
+            return 503, {}, json.dumps({"ErrorMessage": "down"})
+        time.sleep(0.01)
+        return 200, {}, json.dumps(scim_page(start, 100, 100_000))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, f"{SCIM}/Users", callback=answer)
+        with (
+            ScimClient(SCIM, "scim-token-0123456789", concurrency=2, retry=scim_retry(0)) as scim,
+            pytest.raises(ScimError, match="503"),
+        ):
+            read_soe(scim)
+        calls = len(mock.calls)
+    assert calls <= 1 + 2 * 4  # the first page and at most one wave, never the 1,000 pages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -140,3 +141,32 @@ def test_token_key_without_a_token_says_where_to_provide_it() -> None:
         "app.configuration_keys.bearer_token is set, so the SCIM token is needed to plan",
         f"Provide it through token.source ({config.token.source}).",
     )
+
+
+def test_per_user_entries_are_lean_one_small_entry_each_sharing_the_config_s_strings() -> None:
+    count = 5_000
+    config = config_with(
+        fields={"department": {"enabled": True}},
+        promotions={
+            "users": [
+                {"email": f"u{n}@example.com", "department": f"Dept {n % 7}"} for n in range(count)
+            ]
+        },
+    )
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tenant = build(config, template="{}", token_fingerprint=None)
+        used = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    entries = list(tenant.users.values())
+    first = config.promotions.users[0]
+    # The email (already lower case) and the value are the config's own strings, and the
+    # attribute name is one string for every user: no second copy of each entry's text.
+    assert entries[0].email is first.email
+    assert entries[0].values[0][1] is first.department
+    assert len({id(e.values[0][0]) for e in entries}) == 1
+    # About 200 bytes an entry (slots, one tuple of pairs, the dict's slot); four copies of
+    # ~3 KiB each before.
+    assert used / count < 250, used / count

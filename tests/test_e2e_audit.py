@@ -389,3 +389,27 @@ def test_sigint_during_fix_reports_what_was_done(drift: World) -> None:
     assert not after["suspended.user@example.com"]
     assert not after["unassigned.user@example.com"]
     assert after["orphan.user@example.com"]
+
+
+def test_every_page_of_both_sides_is_asked_once_when_read_in_parallel(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    # 250 more SOE users: three SCIM pages after the first page's totalResults, asked in parallel
+    # by startIndex; OneLogin's user list in pages of 50, by page number where Total-Pages says.
+    for running in drift_world(tmp_path, quirks_profile, users=300, soe_users=250, page_size=50):
+        running.clear_requests_log()
+        requests.delete(f"{running.sandbox.soe_url}/_sandbox/requests", timeout=10)
+        report = audit_json(running)
+        onelogin = running.requests_log()
+        soe = requests.get(f"{running.sandbox.soe_url}/_sandbox/requests", timeout=10).json()
+        soe_count = len(running.soe_users())
+        onelogin_count = len(running.onelogin_state()["users"])
+    starts = sorted(int(c["query"]["startIndex"]) for c in soe)
+    assert starts == list(range(1, soe_count + 1, 100))
+    assert report["users"] == {"onelogin": onelogin_count, "soe": soe_count}
+    listings = [
+        json.dumps([c["path"], c["query"]], sort_keys=True)
+        for c in onelogin
+        if c["path"].endswith("/users")
+    ]
+    assert len(listings) == len(set(listings))  # no page asked twice

@@ -622,3 +622,25 @@ def test_a_whole_read_never_has_more_requests_in_flight_than_the_concurrency(
     # custom fields, connectors, apps, the app, roles, 2 mappings, 8 pages of users
     assert in_flight.answered == 15
     assert in_flight.peak <= concurrency
+
+
+def test_a_user_already_as_wanted_is_the_desired_entry_itself_and_keeps_no_custom_map(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # One copy of each per-user entry from config to plan: a converged user is not copied again,
+    # and only a user apply may write keeps the custom attributes its PUT sends.
+    api.get(f"{API}/users/custom_attributes", json=[])
+    api.get(f"{API}/mappings", json=[])
+    listed = [
+        {"id": 1, "email": "same@x.io", "department": "Ops", "custom_attributes": {"a": "1"}},
+        {"id": 2, "email": "other@x.io", "department": "Eng", "custom_attributes": {"a": "2"}},
+    ]
+    api.get(f"{API}/users", json=listed)
+    same = UserValues("same@x.io", (("department", "Ops"),))
+    other = UserValues("other@x.io", (("department", "Ops"),))
+    desired = Tenant(users={"same@x.io": same, "other@x.io": other})
+    snapshot = read(client, desired, mapping_prefix="p", sensitive_keys=frozenset())
+    assert snapshot.tenant.users["same@x.io"] is same
+    assert snapshot.tenant.users["other@x.io"] == UserValues("other@x.io", (("department", "Eng"),))
+    assert snapshot.ids.users == {"same@x.io": 1, "other@x.io": 2}
+    assert snapshot.ids.user_custom_attributes == {"other@x.io": {"a": "2"}}

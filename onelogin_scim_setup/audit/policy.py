@@ -4,6 +4,7 @@ user should get (a per-user value first, then the first matching role mapping in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from onelogin_scim_setup.audit.users import OneLoginUser
 from onelogin_scim_setup.config.models import Config
@@ -25,9 +26,8 @@ class Policy:
     def implied_user_type(self, user: OneLoginUser) -> tuple[str | None, str]:
         """(userType the config implies, why): a per-user value first, then the first role mapping
         in config order the user matches (apply appends mappings in that order). None: no rule."""
-        for email, user_type, _, _ in self.user_values:
-            if user_type and email == user.email.casefold():
-                return user_type, "promotions.users"
+        if user_type := self._user_types.get(user.email.casefold()):
+            return user_type, "promotions.users"
         for role, user_type in self.role_user_types:
             if role in user.roles:
                 return user_type, f"role {role!r}"
@@ -35,10 +35,24 @@ class Policy:
 
     def per_user(self, email: str) -> tuple[str | None, str | None]:
         """(department, title) promotions.users sets for this email."""
-        for wanted, _, department, title in self.user_values:
-            if wanted == email.casefold():
-                return department, title
-        return None, None
+        return self._values.get(email.casefold(), (None, None))
+
+    # Indexes by email, built once on first use: a lookup per SOE user, not a scan of every
+    # per-user entry (linear CPU). The first entry of an email wins, as a scan in order would.
+    @cached_property
+    def _user_types(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for email, user_type, _, _ in self.user_values:
+            if user_type:
+                found.setdefault(email, user_type)
+        return found
+
+    @cached_property
+    def _values(self) -> dict[str, tuple[str | None, str | None]]:
+        found: dict[str, tuple[str | None, str | None]] = {}
+        for email, _, department, title in self.user_values:
+            found.setdefault(email, (department, title))
+        return found
 
 
 def policy_of(config: Config, *, provisioning: bool | None = True) -> Policy:

@@ -88,7 +88,11 @@ def audit(
         # --fix writes, so it takes apply's lock (ops.lock); a read-only audit does not.
         apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),
         connect(prepared, state.environ) as client,
-        open_scim(prepared.config.soe, prepared.require_token()) as scim,
+        open_scim(
+            prepared.config.soe,
+            prepared.require_token(),
+            concurrency=prepared.config.onelogin.concurrency,
+        ) as scim,
     ):
         outcome = run_audit(
             prepared.config,

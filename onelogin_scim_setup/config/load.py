@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,9 @@ def load_collecting(path: Path) -> tuple[LoadedConfig | None, list[str]]:
     warnings = tuple(_warnings(config, document))
     if not problems:  # the CSV's rows are checked against a config that holds
         config = _with_users_file(config, path)
-    return LoadedConfig(config, path, warnings, document), problems
+    # The parsed YAML is not kept: the config holds what it says (one copy of each per-user entry
+    # for the rest of the run); the lines stay for messages that name file:line.
+    return LoadedConfig(config, path, warnings, replace(document, data=None)), problems
 
 
 def _with_users_file(config: Config, path: Path) -> Config:

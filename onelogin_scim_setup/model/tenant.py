@@ -81,7 +81,7 @@ class UserMapping:
     shape: MappingShape = MappingShape.ROLE_TO_FIELD
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per per-user entry, up to k = 50,000
 class UserValues:
     """The values the config manages on one user (None: not managed). Attribute names are the
     OneLogin user attribute (`department`, `title`) or `custom_attributes.<shortname>`."""

@@ -128,14 +128,16 @@ def _roles(
 
 
 def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict[str, UserValues]:
+    """The desired users as they are. A user whose values already match is the desired entry
+    itself (no second copy at k = 50,000), and only a user apply may write keeps its custom
+    attributes in `ids` (the full map its PUT sends, ops.writes.users)."""
     users: dict[str, UserValues] = {}
     for email, wanted in desired.users.items():
         raw = listed.get(email)
         if raw is None:
             continue
         ids.users[email] = int(raw["id"])
-        custom = dict(raw.get("custom_attributes") or {})
-        ids.user_custom_attributes[email] = custom
+        custom = raw.get("custom_attributes") or {}
         values = []
         for attribute, _ in wanted.values:
             if attribute.startswith("custom_attributes."):
@@ -143,5 +145,9 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
             else:
                 value = raw.get(attribute)
             values.append((attribute, str(value) if value not in (None, "") else None))
+        if tuple(values) == wanted.values:
+            users[email] = wanted
+            continue
+        ids.user_custom_attributes[email] = dict(custom)
         users[email] = UserValues(email, tuple(values))
     return users

@@ -1,14 +1,17 @@
 """The two sides, read with paged listings only (never one call per user): every call spends the
 tenant's hourly budget, so the cost is the pages of the listings plus a constant.
 
-OneLogin: the connector and app (to find the app), the app (its `scimusername` source and
-provisioning state), the roles, the app's users and every user with `fields=`. SOE: `GET /Users`
-by pages of 100 following `totalResults`.
+OneLogin: the connector and app (to find the app), then in parallel the app (its `scimusername`
+source and provisioning state), the roles, the app's users and every user with `fields=`, through
+the read layer (`onelogin.listing`): a listing whose first page tells `Total-Pages` has its other
+pages fetched in parallel, at most `onelogin.concurrency` requests on the wire for the whole client.
+SOE: `GET /Users` by pages of 100 following `totalResults`, the pages after the first in parallel
+(`soe.client.ScimClient.list_users`, as many at once as the client's concurrency).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +20,8 @@ from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.apps import find_app
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import ROLES, USERS, USERS_LIMIT, OneLoginClient
+from onelogin_scim_setup.onelogin.listing import app_users, gather, list_all
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import (
     department_of,
@@ -29,6 +33,7 @@ from onelogin_scim_setup.soe.users import (
 USER_FIELDS = "id,email,username,status,department,title,role_ids,custom_attributes"
 CUSTOM_PREFIX = "user.custom_fields."
 USER_NAME_SOURCES = {"email": "email", "username": "username"}
+ROLES_LIMIT = 650  # as client.list_roles pages them
 
 
 @dataclass
@@ -48,12 +53,19 @@ def read_onelogin(client: OneLoginClient, config: Config) -> OneLoginSide:
             hint="Run plan and apply first: audit compares an existing setup with SOE.",
         )
     app_id = int(app["id"])
-    raw_app = client.get_app(app_id)
+    workers = client.concurrency
+    # Found first (2 calls), so a missing app is reported before any listing is spent.
+    reads: list[Callable[[], Any]] = [
+        lambda: client.get_app(app_id),
+        lambda: list_all(client, ROLES, {}, ROLES_LIMIT, workers),
+        lambda: app_users(client, app_id, workers=workers),
+        lambda: list_all(client, USERS, {"fields": USER_FIELDS}, USERS_LIMIT, workers),
+    ]
+    raw_app, listed_roles, listed_app_users, raw_users = gather(workers, reads)
     notes: list[str] = []
     source = _user_name_source(raw_app, notes)
-    role_names = {int(r["id"]): str(r.get("name", "")) for r in client.list_roles()}
-    assigned = {int(u["id"]) for u in client.list_app_users(app_id)}
-    raw_users = client.list_users(fields=USER_FIELDS)
+    role_names = {int(r["id"]): str(r.get("name", "")) for r in listed_roles}
+    assigned = {int(u["id"]) for u in listed_app_users}
     customs = _custom_values(client, config, raw_users, notes)
     users = [
         _onelogin_user(raw, config, source, assigned, role_names, customs) for raw in raw_users
@@ -65,6 +77,7 @@ def read_onelogin(client: OneLoginClient, config: Config) -> OneLoginSide:
 
 
 def read_soe(scim: ScimClient) -> list[SoeUser]:
+    """Every SOE user (the client pages in parallel when its concurrency allows)."""
     return [_soe_user(raw) for raw in scim.list_users()]
 
 
@@ -92,8 +105,14 @@ def _custom_values(
     shortname = config.fields.user_type.shortname
     if config.fields.user_type.enabled:
         found[shortname] = {}
-        for value in USER_TYPES:
-            matches = client.list_users(fields="id", **{f"custom_attributes.{shortname}": value})
+        workers = client.concurrency
+
+        def holders(value: str) -> Callable[[], list[dict[str, Any]]]:
+            query = {"fields": "id", f"custom_attributes.{shortname}": value}
+            return lambda: list_all(client, USERS, query, USERS_LIMIT, workers)
+
+        listed = gather(workers, [holders(value) for value in USER_TYPES])
+        for value, matches in zip(USER_TYPES, listed, strict=True):
             found[shortname].update({int(u["id"]): value for u in matches})
     for attribute in ("department", "title"):
         source = field_source(config, attribute)

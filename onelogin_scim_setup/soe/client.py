@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -94,6 +95,7 @@ class ScimClient:
         verify_tls: bool = True,
         session: requests.Session | None = None,
         retry: Retry | None = None,
+        concurrency: int = 1,
     ) -> None:
         try:
             self.base_url = check_url(base_url)
@@ -104,7 +106,13 @@ class ScimClient:
         self._verify_tls = verify_tls
         self._session = session or requests.Session()
         self._owns_session = session is None
-        self._session.mount(self.base_url + "/", HTTPAdapter(max_retries=retry or scim_retry()))
+        # At most `concurrency` listing pages in flight at once (list_users); the adapter keeps
+        # that many connections so none is thrown away between pages.
+        self.concurrency = max(1, concurrency)
+        adapter = HTTPAdapter(
+            max_retries=retry or scim_retry(), pool_maxsize=max(10, self.concurrency)
+        )
+        self._session.mount(self.base_url + "/", adapter)
 
     def __repr__(self) -> str:
         return f"ScimClient({self.base_url!r}, token={fingerprint(self._token)})"
@@ -200,27 +208,49 @@ class ScimClient:
         return self._get_json("/Users/" + quote(str(user_id), safe=""))
 
     def list_users(self, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
-        """Every user, page by page. SOE caps a page at 100 (docs/soe-scim.md §1.2), so never assume one page."""
+        """Every user, page by page: SOE caps a page at 100 (docs/soe-scim.md §1.2). With a
+        concurrency above 1 and a `totalResults`, the pages after the first are asked by
+        `startIndex` up to it, `concurrency` at once, in waves (`_pages_in_parallel`)."""
         start = 1
         seen: set[str] = set()
         while True:
             body = self._get_json("/Users", {"startIndex": start, "count": page_size})
-            page = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
+            page = _resources(body)
             if not page:
                 return
-            ids = {str(r.get("id")) for r in page if r.get("id") is not None}
-            if ids and ids <= seen:
-                raise ScimError(
-                    f"GET /Users?startIndex={start} repeated users already listed: "
-                    "the server seems to ignore startIndex",
-                    status=200,
-                )
-            seen |= ids
+            _check_new(page, seen, start)
             yield from page
             start += len(page)
             total = body.get("totalResults")
             if isinstance(total, int) and start > total:
                 return
+            if self.concurrency > 1 and isinstance(total, int):
+                yield from self._pages_in_parallel(start, len(page), total, page_size, seen)
+                return
+
+    def _pages_in_parallel(
+        self, start: int, step: int, total: int, page_size: int, seen: set[str]
+    ) -> Iterator[dict[str, Any]]:
+        """The pages from `start` to `total`, `step` (the first page's length) apart. An empty page
+        ends the listing (fewer users than said); a page of users already listed is an error."""
+
+        def fetch(index: int) -> list[dict[str, Any]]:
+            return _resources(self._get_json("/Users", {"startIndex": index, "count": page_size}))
+
+        wave = self.concurrency * 4
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            while start <= total:
+                starts = range(start, total + 1, step)[:wave]
+                # map raises the first failure in page order.
+                for index, page in zip(starts, pool.map(fetch, starts), strict=True):
+                    if not page:
+                        return
+                    _check_new(page, seen, index)
+                    yield from page
+                start = starts[-1] + step
+        finally:  # on a failure or an interrupt, the pages not yet asked are not asked
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
         """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
@@ -271,6 +301,22 @@ class ScimClient:
         else:
             raise self._error(response, "/Users")
         return next((u for u in self.list_users() if _matches(u, user_name)), None)
+
+
+def _resources(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in body.get("Resources") or [] if isinstance(r, dict)]
+
+
+def _check_new(page: list[dict[str, Any]], seen: set[str], start: int) -> None:
+    """A page made only of users already listed means the server ignores `startIndex`."""
+    ids = {str(r.get("id")) for r in page if r.get("id") is not None}
+    if ids and ids <= seen:
+        raise ScimError(
+            f"GET /Users?startIndex={start} repeated users already listed: "
+            "the server seems to ignore startIndex",
+            status=200,
+        )
+    seen |= ids
 
 
 def error_message(response: requests.Response) -> str:
@@ -336,8 +382,9 @@ def _ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
-def open_scim(settings: SoeSettings, token: str) -> ScimClient:
-    """The one way the tool builds a SCIM client for the configured SOE site."""
+def open_scim(settings: SoeSettings, token: str, *, concurrency: int = 1) -> ScimClient:
+    """The one way the tool builds a SCIM client for the configured SOE site; `concurrency` bounds
+    the listing pages in flight at once (audit passes `onelogin.concurrency`)."""
     if not settings.verify_tls:
         # Every command that talks to SOE says so, not only verify: the token crosses this link.
         log.warning(
@@ -349,4 +396,5 @@ def open_scim(settings: SoeSettings, token: str) -> ScimClient:
         token,
         verify_tls=settings.verify_tls,
         timeout=(min(10.0, settings.timeout), settings.timeout),
+        concurrency=concurrency,
     )
