@@ -17,14 +17,17 @@ def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
     assert "      has_app: false -> true" in text
     assert "  ! soe 'SCIM settings'" in text
     assert "(sensitive) sha256:1a2b3c4d" in text
-    assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s)." in text
+    assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s): 2 cannot be checked." in text
 
 
 def test_plan_lists_manual_steps_by_name_with_a_pointer_to_runbook() -> None:
     out, stdout, _ = capture()
     render_plan(out, PLAN)
     text = stdout.getvalue()
-    assert "  ! soe 'SCIM settings' (1 value(s))\n  ! onelogin_ui 'SCIM connection'" in text
+    assert (
+        "  ! soe 'SCIM settings' (1 value(s)): cannot be checked\n  ! onelogin_ui 'SCIM connection'"
+        in text
+    )
     assert "`onelogin-scim-setup runbook`" in text
     assert "sha256:1a2b3c4d" not in text
     assert '"a": 1' not in text

@@ -114,7 +114,7 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         provisioning_via_api=config.app.provisioning_via_api,
         exclusive_roles=config.app.exclusive_roles,
     )
-    plan = Plan(api.changes + tuple(manual_steps(prepared)))
+    plan = Plan(api.changes + tuple(manual_steps(prepared, planned=api.changes)))
     return ComputedPlan(
         plan,
         wanted,
@@ -231,9 +231,20 @@ def apply_config(
     return computed, result
 
 
-def manual_steps(prepared: Prepared) -> list[Change]:
+def manual_steps(
+    prepared: Prepared,
+    *,
+    planned: tuple[Change, ...] | None = None,
+    evidence: manual.Evidence | None = None,
+) -> list[Change]:
+    """The manual steps with their states: `planned` are the plan's API changes (None: OneLogin
+    was not read), `evidence` what verify proved (engine.manual.with_states)."""
     return manual.steps(
-        prepared.config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
+        prepared.config,
+        template=prepared.template,
+        token_fingerprint=prepared.token_fingerprint,
+        planned=planned,
+        evidence=evidence,
     )
 
 
