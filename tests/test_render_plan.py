@@ -17,7 +17,10 @@ def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
     assert "      has_app: false -> true" in text
     assert "  ! soe 'SCIM settings'" in text
     assert "(sensitive) sha256:1a2b3c4d" in text
-    assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s): 2 cannot be checked." in text
+    assert (
+        "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s): 2 cannot be checked."
+        in text
+    )
 
 
 def test_plan_lists_manual_steps_by_name_with_a_pointer_to_runbook() -> None:

@@ -51,7 +51,7 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     return checks
 
 
-TOKEN_ACCEPTED = "SOE: SCIM endpoint accepts our token"
+PROBE_CHECK = "SOE: SCIM endpoint accepts our token"
 ROUND_TRIP = "e2e: SOE shows "  # then "<email> as <userType>" (checks.roundtrip)
 MANUAL_STATUS: dict[StepState, Status] = {
     StepState.DONE: "pass",
@@ -63,7 +63,7 @@ MANUAL_STATUS: dict[StepState, Status] = {
 def evidence_of(checks: list[Check]) -> Evidence:
     """What the checks so far prove for the manual steps (engine.manual.with_states)."""
     by_name = {c.name: c for c in checks}
-    probe = by_name.get(TOKEN_ACCEPTED)
+    probe = by_name.get(PROBE_CHECK)
     trips = [c for c in checks if c.name.startswith(ROUND_TRIP) and " as " in c.name]
     arrived = None
     if trips:
@@ -103,7 +103,7 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
     if probe.ok:
         checks.append(
             Check(
-                TOKEN_ACCEPTED,
+                PROBE_CHECK,
                 "pass",
                 f"GET /Users?count=1 answered {probe.status}",
             )
@@ -111,7 +111,7 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
     else:
         checks.append(
             Check(
-                TOKEN_ACCEPTED,
+                PROBE_CHECK,
                 "fail",
                 probe.detail,
                 "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "

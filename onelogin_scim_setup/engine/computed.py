@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.engine.plan import Plan
+from onelogin_scim_setup.engine.target import Target
 from onelogin_scim_setup.engine.tenant import Tenant
 from onelogin_scim_setup.onelogin.snapshot import Snapshot
 
@@ -28,3 +29,5 @@ class ComputedPlan:
     # Seconds apply waits for a just-created custom field's mapping action (onelogin.action_wait).
     action_wait: float = 60.0
     safety: SafetySettings = field(default_factory=SafetySettings)
+    # `--target`: `plan` holds only that resource and what it depends on (engine.target).
+    target: Target | None = None

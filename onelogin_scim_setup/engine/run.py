@@ -35,6 +35,7 @@ from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
+from onelogin_scim_setup.engine.target import Target, targeted
 from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
@@ -93,8 +94,13 @@ def sensitive_keys(config: Config) -> frozenset[str]:
     return frozenset({key} if key else set())
 
 
-def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
-    """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing."""
+def compute_plan(
+    prepared: Prepared, client: OneLoginClient, *, target: Target | None = None
+) -> ComputedPlan:
+    """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing.
+
+    `target` (`--target`): only that resource and what it depends on, without the config's fixed
+    manual steps (engine.target); the read is the same."""
     config = prepared.config
     wanted = desired_state.build(
         config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
@@ -115,6 +121,8 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         exclusive_roles=config.app.exclusive_roles,
     )
     plan = Plan(api.changes + tuple(manual_steps(prepared, planned=api.changes)))
+    if target is not None:
+        plan = targeted(api, wanted, target)
     return ComputedPlan(
         plan,
         wanted,
@@ -122,6 +130,7 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         WireValues(wire_configuration(prepared)),
         action_wait=config.onelogin.action_wait,
         safety=config.safety,
+        target=target,
     )
 
 
@@ -180,6 +189,7 @@ class ApplyRequest:
     checksum: str | None = None
     force: bool = False
     lock_timeout: float = 300.0
+    target: Target | None = None  # `--target`, or the one a saved plan was made with
 
     @property
     def approved(self) -> bool:
@@ -207,7 +217,7 @@ def apply_config(
     ):
         try:
             with view.reading():
-                computed = compute_plan(prepared, client)
+                computed = compute_plan(prepared, client, target=request.target)
             if request.saved_plan is not None:
                 check(request.saved_plan, prepared, computed)
             if request.checksum is not None:

@@ -152,8 +152,9 @@ def render_groups(out: Out, groups: list[KindGroup]) -> None:
 
 TARGET_WARNING = (
     "Warning: --target {target} is in effect: this plan holds only that and what it depends on, "
-    "not every change the configuration asks for. Use it to repair or roll out one thing; run "
-    "`plan` without --target before you call the setup done."
+    "not every change the configuration asks for, and no manual step (`runbook` lists them). Use "
+    "it to repair or roll out one thing; run `plan` without --target before you call the setup "
+    "done."
 )
 
 
