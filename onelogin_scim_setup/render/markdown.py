@@ -165,7 +165,8 @@ def plan_markdown(
     document = plan.to_dict()
     lines = [f"### {text(title)}", ""]
     if target is not None:
-        warning = TARGET_WARNING.replace("{target}", "`{target}`").format(target=target)
+        warning = TARGET_WARNING.removeprefix("Warning: ").replace("{target}", "`{target}`")
+        warning = warning.format(target=target)
         lines += ["> [!WARNING]", f"> {prose(warning)}", ""]
     lines += [f"**{prose(summary(plan))}**", "", f"Checksum: {code(document['checksum'])}", ""]
     api = [*plan.conflicts, *plan.api_changes, *plan.unmanaged]
