@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.engine.groups import SUMMARISE_AFTER, group, kind_totals
+from onelogin_scim_setup.engine.groups import SUMMARISE_AFTER, group
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind
 
 
@@ -59,9 +59,12 @@ def test_remarks_ride_on_their_kind() -> None:
     ]
 
 
-def test_kind_totals_for_the_table() -> None:
-    assert kind_totals([ROLE, FIELD, *users(30, "title")]) == [
-        (Kind.CUSTOM_FIELD, {Action.CREATE: 1}),
-        (Kind.ROLE, {Action.UPDATE: 1}),
-        (Kind.USER, {Action.UPDATE: 30}),
+def test_a_summary_line_says_why_for_what_is_not_an_update() -> None:
+    ghosts = [
+        Change(Action.CONFLICT, Kind.USER, f"g{i}@x", note=f"no OneLogin user has g{i}@x")
+        for i in range(30)
     ]
+    (item,) = group(ghosts)
+    (part,) = item.summaries()
+    assert (part.count, part.fields) == (30, ())
+    assert part.first[0].note == "no OneLogin user has g0@x"

@@ -69,3 +69,19 @@ def test_plan_json_is_the_plan_data() -> None:
 def test_summary_counts_conflicts() -> None:
     plan = Plan((Change(Action.CONFLICT, Kind.ROLE, "X", note="missing"),))
     assert "1 conflict(s) to resolve first" in summary(plan)
+
+
+def test_a_large_kind_is_summarised_with_the_reason_for_each_conflict_shown() -> None:
+    ghosts = tuple(
+        Change(Action.CONFLICT, Kind.USER, f"g{i:02d}@x", note="no OneLogin user has this email")
+        for i in range(25)
+    )
+    out, stdout, _ = capture()
+    render_plan(out, Plan(ghosts))
+    text = stdout.getvalue()
+    assert "per-user values: 25 conflict(s) to resolve first (summarised;" in text
+    assert "      user 'g00@x': no OneLogin user has this email\n" in text
+    assert "      ... and 15 more\n" in text
+    out, stdout, _ = capture()
+    render_plan(out, Plan(ghosts), detail=True)
+    assert stdout.getvalue().count("  x user ") == 25

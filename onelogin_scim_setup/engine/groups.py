@@ -115,8 +115,3 @@ def group(
         for kind in Kind
         if (items := by_kind.get(kind))
     ]
-
-
-def kind_totals(changes: Iterable[Change]) -> list[tuple[Kind, dict[Action, int]]]:
-    """Per kind, the count of each action (the Markdown table; every kind that has a change)."""
-    return [(g.kind, g.counts()) for g in group(changes, detail=True)]

@@ -118,10 +118,6 @@ class Plan:
     def conflicts(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action is Action.CONFLICT)
 
-    def manual_in_state(self, *states: StepState) -> tuple[Change, ...]:
-        """The manual steps in one of `states` (a step without a state counts as unchecked)."""
-        return tuple(c for c in self.manual_steps if (c.state or StepState.UNCHECKED) in states)
-
     @property
     def has_changes(self) -> bool:
         """What --detailed-exitcode reports: API work pending, or conflicts to resolve."""

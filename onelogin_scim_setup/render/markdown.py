@@ -135,8 +135,11 @@ def _group(item: KindGroup) -> list[str]:
                 head += ": " + ", ".join(f"{code(name)} ({n})" for name, n in part.fields)
             lines.append(f"- `{SYMBOLS[part.action]}` {head}")
             for change in part.first:
-                names = ", ".join(code(f.name) for f in change.fields)
-                lines.append(f"  - {code(change.key)}" + (f": {names}" if names else ""))
+                if change.action is Action.UPDATE or not change.note:
+                    names = ", ".join(code(f.name) for f in change.fields)
+                    lines.append(f"  - {code(change.key)}" + (f": {names}" if names else ""))
+                else:
+                    lines.append(f"  - {code(change.key)}: _{prose(change.note)}_")
             if part.more:
                 lines.append(f"  - … and {part.more} more (every one in `-o json`)")
     return [*lines, "", "</details>", ""]

@@ -141,13 +141,21 @@ def render_groups(out: Out, groups: list[KindGroup]) -> None:
                 line += ": " + ", ".join(f"{name} ({n})" for name, n in part.fields)
             out.stdout.print(f"  [{style}]{symbol}[/] {escape(line)}")
             for change in part.first:
-                names = ", ".join(f.name for f in change.fields)
                 out.stdout.print(
                     f"      {escape(change.kind.value)} {escape(repr(change.key))}"
-                    + (f": {escape(names)}" if names else "")
+                    + escape(_in_brief(change))
                 )
             if part.more:
                 out.stdout.print(f"      ... and {part.more} more")
+
+
+def _in_brief(change: Change) -> str:
+    """What a summarised change shows after its name: the fields an update changes, else why
+    (a conflict, a removal or drift must be understood to be fixed)."""
+    if change.action is Action.UPDATE or not change.note:
+        names = ", ".join(f.name for f in change.fields)
+        return f": {names}" if names else ""
+    return f": {change.note}"
 
 
 TARGET_WARNING = (
