@@ -175,8 +175,17 @@ def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target 
             f"--target {given} differs from the saved plan's target ({recorded or 'none'})",
             hint="Leave out --target: `apply FILE` applies the plan as it was saved.",
         )
-    chosen = given if given is not None else recorded
-    return parse(chosen) if chosen is not None else None
+    if given is not None:
+        return parse(given)
+    if recorded is None:
+        return None
+    try:
+        return parse(recorded)
+    except UsageError as error:
+        raise UsageError(
+            f"the saved plan's target is not one this tool writes: {error.message}",
+            hint="Run `plan --out` again, review it, and apply the new plan.",
+        ) from None
 
 
 def show(
