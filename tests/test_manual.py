@@ -160,3 +160,23 @@ def test_a_failed_round_trip_proves_nothing_done() -> None:
         "cannot_be_checked",
         "no API reads it; the --e2e round trip failed",
     )
+
+
+def test_what_the_plan_creates_makes_its_steps_pending() -> None:
+    new_app = Change(Action.CREATE, Kind.APP, "SCIM SOE")
+    new_parameter = Change(Action.CREATE, Kind.PARAMETER, "userType")
+    found = states(planned=[new_app, new_parameter])
+    assert found["SCIM connection"] == (
+        "pending",
+        "this plan creates the app: nobody can have set this on it yet",
+    )
+    assert found["deprovision action"][0] == "pending"
+    assert found["parameter flags"] == (
+        "pending",
+        "this plan creates the parameter(s) userType: nobody can have ticked the flag on them yet",
+    )
+    assert found["SCIM settings"][0] == "cannot_be_checked"  # SOE's side is not the app's
+    # A parameter created on an existing app: only its flag step.
+    only_parameter = states(planned=[new_parameter])
+    assert only_parameter["parameter flags"][0] == "pending"
+    assert only_parameter["SCIM connection"][0] == "cannot_be_checked"

@@ -72,6 +72,21 @@ def _state_of(
 
     arrived = evidence.round_trip
     e2e = "`verify --e2e` proves it" if arrived is None else "the --e2e round trip failed"
+    # What the plan creates cannot have been set by hand yet: those steps are surely pending.
+    created = [c for c in planned or () if c.action is Action.CREATE]
+    new_app = any(c.kind is Kind.APP for c in created)
+    new_parameters = [c.key for c in created if c.kind is Kind.PARAMETER]
+    if new_app and step.key in (CONNECTION, DEPROVISION):
+        return state(
+            StepState.PENDING,
+            "this plan creates the app: nobody can have set this on it yet",
+        )
+    if new_parameters and step.key == PARAMETER_FLAGS:
+        return state(
+            StepState.PENDING,
+            f"this plan creates the parameter(s) {', '.join(new_parameters)}: nobody can have "
+            "ticked the flag on them yet",
+        )
     if step.key == SOE_SETTINGS:
         if evidence.token_accepted is None:
             return state(StepState.UNCHECKED, "plan does not contact SOE; `verify` checks it")
