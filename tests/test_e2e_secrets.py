@@ -16,6 +16,11 @@ COMMANDS = [
     ("render", "--preview"),
     ("plan",),
     ("plan", "--output", "json"),
+    ("plan", "--output", "markdown", "--out", "saved-plan.json"),
+    ("plan", "--target", "app", "--output", "markdown"),
+    ("show", "saved-plan.json"),
+    ("show", "saved-plan.json", "--output", "markdown"),
+    ("show", "saved-plan.json", "--output", "json"),
     ("apply", "--auto-approve"),
     ("apply", "--auto-approve", "--output", "json"),
     ("plan", "--detailed-exitcode"),
@@ -71,6 +76,8 @@ def test_no_command_leaks_a_secret(tmp_path: Path, quirks_profile: str) -> None:
     text = "\n".join(transcript)
     assert "DEBUG" in text  # -v really logged the HTTP requests
     assert "runbook.md" in files or any(p.endswith("runbook.md") for p in files)
+    assert any(p.endswith("saved-plan.json") for p in files)
+    assert "(sensitive) sha256:" in text  # the token's change is in the plans, as a fingerprint
     for name, secret in secrets.items():
         assert secret not in text, f"{name} appears in command output"
         for path, content in files.items():

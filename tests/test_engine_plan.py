@@ -3,6 +3,8 @@ reviewed plan."""
 
 from __future__ import annotations
 
+import pytest
+
 from onelogin_scim_setup.model.tenant import MappingShape
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, checksum
 
@@ -88,3 +90,45 @@ def test_checksum_accepts_values_json_cannot_encode() -> None:
     assert checksum([{"shape": MappingShape.OTHER}]) == checksum(
         [{"shape": str(MappingShape.OTHER)}]
     )
+
+
+def test_a_plan_reads_back_from_its_json_exactly() -> None:
+    from onelogin_scim_setup.plan.changes import StepState, plan_from_dicts
+
+    step = Change(
+        Action.MANUAL,
+        Kind.SOE,
+        "SCIM settings",
+        (FieldChange("token", None, "sha256:1", sensitive=True),),
+        note="n",
+        verify_by="v",
+        state=StepState.PENDING,
+        state_reason="refused",
+    )
+    plan = Plan(
+        (Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)), step)
+    )
+    assert plan_from_dicts(plan.to_dict()["changes"]) == plan
+    assert plan.to_dict()["changes"][1]["state"] == "pending"
+    assert "state" not in plan.to_dict()["changes"][0]  # only manual steps have a state
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, "`changes` is not a list"),
+        ([1], r"changes\[0\] is not an object"),
+        ([{"action": "explode", "kind": "role", "key": "x"}], "changes\\[0\\].action is 'explode'"),
+        ([{"action": "create", "kind": "role"}], r"changes\[0\].key is not a string"),
+        ([{"action": "create", "kind": "role", "key": "x", "fields": [{}]}], r"fields\[0\]"),
+        (
+            [{"action": "manual", "kind": "soe", "key": "x", "state": "maybe"}],
+            r"changes\[0\].state is 'maybe'",
+        ),
+    ],
+)
+def test_a_hand_edited_plan_is_refused_naming_where(changes: object, message: str) -> None:
+    from onelogin_scim_setup.plan.changes import PlanShapeError, plan_from_dicts
+
+    with pytest.raises(PlanShapeError, match=message):
+        plan_from_dicts(changes)

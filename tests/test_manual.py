@@ -8,7 +8,7 @@ import pytest
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.plan import manual
-from onelogin_scim_setup.plan.changes import Action, Kind
+from onelogin_scim_setup.plan.changes import Action, Change, Kind
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.configs import config_with
 
@@ -86,3 +86,97 @@ def test_no_parameter_flag_step_when_no_field_is_sent() -> None:
     )
     keys = [s.key for s in manual.steps(config, template="{}", token_fingerprint=None)]
     assert "parameter flags" not in keys
+
+
+def states(
+    config: Config | None = None,
+    *,
+    planned: list[Change] | None = None,
+    evidence: manual.Evidence | None = None,
+) -> dict[str, tuple[str, str]]:
+    found = manual.steps(
+        config or config_with(),
+        template="{}",
+        token_fingerprint="sha256:1",
+        planned=planned,
+        evidence=evidence,
+    )
+    return {s.key: (s.state.value if s.state else "", s.state_reason) for s in found}
+
+
+MAPPING = Change(Action.CREATE, Kind.MAPPING, "onelogin-scim-setup/x: userType for role R")
+
+
+def test_plan_proves_nothing_it_did_not_read_and_the_reapply_its_own_mappings_need() -> None:
+    assert {k: v[0] for k, v in states(planned=[MAPPING]).items()} == {
+        "SCIM settings": "cannot_be_checked",
+        "SCIM connection": "cannot_be_checked",
+        "deprovision action": "cannot_be_checked",
+        "parameter flags": "cannot_be_checked",
+        "reapply mappings": "pending",
+    }
+    assert states(planned=[MAPPING])["reapply mappings"][1] == (
+        "this plan writes 1 mapping(s): reapply them after apply"
+    )
+    assert states(planned=[])["reapply mappings"][0] == "cannot_be_checked"
+    assert states(planned=None)["reapply mappings"] == (
+        "cannot_be_checked",
+        "OneLogin was not read",
+    )
+
+
+def test_a_refused_token_makes_the_soe_step_pending() -> None:
+    refused = states(evidence=manual.Evidence(token_accepted=False))
+    assert refused["SCIM settings"] == ("pending", "SOE's SCIM endpoint refused the token")
+
+
+def test_the_round_trip_proves_the_connection_and_the_moderator_box() -> None:
+    proven = states(evidence=manual.Evidence(token_accepted=True, round_trip="Moderator"))
+    assert proven["SCIM connection"][0] == "done"
+    assert proven["SCIM settings"][0] == "done"  # admin promotion is not asked for
+    assert proven["parameter flags"][0] == "done"  # userType is the only parameter
+    assert proven["deprovision action"][0] == "cannot_be_checked"  # never readable
+
+
+def test_what_the_round_trip_does_not_touch_stays_unproven() -> None:
+    config = config_with(
+        soe={"allow_admin_promotion": True}, fields={"department": {"enabled": True}}
+    )
+    proven = states(config, evidence=manual.Evidence(token_accepted=True, round_trip="Moderator"))
+    assert proven["SCIM settings"][0] == "cannot_be_checked"
+    assert proven["parameter flags"] == (
+        "cannot_be_checked",
+        "no API reads it; the --e2e round trip proved the userType flag only",
+    )
+    # A round trip to Registered (the user was a Moderator) proves the connection, not the box.
+    registered = states(evidence=manual.Evidence(token_accepted=True, round_trip="Registered"))
+    assert registered["SCIM connection"][0] == "done"
+    assert registered["SCIM settings"][0] == "cannot_be_checked"
+
+
+def test_a_failed_round_trip_proves_nothing_done() -> None:
+    failed = states(evidence=manual.Evidence(token_accepted=True, round_trip=""))
+    assert failed["SCIM connection"] == (
+        "cannot_be_checked",
+        "no API reads it; the --e2e round trip failed",
+    )
+
+
+def test_what_the_plan_creates_makes_its_steps_pending() -> None:
+    new_app = Change(Action.CREATE, Kind.APP, "SCIM SOE")
+    new_parameter = Change(Action.CREATE, Kind.PARAMETER, "userType")
+    found = states(planned=[new_app, new_parameter])
+    assert found["SCIM connection"] == (
+        "pending",
+        "this plan creates the app: nobody can have set this on it yet",
+    )
+    assert found["deprovision action"][0] == "pending"
+    assert found["parameter flags"] == (
+        "pending",
+        "this plan creates the parameter(s) userType: nobody can have ticked the flag on them yet",
+    )
+    assert found["SCIM settings"][0] == "cannot_be_checked"  # SOE's side is not the app's
+    # A parameter created on an existing app: only its flag step.
+    only_parameter = states(planned=[new_parameter])
+    assert only_parameter["parameter flags"][0] == "pending"
+    assert only_parameter["SCIM connection"][0] == "cannot_be_checked"

@@ -17,14 +17,20 @@ def test_text_plan_uses_terraform_symbols_and_before_after() -> None:
     assert "      has_app: false -> true" in text
     assert "  ! soe 'SCIM settings'" in text
     assert "(sensitive) sha256:1a2b3c4d" in text
-    assert "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s)." in text
+    assert (
+        "Plan: 1 to create, 1 to change, 0 to delete. 2 manual step(s): 2 cannot be checked."
+        in text
+    )
 
 
 def test_plan_lists_manual_steps_by_name_with_a_pointer_to_runbook() -> None:
     out, stdout, _ = capture()
     render_plan(out, PLAN)
     text = stdout.getvalue()
-    assert "  ! soe 'SCIM settings' (1 value(s))\n  ! onelogin_ui 'SCIM connection'" in text
+    assert (
+        "  ! soe 'SCIM settings' (1 value(s)): cannot be checked\n  ! onelogin_ui 'SCIM connection'"
+        in text
+    )
     assert "`onelogin-scim-setup runbook`" in text
     assert "sha256:1a2b3c4d" not in text
     assert '"a": 1' not in text
@@ -63,3 +69,19 @@ def test_plan_json_is_the_plan_data() -> None:
 def test_summary_counts_conflicts() -> None:
     plan = Plan((Change(Action.CONFLICT, Kind.ROLE, "X", note="missing"),))
     assert "1 conflict(s) to resolve first" in summary(plan)
+
+
+def test_a_large_kind_is_summarised_with_the_reason_for_each_conflict_shown() -> None:
+    ghosts = tuple(
+        Change(Action.CONFLICT, Kind.USER, f"g{i:02d}@x", note="no OneLogin user has this email")
+        for i in range(25)
+    )
+    out, stdout, _ = capture()
+    render_plan(out, Plan(ghosts))
+    text = stdout.getvalue()
+    assert "per-user values: 25 conflict(s) to resolve first (summarised;" in text
+    assert "      user 'g00@x': no OneLogin user has this email\n" in text
+    assert "      ... and 15 more\n" in text
+    out, stdout, _ = capture()
+    render_plan(out, Plan(ghosts), detail=True)
+    assert stdout.getvalue().count("  x user ") == 25

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from onelogin_scim_setup.config.models import SafetySettings
@@ -107,3 +109,43 @@ def test_breach_names_the_counts() -> None:
         safety.check(overwrites(6), users(10), SafetySettings())
     assert "overwrite 6 of 10 per-user values (60%)" in str(caught.value)
     assert "--force" in str(caught.value)
+
+
+def test_show_reads_a_plan_file_back_and_refuses_an_edited_one(tmp_path: Path) -> None:
+    import json
+
+    from onelogin_scim_setup.errors import UsageError
+    from onelogin_scim_setup.ops.saved import read_plan_file
+
+    plan = Plan((ROLE, FIELD))
+    document = {**plan.to_dict(), "basis": {}, "tool_version": "9.9", "target": "role:Eng"}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    shown = read_plan_file(path)
+    assert (shown.plan, shown.target, shown.saved, shown.tool_version) == (
+        plan,
+        "role:Eng",
+        True,
+        "9.9",
+    )
+    # `plan -o json` output reads too; it is not a saved plan.
+    path.write_text(json.dumps(plan.to_dict()), encoding="utf-8")
+    assert read_plan_file(path).saved is False
+
+    document["changes"][0]["fields"][0]["after"] = False
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(UsageError, match="its changes do not match its checksum"):
+        read_plan_file(path)
+    for text, message in (
+        ("[1, 2]", "is not a plan"),
+        ('{"format_version": 1, "changes": []}', "format_version 1"),
+        ('{"format_version": 2, "changes": [7]}', r"changes\[0\] is not an object"),
+        ("{", "is not JSON"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(UsageError, match=message):
+            read_plan_file(path)
+    with pytest.raises(UsageError, match="is a directory"):
+        read_plan_file(tmp_path)
+    with pytest.raises(UsageError, match="cannot read the plan"):
+        read_plan_file(tmp_path / "missing.json")

@@ -120,3 +120,35 @@ def test_a_403_to_our_token_is_a_failure_not_a_pass() -> None:
 def test_a_403_to_the_wrong_token_is_a_refusal() -> None:
     scim = FakeScim(wrong=ProbeResult(403, False, "token rejected (answered 403)"))
     assert by_name(soe_checks(scim, verify_tls=True))["SOE: a wrong token is refused"] == "pass"
+
+
+def test_evidence_comes_from_the_probe_and_the_round_trip() -> None:
+    from onelogin_scim_setup.ops.check import Check
+    from onelogin_scim_setup.ops.verify import evidence_of
+    from onelogin_scim_setup.plan.manual import Evidence
+
+    probe = soe_checks(FakeScim(), verify_tls=True)
+    assert evidence_of(probe) == Evidence(token_accepted=True, round_trip=None)
+    refused = soe_checks(FakeScim(ours=ProbeResult(401, False, "401")), verify_tls=True)
+    assert evidence_of(refused).token_accepted is False
+    arrived = Check("e2e: SOE shows a@x as Moderator", "pass", "userType arrived")
+    assert evidence_of([*probe, arrived]).round_trip == "Moderator"
+    lost = Check("e2e: SOE shows a@x as Moderator", "fail", "did not arrive")
+    assert evidence_of([*probe, lost]).round_trip == ""
+
+
+def test_each_manual_state_is_a_check_status() -> None:
+    from onelogin_scim_setup.ops.verify import manual_checks
+    from onelogin_scim_setup.plan.changes import StepState
+
+    steps = [
+        Change(Action.MANUAL, Kind.SOE, "SCIM settings", state=StepState.PENDING, note="fix"),
+        Change(Action.MANUAL, Kind.ONELOGIN_UI, "SCIM connection", state=StepState.DONE),
+        Change(Action.MANUAL, Kind.ONELOGIN_UI, "deprovision action", state=StepState.UNCHECKED),
+    ]
+    assert [(c.name, c.status) for c in manual_checks(steps)] == [
+        ("manual step: soe 'SCIM settings'", "fail"),
+        ("manual step: onelogin_ui 'SCIM connection'", "pass"),
+        ("manual step: onelogin_ui 'deprovision action'", "skip"),
+    ]
+    assert manual_checks(steps)[0].hint == "fix"

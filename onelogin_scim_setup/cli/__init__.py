@@ -59,6 +59,9 @@ for command in (
 app.command(name="import", cls=options.GlobalCommand, epilog=helptext.examples("import_"))(
     adopt.import_
 )
+app.command(name="show", cls=options.GlobalCommand, epilog=helptext.examples("show_plan"))(
+    plan_apply.show
+)
 app.add_typer(token_app, name="token")
 
 

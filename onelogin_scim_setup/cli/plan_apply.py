@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -18,18 +18,48 @@ from onelogin_scim_setup.cli.context import (
 from onelogin_scim_setup.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from onelogin_scim_setup.ops.saved import SavedPlan
     from onelogin_scim_setup.plan.changes import Plan
+    from onelogin_scim_setup.plan.target import Target
     from onelogin_scim_setup.render.console import Out
 
 DetailedExitcode = Annotated[
     bool,
     typer.Option("--detailed-exitcode", help="Exit 0: no changes, 1: error, 2: changes pending."),
 ]
+PlanOutputOption = Annotated[
+    Literal["text", "json", "markdown"],
+    typer.Option(
+        "--output",
+        "-o",
+        help="text for people, json for programs, markdown for a pull-request comment.",
+    ),
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        metavar="KIND[:NAME]",
+        help="Only this resource and what it depends on (e.g. role:Engineering, user); "
+        "not for routine use: the plan is then not the whole picture.",
+    ),
+]
+
+
+def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str | None) -> None:
+    from onelogin_scim_setup.render.markdown import plan_markdown
+    from onelogin_scim_setup.render.plan import render_plan
+
+    if output == "markdown":
+        out.stdout.file.write(plan_markdown(plan, detail=detail, target=target))
+        out.stdout.file.flush()
+    else:
+        render_plan(out, plan, detail=detail, target=target)
 
 
 def plan(
     ctx: typer.Context,
-    output: OutputOption = "text",
+    output: PlanOutputOption = "text",
     detailed_exitcode: DetailedExitcode = False,
     out_file: Annotated[
         Path | None,
@@ -39,20 +69,23 @@ def plan(
             "OneLogin or the config changed since.",
         ),
     ] = None,
+    target: TargetOption = None,
 ) -> None:
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.plan import compute_plan, connect
     from onelogin_scim_setup.ops.saved import saved_document
-    from onelogin_scim_setup.render.plan import render_plan
+    from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
 
     state = state_of(ctx)
     out = state.use_output(output)
+    targeting = parse(target) if target is not None else None
     prepared = prepare(state)
     with connect(prepared, state.environ) as client, reading(out):
-        computed = compute_plan(prepared, client)
-    render_plan(out, computed.plan, detail=state.verbosity > 0)
+        computed = compute_plan(prepared, client, target=targeting)
+    shown = str(targeting) if targeting is not None else None
+    _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown)
     if out_file is not None:
         import json
 
@@ -95,25 +128,30 @@ def apply(
         typer.Option("--force", help="Apply even past the safety.* thresholds of the config."),
     ] = False,
     lock_timeout: LockTimeoutOption = 300.0,
+    target: TargetOption = None,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.ops import saved
     from onelogin_scim_setup.ops.apply import ApplyRequest, apply_config
     from onelogin_scim_setup.ops.lock import default_lock_dir
     from onelogin_scim_setup.render.apply import ApplyConsole
-    from onelogin_scim_setup.render.plan import render_applied
+    from onelogin_scim_setup.render.plan import TARGET_WARNING, render_applied
 
     if dry_run:
-        plan(ctx, output=output, detailed_exitcode=detailed_exitcode)
+        plan(ctx, output=output, detailed_exitcode=detailed_exitcode, target=target)
         return
     state = state_of(ctx)
     out = state.use_output(output)
+    saved_plan = saved.load(plan_file) if plan_file is not None else None
     request = ApplyRequest(
-        saved_plan=saved.load(plan_file) if plan_file is not None else None,
+        saved_plan=saved_plan,
         checksum=checksum,
         force=force,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
+        target=_apply_target(target, saved_plan),
     )
+    if request.target is not None:
+        out.note(TARGET_WARNING.format(target=request.target))
     prepared = prepare(state)
     computed, result = apply_config(
         prepared,
@@ -125,6 +163,55 @@ def apply(
         on_wait=out.note,
     )
     render_applied(out, computed.plan, result, detail=state.verbosity > 0)
+
+
+def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target | None":
+    """`apply --target`, or the target a saved plan was made with (both: they must agree)."""
+    from onelogin_scim_setup.plan.target import parse
+
+    recorded = saved_plan.target if saved_plan is not None else None
+    if given is not None and saved_plan is not None and recorded != str(parse(given)):
+        raise UsageError(
+            f"--target {given} differs from the saved plan's target ({recorded or 'none'})",
+            hint="Leave out --target: `apply FILE` applies the plan as it was saved.",
+        )
+    if given is not None:
+        return parse(given)
+    if recorded is None:
+        return None
+    try:
+        return parse(recorded)
+    except UsageError as error:
+        raise UsageError(
+            f"the saved plan's target is not one this tool writes: {error.message}",
+            hint="Run `plan --out` again, review it, and apply the new plan.",
+        ) from None
+
+
+def show(
+    ctx: typer.Context,
+    plan_file: Annotated[
+        Path, typer.Argument(help="A plan written by `plan --out` (or by `plan -o json`).")
+    ],
+    output: PlanOutputOption = "text",
+) -> None:
+    """Show a saved plan as text, JSON or Markdown, without reading the config or any tenant."""
+    from onelogin_scim_setup.ops.saved import read_plan_file
+
+    state = state_of(ctx)
+    out = state.use_output(output)
+    shown = read_plan_file(plan_file)
+    if output == "json":
+        document = shown.plan.to_dict()
+        if shown.target is not None:
+            document["target"] = shown.target
+        out.data(document)
+        return
+    if output == "text":
+        made = f" by onelogin-scim-setup {shown.tool_version}" if shown.tool_version else ""
+        kind = "saved plan" if shown.saved else "plan (`-o json` output: `apply` cannot take it)"
+        out.note(f"{plan_file}: a {kind}{made}, checksum {shown.checksum}.")
+    _render(out, shown.plan, output, detail=state.verbosity > 0, target=shown.target)
 
 
 def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | None":

@@ -42,6 +42,7 @@ from onelogin_scim_setup.plan import safety
 from onelogin_scim_setup.plan.budget import DEFAULT_RESERVE, estimate_calls
 from onelogin_scim_setup.plan.changes import APP_KINDS, Change, Kind, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan
+from onelogin_scim_setup.plan.target import Target
 
 logger = logging.getLogger("onelogin_scim_setup.ops")
 
@@ -295,6 +296,7 @@ class ApplyRequest:
     checksum: str | None = None
     force: bool = False
     lock_timeout: float = 300.0
+    target: Target | None = None  # `--target`, or the one a saved plan was made with
 
     @property
     def approved(self) -> bool:
@@ -322,7 +324,7 @@ def apply_config(
     ):
         try:
             with view.reading():
-                computed = compute_plan(prepared, client)
+                computed = compute_plan(prepared, client, target=request.target)
             if request.saved_plan is not None:
                 check(request.saved_plan, prepared, computed)
             if request.checksum is not None:

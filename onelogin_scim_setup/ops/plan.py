@@ -24,6 +24,7 @@ from onelogin_scim_setup.plan import manual
 from onelogin_scim_setup.plan.changes import Change, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.target import Target, targeted
 from onelogin_scim_setup.secrets.redact import Redactor
 
 
@@ -55,8 +56,13 @@ def sensitive_keys(config: Config) -> frozenset[str]:
     return frozenset({key} if key else set())
 
 
-def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
-    """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing."""
+def compute_plan(
+    prepared: Prepared, client: OneLoginClient, *, target: Target | None = None
+) -> ComputedPlan:
+    """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing.
+
+    `target` (`--target`): only that resource and what it depends on, without the config's fixed
+    manual steps (plan.target); the read is the same."""
     config = prepared.config
     wanted = desired_state.build(
         config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
@@ -76,7 +82,9 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         provisioning_via_api=config.app.provisioning_via_api,
         exclusive_roles=config.app.exclusive_roles,
     )
-    plan = Plan(api.changes + tuple(manual_steps(prepared)))
+    plan = Plan(api.changes + tuple(manual_steps(prepared, planned=api.changes)))
+    if target is not None:
+        plan = targeted(api, wanted, target)
     return ComputedPlan(
         plan,
         wanted,
@@ -84,12 +92,24 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         WireValues(wire_configuration(prepared)),
         action_wait=config.onelogin.action_wait,
         safety=config.safety,
+        target=target,
     )
 
 
-def manual_steps(prepared: Prepared) -> list[Change]:
+def manual_steps(
+    prepared: Prepared,
+    *,
+    planned: tuple[Change, ...] | None = None,
+    evidence: manual.Evidence | None = None,
+) -> list[Change]:
+    """The manual steps with their states: `planned` are the plan's API changes (None: OneLogin
+    was not read), `evidence` what verify proved (plan.manual.with_states)."""
     return manual.steps(
-        prepared.config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
+        prepared.config,
+        template=prepared.template,
+        token_fingerprint=prepared.token_fingerprint,
+        planned=planned,
+        evidence=evidence,
     )
 
 

@@ -16,8 +16,14 @@ from typing import Any
 
 from onelogin_scim_setup import __version__
 from onelogin_scim_setup.errors import StalePlanError, UsageError
+from onelogin_scim_setup.files import InputFileError, read_text_input
 from onelogin_scim_setup.ops.prepare import Prepared
-from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION
+from onelogin_scim_setup.plan.changes import (
+    PLAN_FORMAT_VERSION,
+    Plan,
+    PlanShapeError,
+    plan_from_dicts,
+)
 from onelogin_scim_setup.plan.computed import ComputedPlan
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
@@ -58,6 +64,8 @@ def saved_document(prepared: Prepared, computed: ComputedPlan) -> dict[str, Any]
     document = computed.plan.to_dict()
     document["basis"] = basis_of(prepared, computed).to_dict()
     document["tool_version"] = __version__
+    if computed.target is not None:
+        document["target"] = str(computed.target)
     return document
 
 
@@ -67,6 +75,8 @@ class SavedPlan:
     checksum: str
     changes: list[dict[str, Any]]
     basis: Basis
+    target: str | None = None  # saved by `plan --target --out`: apply recomputes the same target
+    document: dict[str, Any] | None = None  # the whole file as read (for `show`)
 
 
 def load(path: Path) -> SavedPlan:
@@ -89,6 +99,9 @@ def load(path: Path) -> SavedPlan:
             f"tool applies format_version {PLAN_FORMAT_VERSION}",
             hint=REPLAN_HINT,
         )
+    target = data.get("target")
+    if target is not None and not isinstance(target, str):
+        raise UsageError(f"{path}: `target` is not a string", hint=REPLAN_HINT)
     try:
         basis = data["basis"]
         return SavedPlan(
@@ -96,6 +109,8 @@ def load(path: Path) -> SavedPlan:
             str(data["checksum"]),
             list(data["changes"]),
             Basis(str(basis["config_digest"]), dict(basis["onelogin_digests"])),
+            target=target,
+            document=data,
         )
     except (KeyError, TypeError) as error:
         raise UsageError(
@@ -174,3 +189,60 @@ def check_checksum(expected: str, computed: ComputedPlan) -> None:
             hint="Run `plan` again and review it: OneLogin or the config changed since the "
             "checksum was taken.",
         )
+
+
+# A saved plan of 50,000 per-user changes is some 30 MB; more is not a plan this tool wrote.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ShownPlan:
+    """A plan file read back for `show`: the plan, its checksum, its target, whether it is a saved
+    plan (`plan --out`, with a basis) or `plan -o json` output."""
+
+    plan: Plan
+    checksum: str
+    target: str | None
+    saved: bool
+    tool_version: str | None
+
+
+def read_plan_file(path: Path) -> ShownPlan:
+    """`show FILE`: a plan written by `plan --out` (or `plan -o json`), every value checked, and
+    refused when its changes do not match its checksum (edited since it was written)."""
+    try:
+        data = json.loads(read_text_input(path, MAX_PLAN_BYTES))
+    except OSError as error:
+        raise UsageError(f"cannot read the plan {path}: {error.strerror or error}") from None
+    except InputFileError as error:
+        raise UsageError(f"the plan {path} {error}") from None
+    except ValueError as error:
+        raise UsageError(f"{path} is not JSON: {error}") from None
+    if not isinstance(data, dict) or "changes" not in data:
+        raise UsageError(f"{path} is not a plan (no `changes`); `plan --out FILE` writes one")
+    if data.get("format_version") != PLAN_FORMAT_VERSION:
+        raise UsageError(
+            f"{path} has plan format_version {data.get('format_version')!r}; this version of the "
+            f"tool reads format_version {PLAN_FORMAT_VERSION}",
+            hint=REPLAN_HINT,
+        )
+    try:
+        plan = plan_from_dicts(data["changes"])
+    except PlanShapeError as error:
+        raise UsageError(f"{path} is not a plan this tool wrote: {error}") from None
+    recorded, target, version = data.get("checksum"), data.get("target"), data.get("tool_version")
+    if plan.to_dict()["checksum"] != recorded:
+        raise UsageError(
+            f"{path}: its changes do not match its checksum {recorded!r}: the file was edited "
+            "after it was written, so it is not the plan that was computed",
+            hint=REPLAN_HINT,
+        )
+    if target is not None and not isinstance(target, str):
+        raise UsageError(f"{path}: `target` is not a string")
+    return ShownPlan(
+        plan,
+        str(recorded),
+        target,
+        saved="basis" in data,
+        tool_version=version if isinstance(version, str) else None,
+    )

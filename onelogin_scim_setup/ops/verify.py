@@ -6,11 +6,12 @@ from collections.abc import Callable, Mapping
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.ops.check import Check, passed
-from onelogin_scim_setup.ops.plan import compute_plan, connect
+from onelogin_scim_setup.ops.check import Check, Status, passed
+from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_steps
 from onelogin_scim_setup.ops.prepare import Prepared
 from onelogin_scim_setup.ops.roundtrip import RoundTrip
-from onelogin_scim_setup.plan.changes import Action, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan, StepState
+from onelogin_scim_setup.plan.manual import Evidence
 from onelogin_scim_setup.secrets.token import generate_token
 from onelogin_scim_setup.soe.client import ScimClient, open_scim
 
@@ -50,6 +51,42 @@ def onelogin_checks(plan: Plan) -> list[Check]:
     return checks
 
 
+PROBE_CHECK = "SOE: SCIM endpoint accepts our token"
+ROUND_TRIP = "e2e: SOE shows "  # then "<email> as <userType>" (ops.roundtrip)
+MANUAL_STATUS: dict[StepState, Status] = {
+    StepState.DONE: "pass",
+    StepState.PENDING: "fail",
+    StepState.UNCHECKED: "skip",
+}
+
+
+def evidence_of(checks: list[Check]) -> Evidence:
+    """What the checks so far prove for the manual steps (plan.manual.with_states)."""
+    by_name = {c.name: c for c in checks}
+    probe = by_name.get(PROBE_CHECK)
+    trips = [c for c in checks if c.name.startswith(ROUND_TRIP) and " as " in c.name]
+    arrived = None
+    if trips:
+        arrived = trips[0].name.rsplit(" as ", 1)[1] if trips[0].status == "pass" else ""
+    return Evidence(
+        token_accepted=None if probe is None else probe.status == "pass", round_trip=arrived
+    )
+
+
+def manual_checks(steps: list[Change]) -> list[Check]:
+    """Each manual step's state as a check: done (verified) passes, pending fails, a step that
+    cannot be checked is skipped, with the reason."""
+    return [
+        Check(
+            f"manual step: {step.kind.value} {step.key!r}",
+            MANUAL_STATUS[step.state or StepState.UNCHECKED],
+            f"{(step.state or StepState.UNCHECKED).label}: {step.state_reason}",
+            step.note,
+        )
+        for step in steps
+    ]
+
+
 def credential_check(client: OneLoginClient, connector: str) -> Check:
     name = "OneLogin: API credentials work and have the Manage All scope"
     try:
@@ -66,7 +103,7 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
     if probe.ok:
         checks.append(
             Check(
-                "SOE: SCIM endpoint accepts our token",
+                PROBE_CHECK,
                 "pass",
                 f"GET /Users?count=1 answered {probe.status}",
             )
@@ -74,7 +111,7 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
     else:
         checks.append(
             Check(
-                "SOE: SCIM endpoint accepts our token",
+                PROBE_CHECK,
                 "fail",
                 probe.detail,
                 "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
@@ -156,6 +193,10 @@ def run_checks(
             add(*trip.run(test_user))
         else:
             add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+    planned = computed.plan.api_changes if computed is not None else None
+    # The plan's own provisioning step (a tenant that did not keep the API's write) is checked
+    # above with the other provisioning facts; these are the config's fixed steps.
+    add(*manual_checks(manual_steps(prepared, planned=planned, evidence=evidence_of(checks))))
     return checks
 
 

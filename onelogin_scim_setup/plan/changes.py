@@ -9,6 +9,9 @@ from enum import Enum
 from typing import Any
 
 # 2: the `unmanaged` action (drift shown, not applied) and saved plans' `basis` (ops.saved).
+# 2: the `unmanaged` action (drift shown, not applied) and saved plans' `basis` (ops.saved).
+# Additions that keep version 2 (older readers ignore them): a manual change's `state` and
+# `state_reason`; a targeted plan's `target` (plan.target).
 PLAN_FORMAT_VERSION = 2
 
 
@@ -39,6 +42,23 @@ class Kind(str, Enum):
 APP_KINDS = frozenset({Kind.APP, Kind.PARAMETER, Kind.PROVISIONING})
 
 
+class StepState(str, Enum):
+    """What is known of a manual step (plan.manual.state_of): proven done, proven still to do,
+    or not provable from what was read (plan does not contact SOE; some settings have no API)."""
+
+    DONE = "done"
+    PENDING = "pending"
+    UNCHECKED = "cannot_be_checked"
+
+    @property
+    def label(self) -> str:
+        return {
+            StepState.DONE: "done (verified)",
+            StepState.PENDING: "pending",
+            StepState.UNCHECKED: "cannot be checked",
+        }[self]
+
+
 @dataclass(frozen=True)
 class FieldChange:
     name: str
@@ -55,13 +75,16 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     note: str = ""
     verify_by: str = ""
+    # Manual changes only: what plan (or verify) could prove of the step, and why.
+    state: StepState | None = None
+    state_reason: str = ""
 
     @property
     def title(self) -> str:
         return f"{self.kind.value} {self.key!r}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "action": self.action.value,
             "kind": self.kind.value,
             "key": self.key,
@@ -72,6 +95,10 @@ class Change:
             "note": self.note,
             "verify_by": self.verify_by,
         }
+        if self.state is not None:
+            data["state"] = self.state.value
+            data["state_reason"] = self.state_reason
+        return data
 
 
 @dataclass(frozen=True)
@@ -119,3 +146,58 @@ def checksum(changes: list[dict[str, Any]]) -> str:
     """A digest of the plan's changes, so CI can check that apply does exactly what was reviewed."""
     text = json.dumps(changes, sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class PlanShapeError(ValueError):
+    """A plan document (a saved plan, for `show`) that is not the shape `Plan.to_dict` writes."""
+
+
+def plan_from_dicts(changes: object) -> Plan:
+    """The `Plan` back from its JSON changes (`Plan.to_dict()["changes"]`), every value checked:
+    the file may have been edited by hand, so anything else is a `PlanShapeError` naming where."""
+    if not isinstance(changes, list):
+        raise PlanShapeError("`changes` is not a list")
+    return Plan(tuple(_change_from_dict(item, f"changes[{n}]") for n, item in enumerate(changes)))
+
+
+def _change_from_dict(item: object, where: str) -> Change:
+    if not isinstance(item, dict):
+        raise PlanShapeError(f"{where} is not an object")
+
+    def text(key: str, *, default: str | None = None) -> str:
+        value = item.get(key, default)
+        if not isinstance(value, str):
+            raise PlanShapeError(f"{where}.{key} is not a string")
+        return value
+
+    def choice(key: str, enum: type[Enum], *, default: str | None = None) -> Any:
+        value = text(key, default=default)
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(str(e.value) for e in enum)
+            raise PlanShapeError(f"{where}.{key} is {value!r}, not one of {allowed}") from None
+
+    raw_fields = item.get("fields", [])
+    if not isinstance(raw_fields, list):
+        raise PlanShapeError(f"{where}.fields is not a list")
+    fields_ = []
+    for n, raw in enumerate(raw_fields):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            raise PlanShapeError(f"{where}.fields[{n}] is not an object with a string `name`")
+        fields_.append(
+            FieldChange(
+                raw["name"], raw.get("before"), raw.get("after"), bool(raw.get("sensitive"))
+            )
+        )
+    state = choice("state", StepState) if item.get("state") is not None else None
+    return Change(
+        choice("action", Action),
+        choice("kind", Kind),
+        text("key"),
+        tuple(fields_),
+        note=text("note", default=""),
+        verify_by=text("verify_by", default=""),
+        state=state,
+        state_reason=text("state_reason", default="") if state is not None else "",
+    )

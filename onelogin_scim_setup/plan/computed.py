@@ -8,6 +8,7 @@ from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.plan.changes import Plan
+from onelogin_scim_setup.plan.target import Target
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,5 @@ class ComputedPlan:
     # Seconds apply waits for a just-created custom field's mapping action (onelogin.action_wait).
     action_wait: float = 60.0
     safety: SafetySettings = field(default_factory=SafetySettings)
+    # `--target`: `plan` holds only that resource and what it depends on (plan.target).
+    target: Target | None = None

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from onelogin_scim_setup.model.tenant import MappingShape, Tenant, as_fields
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, StepState
 
 ProvisioningVia = Literal["auto", "api", "manual"]
 
@@ -66,6 +66,9 @@ def _provisioning(current: Tenant, desired: Tenant, via: ProvisioningVia) -> lis
             note=f"In OneLogin: Apps > {app_name} > Provisioning, then Save (app.provisioning_via_api "
             f"is {via}: set it to api to have apply write it)",
             verify_by="plan shows no provisioning step; verify",
+            state=StepState.PENDING,
+            state_reason="OneLogin reads provisioning as "
+            + ("enabled" if current.provisioning else "disabled"),
         )
     ]
 

@@ -7,20 +7,149 @@ SOE has no API for its SCIM settings, and OneLogin documents none for the SCIM c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, StepState
 
 TOKEN_MISSING = "(no token yet: run `onelogin-scim-setup token generate`)"  # noqa: S105
 
+SOE_SETTINGS = "SCIM settings"
+CONNECTION = "SCIM connection"
+DEPROVISION = "deprovision action"
+PARAMETER_FLAGS = "parameter flags"
+REAPPLY = "reapply mappings"
 
-def steps(config: Config, *, template: str, token_fingerprint: str | None) -> list[Change]:
+
+@dataclass(frozen=True)
+class Evidence:
+    """What `verify` proved beyond the data plan reads (None: not checked in this run)."""
+
+    # SOE's SCIM endpoint answered 200 to our token (False: refused it).
+    token_accepted: bool | None = None
+    # The userType the `--e2e` round trip saw arrive in SOE ("" : it did not arrive).
+    round_trip: str | None = None
+
+
+def steps(
+    config: Config,
+    *,
+    template: str,
+    token_fingerprint: str | None,
+    planned: Sequence[Change] | None = None,
+    evidence: Evidence | None = None,
+) -> list[Change]:
+    """The manual steps, each with its state (`with_states`): `planned` are the plan's API changes
+    (None: OneLogin was not read, as `runbook --offline`), `evidence` what verify proved."""
+    found = _steps(config, template=template, token_fingerprint=token_fingerprint)
+    return with_states(found, config, planned=planned, evidence=evidence or Evidence())
+
+
+def with_states(
+    found: Sequence[Change],
+    config: Config,
+    *,
+    planned: Sequence[Change] | None,
+    evidence: Evidence,
+) -> list[Change]:
+    """Each step with what can be proven of it: from the plan's own read (no call of its own) and,
+    in `verify`, from the SOE probe and the `--e2e` round trip. docs/plan-output.md has the table."""
+    stated = []
+    for step in found:
+        known = _state_of(step, config, planned, evidence)
+        stated.append(
+            step if known is None else replace(step, state=known[0], state_reason=known[1])
+        )
+    return stated
+
+
+def _state_of(
+    step: Change, config: Config, planned: Sequence[Change] | None, evidence: Evidence
+) -> tuple[StepState, str] | None:
+    def state(value: StepState, reason: str) -> tuple[StepState, str]:
+        return value, reason
+
+    arrived = evidence.round_trip
+    e2e = "`verify --e2e` proves it" if arrived is None else "the --e2e round trip failed"
+    # What the plan creates cannot have been set by hand yet: those steps are surely pending.
+    created = [c for c in planned or () if c.action is Action.CREATE]
+    new_app = any(c.kind is Kind.APP for c in created)
+    new_parameters = [c.key for c in created if c.kind is Kind.PARAMETER]
+    if new_app and step.key in (CONNECTION, DEPROVISION):
+        return state(
+            StepState.PENDING,
+            "this plan creates the app: nobody can have set this on it yet",
+        )
+    if new_parameters and step.key == PARAMETER_FLAGS:
+        return state(
+            StepState.PENDING,
+            f"this plan creates the parameter(s) {', '.join(new_parameters)}: nobody can have "
+            "ticked the flag on them yet",
+        )
+    if step.key == SOE_SETTINGS:
+        if evidence.token_accepted is None:
+            return state(StepState.UNCHECKED, "plan does not contact SOE; `verify` checks it")
+        if not evidence.token_accepted:
+            return state(StepState.PENDING, "SOE's SCIM endpoint refused the token")
+        if arrived == "Moderator" and not config.soe.allow_admin_promotion:
+            return state(
+                StepState.DONE, "SOE accepts the token and promoted the --e2e user to Moderator"
+            )
+        return state(
+            StepState.UNCHECKED,
+            "SOE accepts the token (verified); the promotion boxes are not readable"
+            + (
+                ""
+                if config.soe.allow_admin_promotion
+                else " (`verify --e2e` proves the moderator box)"
+            ),
+        )
+    if step.key == CONNECTION:
+        if arrived:
+            return state(StepState.DONE, "the --e2e round trip reached SOE")
+        return state(StepState.UNCHECKED, f"no API reads it; {e2e}")
+    if step.key == PARAMETER_FLAGS:
+        only_user_type = [f.name for f in step.fields] == [
+            f"{config.fields.user_type.shortname}: Include in User Provisioning"
+        ]
+        if arrived and only_user_type:
+            return state(StepState.DONE, "the --e2e round trip carried userType to SOE")
+        if arrived:
+            return state(
+                StepState.UNCHECKED,
+                "no API reads it; the --e2e round trip proved the userType flag only",
+            )
+        return state(StepState.UNCHECKED, f"no API reads it; {e2e} for userType")
+    if step.key == REAPPLY:
+        if planned is None:
+            return state(StepState.UNCHECKED, "OneLogin was not read")
+        changed = sum(
+            c.kind is Kind.MAPPING and c.action in (Action.CREATE, Action.UPDATE) for c in planned
+        )
+        if changed:
+            return state(
+                StepState.PENDING,
+                f"this plan writes {changed} mapping(s): reapply them after apply",
+            )
+        return state(
+            StepState.UNCHECKED,
+            "no mapping change is planned; no API tells whether they were reapplied since the "
+            "last one",
+        )
+    if step.key == DEPROVISION:
+        return state(StepState.UNCHECKED, "no API reads it")
+    return None
+
+
+def _steps(config: Config, *, template: str, token_fingerprint: str | None) -> list[Change]:
     token = token_fingerprint or TOKEN_MISSING
     scim_url = config.soe.scim_url
     found = [
         Change(
             Action.MANUAL,
             Kind.SOE,
-            "SCIM settings",
+            SOE_SETTINGS,
             (
                 FieldChange("SCIM", None, "On"),
                 FieldChange("SCIM authorization bearer token", None, token, sensitive=True),
@@ -57,7 +186,7 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
         Change(
             Action.MANUAL,
             Kind.ONELOGIN_UI,
-            "SCIM connection",
+            CONNECTION,
             tuple(connection),
             note=f"In OneLogin: Apps > {config.app.name} > Configuration. `onelogin-scim-setup render` "
             "prints the template; `token show --reveal` prints the token.",
@@ -69,7 +198,7 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
         Change(
             Action.MANUAL,
             Kind.ONELOGIN_UI,
-            "deprovision action",
+            DEPROVISION,
             (
                 FieldChange(
                     "When users are deleted in OneLogin, or the user's app access is removed",
@@ -89,7 +218,7 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
             Change(
                 Action.MANUAL,
                 Kind.ONELOGIN_UI,
-                "parameter flags",
+                PARAMETER_FLAGS,
                 tuple(
                     FieldChange(f"{name}: Include in User Provisioning", None, "checked")
                     for name in parameters
@@ -104,7 +233,7 @@ def steps(config: Config, *, template: str, token_fingerprint: str | None) -> li
             Change(
                 Action.MANUAL,
                 Kind.ONELOGIN_UI,
-                "reapply mappings",
+                REAPPLY,
                 (FieldChange("Users > Mappings", None, "Reapply All Mappings"),),
                 note="After any mapping change (apply creates or updates them): OneLogin does not "
                 "apply mappings changed through the API to existing users until each user is "

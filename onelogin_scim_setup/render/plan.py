@@ -8,7 +8,8 @@ from typing import Any
 from rich.markup import escape
 
 from onelogin_scim_setup.ops.apply import ApplyResult
-from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION, Action, Change, Plan
+from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION, Action, Change, Plan, StepState
+from onelogin_scim_setup.plan.groups import VERBS, KindGroup, group
 from onelogin_scim_setup.render.console import Out
 
 SYMBOLS = {
@@ -72,36 +73,123 @@ def summary(plan: Plan) -> str:
     ]
     if counts["conflict"]:
         parts.append(f"{counts['conflict']} conflict(s) to resolve first")
-    text = f"Plan: {', '.join(parts)}. {counts['manual']} manual step(s)."
+    text = f"Plan: {', '.join(parts)}. {counts['manual']} manual step(s)"
+    states = manual_states(plan.manual_steps)
+    text += f": {states}." if states else "."
     if counts["unmanaged"]:
         text += f" {counts['unmanaged']} unmanaged (shown, not changed)."
     return text
 
 
+def manual_states(steps: tuple[Change, ...] | list[Change]) -> str:
+    """ "1 pending, 4 cannot be checked": the manual steps counted by state."""
+    counted = [
+        (sum((c.state or StepState.UNCHECKED) is state for c in steps), state)
+        for state in (StepState.PENDING, StepState.UNCHECKED, StepState.DONE)
+    ]
+    return ", ".join(f"{n} {state.label}" for n, state in counted if n)
+
+
+def _state(change: Change) -> str:
+    state = change.state or StepState.UNCHECKED
+    return f"{state.label} ({change.state_reason})" if change.state_reason else state.label
+
+
 def render_manual(out: Out, steps: tuple[Change, ...] | list[Change], *, detail: bool) -> None:
-    """In full with `detail` (-v); otherwise one line per step and a pointer to `runbook`."""
-    if detail:
-        for change in steps:
-            render_change(out, change)
-        return
-    for change in steps:
+    """The steps still to do or that cannot be proven done, each with its state, and a count of
+    those proven done (`runbook` lists every step): in full with `detail` (-v), otherwise one line
+    per step and a pointer to `runbook`."""
+    shown = [c for c in steps if c.state is not StepState.DONE]
+    for change in shown:
         symbol, style = SYMBOLS[change.action]
+        if detail:
+            render_change(out, change)
+            out.stdout.print(f"      [dim]state: {escape(_state(change))}[/]")
+            continue
         count = f" ({len(change.fields)} value(s))" if change.fields else ""
         out.stdout.print(
-            f"  [{style}]{symbol} {escape(change.kind.value)}[/] {escape(repr(change.key))}{count}"
+            f"  [{style}]{symbol} {escape(change.kind.value)}[/] {escape(repr(change.key))}{count}:"
+            f" [dim]{escape(_state(change))}[/]"
+        )
+    done = len(steps) - len(shown)
+    if done:
+        out.stdout.print(
+            f"  [dim]{done} more step(s) done (verified), not listed; "
+            "`onelogin-scim-setup runbook` lists every step.[/]"
         )
 
 
-def render_plan(out: Out, plan: Plan, *, detail: bool = False, manual: bool = True) -> None:
-    """The plan; `manual=False` leaves the manual steps out (apply prints them once, at the end)."""
+def render_groups(out: Out, groups: list[KindGroup]) -> None:
+    """Each kind under a header with its totals; a summarised kind as counts and first names."""
+    for number, item in enumerate(groups):
+        if number:
+            out.stdout.print("")
+        header = f"{item.label}: {item.totals()}"
+        if item.summarised:
+            header += " (summarised; `-v` or `-o json` lists every change)"
+        out.stdout.print(f"[bold]{escape(header)}[/]")
+        for remark in item.remarks:
+            out.stdout.print(f"  [dim]{escape(remark)}[/]")
+        if not item.summarised:
+            for change in item.changes:
+                render_change(out, change)
+            continue
+        for part in item.summaries():
+            symbol, style = SYMBOLS[part.action]
+            line = f"{part.count} {VERBS[part.action]}"
+            if part.fields:
+                line += ": " + ", ".join(f"{name} ({n})" for name, n in part.fields)
+            out.stdout.print(f"  [{style}]{symbol}[/] {escape(line)}")
+            for change in part.first:
+                out.stdout.print(
+                    f"      {escape(change.kind.value)} {escape(repr(change.key))}"
+                    + escape(_in_brief(change))
+                )
+            if part.more:
+                out.stdout.print(f"      ... and {part.more} more")
+
+
+def _in_brief(change: Change) -> str:
+    """What a summarised change shows after its name: the fields an update changes, else why
+    (a conflict, a removal or drift must be understood to be fixed)."""
+    if change.action is Action.UPDATE or not change.note:
+        names = ", ".join(f.name for f in change.fields)
+        return f": {names}" if names else ""
+    return f": {change.note}"
+
+
+TARGET_WARNING = (
+    "Warning: --target {target} is in effect: this plan holds only that and what it depends on, "
+    "not every change the configuration asks for, and no manual step (`runbook` lists them). Use "
+    "it to repair or roll out one thing; run `plan` without --target before you call the setup "
+    "done."
+)
+
+
+def render_plan(
+    out: Out,
+    plan: Plan,
+    *,
+    detail: bool = False,
+    manual: bool = True,
+    target: str | None = None,
+) -> None:
+    """The plan, grouped by kind; `manual=False` leaves the manual steps out (apply prints them
+    once, at the end). `target`: the plan is only part of the picture (plan.target)."""
     if out.json:
-        out.data(plan.to_dict())
+        document = plan.to_dict()
+        if target is not None:
+            document["target"] = target
+        out.data(document)
         return
-    api = [*plan.api_changes, *plan.conflicts]
+    if target is not None:
+        out.text(TARGET_WARNING.format(target=target), style="bold yellow")
+        out.text("")
+    api = [*plan.conflicts, *plan.api_changes]
     if api:
         out.text("OneLogin changes:", style="bold")
-        for change in api:
-            render_change(out, change)
+        out.text("")
+        render_groups(out, group(api, detail=detail))
     else:
         out.text("No changes. OneLogin matches the configuration.", style="bold green")
     if plan.unmanaged:

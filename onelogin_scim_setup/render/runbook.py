@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onelogin_scim_setup.plan.changes import Plan
+from onelogin_scim_setup.plan.changes import Plan, StepState
 
 
 def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
@@ -22,6 +22,9 @@ def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
         lines += ["", "Resolve conflicts, then run `onelogin-scim-setup apply`.", ""]
     for number, step in enumerate(plan.manual_steps, start=1):
         lines += [f"## {number}. {step.kind.value}: {step.key}", ""]
+        state = step.state or StepState.UNCHECKED
+        reason = f" ({step.state_reason})" if step.state_reason else ""
+        lines += [f"State: **{state.label}**{reason}.", ""]
         if step.note:
             lines += [step.note, ""]
         for item in step.fields:
