@@ -41,6 +41,7 @@ for command in (
     setup.init,
     setup.validate,
     setup.render,
+    setup.schema,
     plan_apply.plan,
     plan_apply.apply,
     checks.verify,
@@ -53,6 +54,8 @@ for command in (
     epilog = (
         helptext.sandbox_epilog()
         if command is sandbox.sandbox
+        else helptext.render_epilog()
+        if command is setup.render
         else helptext.examples(command.__name__)
     )
     app.command(cls=options.GlobalCommand, epilog=epilog)(command)
@@ -64,7 +67,7 @@ app.add_typer(token_app, name="token")
 
 def _version(value: bool) -> None:
     if value:
-        print(f"{helptext.PROG} {__version__}")
+        print(helptext.version_text(__version__))
         raise typer.Exit()
 
 
@@ -86,7 +89,13 @@ def root(
     output: options.GlobalOutputOption = None,
     traceback: options.TracebackOption = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version, and those of Python and the libraries it runs on.",
+        ),
     ] = False,
 ) -> None:
     state = ctx.ensure_object(State)
