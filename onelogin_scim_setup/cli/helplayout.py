@@ -22,7 +22,7 @@ def keep_option_names_whole() -> None:
     from rich.table import Table
     from typer import rich_utils
 
-    if getattr(rich_utils.Table, "keeps_names_whole", False):
+    if getattr(getattr(rich_utils, "Table", None), "keeps_names_whole", False):
         return
 
     class OptionsTable(Table):
@@ -36,4 +36,4 @@ def keep_option_names_whole() -> None:
             widths: list[int] = super()._calculate_column_widths(console, options)
             return widths
 
-    rich_utils.Table = OptionsTable  # type: ignore[misc]
+    setattr(rich_utils, "Table", OptionsTable)  # noqa: B010 (not re-exported: mypy --strict)

@@ -8,11 +8,13 @@ from typing import Any
 from onelogin_scim_setup.render.console import Out
 
 SECTIONS = ("app", "provisioning", "configuration", "parameters")
+# `discover -o json`'s document version (docs/schemas/discover.schema.json).
+DISCOVER_FORMAT_VERSION = 1
 
 
 def render_discovered(out: Out, described: dict[str, Any], output: str) -> None:
     if output == "json":
-        out.data(described)
+        out.data({"format_version": DISCOVER_FORMAT_VERSION, **described})
         return
     if output == "yaml":
         out.data_yaml(described)

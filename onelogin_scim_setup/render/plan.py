@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 
 from onelogin_scim_setup.engine.apply import ApplyResult
-from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION, Action, Change, Plan
+from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION, Action, Change, Plan, checksum
 from onelogin_scim_setup.render.console import Out
 
 SYMBOLS = {
@@ -128,6 +128,13 @@ def render_applied(out: Out, plan: Plan, result: ApplyResult, *, detail: bool = 
         out.data(
             {
                 "format_version": PLAN_FORMAT_VERSION,
+                # The plan that was applied: its checksum is the one `plan -o json` showed.
+                "checksum": checksum([c.to_dict() for c in plan.changes]),
+                "summary": {
+                    "applied": len(done),
+                    "not_kept": len(manual),
+                    "manual_steps": len(plan.manual_steps),
+                },
                 "applied": [c.to_dict() for c in done],
                 "manual": [c.to_dict() for c in (*manual, *plan.manual_steps)],
             }
