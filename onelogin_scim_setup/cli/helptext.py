@@ -17,11 +17,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "render --sample alice.yaml --out payload.json",
     ),
     "schema": ("schema --out onelogin-scim-setup.schema.json",),
-    "plan": ("plan", "plan -o json --detailed-exitcode > plan.json   # 2: changes"),
+    "plan": ("plan", "plan --out plan.json --detailed-exitcode  # 2: changes"),
     "apply": ("apply", "apply --auto-approve -o json   # CI, after review"),
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
-    "import_": ("import", "import -c adopted.yaml --force   # then: plan --detailed-exitcode"),
+    "import_": ("import", "import adopted.yaml --subdomain acme --soe-site acme"),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
     "audit": (
         "audit",
@@ -30,9 +30,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "sandbox": ("sandbox", "sandbox --latency 0.5 --error-rate 0.1"),
     "demo": ("demo", "demo --dir ./demo   # keeps the files"),
+    "token": ("token generate --deliver", "token show", "token rotate"),
     "generate": (
         "token generate --deliver",
-        f"export SOE_SCIM_TOKEN=$({PROG} token generate --reveal)",
+        f"$ export SOE_SCIM_TOKEN=$({PROG} token generate --reveal)",
     ),
     "show": ("token show", "token show --reveal | pbcopy"),
     "deliver": ("token deliver",),
@@ -89,10 +90,10 @@ def _block(title: str, lines: list[str]) -> str:
 
 def example_lines(name: str) -> list[str]:
     """A command's examples as typed at a shell prompt: each on one line of at most 78 columns
-    (80 less the help's margin), so it can be copied whole. An example that already names the
-    tool (inside a shell substitution) is shown as written."""
+    (80 less the help's margin), so it can be copied whole. An example written with its own
+    prompt (`$ export X=$(onelogin-scim-setup ...)`) is shown as written."""
     return [
-        f"$ {example}" if PROG in example else f"$ {PROG} {example}" for example in EXAMPLES[name]
+        example if example.startswith("$ ") else f"$ {PROG} {example}" for example in EXAMPLES[name]
     ]
 
 
