@@ -21,7 +21,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "apply": ("apply", "apply --auto-approve -o json   # CI, after review"),
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
-    "import_": ("import", "import adopted.yaml --subdomain acme --soe-site acme"),
+    "import_": (
+        "import --subdomain acme --soe-site acme",
+        "import adopted.yaml --subdomain acme --soe-site acme --force",
+    ),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
     "audit": (
         "audit",
