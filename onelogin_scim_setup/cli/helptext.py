@@ -23,7 +23,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "discover": ("discover", "discover -o yaml"),
     "import_": (
         "import --subdomain acme --soe-site acme",
-        "import adopted.yaml --subdomain acme --soe-site acme --force",
+        "import new.yaml --subdomain acme --soe-site acme --force",
     ),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
     "audit": (
