@@ -7,10 +7,8 @@ import re
 from onelogin_scim_setup.engine.manual import TOKEN_MISSING
 from onelogin_scim_setup.engine.plan import Plan
 
-NO_TOKEN = (  # noqa: S105 (words about the token, not one)
-    "none yet: run `onelogin-scim-setup token generate` (or set the configured token source), "
-    "then this runbook again"
-)
+# Words about the token, not one.
+NO_TOKEN = "none yet: run `onelogin-scim-setup token generate`, then this runbook again"  # noqa: S105
 
 
 def code(value: str) -> str:
