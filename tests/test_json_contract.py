@@ -124,3 +124,27 @@ def test_the_modeline_is_first_and_written_once() -> None:
     once = with_modeline(text)
     assert once == f"# yaml-language-server: $schema={SCHEMA_FILE}\n{text}"
     assert with_modeline(once) == once
+
+
+def cli_output(*args: str) -> tuple[int, str]:
+    stdout = io.StringIO()
+    with redirect_stdout(stdout), pytest.raises(SystemExit) as exited:
+        main(list(args))
+    return int(str(exited.value.code)), stdout.getvalue()
+
+
+@pytest.mark.parametrize("asked", [["-o", "json"], ["--output=json"], ["-ojson"]])
+def test_a_command_line_that_does_not_parse_still_answers_json_when_asked(
+    asked: list[str],
+) -> None:
+    code, stdout = cli_output("plan", *asked, "--bogus")
+    assert code == 64
+    document = json.loads(stdout)
+    schema = json.loads((SCHEMAS / "error.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert document["error"]["code"] == "usage"
+    assert "--bogus" in document["error"]["message"]
+
+
+def test_a_usage_error_without_json_writes_nothing_on_stdout() -> None:
+    assert cli_output("plan", "--bogus") == (64, "")

@@ -1,5 +1,6 @@
 """The command line: Typer wiring only, and the one error boundary (`main`)."""
 
+import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -131,6 +132,9 @@ def _run(argv: list[str] | None, state: State) -> int:
         ctx = error.ctx
         usage = ctx.get_usage() if ctx else f"Usage: {helptext.PROG} [OPTIONS] COMMAND [ARGS]..."
         where = ctx.command_path if ctx else helptext.PROG
+        if _asks_for_json(sys.argv[1:] if argv is None else argv):
+            # The line could not be parsed, but it asked for JSON: a program reads stdout.
+            state.use_output("json")
         _rendering().render_usage_error(state.out, error.format_message(), usage, f"{where} --help")
         return ExitCode.USAGE
     except ClickException as error:
@@ -160,6 +164,15 @@ def _run(argv: list[str] | None, state: State) -> int:
     if result == ExitCode.INTERRUPTED:  # Typer turns a bare KeyboardInterrupt into Exit(130)
         state.out.stderr.print("Interrupted.")
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _asks_for_json(argv: list[str]) -> bool:
+    """`-o json`, `-ojson`, `--output json` or `--output=json` anywhere on the command line."""
+    pairs = itertools.pairwise([*argv, ""])
+    return any(
+        (word in ("-o", "--output") and following == "json") or word in ("-ojson", "--output=json")
+        for word, following in pairs
+    )
 
 
 def _rendering() -> ModuleType:

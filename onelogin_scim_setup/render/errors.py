@@ -8,7 +8,13 @@ from typing import Any
 from rich.markup import escape
 
 from onelogin_scim_setup.config.problems import problem_fields
-from onelogin_scim_setup.errors import ApplyError, ConfigError, Interrupted, SetupError
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    ConfigError,
+    Interrupted,
+    SetupError,
+    UsageError,
+)
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
@@ -50,7 +56,12 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
 
 
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
-    """A command-line mistake: what is wrong, the usage line, and where the full help is."""
+    """A command-line mistake: what is wrong, the usage line, and where the full help is (and the
+    error document with code `usage` on stdout when the line asked for -o json)."""
+    if out.json:
+        hint = f"`{help_command}` lists the options, with examples."
+        error = {"code": UsageError.code, "message": message, "hint": hint}
+        out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
     out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
     out.stderr.print(escape(usage))
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
