@@ -175,6 +175,18 @@ def test_init_writes_the_example_and_refuses_to_overwrite(run_cli: Run, tmp_path
     assert run_cli("init", str(target), "--force").exit_code == 0
 
 
+def test_init_keeps_a_different_schema_file_unless_forced(run_cli: Run, tmp_path: Path) -> None:
+    schema = tmp_path / "onelogin-scim-setup.schema.json"
+    schema.write_text("{}")
+    result = run_cli("init", str(tmp_path / "a.yaml"))
+    assert result.exit_code == 0
+    assert "Kept" in result.stderr
+    assert "schema --out" in result.stderr
+    assert schema.read_text() == "{}"
+    assert run_cli("init", str(tmp_path / "a.yaml"), "--force").exit_code == 0
+    assert json.loads(schema.read_text())["title"].startswith("onelogin-scim-setup configuration")
+
+
 def test_version(run_cli: Run) -> None:
     result = run_cli("--version")
     assert result.exit_code == 0

@@ -133,8 +133,7 @@ class GlobalGroup(_WholeNames, TyperGroup):
         super().__init__(name=name, **attrs)
         # The root declares them in its callback; only the options it lacks are added. Below the
         # root (`token`), no subcommand has another output than text: --output is not listed.
-        added = _own_globals(self.params)
-        self.params += _hide_output(added) if added else added
+        self.params += _hide_output(_own_globals(self.params))
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _show_flags_as_flags(super().get_params(ctx))

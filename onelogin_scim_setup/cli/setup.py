@@ -45,7 +45,7 @@ def write_schema_beside(state: State, config_path: Path, *, force: bool) -> None
     """The config's JSON Schema as config.schema.SCHEMA_FILE next to `config_path`, which the
     config's first line names for editors. A different file of that name is kept unless `force`."""
     from onelogin_scim_setup.config.schema import SCHEMA_FILE, schema_text
-    from onelogin_scim_setup.files import InputFileError, read_text_input, write_file
+    from onelogin_scim_setup.files import InputFileError, WriteError, read_text_input, write_file
 
     target = config_path.parent / SCHEMA_FILE
     text = schema_text()
@@ -60,7 +60,11 @@ def write_schema_beside(state: State, config_path: Path, *, force: bool) -> None
                 f"`onelogin-scim-setup schema --out {target}` replaces it."
             )
         return
-    write_file(target, text)
+    try:
+        write_file(target, text)
+    except WriteError as error:  # the config is written and usable: a warning, not a failure
+        state.out.note(f"Warning: {error.message}; `onelogin-scim-setup schema` prints it.")
+        return
     state.out.note(f"Wrote {target} (the config's JSON Schema, for editors).")
 
 
