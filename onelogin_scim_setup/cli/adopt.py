@@ -36,7 +36,9 @@ def import_(
     connector: Annotated[
         str, typer.Option("--connector", help="The app's connector, by exact name.")
     ] = DEFAULT_CONNECTOR,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
+    ] = False,
 ) -> None:
     """Write a starter config from an existing hand-made setup (app, fields, parameters, roles,
     role -> userType mappings), so `plan` right after shows no change. Reads only; no secrets."""
