@@ -21,6 +21,7 @@ import onelogin_scim_setup
 from onelogin_scim_setup import errors
 from onelogin_scim_setup.checks.rotate import RotationError
 from onelogin_scim_setup.cli import main
+from onelogin_scim_setup.config.problems import Problem, problem_fields
 from onelogin_scim_setup.config.schema import SCHEMA_FILE, config_schema, schema_text, with_modeline
 from onelogin_scim_setup.files import WriteError
 from onelogin_scim_setup.render.errors import INTERNAL_CODE, error_code
@@ -148,3 +149,32 @@ def test_a_command_line_that_does_not_parse_still_answers_json_when_asked(
 
 def test_a_usage_error_without_json_writes_nothing_on_stdout() -> None:
     assert cli_output("plan", "--bogus") == (64, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("c.yaml:3: a.b: bad", ("c.yaml", 3, "a.b", "bad")),
+        ("c.yaml: duplicate keys", ("c.yaml", None, None, "duplicate keys")),
+        ("p.csv:4: user_type: not allowed", ("p.csv", 4, "user_type", "not allowed")),
+        ("something went wrong: badly", (None, None, None, "something went wrong: badly")),
+    ],
+)
+def test_a_problem_made_as_plain_text_still_has_fields(
+    text: str, fields: tuple[object, ...]
+) -> None:
+    assert tuple(problem_fields(text).values()) == fields
+
+
+def test_a_problem_reads_as_before_and_keeps_its_parts() -> None:
+    problem = Problem(Path("my dir/c.yaml"), 7, "soe.site", "is wrong")
+    assert problem == "my dir/c.yaml:7: soe.site: is wrong"
+    assert problem_fields(problem) == {
+        "file": "my dir/c.yaml",
+        "line": 7,
+        "key": "soe.site",
+        "message": "is wrong",
+    }
+    assert Problem(None, None, "template", "bad", text="the built-in template: bad") == (
+        "the built-in template: bad"
+    )
