@@ -1,3 +1,3 @@
 """onelogin-scim-setup: SCIM 2.0 provisioning from OneLogin to Stack Overflow for Teams Enterprise, as code."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

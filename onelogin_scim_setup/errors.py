@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from enum import IntEnum
+from typing import ClassVar
 
 
 class ExitCode(IntEnum):
@@ -25,6 +26,8 @@ class Interrupted(BaseException):
     interrupted command did about it (e.g. "test user restored"), for that message.
     """
 
+    code: ClassVar[str] = "interrupted"
+
     def __init__(self, signum: int):
         self.signum = signum
         self.report: list[str] = []
@@ -45,8 +48,12 @@ class Interrupted(BaseException):
 class SetupError(Exception):
     """Base of every error the user should see as one clear paragraph (never a traceback).
 
-    `hint` says what to do about it.
+    `hint` says what to do about it. `code` is the error's stable name in `-o json` output
+    (`error.code`, docs/cli-contract.md): programs match on it, never on the class name, so a
+    class may be renamed or moved without breaking them. Each subclass names its own.
     """
+
+    code: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, hint: str | None = None):
         super().__init__(message)
@@ -59,6 +66,8 @@ class SetupError(Exception):
 
 class ConfigError(SetupError):
     """The config file is missing, unreadable or invalid. May carry several problems."""
+
+    code: ClassVar[str] = "config_invalid"
 
     def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
         super().__init__(message, hint=hint)
@@ -74,13 +83,19 @@ class ConfigError(SetupError):
 class TemplateError(SetupError):
     """The SCIM JSON template cannot be rendered or fails its lint."""
 
+    code: ClassVar[str] = "template_invalid"
+
 
 class SecretError(SetupError):
     """A secret (credential or SCIM token) is missing, unsafe to read, or cannot be delivered."""
 
+    code: ClassVar[str] = "secret_unavailable"
+
 
 class OneLoginError(SetupError):
     """An error answer, or no answer, from OneLogin's admin API."""
+
+    code: ClassVar[str] = "onelogin_api_error"
 
     def __init__(
         self,
@@ -110,6 +125,8 @@ class ShortnameChanged(OneLoginError):
     """OneLogin created a custom user field under another shortname than the one sent (e.g.
     lower-cased); whether it keeps the case is undocumented (docs/onelogin-api.md Op 4 [U])."""
 
+    code: ClassVar[str] = "onelogin_shortname_changed"
+
     def __init__(self, wanted: str, stored: str):
         super().__init__(
             f"OneLogin created the custom user field as {stored!r}, not {wanted!r}",
@@ -124,6 +141,8 @@ class ShortnameChanged(OneLoginError):
 class ScimError(SetupError):
     """An error answer, or no answer, from a SCIM endpoint (SOE's or another server's)."""
 
+    code: ClassVar[str] = "scim_error"
+
     def __init__(self, message: str, *, status: int | None = None, hint: str | None = None):
         super().__init__(message, hint=hint)
         self.status = status
@@ -131,6 +150,8 @@ class ScimError(SetupError):
 
 class ApplyError(SetupError):
     """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure."""
+
+    code: ClassVar[str] = "apply_incomplete"
 
     def __init__(
         self,
@@ -166,9 +187,13 @@ class Refused(SetupError):
     """The tool declined to go on although the command line was fine: conflicts in the plan, a "no"
     at the prompt. Exits 1 (an error), never the usage code."""
 
+    code: ClassVar[str] = "refused"
+
 
 class BudgetError(SetupError):
     """OneLogin's hourly API budget, less the reserve for other integrations, cannot cover a run."""
+
+    code: ClassVar[str] = "rate_budget_insufficient"
 
 
 def _listed(items: list[str], shown: int = 10) -> str:
@@ -185,14 +210,22 @@ class UsageError(SetupError):
     --auto-approve, --e2e without --test-user). Exits with ExitCode.USAGE, like Click's own usage
     errors: only raise it when changing the command line is the fix."""
 
+    code: ClassVar[str] = "usage"
+
 
 class SafetyError(SetupError):
     """Apply would pass a safety threshold (safety.* in the config); refused before any write."""
+
+    code: ClassVar[str] = "safety_threshold"
 
 
 class StalePlanError(SetupError):
     """A saved plan (or a pinned checksum) no longer matches what OneLogin and the config give."""
 
+    code: ClassVar[str] = "stale_plan"
+
 
 class LockTimeout(SetupError):
     """Another apply on the same tenant and app held the lock for longer than --lock-timeout."""
+
+    code: ClassVar[str] = "lock_timeout"

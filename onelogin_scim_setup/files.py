@@ -7,6 +7,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import ClassVar
 
 from onelogin_scim_setup.errors import SetupError
 
@@ -61,6 +62,8 @@ def read_input(path: Path, max_bytes: int) -> bytes:
 class WriteError(SetupError):
     """A file could not be written. `reason` says why; `opening`: the temporary file beside it could
     not even be created (a missing or read-only folder)."""
+
+    code: ClassVar[str] = "write_failed"
 
     def __init__(self, path: Path, reason: str, *, opening: bool = False, hint: str | None = None):
         super().__init__(f"cannot write {path}: {reason}", hint=hint)

@@ -107,8 +107,13 @@ def test_validate_error_as_json(run_cli: Run, write_config: Callable[..., Path])
     result = run_cli("-c", str(path), "validate", "--output", "json")
     assert result.exit_code == 1
     error = json.loads(result.stdout)["error"]
-    assert error["type"] == "ConfigError"
-    assert any("did you mean 'subdomain'" in p for p in error["problems"])
+    assert error["code"] == "config_invalid"
+    [problem] = error["problems"]
+    assert problem["file"] == str(path)
+    lines = path.read_text().splitlines()
+    assert lines[problem["line"] - 1].strip().startswith("subdomian:")
+    assert problem["key"] == "onelogin.subdomian"
+    assert "did you mean 'subdomain'" in problem["message"]
 
 
 def test_render_example_prints_json(run_cli: Run) -> None:
@@ -157,13 +162,29 @@ def test_render_preview_with_a_sample_file(
 def test_init_writes_the_example_and_refuses_to_overwrite(run_cli: Run, tmp_path: Path) -> None:
     target = tmp_path / "new.yaml"
     assert run_cli("init", str(target)).exit_code == 0
-    assert target.read_text() == (ROOT / "templates" / "config.example.yaml").read_text()
+    first, rest = target.read_text().split("\n", 1)
+    assert first == "# yaml-language-server: $schema=onelogin-scim-setup.schema.json"
+    assert rest == (ROOT / "templates" / "config.example.yaml").read_text()
+    schema = json.loads((tmp_path / "onelogin-scim-setup.schema.json").read_text())
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     target.write_text("mine")
     refused = run_cli("init", str(target))
     assert refused.exit_code == 64  # the fix is on the command line: --force
     assert "--force" in refused.stderr
     assert target.read_text() == "mine"
     assert run_cli("init", str(target), "--force").exit_code == 0
+
+
+def test_init_keeps_a_different_schema_file_unless_forced(run_cli: Run, tmp_path: Path) -> None:
+    schema = tmp_path / "onelogin-scim-setup.schema.json"
+    schema.write_text("{}")
+    result = run_cli("init", str(tmp_path / "a.yaml"))
+    assert result.exit_code == 0
+    assert "Kept" in result.stderr
+    assert "schema --out" in result.stderr
+    assert schema.read_text() == "{}"
+    assert run_cli("init", str(tmp_path / "a.yaml"), "--force").exit_code == 0
+    assert json.loads(schema.read_text())["title"].startswith("onelogin-scim-setup configuration")
 
 
 def test_version(run_cli: Run) -> None:

@@ -351,10 +351,12 @@ def test_validate_reports_config_template_and_token_problems_together(tmp_path: 
     path.write_text(yaml.safe_dump(data))
     result = run("-c", str(path), "validate", "-o", "json")
     assert result.returncode == ExitCode.ERROR
-    problems = "\n".join(json.loads(result.stdout)["error"]["problems"])
-    assert "unknown key 'rolez'" in problems
-    assert "mine.json.j2" in problems
-    assert "readable by other users" in problems
+    problems = {p["key"]: p for p in json.loads(result.stdout)["error"]["problems"]}
+    assert "unknown key 'rolez'" in problems["app.rolez"]["message"]
+    assert problems["app.rolez"]["file"] == str(path)
+    assert problems["template"]["file"] == str(tmp_path / "mine.json.j2")
+    assert "readable by other users" in problems["token"]["message"]
+    assert problems["token"]["line"] is not None
 
 
 def test_a_sample_without_the_template_fields_is_an_error(config: Path, tmp_path: Path) -> None:

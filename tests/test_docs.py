@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from onelogin_scim_setup.cli import app
 from onelogin_scim_setup.config.load import load
+from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.yaml_source import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,8 +40,6 @@ def test_there_are_commands_to_document() -> None:
     assert {"plan", "apply", "verify", "token rotate", "demo"} <= set(command_names())
 
 
-# Commands added while README.md is being cut to a user's guide (branch humanplan; its report gives
-# the README line). Documented in docs/plan-output.md meanwhile; the marker goes with the line.
 @pytest.mark.parametrize("name", command_names())
 def test_every_command_is_in_the_readme(name: str) -> None:
     assert f"`{name}" in README
@@ -52,6 +54,38 @@ def test_every_command_has_help(run_cli: Callable[..., object], name: str) -> No
 
 def test_example_config_validates() -> None:
     assert load(ROOT / "templates" / "config.example.yaml").warnings == ()
+
+
+def test_example_config_shows_the_defaults_or_marks_its_examples() -> None:
+    """The starter config's promise: a key left out takes the value shown, except the values
+    marked `# example; default: ...` (or `required`) on their line."""
+    document = read_yaml(ROOT / "templates" / "config.example.yaml")
+    lines = (ROOT / "templates" / "config.example.yaml").read_text(encoding="utf-8").splitlines()
+    unmarked = []
+
+    def walk(model: type[BaseModel], data: dict[str, Any], prefix: tuple[str, ...]) -> None:
+        for key, value in data.items():
+            field = model.model_fields[key]
+            nested = next(
+                (
+                    arg
+                    for arg in getattr(field.annotation, "__args__", (field.annotation,))
+                    if isinstance(arg, type) and issubclass(arg, BaseModel)
+                ),
+                None,
+            )
+            if nested is not None and isinstance(value, dict):
+                walk(nested, value, (*prefix, key))
+                continue
+            default = field.get_default(call_default_factory=True)
+            shown = getattr(default, "value", default)  # an Enum default shows as its value
+            line = lines[document.lines[(*prefix, key)] - 1]
+            marked = "# example; default:" in line or "# example; required" in line
+            if (shown != value and str(shown) != str(value)) != marked:
+                unmarked.append(f"{'.'.join((*prefix, key))}: {line.strip()} (default {shown!r})")
+
+    walk(Config, document.data, ())
+    assert unmarked == []
 
 
 def test_example_config_documents_every_key() -> None:

@@ -3,10 +3,12 @@ shows no change. The hand-made setup is built through OneLogin's public API, as 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -129,6 +131,10 @@ def test_import_writes_no_secret_and_a_valid_commented_config(tenant: World) -> 
     assert CLIENT_ID not in text
     assert "# Each hand-made mapping keeps its name" in text
     assert tenant.cli("-c", "imported.yaml", "validate").returncode == 0
+    # Editors validate it: the first line names the schema written beside it, which it matches.
+    assert text.startswith("# yaml-language-server: $schema=onelogin-scim-setup.schema.json\n")
+    schema = json.loads((tenant.folder / "onelogin-scim-setup.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(text))
 
 
 def test_import_refuses_to_overwrite_without_force(tenant: World) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
@@ -65,9 +66,26 @@ def test_saved_plan_is_refused_when_the_config_changed(tenant: World) -> None:
     refused = tenant.cli("apply", str(plan_file))
     assert refused.returncode == 1
     assert (
-        "the config (or its template or token) changed since the plan was saved" in refused.stderr
+        f"the config {tenant.config_path} (or its template or token) changed since the plan was "
+        "saved with it" in refused.stderr
     )
     assert "no longer planned: update role 'SOE Admins'" in refused.stderr
+
+
+def test_saved_plan_applied_with_another_config_names_both(tenant: World) -> None:
+    plan_file = saved_plan(tenant)
+    other = tenant.folder / "other.yaml"
+    data = yaml.safe_load(tenant.config_path.read_text())
+    data["app"]["roles"] = ["Engineering"]
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    tenant.clear_requests_log()
+    refused = tenant.cli("apply", str(plan_file), "-c", str(other))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    flat = " ".join(refused.stderr.split())
+    assert f"the plan was made with the config {tenant.config_path}" in flat
+    assert f"this apply reads {other} (-c)" in flat
+    assert f"apply with `-c {tenant.config_path}`" in flat
+    assert api_writes(tenant.requests_log()) == []
 
 
 def test_saved_plan_holds_fingerprints_and_digests_never_a_secret(tenant: World) -> None:

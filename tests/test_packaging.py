@@ -108,9 +108,9 @@ def test_installed_wheel_reports_its_version_and_help(installed: Path, tmp_path:
 def test_installed_wheel_init_writes_the_example(installed: Path, tmp_path: Path) -> None:
     result = run_installed(installed, "init", "fresh.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "fresh.yaml").read_text() == (
-        ROOT / "templates" / "config.example.yaml"
-    ).read_text()
+    written = (tmp_path / "fresh.yaml").read_text()
+    assert written.split("\n", 1)[1] == (ROOT / "templates" / "config.example.yaml").read_text()
+    assert (tmp_path / "onelogin-scim-setup.schema.json").is_file()
 
 
 def test_installed_wheel_runs_the_demo(installed: Path, tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ def test_error_goes_to_stderr_and_json_error_to_stdout() -> None:
         out, ConfigError("c.yaml: invalid config", problems=["c.yaml:3: a.b: bad"]), Redactor()
     )
     assert "c.yaml:3: a.b: bad" in stderr.getvalue()
-    payload = json.loads(stdout.getvalue())["error"]
-    assert payload["type"] == "ConfigError"
-    assert payload["problems"] == ["c.yaml:3: a.b: bad"]
+    document = json.loads(stdout.getvalue())
+    assert document["format_version"] == 2
+    payload = document["error"]
+    assert payload["code"] == "config_invalid"
+    assert "type" not in payload  # a stable code, never the Python class name
+    assert payload["problems"] == [{"file": "c.yaml", "line": 3, "key": "a.b", "message": "bad"}]

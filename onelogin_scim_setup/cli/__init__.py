@@ -1,5 +1,6 @@
 """The command line: Typer wiring only, and the one error boundary (`main`)."""
 
+import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +42,7 @@ for command in (
     setup.init,
     setup.validate,
     setup.render,
+    setup.schema,
     plan_apply.plan,
     plan_apply.apply,
     checks.verify,
@@ -53,6 +55,8 @@ for command in (
     epilog = (
         helptext.sandbox_epilog()
         if command is sandbox.sandbox
+        else helptext.render_epilog()
+        if command is setup.render
         else helptext.examples(command.__name__)
     )
     app.command(cls=options.GlobalCommand, epilog=epilog)(command)
@@ -67,7 +71,7 @@ app.add_typer(token_app, name="token")
 
 def _version(value: bool) -> None:
     if value:
-        print(f"{helptext.PROG} {__version__}")
+        print(helptext.version_text(__version__))
         raise typer.Exit()
 
 
@@ -89,7 +93,13 @@ def root(
     output: options.GlobalOutputOption = None,
     traceback: options.TracebackOption = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version, and those of Python and the libraries it runs on.",
+        ),
     ] = False,
 ) -> None:
     state = ctx.ensure_object(State)
@@ -125,6 +135,9 @@ def _run(argv: list[str] | None, state: State) -> int:
         ctx = error.ctx
         usage = ctx.get_usage() if ctx else f"Usage: {helptext.PROG} [OPTIONS] COMMAND [ARGS]..."
         where = ctx.command_path if ctx else helptext.PROG
+        if _asks_for_json(sys.argv[1:] if argv is None else argv):
+            # The line could not be parsed, but it asked for JSON: a program reads stdout.
+            state.use_output("json")
         _rendering().render_usage_error(state.out, error.format_message(), usage, f"{where} --help")
         return ExitCode.USAGE
     except ClickException as error:
@@ -154,6 +167,15 @@ def _run(argv: list[str] | None, state: State) -> int:
     if result == ExitCode.INTERRUPTED:  # Typer turns a bare KeyboardInterrupt into Exit(130)
         state.out.stderr.print("Interrupted.")
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _asks_for_json(argv: list[str]) -> bool:
+    """`-o json`, `-ojson`, `--output json` or `--output=json` anywhere on the command line."""
+    pairs = itertools.pairwise([*argv, ""])
+    return any(
+        (word in ("-o", "--output") and following == "json") or word in ("-ojson", "--output=json")
+        for word, following in pairs
+    )
 
 
 def _rendering() -> ModuleType:

@@ -36,10 +36,14 @@ def import_(
     connector: Annotated[
         str, typer.Option("--connector", help="The app's connector, by exact name.")
     ] = DEFAULT_CONNECTOR,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
+    ] = False,
 ) -> None:
     """Write a starter config from an existing hand-made setup (app, fields, parameters, roles,
     role -> userType mappings), so `plan` right after shows no change. Reads only; no secrets."""
+    from onelogin_scim_setup.cli.setup import write_schema_beside
+    from onelogin_scim_setup.config.schema import with_modeline
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.adopt import import_setup
     from onelogin_scim_setup.render.adopt import render_imported
@@ -52,7 +56,8 @@ def import_(
     adopted, text = import_setup(
         onelogin, soe, state.environ, state.redactor, app_name=app_name, connector=connector
     )
-    write_file(target, text)
+    write_file(target, with_modeline(text))
+    write_schema_beside(state, target, force=force)
     render_imported(state.out, adopted, target)
 
 

@@ -16,17 +16,21 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "render --preview",
         "render --sample alice.yaml --out payload.json",
     ),
+    "schema": ("schema --out onelogin-scim-setup.schema.json",),
     "plan": (
         "plan",
-        "plan -o json --detailed-exitcode > plan.json   # 2: changes",
-        "plan --out plan.json -o markdown > plan.md   # a pull-request comment",
+        "plan --out plan.json --detailed-exitcode   # 2: changes",
+        "plan --out plan.json -o markdown > plan.md  # for a PR",
         "plan --target role:Engineering",
     ),
     "show_plan": ("show plan.json", "show plan.json -o markdown > plan.md"),
     "apply": ("apply", "apply --auto-approve -o json   # CI, after review"),
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
-    "import_": ("import", "import -c adopted.yaml --force   # then: plan --detailed-exitcode"),
+    "import_": (
+        "import --subdomain acme --soe-site acme",
+        "import new.yaml --subdomain acme --soe-site acme --force",
+    ),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
     "audit": (
         "audit",
@@ -35,9 +39,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "sandbox": ("sandbox", "sandbox --latency 0.5 --error-rate 0.1"),
     "demo": ("demo", "demo --dir ./demo   # keeps the files"),
+    "token": ("token generate --deliver", "token show", "token rotate"),
     "generate": (
         "token generate --deliver",
-        "export SOE_SCIM_TOKEN=$(onelogin-scim-setup token generate --reveal)",
+        f"$ export SOE_SCIM_TOKEN=$({PROG} token generate --reveal)",
     ),
     "show": ("token show", "token show --reveal | pbcopy"),
     "deliver": ("token deliver",),
@@ -63,13 +68,46 @@ EXIT_CODES = (
 )
 
 
+# The libraries whose behaviour shows in the tool's output, as their distributions are named.
+KEY_DEPENDENCIES = ("typer", "requests", "rich", "jinja2", "pyyaml", "pydantic")
+
+
+def version_text(version: str) -> str:
+    """`--version`: the tool's, Python's and the key dependencies' versions, for bug reports.
+
+    Read from the installed distributions' metadata (importlib.metadata), so nothing is imported.
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    def of(name: str) -> str:
+        try:
+            return installed(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {of(name)}" for name in KEY_DEPENDENCIES)
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{PROG} {version}\nPython {python}\n{libraries}"
+
+
 def _block(title: str, lines: list[str]) -> str:
     # Rich markup reads [..] as styles; the help text is plain.
     return f"[bold]{title}[/]\n" + "\n".join(escape(line) for line in lines)
 
 
+def example_lines(name: str) -> list[str]:
+    """A command's examples as typed at a shell prompt: each on one line of at most 78 columns
+    (80 less the help's margin), so it can be copied whole. An example written with its own
+    prompt (`$ export X=$(onelogin-scim-setup ...)`) is shown as written."""
+    return [
+        example if example.startswith("$ ") else f"$ {PROG} {example}" for example in EXAMPLES[name]
+    ]
+
+
 def examples(name: str) -> str:
-    return _block("Examples:", [f"$ {PROG} {example}" for example in EXAMPLES[name]])
+    return _block("Examples:", example_lines(name))
 
 
 def root_epilog() -> str:
@@ -83,6 +121,22 @@ def root_epilog() -> str:
             f"Shell completion: {PROG} --install-completion",
         ]
     )
+
+
+SAMPLE_FORMAT = (
+    "YAML (JSON if the name ends in .json); each placeholder the template uses",
+    "needs a value (docs/cli-contract.md, Sample user file), e.g.:",
+    "user:",
+    "  firstname: Ada",
+    "  lastname: Lovelace",
+    "  email: ada@example.com",
+    "  custom_fields: {userType: Moderator}",
+    "parameters: {scimusername: ada@example.com}",
+)
+
+
+def render_epilog() -> str:
+    return examples("render") + "\n\n" + _block("Sample user file (--sample):", list(SAMPLE_FORMAT))
 
 
 def sandbox_epilog() -> str:

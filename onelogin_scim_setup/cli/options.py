@@ -107,14 +107,33 @@ def _merge_globals(ctx: Context) -> State:
     return state
 
 
-class GlobalGroup(TyperGroup):
+def _hide_output(params: list[Parameter]) -> list[Parameter]:
+    """The global --output, still accepted (`-o text`, or a clear refusal) but not listed."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.name == "output":
+            param.hidden = True
+    return params
+
+
+class _WholeNames:
+    """Help with option names never cut (cli.helplayout)."""
+
+    def format_help(self, ctx: Context, formatter: Any) -> None:
+        from onelogin_scim_setup.cli.helplayout import keep_option_names_whole
+
+        keep_option_names_whole()
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+
+class GlobalGroup(_WholeNames, TyperGroup):
     """The root, or a command group (`token`): a group below the root also accepts the global
     options (`token -c f.yaml show`), merged into the State before its subcommand is parsed."""
 
     def __init__(self, name: str | None = None, **attrs: Any) -> None:
         super().__init__(name=name, **attrs)
-        # The root declares them in its callback; only the options it lacks are added.
-        self.params += _own_globals(self.params)
+        # The root declares them in its callback; only the options it lacks are added. Below the
+        # root (`token`), no subcommand has another output than text: --output is not listed.
+        self.params += _hide_output(_own_globals(self.params))
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _show_flags_as_flags(super().get_params(ctx))
@@ -129,7 +148,7 @@ class GlobalGroup(TyperGroup):
         return super().invoke(ctx)
 
 
-class GlobalCommand(TyperCommand):
+class GlobalCommand(_WholeNames, TyperCommand):
     """A command that also accepts the global options, merged into the State before it runs."""
 
     def __init__(self, name: str | None, **attrs: Any) -> None:
@@ -137,7 +156,9 @@ class GlobalCommand(TyperCommand):
         self.own_output = next(
             (p for p in self.params if isinstance(p, TyperOption) and p.name == "output"), None
         )
-        self.params += _own_globals(self.params)
+        added = _own_globals(self.params)
+        # A command with text output only refuses -o json: it does not list -o at all.
+        self.params += _hide_output(added) if self.own_output is None else added
 
     def get_params(self, ctx: Context) -> list[Parameter]:
         return _show_flags_as_flags(super().get_params(ctx))

@@ -65,7 +65,9 @@ def sandbox(
     latency: Annotated[float, typer.Option(help="Seconds added to every answer.", min=0)] = 0.0,
     quirks: QuirksOption = "optimistic",
     quirk: QuirkOption = None,
-    users: Annotated[int, typer.Option(help="Extra users (user00001@example.com...).", min=0)] = 0,
+    users: Annotated[
+        int, typer.Option(help="Extra users, named user00001@example.com and on.", min=0)
+    ] = 0,
     roles: Annotated[int, typer.Option(help="Extra roles (Role 001...).", min=0)] = 0,
     scenario: Annotated[
         str | None, typer.Option(help="A seeded scenario: drift (see docs/sandbox.md).")

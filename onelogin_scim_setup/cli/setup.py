@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, prepare, register, state_of
+from onelogin_scim_setup.cli.context import OutputOption, State, prepare, register, state_of
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ConfigError, UsageError
 
@@ -20,11 +20,15 @@ def init(
             + "."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
+    ] = False,
 ) -> None:
-    """Write a commented starter config (the same as config.example.yaml)."""
+    """Write a commented starter config (config.example.yaml), and its JSON Schema beside it for
+    editors."""
     from importlib.resources import files
 
+    from onelogin_scim_setup.config.schema import with_modeline
     from onelogin_scim_setup.files import write_file
 
     state = state_of(ctx)
@@ -32,8 +36,55 @@ def init(
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
-    write_file(path, text)
+    write_file(path, with_modeline(text))
+    write_schema_beside(state, path, force=force)
     state.out.text(f"Wrote {path}. Edit it, then run `onelogin-scim-setup validate -c {path}`.")
+
+
+def write_schema_beside(state: State, config_path: Path, *, force: bool) -> None:
+    """The config's JSON Schema as config.schema.SCHEMA_FILE next to `config_path`, which the
+    config's first line names for editors. A different file of that name is kept unless `force`."""
+    from onelogin_scim_setup.config.schema import SCHEMA_FILE, schema_text
+    from onelogin_scim_setup.files import InputFileError, WriteError, read_text_input, write_file
+
+    target = config_path.parent / SCHEMA_FILE
+    text = schema_text()
+    if target.exists() and not force:
+        try:
+            same = read_text_input(target, 4 * len(text)) == text
+        except (OSError, InputFileError):
+            same = False
+        if not same:
+            state.out.note(
+                f"Kept {target}: it is not this version's config schema. "
+                f"`onelogin-scim-setup schema --out {target}` replaces it."
+            )
+        return
+    try:
+        write_file(target, text)
+    except WriteError as error:  # the config is written and usable: a warning, not a failure
+        state.out.note(f"Warning: {error.message}; `onelogin-scim-setup schema` prints it.")
+        return
+    state.out.note(f"Wrote {target} (the config's JSON Schema, for editors).")
+
+
+def schema(
+    ctx: typer.Context,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write it to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the config file's JSON Schema (draft 2020-12), for editors and CI checks."""
+    from onelogin_scim_setup.config.schema import schema_text
+    from onelogin_scim_setup.files import write_file
+
+    state = state_of(ctx)
+    text = schema_text()
+    if out_file:
+        write_file(out_file, text)
+        state.out.note(f"Wrote {out_file}.")
+    else:
+        state.out.stdout.file.write(text)
 
 
 def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
@@ -61,7 +112,11 @@ def render(
         bool, typer.Option("--preview", help="Show the SCIM payload SOE would receive.")
     ] = False,
     sample: Annotated[
-        Path | None, typer.Option("--sample", help="Sample user (YAML or JSON) for --preview.")
+        Path | None,
+        typer.Option(
+            "--sample",
+            help="Sample user for --preview: a file with user: and parameters: (format below).",
+        ),
     ] = None,
 ) -> None:
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""

@@ -20,6 +20,7 @@ from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
 token_app = typer.Typer(
     cls=GlobalGroup,
     help="Generate, show, deliver and rotate the SCIM bearer token.",
+    epilog=examples("token"),
     no_args_is_help=True,
 )
 

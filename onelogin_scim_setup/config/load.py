@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from onelogin_scim_setup.config.attributes import custom_fields
 from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config, UserPromotion
+from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
 from onelogin_scim_setup.errors import ConfigError
@@ -69,7 +70,8 @@ def load_collecting(path: Path) -> tuple[LoadedConfig | None, list[str]]:
             return None, problems
     config = _resolve_paths(config, path.parent)
     problems += [
-        f"{document.where(key)}: {'.'.join(map(str, key))}: {msg}" for key, msg in _rules(config)
+        Problem(path, document.line_of(key), ".".join(map(str, key)), msg)
+        for key, msg in _rules(config)
     ]
     warnings = tuple(_warnings(config, document))
     if not problems:  # the CSV's rows are checked against a config that holds
@@ -88,7 +90,7 @@ def _with_users_file(config: Config, path: Path) -> Config:
     rows, problems = read_users_csv(users_file, yaml_emails)
     for user, line in zip(rows.users, rows.lines, strict=True):
         problems += [
-            f"{users_file}:{line}: {attribute}: {message}"
+            Problem(users_file, line, attribute, message)
             for attribute, message in _user_rules(config, user)
         ]
     if problems:
@@ -134,7 +136,7 @@ def _location(item: Any) -> tuple[Any, ...]:
     return tuple(part for part in item["loc"] if not str(part).startswith("function-after"))
 
 
-def _describe(document: YamlDocument, item: Any) -> str:
+def _describe(document: YamlDocument, item: Any) -> Problem:
     loc = _location(item)
     dotted = ".".join(str(part) for part in loc) or "(top level)"
     message = error_message(item)
@@ -146,7 +148,7 @@ def _describe(document: YamlDocument, item: Any) -> str:
         )
         if not close and allowed:
             message += f" (allowed: {', '.join(sorted(allowed))})"
-    return f"{document.where(loc)}: {dotted}: {message}"
+    return Problem(document.path, document.line_of(loc), dotted, message)
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -71,6 +71,30 @@ FilePath = Annotated[Path, Field(strict=False), AfterValidator(_no_nul)]
 Secret = Annotated[SecretStr, Field(strict=False)]
 
 
+_HOST_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _host_label(value: object, *, key: str, domain: str, url_key: str) -> object:
+    """A site or subdomain name (`acme`), with a message that says what to write instead of the
+    pattern when it is not one: a full URL or host name gets the name it holds, if any, and the
+    key that takes a URL."""
+    if not isinstance(value, str) or _HOST_LABEL.match(value):
+        return value  # the type and pattern checks of the field say the rest
+    host = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", value.strip()).split("/")[0].lower()
+    name = host.removesuffix("." + domain) if host.endswith("." + domain) else None
+    if name is not None and _HOST_LABEL.match(name):
+        suggestion = f"write {key}: {name}"
+    else:
+        suggestion = f"write the name before .{domain} (e.g. acme)"
+    raise ValueError(
+        f"is the name in https://<name>.{domain} only, not a URL or host name ({value!r}): "
+        f"{suggestion}, or set {url_key} to the full URL instead"
+        if "." in value or "/" in value or ":" in value
+        else f"must be lower-case letters, digits and hyphens, as in https://<name>.{domain} "
+        f"(got {value!r})"
+    )
+
+
 class OneLoginSettings(_Model):
     subdomain: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
     base_url: str | None = None
@@ -95,6 +119,13 @@ class OneLoginSettings(_Model):
     def _https(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value)
 
+    @field_validator("subdomain", mode="before")
+    @classmethod
+    def _subdomain(cls, value: object) -> object:
+        return _host_label(
+            value, key="onelogin.subdomain", domain="onelogin.com", url_key="onelogin.base_url"
+        )
+
     @model_check(mode="after")
     def _needs_a_host(self) -> OneLoginSettings:
         if not self.subdomain and not self.base_url:
@@ -118,6 +149,13 @@ class SoeSettings(_Model):
     @classmethod
     def _https(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value)
+
+    @field_validator("site", mode="before")
+    @classmethod
+    def _site(cls, value: object) -> object:
+        return _host_label(
+            value, key="soe.site", domain="stackenterprise.co", url_key="soe.scim_base_url"
+        )
 
     @model_check(mode="after")
     def _needs_a_site(self) -> SoeSettings:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import UserPromotion
+from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.files import InputFileError, read_input
 
 COLUMNS = ("email", "user_type", "department", "title")
@@ -44,12 +45,15 @@ class CsvUsers:
     lines: tuple[int, ...]
 
 
+_KEY = "promotions.users_file"
+
+
 def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[str]]:
     """The CSV's promotions and the problems found (`file:line: ...`); `yaml_emails` are the
     lower-cased emails of `promotions.users`, which a row may not repeat."""
     text, problem = _read_text(path)
     if text is None:
-        return CsvUsers((), ()), [problem]
+        return CsvUsers((), ()), [problem] if problem else []
     # newline="": the csv module sees \r\n, \r and \n as they are, keeps line breaks inside
     # quoted cells, and counts physical lines in `line_num`.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -59,10 +63,10 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
         header = []
     if sorted(header) != sorted(COLUMNS):
         named = ", ".join(header) or "nothing"
-        return CsvUsers((), ()), [
-            f"{path}:1: the header must name the columns {', '.join(COLUMNS)}, each once "
-            f"(found: {named})"
-        ]
+        message = (
+            f"the header must name the columns {', '.join(COLUMNS)}, each once (found: {named})"
+        )
+        return CsvUsers((), ()), [Problem(path, 1, None, message)]
     at = {name: header.index(name) for name in COLUMNS}
     users: list[UserPromotion] = []
     lines: list[int] = []
@@ -75,13 +79,14 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
         except StopIteration:
             break
         except csv.Error as error:  # the reader resumes on the next line
-            problems.append(f"{path}:{line}: not valid CSV: {error}")
+            problems.append(Problem(path, line, None, f"not valid CSV: {error}"))
             continue
         cells = [cell.strip(_LAYOUT) for cell in row]
         if not any(cells):
             continue
         if len(cells) != len(header):
-            problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(cells)}")
+            found_columns = f"expected {len(header)} columns, found {len(cells)}"
+            problems.append(Problem(path, line, None, found_columns))
             continue
         # The email is always given (blank is a problem); any other empty cell is not managed.
         entry = {name: cells[at[name]] for name in COLUMNS if name == "email" or cells[at[name]]}
@@ -90,34 +95,34 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
             found += _repeated(entry["email"], line, seen, yaml_emails)
         if found:
             found.sort(key=lambda problem: _ORDER.get(problem[0], len(COLUMNS)))
-            problems += [f"{path}:{line}: {column}: {message}" for column, message in found]
+            problems += [Problem(path, line, column, message) for column, message in found]
         elif user is not None:
             users.append(user)
             lines.append(line)
     return CsvUsers(tuple(users), tuple(lines)), problems
 
 
-def _read_text(path: Path) -> tuple[str | None, str]:
+def _read_text(path: Path) -> tuple[str | None, Problem | None]:
     """The file's text, or None and the problem, naming the line of the first byte that is not UTF-8."""
     try:
         data = read_input(path, MAX_USERS_FILE_BYTES)
     except FileNotFoundError:
-        return None, f"{path}: promotions.users_file: file not found"
+        return None, Problem(path, None, _KEY, "file not found")
     except OSError as error:
-        return None, f"{path}: promotions.users_file: cannot read it: {error.strerror or error}"
+        return None, Problem(path, None, _KEY, f"cannot read it: {error.strerror or error}")
     except InputFileError as error:
-        return None, f"{path}: promotions.users_file: {error}"
+        return None, Problem(path, None, _KEY, str(error))
     body = data.removeprefix(codecs.BOM_UTF8)  # error offsets then count in `body`
     try:
-        return body.decode("utf-8"), ""
+        return body.decode("utf-8"), None
     except UnicodeDecodeError as error:
         # Everything before the bad byte decoded, so it decodes again; line breaks are ASCII.
         before = body[: error.start].decode("utf-8")
         line = len(io.StringIO(before + "x", newline="").readlines())
-        return None, (
-            f"{path}:{line}: promotions.users_file: not UTF-8 (byte 0x{body[error.start]:02x}: "
-            f"{error.reason}); save the file as UTF-8"
+        message = (
+            f"not UTF-8 (byte 0x{body[error.start]:02x}: {error.reason}); save the file as UTF-8"
         )
+        return None, Problem(path, line, _KEY, message)
 
 
 def _validated(entry: dict[str, str]) -> tuple[UserPromotion | None, list[tuple[str, str]]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.files import InputFileError, read_text_input
 
@@ -136,7 +137,16 @@ def _record_lines(
             key_path = (*prefix, key)
             if key in seen:
                 dotted = ".".join(str(part) for part in key_path)
-                duplicates.append(f"{path}:{key_node.start_mark.line + 1}: {dotted}")
+                line = key_node.start_mark.line + 1
+                duplicates.append(
+                    Problem(
+                        path,
+                        line,
+                        dotted,
+                        "duplicate key (the later one would silently win)",
+                        text=f"{path}:{line}: {dotted}",
+                    )
+                )
             seen.add(key)
             lines[key_path] = key_node.start_mark.line + 1
             _record_lines(value_node, key_path, lines, duplicates, path, budget)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from urllib3.exceptions import (
@@ -58,6 +58,8 @@ HINT_RATE = (
 
 class MaybeProcessed(OneLoginError):
     """A POST failed without telling whether OneLogin processed it (timeout, dropped, 5xx)."""
+
+    code: ClassVar[str] = "onelogin_outcome_unknown"
 
 
 def reset_header(response: requests.Response) -> str | None:

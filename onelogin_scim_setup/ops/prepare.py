@@ -9,6 +9,7 @@ from pathlib import Path
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
 from onelogin_scim_setup.config.load import LoadedConfig, load, load_collecting
 from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.errors import SecretError, TemplateError
 from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.sources import (
@@ -76,7 +77,9 @@ def template_problems(loaded: LoadedConfig) -> tuple[str | None, list[str]]:
     try:
         text = render_scim_template(template_options(config))
     except TemplateError as error:
-        return None, [f"{error.message} ({error.hint})" if error.hint else error.message]
+        message = f"{error.message} ({error.hint})" if error.hint else error.message
+        file = str(config.template.path) if config.template.path else None
+        return None, [Problem(file, None, "template", message, text=message)]
     parameters = {"scimusername", "department", "title", "external_manager_id"}
     parameters.update(name for name, _ in custom_fields(config))
     problems = lint_scim_template(
@@ -85,7 +88,11 @@ def template_problems(loaded: LoadedConfig) -> tuple[str | None, list[str]]:
         custom_fields=[name for name, _ in custom_fields(config)],
         parameters=parameters,
     )
-    return text, [f"{source}: {problem.message}" for problem in problems]
+    file = str(config.template.path) if config.template.path else None
+    return text, [
+        Problem(file, None, "template", problem.message, text=f"{source}: {problem.message}")
+        for problem in problems
+    ]
 
 
 def read_token(
@@ -173,5 +180,7 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
     try:
         token = read_token(loaded.config, environ, required=False, run_command=False)
     except SecretError as error:
-        problems.append(f"{loaded.where('token')}: token: {error.message}")
+        problems.append(
+            Problem(loaded.path, loaded.document.line_of(("token",)), "token", error.message)
+        )
     return Validation(loaded, problems, template, token)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import (
@@ -41,6 +42,8 @@ UNKNOWN = "unknown"
 
 class RotationError(SetupError):
     """Rotation stopped part-way; the message names what each side holds."""
+
+    code: ClassVar[str] = "rotation_incomplete"
 
 
 @dataclass

@@ -40,9 +40,16 @@ class Basis:
 
     config: str
     onelogin: dict[str, str]  # section of the snapshot -> digest
+    # The config file as given to `plan` (-c), to name in a refusal; not part of the check (CI
+    # plans and applies in different checkouts). None in plans saved before 0.2.0.
+    config_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"config_digest": self.config, "onelogin_digests": dict(self.onelogin)}
+        return {
+            "config_digest": self.config,
+            "onelogin_digests": dict(self.onelogin),
+            "config_file": self.config_file,
+        }
 
 
 def basis_of(prepared: Prepared, computed: ComputedPlan) -> Basis:
@@ -56,7 +63,7 @@ def basis_of(prepared: Prepared, computed: ComputedPlan) -> Basis:
     sections = {item.name: _digest(asdict(tenant)[item.name]) for item in fields(tenant)}
     # The wire ids too: an app deleted and re-created by hand is another app, even if it looks alike.
     sections["ids"] = _digest(asdict(computed.snapshot.ids))
-    return Basis(_digest(config), sections)
+    return Basis(_digest(config), sections, str(prepared.loaded.path))
 
 
 def saved_document(prepared: Prepared, computed: ComputedPlan) -> dict[str, Any]:
@@ -108,7 +115,11 @@ def load(path: Path) -> SavedPlan:
             path,
             str(data["checksum"]),
             list(data["changes"]),
-            Basis(str(basis["config_digest"]), dict(basis["onelogin_digests"])),
+            Basis(
+                str(basis["config_digest"]),
+                dict(basis["onelogin_digests"]),
+                str(basis["config_file"]) if basis.get("config_file") is not None else None,
+            ),
             target=target,
             document=data,
         )
@@ -151,12 +162,25 @@ def _what_differs(old: dict[str, Any], new: dict[str, Any]) -> str:
     return "notes"
 
 
+def _config_changed(planned_with: str | None, used: str | None) -> str:
+    """Which config the plan was made with and which this apply read, when they differ."""
+    if planned_with is not None and planned_with != used:
+        return (
+            f"the plan was made with the config {planned_with}, and this apply reads {used} "
+            f"(-c), which differs from it (or its template or token does); apply with "
+            f"`-c {planned_with}`, or plan again with {used}"
+        )
+    return f"the config {used} (or its template or token) changed since the plan was saved" + (
+        " with it" if planned_with is not None else ""
+    )
+
+
 def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
     """Refuse unless the config and OneLogin are as they were when the plan was saved."""
     now = basis_of(prepared, computed)
     reasons = []
     if now.config != saved.basis.config:
-        reasons.append("the config (or its template or token) changed since the plan was saved")
+        reasons.append(_config_changed(saved.basis.config_file, now.config_file))
     moved = sorted(
         section
         for section in {**saved.basis.onelogin, **now.onelogin}

@@ -12,6 +12,10 @@ from onelogin_scim_setup.render.console import Out
 if TYPE_CHECKING:
     from onelogin_scim_setup.config.load import LoadedConfig
 
+# `-o json` document versions (docs/schemas/verify.schema.json, validate.schema.json).
+VERIFY_FORMAT_VERSION = 1
+VALIDATE_FORMAT_VERSION = 1
+
 CHECK_MARKS = {
     "pass": ("ok", "green"),
     "fail": ("FAIL", "bold red"),
@@ -45,7 +49,11 @@ def render_verified(out: Out, checks: list[Check]) -> None:
 def render_checks(out: Out, checks: list[Check]) -> None:
     if out.json:
         out.data(
-            {"format_version": 1, "passed": passed(checks), "checks": [c.to_dict() for c in checks]}
+            {
+                "format_version": VERIFY_FORMAT_VERSION,
+                "passed": passed(checks),
+                "checks": [c.to_dict() for c in checks],
+            }
         )
         return
     for check in checks:
@@ -58,6 +66,7 @@ def render_valid(out: Out, loaded: LoadedConfig, notes: list[str]) -> None:
     if out.json:
         out.data(
             {
+                "format_version": VALIDATE_FORMAT_VERSION,
                 "valid": True,
                 "config": str(loaded.path),
                 "warnings": list(loaded.warnings),

@@ -8,14 +8,14 @@ from typing import Any
 from onelogin_scim_setup.render.console import Out
 
 SECTIONS = ("app", "provisioning", "configuration", "parameters")
+# `discover -o json` (and `-o yaml`)'s document version (docs/schemas/discover.schema.json).
+DISCOVER_FORMAT_VERSION = 1
 
 
 def render_discovered(out: Out, described: dict[str, Any], output: str) -> None:
-    if output == "json":
-        out.data(described)
-        return
-    if output == "yaml":
-        out.data_yaml(described)
+    if output in ("json", "yaml"):  # the same document in either spelling
+        document = {"format_version": DISCOVER_FORMAT_VERSION, **described}
+        (out.data if output == "json" else out.data_yaml)(document)
         return
     for section in SECTIONS:
         out.text(f"{section}:", style="bold")

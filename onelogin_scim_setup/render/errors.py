@@ -7,21 +7,42 @@ from typing import Any
 
 from rich.markup import escape
 
-from onelogin_scim_setup.errors import ApplyError, ConfigError, Interrupted, SetupError
+from onelogin_scim_setup.config.problems import problem_fields
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    ConfigError,
+    Interrupted,
+    SetupError,
+    UsageError,
+)
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
+# The `-o json` error document's version (docs/schemas/error.schema.json). 2: `code` replaces the
+# Python class name `type`; `problems` are objects.
+ERROR_FORMAT_VERSION = 2
+# An exception that is not a SetupError: a bug, reported as such.
+INTERNAL_CODE = "internal_error"
+
+
+def error_code(error: BaseException) -> str:
+    """The stable string code of an error (errors.SetupError.code), never a class name."""
+    if isinstance(error, (SetupError, Interrupted)):
+        return error.code
+    return INTERNAL_CODE
+
 
 def error_payload(error: BaseException) -> dict[str, Any]:
-    payload: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    payload: dict[str, Any] = {"code": error_code(error), "message": str(error), "hint": None}
     if isinstance(error, SetupError):
         payload["message"] = error.message
         payload["hint"] = error.hint
     if isinstance(error, ConfigError):
-        payload["problems"] = error.problems
+        payload["problems"] = [problem_fields(problem) for problem in error.problems]
     if isinstance(error, ApplyError):
         payload["done"], payload["not_done"] = error.done, error.not_done
         payload["cause"] = str(error.cause)
+        payload["cause_code"] = error_code(error.cause)
     return payload
 
 
@@ -30,12 +51,17 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
     secret of the run cut out: a server can echo anything back into an error message."""
     if out.json:
         payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
-        out.data({"error": payload})
+        out.data({"format_version": ERROR_FORMAT_VERSION, "error": payload})
     out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")
 
 
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
-    """A command-line mistake: what is wrong, the usage line, and where the full help is."""
+    """A command-line mistake: what is wrong, the usage line, and where the full help is (and the
+    error document with code `usage` on stdout when the line asked for -o json)."""
+    if out.json:
+        hint = f"`{help_command}` lists the options, with examples."
+        error = {"code": UsageError.code, "message": message, "hint": hint}
+        out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
     out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
     out.stderr.print(escape(usage))
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
@@ -47,5 +73,6 @@ def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -
     text = redactor.redact("\n".join(lines))
     if out.json:
         report = [redactor.redact(line) for line in interrupted.report]
-        out.data({"error": {"type": "Interrupted", "message": lines[0], "report": report}})
+        error = {"code": interrupted.code, "message": lines[0], "hint": None, "report": report}
+        out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
     out.stderr.print(escape(text))

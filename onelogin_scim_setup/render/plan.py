@@ -8,7 +8,14 @@ from typing import Any
 from rich.markup import escape
 
 from onelogin_scim_setup.ops.apply import ApplyResult
-from onelogin_scim_setup.plan.changes import PLAN_FORMAT_VERSION, Action, Change, Plan, StepState
+from onelogin_scim_setup.plan.changes import (
+    PLAN_FORMAT_VERSION,
+    Action,
+    Change,
+    Plan,
+    StepState,
+    checksum,
+)
 from onelogin_scim_setup.plan.groups import VERBS, KindGroup, group
 from onelogin_scim_setup.render.console import Out
 
@@ -216,6 +223,13 @@ def render_applied(out: Out, plan: Plan, result: ApplyResult, *, detail: bool = 
         out.data(
             {
                 "format_version": PLAN_FORMAT_VERSION,
+                # The plan that was applied: its checksum is the one `plan -o json` showed.
+                "checksum": checksum([c.to_dict() for c in plan.changes]),
+                "summary": {
+                    "applied": len(done),
+                    "not_kept": len(manual),
+                    "manual_steps": len(plan.manual_steps),
+                },
                 "applied": [c.to_dict() for c in done],
                 "manual": [c.to_dict() for c in (*manual, *plan.manual_steps)],
             }

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from onelogin_scim_setup.plan.changes import Plan, StepState
+from onelogin_scim_setup.plan.manual import TOKEN_MISSING
+
+# Words about the token, not one.
+NO_TOKEN = "none yet: run `onelogin-scim-setup token generate`, then this runbook again"  # noqa: S105
+
+
+def code(value: str) -> str:
+    """`value` as a Markdown code span that stays one, whatever backticks it holds (CommonMark:
+    a longer run of backticks delimits it, and a space pads a value that starts or ends with one)."""
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
@@ -29,11 +44,17 @@ def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
             lines += [step.note, ""]
         for item in step.fields:
             value = str(item.after)
-            if item.sensitive:
-                value = f"the token with fingerprint `{value}` (`token show --reveal` prints it)"
-            if "\n" in value:
-                lines += [f"- [ ] **{item.name}**:", "", "```json", value, "```", ""]
+            if item.sensitive and value == TOKEN_MISSING:
+                lines.append(f"- [ ] **{item.name}**: {NO_TOKEN}")
+            elif item.sensitive:
+                lines.append(
+                    f"- [ ] **{item.name}**: the token with fingerprint {code(value)} "
+                    "(`token show --reveal` prints it)"
+                )
+            elif "\n" in value:
+                fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", value))])
+                lines += [f"- [ ] **{item.name}**:", "", f"{fence}json", value, fence, ""]
             else:
-                lines.append(f"- [ ] **{item.name}**: {value if item.sensitive else f'`{value}`'}")
+                lines.append(f"- [ ] **{item.name}**: {code(value)}")
         lines += ["", f"Verified by: {step.verify_by}", ""]
     return "\n".join(lines).rstrip() + "\n"

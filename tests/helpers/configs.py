@@ -79,7 +79,19 @@ BAD_CONFIGS = [
         "bad subdomain",
         with_change(("onelogin", "subdomain"), "Acme Corp"),
         "onelogin.subdomain",
-        "pattern",
+        "lower-case letters, digits and hyphens",
+    ),
+    (
+        "soe.site given the site's URL",
+        with_change(("soe", "site"), "https://acme.stackenterprise.co/"),
+        "soe.site",
+        "write soe.site: acme, or set soe.scim_base_url to the full URL instead",
+    ),
+    (
+        "onelogin.subdomain given a host name",
+        with_change(("onelogin", "subdomain"), "acme.onelogin.com"),
+        "onelogin.subdomain",
+        "write onelogin.subdomain: acme, or set onelogin.base_url",
     ),
     (
         "bad shortname",
