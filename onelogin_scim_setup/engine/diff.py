@@ -102,7 +102,7 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
                     Action.CONFLICT,
                     Kind.CUSTOM_FIELD,
                     shortname,
-                    note=no_action_note(shortname, existing.name),
+                    note=existing.action_note or no_action_note(shortname, existing.name),
                 )
             )
         if existing is not None:
@@ -132,11 +132,13 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
 def no_action_note(shortname: str, name: str) -> str:
     return (
         f"OneLogin lists no mapping action for the custom field {shortname!r} (GET "
-        f"/api/2/mappings/actions has no value set_{shortname.lower()} and no label 'Set {name}'), "
-        "so its mappings cannot be written. A field created minutes ago may still be waiting for "
-        "OneLogin's background job: plan again later. Otherwise create the mappings in the UI "
-        "(Users > Mappings) as the plan's mapping lines show, with the action 'Set "
-        f"{name}'"
+        f"/api/2/mappings/actions has no value set_{shortname.lower()} or "
+        f"custom_attribute_{shortname.lower()} and no label 'Set {name}' or '{name}'), so its "
+        "mappings cannot be written. A field created minutes ago may still be waiting for "
+        "OneLogin's background job: plan again later. Otherwise name the action's value in "
+        "fields.user_type.mapping_action (`discover` lists the actions), or create the mappings "
+        "in the UI (Users > Mappings) as the plan's mapping lines show, with the action that "
+        "sets this field"
     )
 
 
