@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
-from onelogin_scim_setup.engine.tenant import MappingShape, Tenant, as_fields
+from onelogin_scim_setup.engine.tenant import UNREADABLE, MappingShape, Tenant, as_fields
 
 ProvisioningVia = Literal["auto", "api", "manual"]
 
@@ -171,7 +171,19 @@ def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Ch
     fields_ = _configuration_changes(
         current.app.configuration, desired.app.configuration, sensitive
     )
-    return [Change(Action.UPDATE, Kind.APP, desired.app.name, fields_)] if fields_ else []
+    changes = [Change(Action.UPDATE, Kind.APP, desired.app.name, fields_)] if fields_ else []
+    unreadable = [
+        key for key, value in current.app.configuration if key in sensitive and value == UNREADABLE
+    ]
+    if unreadable:
+        keys = ", ".join(f"configuration.{key}" for key in unreadable)
+        note = (
+            f"{keys}: OneLogin shows the SCIM token masked (or not at all), so the tool cannot "
+            "compare it and does not send it again; `token rotate` sends a new one, and "
+            "`verify --e2e` shows whether the one OneLogin holds works"
+        )
+        changes.append(Change(Action.UNMANAGED, Kind.APP, desired.app.name, note=note))
+    return changes
 
 
 def _configuration_changes(
@@ -183,7 +195,7 @@ def _configuration_changes(
     return tuple(
         FieldChange(f"configuration.{key}", before.get(key), value, key in sensitive)
         for key, value in desired
-        if before.get(key) != value
+        if before.get(key) != value and not (key in sensitive and before.get(key) == UNREADABLE)
     )
 
 

@@ -24,6 +24,11 @@ class CustomField:
     configured_action: str | None = field(default=None, metadata=READ_ONLY, compare=False)
 
 
+# A secret configuration value (the bearer token) OneLogin shows masked or not at all: it cannot be
+# compared, so the tool never re-sends it (docs/uncertain-facts.md row 11).
+UNREADABLE = "(write-only)"
+
+
 @dataclass(frozen=True)
 class App:
     name: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from onelogin_scim_setup.engine.tenant import App, Parameter, Tenant
+from onelogin_scim_setup.engine.tenant import UNREADABLE, App, Parameter, Tenant
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.snapshot import Ids
@@ -97,8 +97,10 @@ def read_app(
     managed = []
     for key, wanted in desired.app.configuration:
         value = configuration.get(key)
-        if value is not None and key in sensitive_keys:
-            value = "(write-only)" if is_masked(value) or value == "" else fingerprint(str(value))
+        if key in sensitive_keys:
+            # Masked in any form, or left out: it cannot be compared (UNREADABLE).
+            unreadable = value is None or is_masked(value) or value == ""
+            value = UNREADABLE if unreadable else fingerprint(str(value))
         elif value is not None and _same_json(str(value), wanted):
             # A template pasted with other whitespace is the same template.
             value = wanted

@@ -27,7 +27,8 @@ class Quirks:
     provisioning_enabled_sticks: bool = True
     rate_limit_headers_on_v2: bool = True
     custom_field_action_delay: float = 0.0
-    custom_field_action_value: Literal["guessable", "opaque"] = "guessable"
+    custom_field_action_value: Literal["guessable", "opaque", "custom_attribute"] = "guessable"
+    custom_field_action_label: Literal["set_name", "name", "set_custom_attribute_name"] = "set_name"
     parameter_label_on_existing: Literal["ignore", "reject"] = "ignore"
     connector_parameter_flags_writable: bool = True
     custom_attribute_null: Literal["clear", "reject"] = "clear"
