@@ -594,7 +594,10 @@ class InFlight:
         if path == "/users":
             number = int(parse_qs(url.query).get("page", ["1"])[0])
             headers = {"Total-Pages": str(self.users_pages), "Current-Page": str(number)}
-            users = [{"id": number * 100 + i, "email": f"u{number}-{i}@x.io"} for i in range(3)]
+            users = [
+                {"id": number * 100 + i, "email": f"u{number}-{i}@x.io", "title": None}
+                for i in range(3)
+            ]
             return 200, headers, json.dumps(users)
         found: Any = {
             "/connectors": [{"id": 130179, "name": CONNECTOR}],
