@@ -79,8 +79,7 @@ def _discover_action(ctx: WriteContext, wanted: UserMapping) -> MappingVocabular
         else f"the one of {describe_actions(match.candidates)} that sets {wanted.field!r}"
     )
     raise OneLoginError(
-        f"no mapping was written: {problem or 'OneLogin listed no mapping action for the field'}"
-        f" (asked for up to {ctx.action_wait:g} s)",
+        f"no mapping was written: {problem or 'OneLogin listed no mapping action for the field'}",
         hint="If OneLogin's background job is still running, run apply again later (it picks up "
         "from here). If one of the listed actions sets the field, put its value in "
         "fields.user_type.mapping_action and apply again. Or create the mapping in OneLogin: "
