@@ -28,11 +28,13 @@ def naming(value: str, label: str, **more: Any) -> Quirks:
 
 
 def field_action(running: World, shortname: str = "userType") -> str:
+    """The action value the sandbox gave the field: ends with its id or its shortname."""
+    fields = running.onelogin_state()["custom_attributes"]
+    (field_id,) = [f["id"] for f in fields if f["shortname"] == shortname]
     for item in running.api("GET", "/api/2/mappings/actions"):
-        fields = running.onelogin_state()["custom_attributes"]
-        ids = [f["id"] for f in fields if f["shortname"] == shortname]
-        if ids and str(ids[0]) in str(item["value"]) or shortname.lower() in item["value"].lower():
-            return str(item["value"])
+        value = str(item["value"])
+        if value.endswith(f"_{field_id}") or value.lower().endswith(f"_{shortname.lower()}"):
+            return value
     raise AssertionError(f"no action for {shortname}")
 
 
