@@ -43,7 +43,7 @@ TEMPLATE = json.dumps(
 )
 
 
-PROFILES = ("optimistic", "pessimistic")
+PROFILES = ("optimistic", "pessimistic", "documented")
 QUIRK_NAMES = frozenset(Quirks().to_json())
 
 

@@ -28,7 +28,9 @@ def listed_action(tenant: World, label: str) -> str:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         actions = tenant.api("GET", "/api/2/mappings/actions")
-        found = [a["value"] for a in actions if a["name"] == label]
+        # Labelled "Set <name>", or by the name alone (the documented profile).
+        labels = {label, label.removeprefix("Set ")}
+        found = [a["value"] for a in actions if a["name"] in labels]
         if found:
             return str(found[0])
         time.sleep(0.1)
