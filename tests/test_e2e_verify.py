@@ -131,6 +131,10 @@ def test_e2e_restores_the_value_when_soe_never_shows_the_change(tenant: World) -
     assert result.returncode == 1
     checks = checks_of(result)
     assert checks["e2e: SOE shows alice@example.com as Moderator"]["status"] == "fail"
+    # A refused payload is among the causes the hint lists (issue 20).
+    assert "the SCIM server refused the payload (an attribute it does not accept" in str(
+        checks["e2e: SOE shows alice@example.com as Moderator"]
+    )
     assert "e2e: original userType (empty) restored" in checks
     state_alice = next(
         u for u in tenant.onelogin_state()["users"] if u["email"] == "alice@example.com"
