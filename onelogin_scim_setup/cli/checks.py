@@ -67,6 +67,7 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
     from onelogin_scim_setup.engine.run import connect
     from onelogin_scim_setup.onelogin.apps import describe_app, find_app
+    from onelogin_scim_setup.onelogin.vocabulary import describe_vocabulary
     from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)
@@ -81,6 +82,12 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
                 hint="Run apply first, or set app.name to the app's exact display name.",
             )
         described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
+        user_type = config.fields.user_type
+        if user_type.enabled:
+            explicit = (
+                {user_type.shortname: user_type.mapping_action} if user_type.mapping_action else {}
+            )
+            described.update(describe_vocabulary(client, [user_type.shortname], explicit))
     render_discovered(out, described, output)
 
 

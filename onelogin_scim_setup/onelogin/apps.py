@@ -139,6 +139,9 @@ def describe_app(raw: dict[str, Any], known_secrets: list[str]) -> dict[str, Any
     def masked(key: str, value: Any) -> Any:
         text = "" if value is None else str(value)
         looks_secret = any(word in key.lower() for word in SECRET_WORDS)
+        if text and looks_secret and is_masked(text):
+            # Shown masked by OneLogin: nothing to compare (docs/uncertain-facts.md row 11).
+            return "(masked by OneLogin: cannot be compared)"
         if text and (looks_secret or text in known_secrets):
             return f"(sensitive) {fingerprint(text)}"
         return value

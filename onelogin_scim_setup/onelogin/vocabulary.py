@@ -275,3 +275,37 @@ def discover_vocabulary(
         matches,
         tuple((str(op.get("value", "")), str(op.get("name", ""))) for op in operators),
     )
+
+
+def describe_vocabulary(
+    client: OneLoginClient,
+    shortnames: list[str],
+    explicit: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """For `discover` and `doctor`: every mapping action (value -> label), the has_role operators
+    (value -> name), and how each of `shortnames` would be matched (the same `resolve_actions`
+    plan and apply use). 3 calls: custom fields, actions, operators. Never raises for a tenant
+    whose answer the tool cannot use: it shows it."""
+    fields_ = {
+        str(f.get("shortname")): str(f.get("name") or "") for f in client.list_custom_attributes()
+    }
+    listed = client.list_mapping_actions()
+    operators = client.list_condition_operators(ROLE_CONDITION)
+    every = sorted(set(shortnames) | set(fields_))
+    matches = resolve_actions(listed, every, fields_, explicit)
+    chosen: dict[str, Any] = {}
+    for shortname in shortnames:
+        match = matches[shortname]
+        if shortname not in fields_:
+            chosen[shortname] = "the field does not exist yet (apply creates it)"
+        elif match.value is not None:
+            chosen[shortname] = f"{match.value} (by {match.how})"
+        else:
+            chosen[shortname] = match.problem
+    return {
+        "mapping_actions": dict(_pairs(listed)),
+        "has_role_operators": {
+            str(op.get("value", "")): str(op.get("name", "")) for op in operators
+        },
+        "custom_field_actions": chosen,
+    }
