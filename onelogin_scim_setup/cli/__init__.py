@@ -45,6 +45,7 @@ for command in (
     plan_apply.apply,
     checks.verify,
     checks.discover,
+    checks.doctor,
     checks.runbook,
     audit.audit,
     sandbox.sandbox,

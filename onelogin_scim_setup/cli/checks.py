@@ -1,4 +1,4 @@
-"""Commands that observe: verify, discover, runbook."""
+"""Commands that observe: verify, discover, doctor, runbook."""
 
 import sys
 from pathlib import Path
@@ -89,6 +89,20 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
             )
             described.update(describe_vocabulary(client, [user_type.shortname], explicit))
     render_discovered(out, described, output)
+
+
+def doctor(ctx: typer.Context, output: OutputOption = "text") -> None:
+    """Ask OneLogin every uncertain fact it can answer, and say what the tool will do (read-only)."""
+    from onelogin_scim_setup.checks.doctor import diagnose
+    from onelogin_scim_setup.engine.run import connect
+    from onelogin_scim_setup.render.doctor import render_doctor
+
+    state = state_of(ctx)
+    out = state.use_output(output)
+    prepared = prepare(state)
+    with out.status("Asking OneLogin..."), connect(prepared, state.environ) as client:
+        diagnosis = diagnose(client, prepared.config)
+    render_doctor(out, diagnosis)
 
 
 def runbook(

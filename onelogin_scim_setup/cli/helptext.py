@@ -20,6 +20,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "apply": ("apply", "apply --auto-approve -o json   # CI, after review"),
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
+    "doctor": ("doctor", "doctor -o json   # what this tenant answered, and what the tool does"),
     "import_": ("import", "import -c adopted.yaml --force   # then: plan --detailed-exitcode"),
     "runbook": ("runbook --out steps.md", "runbook --offline"),
     "audit": (

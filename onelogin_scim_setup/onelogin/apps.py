@@ -67,6 +67,14 @@ def _same_json(left: str, right: str) -> bool:
         return False
 
 
+def secret_reading(value: Any) -> str:
+    """How a secret configuration value reads back: "clear" (comparable by fingerprint),
+    "masked" (`********`, bullets, `****1234`, empty) or "omitted" (docs/uncertain-facts.md row 11)."""
+    if value is None:
+        return "omitted"
+    return "masked" if value == "" or is_masked(value) else "clear"
+
+
 def read_app(
     client: OneLoginClient,
     desired: Tenant,
@@ -99,7 +107,7 @@ def read_app(
         value = configuration.get(key)
         if key in sensitive_keys:
             # Masked in any form, or left out: it cannot be compared (UNREADABLE).
-            unreadable = value is None or is_masked(value) or value == ""
+            unreadable = secret_reading(value) != "clear"
             value = UNREADABLE if unreadable else fingerprint(str(value))
         elif value is not None and _same_json(str(value), wanted):
             # A template pasted with other whitespace is the same template.

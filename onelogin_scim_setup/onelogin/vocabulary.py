@@ -242,6 +242,17 @@ def _wait(
         pause = min(pause * 2, 10.0)
 
 
+def role_operator_of(operators: list[dict[str, Any]]) -> str | None:
+    """The has_role 'includes' operator: value `ri`, or the one named "includes" (Op 5 [U])."""
+    for op in operators:
+        if str(op.get("value")) == "ri" or str(op.get("name", "")).lower() in (
+            "includes",
+            "include",
+        ):
+            return str(op["value"])
+    return None
+
+
 def discover_vocabulary(
     client: OneLoginClient,
     shortnames: list[str],
@@ -257,12 +268,7 @@ def discover_vocabulary(
         client, shortnames, names, wait, time.sleep, time.monotonic, explicit, before
     )
     operators = client.list_condition_operators(ROLE_CONDITION)
-    includes = [
-        str(op["value"])
-        for op in operators
-        if str(op.get("value")) == "ri"
-        or str(op.get("name", "")).lower() in ("includes", "include")
-    ]
+    includes = [op for op in [role_operator_of(operators)] if op is not None]
     if not includes:
         raise OneLoginError(
             "OneLogin offers no 'includes' operator for the has_role mapping condition",
