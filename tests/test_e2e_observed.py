@@ -223,3 +223,18 @@ def test_a_user_list_that_ignores_fields_gives_no_false_change_or_finding(tmp_pa
         assert "so title is not checked" in out
         counts = dict(re.findall(r"^(\w+) .*?(\d+)\s*$", out, flags=re.M))
         assert (counts["attribute_mismatch"], counts["mapping_not_applied"]) == ("0", "1"), out
+
+
+@pytest.mark.one_profile("the documented profile's HTML 429 on the token endpoint is under test")
+def test_an_html_429_on_the_token_endpoint_is_a_clear_error(tmp_path: Path) -> None:
+    with world(tmp_path, Quirks.documented()) as running:
+        url = f"{running.sandbox.onelogin_url}/_sandbox/rate_limit"
+        requests.put(url, json={"remaining": 0, "reset": 1800}, timeout=10).raise_for_status()
+        started = time.monotonic()
+        planned = running.cli("plan")
+        took = time.monotonic() - started
+    assert planned.returncode != 0
+    assert "Traceback" not in planned.stderr
+    assert "429" in planned.stderr, planned.stderr
+    assert "<html>" not in planned.stderr  # the page is not dumped at the operator
+    assert took < 30, f"took {took:.1f} s"
