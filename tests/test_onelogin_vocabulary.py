@@ -187,3 +187,55 @@ def test_a_known_action_is_given_and_an_unknown_one_refused_with_its_hint() -> N
         "Check that the field exists (Users > Custom User Fields); "
         "GET /api/2/mappings/actions lists the actions.",
     )
+
+
+@pytest.mark.parametrize(
+    ("later", "before", "pauses"),
+    [
+        pytest.param(
+            [{"name": "Set custom attribute userType", "value": "o_1"}], [], [0.5], id="mentions it"
+        ),
+        pytest.param(
+            [{"name": "Opaque", "value": "o_1"}], ["add_role"], [0.5], id="new since read"
+        ),
+        pytest.param(
+            [{"name": "Set userType", "value": "o_1"}, {"name": "Set userType", "value": "o_2"}],
+            [],
+            [0.5],
+            id="several candidates",
+        ),
+    ],
+)
+def test_the_wait_stops_once_the_answer_cannot_change(
+    api: responses.RequestsMock,
+    client: OneLoginClient,
+    later: list[dict[str, str]],
+    before: list[str],
+    pauses: list[float],
+) -> None:
+    # First answer: the job has not run. Then an action appears that no rule resolves: waiting the
+    # rest of the 60 s cannot help, so the wait ends there (issue 20: within seconds).
+    api.get(ACTIONS, json=[{"name": "Set Role", "value": "add_role"}])
+    api.get(ACTIONS, json=[{"name": "Set Role", "value": "add_role"}, *later])
+    clock = Clock()
+    found = wait_for_actions(
+        client,
+        ["userType"],
+        {"userType": "userType"},
+        wait=60,
+        sleep=clock.sleep,
+        clock=clock.time,
+        before=before,
+    )
+    assert (found, clock.pauses) == ({}, pauses)
+
+
+def test_an_opaque_action_unknown_before_the_read_is_waited_for(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # Without what the read listed, an action that neither fits nor mentions the field proves
+    # nothing: the whole wait is spent.
+    api.get(ACTIONS, json=[{"name": "Opaque", "value": "o_1"}])
+    clock = Clock()
+    wait_for_actions(client, ["userType"], {}, wait=2, sleep=clock.sleep, clock=clock.time)
+    assert sum(clock.pauses) == 2
