@@ -3,7 +3,7 @@
 Plain helpers: each test file builds the fixture it needs in a few lines. Every helper that starts
 a sandbox takes `quirks=` (a `Quirks`, a profile name, or None for optimistic) and accepts quirk
 switch names as keyword options too (`running(expose_scim_configuration=True)`); the fixture
-`quirks_profile` runs a test under both profiles once imported into a test module or conftest.
+`quirks_profile` runs a test under every profile once imported into a test module or conftest.
 """
 
 from __future__ import annotations
