@@ -3,12 +3,13 @@
 Plain helpers: each test file builds the fixture it needs in a few lines. Every helper that starts
 a sandbox takes `quirks=` (a `Quirks`, a profile name, or None for optimistic) and accepts quirk
 switch names as keyword options too (`running(expose_scim_configuration=True)`); the fixture
-`quirks_profile` runs a test under both profiles once imported into a test module or conftest.
+`quirks_profile` runs a test under every profile once imported into a test module or conftest.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import requests
 
 from onelogin_scim_setup.sandbox import Quirks, Sandbox, SandboxOptions
+from onelogin_scim_setup.sandbox.quirks import PROFILES as ALL_PROFILES
 
 CLIENT = ("sandbox-client-id", "sandbox-client-secret")
 SOE_TOKEN = "soe-test-token-0123456789"
@@ -43,7 +45,17 @@ TEMPLATE = json.dumps(
 )
 
 
-PROFILES = ("optimistic", "pessimistic")
+def _profiles() -> tuple[str, ...]:
+    """Every quirk profile (issue 20: the documented one too), or those `E2E_PROFILES` names
+    (comma-separated), so CI can run one job per profile; an unknown name stops collection."""
+    chosen = tuple(p.strip() for p in os.environ.get("E2E_PROFILES", "").split(",") if p.strip())
+    unknown = sorted(set(chosen) - set(ALL_PROFILES))
+    if unknown:
+        raise pytest.UsageError(f"E2E_PROFILES names unknown profile(s): {', '.join(unknown)}")
+    return chosen or ALL_PROFILES
+
+
+PROFILES = _profiles()
 QUIRK_NAMES = frozenset(Quirks().to_json())
 
 

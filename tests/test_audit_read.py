@@ -297,3 +297,24 @@ def test_a_failing_soe_page_stops_the_pages_not_yet_asked() -> None:
             read_soe(scim)
         calls = len(mock.calls)
     assert calls <= 1 + 2 * 4  # the first page and at most one wave, never the 1,000 pages
+
+
+def test_a_list_that_ignores_fields_falls_back_to_role_listings_and_marks_title_not_checked(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # The documented list keys: no role_ids, department, title or custom_attributes.
+    app_and_roles(api, source="email")
+    bare = [{"id": n, "email": f"u{n}@example.com", "status": 1} for n in (1, 2)]
+    paged(api, f"{API}/users", [bare], fields=USER_FIELDS)
+    for value, ids in (("Registered", []), ("Moderator", [1]), ("Admin", [])):
+        paged(
+            api, f"{API}/users", [[{"id": i} for i in ids]], **{"custom_attributes.userType": value}
+        )
+    paged(api, f"{API}/roles/11/users", [[{"id": 2}]])
+    side = read_onelogin(client, CONFIG)
+    assert [(u.roles, u.title) for u in side.users] == [((), None), (("SOE Moderators",), None)]
+    assert side.unchecked == frozenset({"title"})
+    assert any("so title is not checked" in note for note in side.notes)
+    assert any("no role_ids" in note for note in side.notes)
+    # the constant, 2 pages of app users, the user list, 3 per-userType listings, 1 role listing
+    assert len(api.calls) == 5 + 2 + 1 + 3 + 1

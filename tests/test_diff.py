@@ -512,3 +512,21 @@ def test_a_parameter_change_is_an_update_of_that_parameter() -> None:
     current = Tenant(**{**desired_tenant().__dict__, "parameters": parameters})
     (change,) = plan_for(current).changes
     assert (change.action, change.kind, change.key) == (Action.UPDATE, Kind.PARAMETER, "userType")
+
+
+def test_a_token_that_reads_back_unreadable_is_never_resent_and_said_once() -> None:
+    from onelogin_scim_setup.model.tenant import UNREADABLE
+
+    wanted = App("SCIM SOE", "c", (("scim_bearer_token", "sha256:aaaaaaaa"), ("url", "u")))
+    current = App("SCIM SOE", "c", (("scim_bearer_token", UNREADABLE), ("url", "u")))
+    plan = diff(
+        Tenant(app=current),
+        Tenant(app=wanted),
+        create_roles=False,
+        sensitive=frozenset({"scim_bearer_token"}),
+    )
+    assert plan.api_changes == ()
+    (note,) = [c for c in plan.changes if c.kind is Kind.APP]
+    assert note.action is Action.UNMANAGED
+    assert "configuration.scim_bearer_token" in note.note
+    assert "does not send it again" in note.note

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from onelogin_scim_setup.sandbox import Quirks
 from tests.helpers.scim2 import start_scim2_server, wait_until_up
 from tests.sandbox_world import TOKEN, world
 
@@ -39,10 +40,17 @@ def test_discover_shows_keys_and_masks_the_token(tmp_path: Path, quirks_profile:
         result = running.cli("discover", "--output", "json")
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    assert found["configuration"]["scim_bearer_token"].startswith("(sensitive) sha256:")
+    masked = Quirks.profile(quirks_profile).bearer_read_back != "clear"
+    token = found["configuration"]["scim_bearer_token"]
+    assert token.startswith("(masked by OneLogin" if masked else "(sensitive) sha256:")
     assert found["configuration"]["scim_base_url"].endswith("/api/scim/v2")
     assert "userType" in found["parameters"]
     assert TOKEN not in result.stdout
+    # The mapping vocabulary, and how the tool matched the field's action (issue 20).
+    assert found["has_role_operators"] == {"ri": "includes", "rin": "does not include"}
+    assert found["mapping_actions"]["add_role"] == "Set Role"
+    action = found["custom_field_actions"]["userType"]
+    assert action.split(" ")[0] in found["mapping_actions"], action
 
 
 def test_sandbox_command_serves_a_ready_config_until_interrupted(

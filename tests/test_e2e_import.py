@@ -4,6 +4,8 @@ shows no change. The hand-made setup is built through OneLogin's public API, as 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +14,12 @@ import jsonschema
 import pytest
 import yaml
 
+from onelogin_scim_setup.sandbox import Quirks
 from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import CLIENT_ID, CLIENT_SECRET, World, world
 
 SCIM_ENTERPRISE = 130179
+GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.fixture
@@ -30,7 +34,11 @@ def listed_action(tenant: World, label: str) -> str:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         actions = tenant.api("GET", "/api/2/mappings/actions")
-        found = [a["value"] for a in actions if a["name"] == label]
+        # Labelled "Set <name>", by the name alone (the documented profile), or "Set custom
+        # attribute <name>" (a naming no rule of the tool matches).
+        name = label.removeprefix("Set ")
+        labels = {label, name, f"Set custom attribute {name}"}
+        found = [a["value"] for a in actions if a["name"] in labels]
         if found:
             return str(found[0])
         time.sleep(0.1)
@@ -166,3 +174,73 @@ def test_import_without_the_app_says_so(tenant: World) -> None:
     assert result.returncode == 1
     assert "no app named 'SCIM SOE'" in result.stderr
     assert not (tenant.folder / "imported.yaml").exists()
+
+
+@pytest.mark.one_profile("the action naming under test is set by its own switches")
+def test_import_explains_each_hand_made_mapping_golden(tmp_path: Path) -> None:
+    """Under a label no rule matches ('Set custom attribute <name>'): the action is read from the
+    hand-made mappings, each mapping is explained (adopted, or why not), a disabled Admin mapping
+    keeps the Admin box true, and plan then shows no change."""
+    quirks = Quirks.optimistic().with_overrides(
+        {
+            "custom_field_action_value": "opaque",
+            "custom_field_action_label": "set_custom_attribute_name",
+        }
+    )
+    with world(tmp_path, quirks) as running:
+        hand_made(running)
+        action = listed_action(running, "Set SOE user type")
+        admins = str(running.role_id("SOE Admins"))
+        base = {"match": "all", "position": None}
+        running.api(
+            "POST",
+            "/api/2/mappings",
+            {
+                **base,
+                "name": "Admins in SOE (off)",
+                "enabled": False,
+                "conditions": [{"source": "has_role", "operator": "ri", "value": admins}],
+                "actions": [{"action": action, "value": ["Admin"]}],
+            },
+        )
+        running.api(
+            "POST",
+            "/api/2/mappings",
+            {
+                **base,
+                "name": "Two conditions",
+                "enabled": True,
+                "conditions": [
+                    {"source": "has_role", "operator": "ri", "value": admins},
+                    {"source": "email", "operator": "~", "value": "@example.com"},
+                ],
+                "actions": [{"action": action, "value": ["Admin"]}],
+            },
+        )
+        result = running.cli(
+            "import",
+            "imported.yaml",
+            "--base-url",
+            running.sandbox.onelogin_url,
+            "--soe-scim-url",
+            running.sandbox.soe_scim_url,
+            "--app",
+            "SOE (hand-made)",
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        written = (running.folder / "imported.yaml").read_text()
+        text = result.stdout + result.stderr + "---\n" + written
+        text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text).replace(str(tmp_path), "<dir>")
+        text = text.replace(action, "<action>")
+        golden = GOLDEN / "documented" / "import-explained.txt"
+        if os.environ.get("UPDATE_GOLDEN"):
+            golden.parent.mkdir(exist_ok=True)
+            golden.write_text(text, encoding="utf-8")
+        assert text == golden.read_text(encoding="utf-8")
+        config = yaml.safe_load(written)
+        assert config["soe"]["allow_admin_promotion"] is True  # a disabled mapping promotes to it
+        assert config["fields"]["user_type"]["mapping_action"] == action
+        planned = running.cli(
+            "-c", str(running.folder / "imported.yaml"), "plan", "--detailed-exitcode"
+        )
+        assert planned.returncode == 0, planned.stdout + planned.stderr

@@ -38,6 +38,7 @@ COMMANDS = [
     ["apply"],
     ["verify"],
     ["discover"],
+    ["doctor"],
     ["runbook"],
     ["audit"],
     ["sandbox"],

@@ -105,6 +105,27 @@ def test_users_listed_without_custom_attributes_are_read_by_id(
     assert found["a@x.io"]["custom_attributes"] == {"t": "1"}
 
 
+@pytest.mark.parametrize(
+    ("listed", "reads"),
+    [
+        pytest.param({"id": 7, "email": "a@x.io", "department": None}, 0, id="key there, unset"),
+        pytest.param({"id": 7, "email": "a@x.io"}, 1, id="key left out: read by id"),
+    ],
+)
+def test_users_listed_without_a_needed_key_are_read_by_id_never_read_as_unset(
+    api: responses.RequestsMock, client: OneLoginClient, listed: dict[str, object], reads: int
+) -> None:
+    # A tenant that ignores fields= and answers the documented list keys (no department/title).
+    api.get(USERS, json=[listed])
+    if reads:
+        api.get(f"{USERS}/7", json={"id": 7, "email": "a@x.io", "department": "Eng"})
+    found = users_by_email(
+        client, ["a@x.io"], need_custom_attributes=False, workers=1, need_keys=["department"]
+    )
+    assert found["a@x.io"]["department"] == (None if reads == 0 else "Eng")
+    assert sum(1 for url in api_calls(api) if url.endswith("/users/7")) == reads
+
+
 def test_app_users_come_from_one_paged_listing(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:

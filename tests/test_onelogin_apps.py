@@ -214,14 +214,18 @@ def read_wire(
     ("value", "read"),
     [
         pytest.param("********", "(write-only)", id="masked"),
+        pytest.param("\u2022\u2022\u2022\u2022", "(write-only)", id="bullets"),
+        pytest.param("****1234", "(write-only)", id="last four shown"),
+        pytest.param(None, "(write-only)", id="omitted"),
         pytest.param("", "(write-only)", id="empty"),
         pytest.param("shown-token", fingerprint("shown-token"), id="readable"),
     ],
 )
 def test_a_sensitive_value_is_read_only_as_write_only_or_its_fingerprint(
-    api: responses.RequestsMock, client: OneLoginClient, value: str, read: str
+    api: responses.RequestsMock, client: OneLoginClient, value: str | None, read: str
 ) -> None:
-    wire = {**WIRE_APP, "configuration": {"scim_bearer_token": value}}
+    configuration = {} if value is None else {"scim_bearer_token": value}
+    wire = {**WIRE_APP, "configuration": configuration}
     (app, _, _), _ = read_wire(api, client, wire)
     assert dict(app.configuration)["scim_bearer_token"] == read
 
@@ -233,7 +237,12 @@ def test_the_app_is_read_in_the_tools_vocabulary(
     assert app == App(
         NAME,
         CONNECTOR,
-        (("scim_bearer_token", ""), ("scim_base_url", "https://soe"), ("template", TEMPLATE)),
+        # Left out of the answer: unreadable, so never re-sent (docs/uncertain-facts.md row 11).
+        (
+            ("scim_bearer_token", "(write-only)"),
+            ("scim_base_url", "https://soe"),
+            ("template", TEMPLATE),
+        ),
     )
     assert (provisioning, parameters) == (
         True,
@@ -264,7 +273,7 @@ def test_a_bare_app_is_read_without_roles_provisioning_or_parameters(
 ) -> None:
     (app, provisioning, parameters), ids = read_wire(api, client, {"id": 11})
     assert (app.configuration, provisioning, parameters) == (
-        (("scim_bearer_token", ""), ("scim_base_url", ""), ("template", "")),
+        (("scim_bearer_token", "(write-only)"), ("scim_base_url", ""), ("template", "")),
         False,
         {},
     )

@@ -220,3 +220,32 @@ def test_a_wire_mapping_is_read_in_the_tools_vocabulary(
 ) -> None:
     raw = {key: value for key, value in {**WIRE, **edit}.items() if key != "enabled" or value}
     assert mapping_from_wire(raw, "ri", ROLES, FIELD_OF) == read
+
+
+def test_a_mapping_made_by_hand_as_hinted_lends_its_action_so_the_fix_converges(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    # The tenant names the action so no rule fits; the operator made the mapping by hand with the
+    # tool's name and that action: it is read as the tool's own, and the field has its action.
+    listed = [{"name": "Set custom attribute userType", "value": "opaque_1"}]
+    api.replace(responses.GET, f"{API}/mappings/actions", json=listed)
+    hand_made = {**WIRE, "actions": [{"action": "opaque_1", "value": ["Moderator"]}]}
+    fields = {"userType": FIELD}
+    found, ids = owned(client, [hand_made], fields=fields)
+    assert found == {OURS: READ}
+    assert ids.vocabulary is not None
+    assert ids.vocabulary.matches["userType"].how == "hand-made mapping"
+    assert fields["userType"].mapping_action is True
+
+
+def test_a_hand_made_mapping_with_an_unlisted_action_lends_nothing(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    listed = [{"name": "Set custom attribute userType", "value": "opaque_1"}]
+    api.replace(responses.GET, f"{API}/mappings/actions", json=listed)
+    hand_made = {**WIRE, "actions": [{"action": "opaque_9", "value": ["Moderator"]}]}
+    fields = {"userType": FIELD}
+    found, _ = owned(client, [hand_made], fields=fields)
+    assert found[OURS].shape is MappingShape.OTHER
+    assert fields["userType"].mapping_action is False
+    assert "'Set custom attribute userType' (opaque_1)" in fields["userType"].action_note

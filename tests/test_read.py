@@ -195,11 +195,13 @@ def test_a_value_match_wins_over_a_label_match(
     assert found.actions == {"userType": "set_usertype"}
 
 
-def test_the_first_of_two_value_matches_wins(
+def test_two_value_matches_are_ambiguous_never_a_silent_pick(
     api: responses.RequestsMock, client: OneLoginClient
 ) -> None:
     actions = [{"name": "a", "value": "set_usertype"}, {"name": "b", "value": "SET_USERTYPE"}]
-    assert vocabulary(api, client, actions).actions == {"userType": "set_usertype"}
+    found = vocabulary(api, client, actions)
+    assert found.actions == {}
+    assert "'a' (set_usertype), 'b' (SET_USERTYPE)" in found.matches["userType"].problem
 
 
 def test_a_label_naming_the_shortname_counts_when_the_field_has_no_name(
@@ -592,7 +594,10 @@ class InFlight:
         if path == "/users":
             number = int(parse_qs(url.query).get("page", ["1"])[0])
             headers = {"Total-Pages": str(self.users_pages), "Current-Page": str(number)}
-            users = [{"id": number * 100 + i, "email": f"u{number}-{i}@x.io"} for i in range(3)]
+            users = [
+                {"id": number * 100 + i, "email": f"u{number}-{i}@x.io", "title": None}
+                for i in range(3)
+            ]
             return 200, headers, json.dumps(users)
         found: Any = {
             "/connectors": [{"id": 130179, "name": CONNECTOR}],

@@ -43,7 +43,19 @@ def test_longer_secret_containing_a_shorter_one_is_cut_whole() -> None:
 
 @pytest.mark.parametrize(
     ("value", "masked"),
-    [("****", True), ("", False), (None, False), ("a*", False), ("X**", False), ("*X*", False)],
+    [
+        ("****", True),
+        ("\u2022\u2022\u2022\u2022", True),
+        ("\u25cf\u25cf\u25cf", True),
+        ("****1234", True),
+        ("", False),
+        (None, False),
+        ("a*", False),
+        ("X**", False),
+        ("*X*", False),
+        ("*1234", False),
+        ("****12345", False),
+    ],
 )
 def test_is_masked(value: object, masked: bool) -> None:
     assert is_masked(value) is masked

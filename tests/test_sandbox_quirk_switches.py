@@ -288,3 +288,77 @@ def test_the_seeded_field_follows_the_action_style(onelogin: OneLogin, profile: 
     values = {a["name"]: a["value"] for a in onelogin.ok("GET", "/api/2/mappings/actions")}
     expected = "set_employee_id" if profile == OPT else "set_custom_attribute_80001"
     assert values["Set Employee ID"] == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "label", "action"),
+    [
+        ("guessable", "set_name", ("Set userType", "set_usertype")),
+        ("custom_attribute", "name", ("userType", "custom_attribute_userType")),
+        ("opaque", "name", ("userType", "set_custom_attribute_{id}")),
+        ("opaque", "set_custom_attribute_name", ("Set custom attribute userType", "x_{id}")),
+    ],
+)
+def test_custom_field_action_label_and_value(
+    value: str, label: str, action: tuple[str, str]
+) -> None:
+    options = {"custom_field_action_value": value, "custom_field_action_label": label}
+    with running(OPT, **options) as sandbox:
+        onelogin = OneLogin(sandbox)
+        field_id = new_field(onelogin).json()["id"]
+        actions = onelogin.ok("GET", "/api/2/mappings/actions")
+    name, wanted = action[0], action[1].format(id=field_id)
+    if wanted.startswith("x_"):
+        wanted = f"set_custom_attribute_{field_id}"
+    assert {"name": name, "value": wanted} in actions
+
+
+@pytest.mark.parametrize(
+    ("style", "shown"),
+    [
+        ("clear", "soe-token-0123456789"),
+        ("stars", "********"),
+        ("bullets", "\u2022" * 8),
+        ("last4", "****6789"),
+        ("omitted", None),
+    ],
+)
+def test_bearer_read_back(style: str, shown: str | None) -> None:
+    with running(OPT, expose_scim_configuration=True, bearer_read_back=style) as sandbox:
+        onelogin = OneLogin(sandbox)
+        app_id = scim_app(onelogin).json()["id"]
+        body = {"configuration": {"scim_bearer_token": "soe-token-0123456789"}}
+        onelogin.ok("PUT", f"/api/2/apps/{app_id}", body)
+        configuration = onelogin.ok("GET", f"/api/2/apps/{app_id}")["configuration"]
+    assert configuration.get("scim_bearer_token") == shown
+
+
+@pytest.mark.parametrize(
+    ("keys", "honoured", "has"),
+    [("full", False, True), ("documented", True, True), ("documented", False, False)],
+)
+def test_users_list_keys(keys: str, honoured: bool, has: bool) -> None:
+    options = {"users_list_keys": keys, "users_fields_honoured": honoured}
+    with running(OPT, **options) as sandbox:
+        listed = OneLogin(sandbox).ok("GET", "/api/2/users", fields="id,email,department,title")
+        one = OneLogin(sandbox).ok("GET", f"/api/2/users/{USER_IDS['alice']}")
+    assert all(("department" in u and "title" in u) is has for u in listed)
+    assert {"department", "title", "role_ids"} <= set(one)  # a single read is always whole
+
+
+@pytest.mark.parametrize("body", ["json", "html"])
+def test_auth_429_body(body: str) -> None:
+    with running(OPT, auth_429_body=body) as sandbox:
+        onelogin = OneLogin(sandbox)
+        onelogin.control("PUT", "/rate_limit", {"remaining": 0})
+        answer = requests.post(
+            f"{sandbox.onelogin_url}/auth/oauth2/v2/token",
+            auth=("sandbox-client-id", "sandbox-client-secret"),
+            json={"grant_type": "client_credentials"},
+            timeout=10,
+        )
+    assert answer.status_code == 429
+    assert "Retry-After" not in answer.headers
+    html = answer.headers["Content-Type"].startswith("text/html")
+    assert html is (body == "html")
+    assert ("X-RateLimit-Limit" not in answer.headers) is (body == "html")

@@ -66,6 +66,10 @@ def test_the_default_is_optimistic() -> None:
         ("connector_name_filter", "substring", "wildcard"),
         ("paging_headers_everywhere", True, False),
         ("soe_scim_off_status", 404, 401),
+        ("custom_field_action_label", "set_name", "set_name"),
+        ("bearer_read_back", "clear", "clear"),
+        ("users_list_keys", "full", "full"),
+        ("auth_429_body", "json", "json"),
     ],
 )
 def test_profile_values(name: str, optimistic: object, pessimistic: object) -> None:
@@ -74,7 +78,21 @@ def test_profile_values(name: str, optimistic: object, pessimistic: object) -> N
 
 
 def test_every_switch_is_in_the_profile_table() -> None:
-    assert len(fields(Quirks)) == 24
+    assert len(fields(Quirks)) == 28
+
+
+def test_the_documented_profile_differs_from_the_optimistic_one_by_its_readings() -> None:
+    assert Quirks.profile("documented").differences() == {
+        "custom_field_action_value": "custom_attribute",
+        "custom_field_action_label": "name",
+        "users_fields_honoured": False,
+        "users_list_keys": "documented",
+        "custom_attributes_in_user_list": False,
+        "bearer_read_back": "stars",
+        "auth_429_body": "html",
+        "rate_limit_headers_on_v2": False,
+        "create_status": 200,
+    }
 
 
 def test_quirks_are_frozen() -> None:

@@ -47,6 +47,7 @@ for command in (
     plan_apply.apply,
     checks.verify,
     checks.discover,
+    checks.doctor,
     checks.runbook,
     audit.audit,
     sandbox.sandbox,

@@ -1,4 +1,4 @@
-"""Commands that observe: verify, discover, runbook."""
+"""Commands that observe: verify, discover, doctor, runbook."""
 
 import sys
 from pathlib import Path
@@ -66,6 +66,7 @@ DiscoverOutput = Annotated[
 def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     """Print the app's configuration keys, parameters and provisioning state (secrets masked)."""
     from onelogin_scim_setup.onelogin.apps import describe_app, find_app
+    from onelogin_scim_setup.onelogin.vocabulary import describe_vocabulary
     from onelogin_scim_setup.ops.plan import connect
     from onelogin_scim_setup.render.discover import render_discovered
 
@@ -81,7 +82,27 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
                 hint="Run apply first, or set app.name to the app's exact display name.",
             )
         described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
+        user_type = config.fields.user_type
+        if user_type.enabled:
+            explicit = (
+                {user_type.shortname: user_type.mapping_action} if user_type.mapping_action else {}
+            )
+            described.update(describe_vocabulary(client, [user_type.shortname], explicit))
     render_discovered(out, described, output)
+
+
+def doctor(ctx: typer.Context, output: OutputOption = "text") -> None:
+    """Ask OneLogin every uncertain fact it can answer, and say what the tool will do (read-only)."""
+    from onelogin_scim_setup.ops.doctor import diagnose
+    from onelogin_scim_setup.ops.plan import connect
+    from onelogin_scim_setup.render.doctor import render_doctor
+
+    state = state_of(ctx)
+    out = state.use_output(output)
+    prepared = prepare(state)
+    with out.status("Asking OneLogin..."), connect(prepared, state.environ) as client:
+        diagnosis = diagnose(client, prepared.config)
+    render_doctor(out, diagnosis)
 
 
 def runbook(

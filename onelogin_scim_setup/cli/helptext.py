@@ -27,6 +27,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "apply": ("apply", "apply --auto-approve -o json   # CI, after review"),
     "verify": ("verify", "verify --e2e --test-user you@example.com"),
     "discover": ("discover", "discover -o yaml"),
+    "doctor": ("doctor", "doctor -o json   # what this tenant answered"),
     "import_": (
         "import --subdomain acme --soe-site acme",
         "import new.yaml --subdomain acme --soe-site acme --force",

@@ -21,7 +21,8 @@ PortOption = Annotated[
 QuirksOption = Annotated[
     str,
     typer.Option(
-        "--quirks", help="Quirk profile: optimistic or pessimistic (see docs/sandbox.md)."
+        "--quirks",
+        help="Quirk profile: optimistic, pessimistic or documented (see docs/sandbox.md).",
     ),
 ]
 QuirkOption = Annotated[

@@ -225,6 +225,10 @@ class UserTypeField(_Model):
     enabled: bool = True
     shortname: Shortname = "userType"
     name: Name = "userType"
+    # The value of the OneLogin mapping action that sets this field (GET /api/2/mappings/actions,
+    # shown by `discover` and `doctor`), for a tenant whose naming the tool cannot match; checked
+    # against the tenant's list at plan time. None: found by value or label (docs/uncertain-facts.md).
+    mapping_action: Name | None = None
 
 
 class ProfileField(_Model):

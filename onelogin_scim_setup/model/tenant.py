@@ -17,6 +17,16 @@ class CustomField:
     name: str
     # Read side only: whether OneLogin lists a mapping action for the field (None: not looked up).
     mapping_action: bool | None = None
+    # Read side only: why the field's action is unresolved (none fits, several fit, or the
+    # configured one is not listed), as a plan note; "" when resolved or not looked up.
+    action_note: str = field(default="", metadata=READ_ONLY, compare=False)
+    # Desired side only: the action value the config names (fields.user_type.mapping_action).
+    configured_action: str | None = field(default=None, metadata=READ_ONLY, compare=False)
+
+
+# A secret configuration value (the bearer token) OneLogin shows masked or not at all: it cannot be
+# compared, so the tool never re-sends it (docs/uncertain-facts.md row 11).
+UNREADABLE = "(write-only)"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import Ids
-from onelogin_scim_setup.model.tenant import App, Parameter, Tenant
+from onelogin_scim_setup.model.tenant import UNREADABLE, App, Parameter, Tenant
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
@@ -67,6 +67,14 @@ def _same_json(left: str, right: str) -> bool:
         return False
 
 
+def secret_reading(value: Any) -> str:
+    """How a secret configuration value reads back: "clear" (comparable by fingerprint),
+    "masked" (`********`, bullets, `****1234`, empty) or "omitted" (docs/uncertain-facts.md row 11)."""
+    if value is None:
+        return "omitted"
+    return "masked" if value == "" or is_masked(value) else "clear"
+
+
 def read_app(
     client: OneLoginClient,
     desired: Tenant,
@@ -97,8 +105,10 @@ def read_app(
     managed = []
     for key, wanted in desired.app.configuration:
         value = configuration.get(key)
-        if value is not None and key in sensitive_keys:
-            value = "(write-only)" if is_masked(value) or value == "" else fingerprint(str(value))
+        if key in sensitive_keys:
+            # Masked in any form, or left out: it cannot be compared (UNREADABLE).
+            unreadable = secret_reading(value) != "clear"
+            value = UNREADABLE if unreadable else fingerprint(str(value))
         elif value is not None and _same_json(str(value), wanted):
             # A template pasted with other whitespace is the same template.
             value = wanted
@@ -137,6 +147,9 @@ def describe_app(raw: dict[str, Any], known_secrets: list[str]) -> dict[str, Any
     def masked(key: str, value: Any) -> Any:
         text = "" if value is None else str(value)
         looks_secret = any(word in key.lower() for word in SECRET_WORDS)
+        if text and looks_secret and is_masked(text):
+            # Shown masked by OneLogin: nothing to compare (docs/uncertain-facts.md row 11).
+            return "(masked by OneLogin: cannot be compared)"
         if text and (looks_secret or text in known_secrets):
             return f"(sensitive) {fingerprint(text)}"
         return value

@@ -115,6 +115,10 @@ class OneLoginClient(OneLoginApi):
         too, in case `fields` limits the keys as it does on other lists (§1.5)."""
         return self.get_all(ROLES, {"fields": "id,name,apps"}, limit=650)
 
+    def list_role_users(self, role_id: int) -> list[JsonObject]:
+        """The role's users (`GET /api/2/roles/{id}/users`, paginated; Op 6)."""
+        return self.get_all(f"{ROLES}/{role_id}/users")
+
     def list_role_apps(self, role_id: int) -> list[JsonObject]:
         return self.get_all(f"{ROLES}/{role_id}/apps")
 

@@ -128,9 +128,14 @@ def users_by_email(
     need_custom_attributes: bool,
     workers: int,
     fields: str = USER_FIELDS,
+    need_keys: Iterable[str] = (),
 ) -> dict[str, JsonObject]:
     """The OneLogin users with these emails (lower-cased keys; an email with no user is absent),
-    each with `id`, `email`, `department`, `title` and, when asked, `custom_attributes`."""
+    each with `id`, `email`, `department`, `title` and, when asked, `custom_attributes`.
+
+    A user the listing shows without one of `need_keys` (a tenant that ignores `fields=` and
+    answers the documented list keys, docs/uncertain-facts.md row 30) is read by id, as one without
+    `custom_attributes` is: never a value read as unset because the list left its key out."""
     wanted = sorted({_lower(email) for email in emails})
     if not wanted:
         return {}
@@ -139,8 +144,8 @@ def users_by_email(
         found = _lookups(client, wanted, fields, workers)
     else:
         found = _listing(client, {email: email for email in wanted}, fields, workers)
-    if need_custom_attributes:
-        _complete_custom_attributes(client, found, workers)
+    keys = {*need_keys, *(["custom_attributes"] if need_custom_attributes else [])}
+    _complete(client, found, workers, keys)
     return found
 
 
@@ -219,14 +224,15 @@ def _lower(text: str) -> str:
     return text if lowered == text else lowered
 
 
-def _complete_custom_attributes(
-    client: OneLoginClient, found: dict[str, JsonObject], workers: int
+def _complete(
+    client: OneLoginClient, found: dict[str, JsonObject], workers: int, keys: set[str]
 ) -> None:
-    lacking = [email for email, user in found.items() if "custom_attributes" not in user]
+    lacking = [email for email, user in found.items() if not keys <= set(user)]
     if not lacking:
         return
-    # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109).
-    logger.debug("users: %d lack custom_attributes in the list; reading each", len(lacking))
+    # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); some
+    # ignore fields= and answer fewer keys (docs/uncertain-facts.md row 30).
+    logger.debug("users: %d lack %s in the list; reading each", len(lacking), sorted(keys))
     full = gather(workers, [_getter(client, int(found[email]["id"])) for email in lacking])
     found.update(zip(lacking, full, strict=True))
 

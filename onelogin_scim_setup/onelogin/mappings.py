@@ -11,7 +11,12 @@ from typing import Any
 from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
+from onelogin_scim_setup.onelogin.vocabulary import (
+    ROLE_CONDITION,
+    ActionMatch,
+    MappingVocabulary,
+    discover_vocabulary,
+)
 
 SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
 
@@ -53,10 +58,18 @@ def read_mappings(
         return {}
     shortnames = sorted(wanted_fields | set(tenant_fields))
     names = {s: f.name for s, f in tenant_fields.items()}
-    ids.vocabulary = discover_vocabulary(client, shortnames, names)
+    explicit = {
+        s: f.configured_action for s, f in desired.custom_fields.items() if f.configured_action
+    }
+    vocabulary = discover_vocabulary(client, shortnames, names, explicit=explicit)
+    ids.vocabulary = adopt_hand_made_actions(vocabulary, ours, desired, owned, wanted_fields)
     for shortname in wanted_fields & set(tenant_fields):
         found = ids.vocabulary.has_action(shortname)
-        tenant_fields[shortname] = replace(tenant_fields[shortname], mapping_action=found)
+        match = ids.vocabulary.matches.get(shortname)
+        note = match.problem if match is not None and not found else ""
+        tenant_fields[shortname] = replace(
+            tenant_fields[shortname], mapping_action=found, action_note=note
+        )
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
         role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
@@ -77,6 +90,51 @@ def read_mappings(
             ids.mappings[key] = int(raw["id"])
             result[key] = mapping
     return result
+
+
+def adopt_hand_made_actions(
+    vocabulary: MappingVocabulary,
+    ours: list[dict[str, Any]],
+    desired: Tenant,
+    owned: re.Pattern[str],
+    wanted_fields: set[str],
+) -> MappingVocabulary:
+    """A field whose action no rule resolves takes the action of the mappings that carry the tool's
+    name for it, made by hand as the plan's hint says, when they all use one listed action that no
+    other field has: so the hinted manual fix converges (docs/uncertain-facts.md row 23)."""
+    listed = {value for value, _ in vocabulary.listed}
+    taken = set(vocabulary.actions.values())
+    actions, matches = dict(vocabulary.actions), dict(vocabulary.matches)
+    for shortname in sorted(wanted_fields - set(vocabulary.actions)):
+        match = matches.get(shortname)
+        if match is not None and match.how == "mapping_action":
+            continue  # the config named an action the tenant does not list: that stays a conflict
+        used = {
+            str(raw["actions"][0].get("action"))
+            for raw in ours
+            if _field_of_name(str(raw.get("name", "")), desired, owned) == shortname
+            and len(raw.get("actions") or []) == 1
+        }
+        if len(used) != 1:
+            continue
+        (action,) = used
+        allowed = {value for value, _ in match.candidates} if match and match.candidates else None
+        if action not in listed or action in taken or (allowed and action not in allowed):
+            continue
+        actions[shortname] = action
+        taken.add(action)
+        candidates = match.candidates if match else ()
+        matches[shortname] = ActionMatch(shortname, action, "hand-made mapping", candidates)
+    return replace(vocabulary, actions=actions, matches=matches)
+
+
+def _field_of_name(name: str, desired: Tenant, owned: re.Pattern[str]) -> str | None:
+    """The custom field a mapping with the tool's name sets (the name says it)."""
+    if name in desired.mappings:
+        return desired.mappings[name].field
+    if not owned.fullmatch(name):
+        return None
+    return name.split(": ", 1)[1].split(" for role ", 1)[0]
 
 
 def mapping_from_wire(

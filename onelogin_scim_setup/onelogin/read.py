@@ -46,6 +46,14 @@ def read(
         for wanted in desired.users.values()
         for attribute, _ in wanted.values
     )
+    builtin = sorted(
+        {
+            attribute
+            for wanted in desired.users.values()
+            for attribute, _ in wanted.values
+            if not attribute.startswith("custom_attributes.")
+        }
+    )
     app_name = desired.app.name if desired.app else ""
     connector = desired.app.connector if desired.app else ""
     first: list[Callable[[], Any]] = [
@@ -56,7 +64,11 @@ def read(
         lambda: client.list_roles_with_apps() if desired.app or desired.roles else None,
         client.list_mappings,
         lambda: users_by_email(
-            client, desired.users, need_custom_attributes=need_custom, workers=workers
+            client,
+            desired.users,
+            need_custom_attributes=need_custom,
+            workers=workers,
+            need_keys=builtin,
         ),
     ]
     tenant_fields, found_app, listed_roles, listed_mappings, listed_users = gather(workers, first)

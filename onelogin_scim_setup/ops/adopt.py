@@ -44,6 +44,9 @@ class Promotion:
     role: str
     user_type: str
     mapping: str
+    # The action value the mapping uses (written as fields.user_type.mapping_action when the tool
+    # would not find it by itself).
+    action: str = ""
 
 
 @dataclass
@@ -59,6 +62,10 @@ class Adopted:
     roles: list[str]
     promotions: list[Promotion]
     notes: list[str] = field(default_factory=list)
+    # Every userType some mapping sets, adopted or not: its promotion box is never written false.
+    seen_types: set[str] = field(default_factory=set)
+    # The userType field's action when no rule finds it (read from the hand-made mappings).
+    mapping_action: str | None = None
 
 
 def read_setup(client: OneLoginClient, app_name: str, connector: str) -> Adopted:
@@ -84,7 +91,10 @@ def read_setup(client: OneLoginClient, app_name: str, connector: str) -> Adopted
     title = _profile("title", parameters, fields_, notes)
     role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
     app_roles = [role_names[r] for r in raw.get("role_ids") or [] if r in role_names]
-    promotions = _promotions(client, user_type, fields_, role_names, notes)
+    seen_types: set[str] = set()
+    inferred: list[str] = []
+    promotions = _promotions(client, user_type, fields_, role_names, notes, seen_types, inferred)
+    mapping_action = inferred[0] if inferred and promotions else None
     return Adopted(
         app_name=app_name,
         connector=connector,
@@ -95,6 +105,8 @@ def read_setup(client: OneLoginClient, app_name: str, connector: str) -> Adopted
         roles=sorted(app_roles),
         promotions=promotions,
         notes=notes,
+        seen_types=seen_types,
+        mapping_action=mapping_action,
     )
 
 
@@ -150,19 +162,57 @@ def _promotions(
     fields_: dict[str, str],
     role_names: dict[int, str],
     notes: list[str],
+    seen_types: set[str],
+    inferred: list[str],
 ) -> list[Promotion]:
+    """The hand-made mappings the tool can own, each one explained: adopted (and as what), or why
+    not. `seen_types` gets every userType some mapping sets, adopted or not, so the promotion box
+    for it is never written false (issue 20)."""
     if user_type is None:
         return []
     shortname = user_type[0]
     mappings = client.list_mappings()
     if not mappings:
         return []
-    vocabulary = discover_vocabulary(client, [shortname], fields_)
-    field_of = {action: name for name, action in vocabulary.actions.items()}
+    vocabulary = discover_vocabulary(client, sorted(fields_), fields_)
+    listed = dict(vocabulary.listed)
+    match = vocabulary.matches.get(shortname)
+    action = vocabulary.actions.get(shortname)
+    for raw in mappings:
+        for item in raw.get("actions") or []:
+            seen_types.update(str(v) for v in item.get("value") or [] if str(v) in USER_TYPES)
+    if action is None:
+        # No rule tells which action sets the field: a mapping whose action is one of the
+        # candidates (or, with none, any listed custom action) and sets a userType shows it.
+        allowed = {v for v, _ in match.candidates} if match and match.candidates else set(listed)
+        used = {
+            str(item.get("action"))
+            for raw in mappings
+            for item in raw.get("actions") or []
+            if str(item.get("action")) in allowed
+            and item.get("value")
+            and all(str(v) in USER_TYPES for v in item.get("value") or [])
+        }
+        if len(used) == 1:
+            (action,) = used
+            inferred.append(action)
+            notes.append(
+                f"the mapping action for {shortname!r} was read from the hand-made mappings: "
+                f"{listed.get(action, '')!r} ({action}); fields.user_type.mapping_action names it"
+            )
+        else:
+            why = match.problem if match is not None else "no mapping action fits the field"
+            notes.append(f"no hand-made mapping was adopted: {why}")
+            return []
+    field_of = {action: shortname}
     found: dict[str, Promotion] = {}
     for raw in mappings:
+        name = str(raw.get("name", ""))
         mapping = mapping_from_wire(raw, vocabulary.role_operator, role_names, field_of)
         if mapping.shape is not MappingShape.ROLE_TO_FIELD or mapping.field != shortname:
+            reason = _why_not_ours(raw, vocabulary.role_operator, action, listed)
+            if reason:
+                notes.append(f"mapping {name!r} was not imported: {reason}")
             continue
         if mapping.value not in USER_TYPES or not mapping.enabled or mapping.role in found:
             reason = (
@@ -174,8 +224,30 @@ def _promotions(
             )
             notes.append(f"mapping {mapping.name!r} was not imported: {reason}")
             continue
-        found[mapping.role] = Promotion(mapping.role, mapping.value, mapping.name)
+        notes.append(
+            f"mapping {mapping.name!r} was adopted: role {mapping.role!r} gets {mapping.value}"
+        )
+        found[mapping.role] = Promotion(mapping.role, mapping.value, mapping.name, action)
     return list(found.values())
+
+
+def _why_not_ours(raw: dict[str, Any], operator: str, action: str, listed: dict[str, str]) -> str:
+    """Why a mapping is not the tool's shape; "" for one that does not set the userType field at
+    all (those are none of the tool's business and not worth a note)."""
+    actions = raw.get("actions") or []
+    if not any(str(item.get("action")) == action for item in actions):
+        return ""
+    conditions = raw.get("conditions") or []
+    if len(actions) != 1:
+        return f"it has {len(actions)} actions (the tool's mappings have one)"
+    if len(conditions) != 1:
+        return f"it has {len(conditions)} conditions (the tool's mappings have one has_role)"
+    condition = conditions[0]
+    if condition.get("source") != "has_role":
+        return f"its condition is {condition.get('source')!r}, not has_role"
+    if condition.get("operator") != operator:
+        return f"its has_role operator is {condition.get('operator')!r}, not {operator!r}"
+    return f"its action {listed.get(action, action)!r} does not set one value"
 
 
 def _q(value: str) -> str:
@@ -191,7 +263,8 @@ def starter_config(
 ) -> str:
     """The config text, commented. `onelogin` and `soe` are (key, value), e.g. ("subdomain", "acme")."""
     shortname = adopted.user_type[0] if adopted.user_type else "userType"
-    promoted = {p.user_type for p in adopted.promotions}
+    # A box is never written false while any mapping (adopted or not) promotes to that type.
+    promoted = {p.user_type for p in adopted.promotions} | adopted.seen_types
     lines = [
         "# onelogin-scim-setup configuration, written by `onelogin-scim-setup import` from the setup",
         "# found in OneLogin. `plan` right after shows no change for what was imported.",
@@ -207,8 +280,8 @@ def starter_config(
         "",
         "soe:",
         f"  {soe[0]}: {_q(soe[1])}",
-        "  # SOE has no API, so these two boxes could not be read: they are set to what the imported",
-        "  # mappings promote to. Check them on SOE's Admin Settings > SCIM page.",
+        "  # SOE has no API, so these two boxes could not be read: they are set to what the mappings",
+        "  # found promote to (adopted or not). Check them on SOE's Admin Settings > SCIM page.",
         f"  allow_moderator_promotion: {str('Moderator' in promoted).lower()}",
         f"  allow_admin_promotion: {str('Admin' in promoted).lower()}",
         "",
@@ -230,6 +303,14 @@ def starter_config(
         f"    enabled: {str(adopted.user_type is not None).lower()}",
         f"    shortname: {_q(shortname)}",
         f"    name: {_q(adopted.user_type[1] if adopted.user_type else shortname)}",
+        *(
+            [
+                "    # The mapping action the hand-made mappings use (no naming rule finds it).",
+                f"    mapping_action: {_q(adopted.mapping_action)}",
+            ]
+            if adopted.mapping_action
+            else []
+        ),
     ]
     for attribute, profile in (("department", adopted.department), ("title", adopted.title)):
         lines += [f"  {attribute}:", f"    enabled: {str(profile is not None).lower()}"]

@@ -42,6 +42,8 @@ class OneLoginSide:
     provisioning: bool | None
     users: list[OneLoginUser]
     notes: list[str] = field(default_factory=list)
+    # Attributes (department, title) the user list left out: not checked, never a finding.
+    unchecked: frozenset[str] = frozenset()
 
 
 def read_onelogin(client: OneLoginClient, config: Config) -> OneLoginSide:
@@ -67,12 +69,15 @@ def read_onelogin(client: OneLoginClient, config: Config) -> OneLoginSide:
     role_names = {int(r["id"]): str(r.get("name", "")) for r in listed_roles}
     assigned = {int(u["id"]) for u in listed_app_users}
     customs = _custom_values(client, config, raw_users, notes)
+    memberships = _role_memberships(client, config, raw_users, role_names, notes)
+    unread = _unlisted_builtins(config, raw_users, notes)
     users = [
-        _onelogin_user(raw, config, source, assigned, role_names, customs) for raw in raw_users
+        _onelogin_user(raw, config, source, assigned, role_names, customs, memberships, unread)
+        for raw in raw_users
     ]
     provisioning = (raw_app.get("provisioning") or {}).get("enabled")
     return OneLoginSide(
-        app_id, provisioning if isinstance(provisioning, bool) else None, users, notes
+        app_id, provisioning if isinstance(provisioning, bool) else None, users, notes, unread
     )
 
 
@@ -124,6 +129,54 @@ def _custom_values(
     return found
 
 
+def _role_memberships(
+    client: OneLoginClient,
+    config: Config,
+    raw_users: list[dict[str, Any]],
+    role_names: dict[int, str],
+    notes: list[str],
+) -> dict[int, tuple[str, ...]] | None:
+    """Each user's roles from one listing per promoted role (`GET /api/2/roles/{id}/users`) when
+    the user list leaves `role_ids` out (a tenant that ignores `fields=`, docs/uncertain-facts.md
+    row 30); None when the list has them. Only the roles a promotion names matter to the rules."""
+    if all("role_ids" in raw for raw in raw_users):
+        return None
+    wanted = {p.role for p in config.promotions.roles}
+    found: dict[int, list[str]] = {}
+    for role_id, name in sorted(role_names.items()):
+        if name not in wanted:
+            continue
+        for member in client.list_role_users(role_id):
+            found.setdefault(int(member["id"]), []).append(name)
+    if wanted:
+        notes.append(
+            "OneLogin's user list has no role_ids, so the roles of promotions.roles were read "
+            f"from each role's user list ({len([n for n in role_names.values() if n in wanted])} "
+            "listings)"
+        )
+    return {user_id: tuple(roles) for user_id, roles in found.items()}
+
+
+def _unlisted_builtins(
+    config: Config, raw_users: list[dict[str, Any]], notes: list[str]
+) -> frozenset[str]:
+    """The built-in attributes (department, title) the config sends but the user list leaves out:
+    not checked (never compared as unset, which would be a false finding), and said so."""
+    missing = set()
+    for attribute in ("department", "title"):
+        place = field_source(config, attribute)
+        if place is None or place.startswith(CUSTOM_PREFIX):
+            continue
+        key = place.removeprefix("user.")
+        if any(key not in raw for raw in raw_users):
+            missing.add(attribute)
+            notes.append(
+                f"OneLogin's user list has no {key} (it ignored fields=), so {attribute} is not "
+                "checked"
+            )
+    return frozenset(missing)
+
+
 def _onelogin_user(
     raw: dict[str, Any],
     config: Config,
@@ -131,13 +184,15 @@ def _onelogin_user(
     assigned: set[int],
     role_names: dict[int, str],
     customs: dict[str, dict[int, str]] | None,
+    memberships: dict[int, tuple[str, ...]] | None = None,
+    unread: frozenset[str] = frozenset(),
 ) -> OneLoginUser:
     user_id = int(raw["id"])
     custom = raw.get("custom_attributes") or {}
 
     def value(attribute: Literal["user_type", "department", "title"]) -> str | None:
         place = field_source(config, attribute)
-        if place is None:
+        if place is None or attribute in unread:
             return None
         if place.startswith(CUSTOM_PREFIX):
             shortname = place.removeprefix(CUSTOM_PREFIX)
@@ -154,7 +209,11 @@ def _onelogin_user(
         email=email,
         status=status if isinstance(status, int) else None,
         assigned=user_id in assigned,
-        roles=tuple(role_names.get(int(r), "") for r in _ids(raw.get("role_ids"))),
+        roles=(
+            memberships.get(user_id, ())
+            if memberships is not None
+            else tuple(role_names.get(int(r), "") for r in _ids(raw.get("role_ids")))
+        ),
         user_type=value("user_type"),
         department=value("department"),
         title=value("title"),

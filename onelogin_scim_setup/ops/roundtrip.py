@@ -62,8 +62,10 @@ class RoundTrip:
                         "fail",
                         f"SOE did not show userType {target} within {self.timeout:g} s",
                         "Check, in order: the OneLogin API connection is Enabled, SCIM Base URL and "
-                        "Bearer Token, the JSON template has userType, the parameter, and SOE's "
-                        "'Allow Moderator Promotion' box.",
+                        "Bearer Token, the JSON template has userType, the parameter, SOE's "
+                        "'Allow Moderator Promotion' box; or the SCIM server refused the payload "
+                        "(an attribute it does not accept, e.g. a top-level department on a "
+                        "strict server): OneLogin's app Provisioning log shows the refusal.",
                     )
                 )
                 # A user whose userName arrived as a literal placeholder cannot be found by email.

@@ -79,7 +79,10 @@ def build(config: Config, *, template: str, token_fingerprint: str | None) -> Te
         configuration.append((keys.json_template, template))
     return Tenant(
         custom_fields={
-            shortname: CustomField(shortname, name) for shortname, name in custom_fields(config)
+            shortname: CustomField(
+                shortname, name, configured_action=configured_actions(config).get(shortname)
+            )
+            for shortname, name in custom_fields(config)
         },
         app=App(config.app.name, config.app.connector, tuple(configuration)),
         provisioning=config.app.provisioning,
@@ -88,6 +91,14 @@ def build(config: Config, *, template: str, token_fingerprint: str | None) -> Te
         mappings=_mappings(config),
         users=_users(config),
     )
+
+
+def configured_actions(config: Config) -> dict[str, str]:
+    """Shortname -> the mapping action value the config names (fields.user_type.mapping_action)."""
+    user_type = config.fields.user_type
+    if user_type.enabled and user_type.mapping_action:
+        return {user_type.shortname: user_type.mapping_action}
+    return {}
 
 
 def _parameters(config: Config) -> dict[str, Parameter]:

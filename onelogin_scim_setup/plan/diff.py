@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from onelogin_scim_setup.model.tenant import MappingShape, Tenant, as_fields
+from onelogin_scim_setup.model.tenant import UNREADABLE, MappingShape, Tenant, as_fields
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, StepState
 
 ProvisioningVia = Literal["auto", "api", "manual"]
@@ -105,7 +105,7 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
                     Action.CONFLICT,
                     Kind.CUSTOM_FIELD,
                     shortname,
-                    note=no_action_note(shortname, existing.name),
+                    note=existing.action_note or no_action_note(shortname, existing.name),
                 )
             )
         if existing is not None:
@@ -135,11 +135,13 @@ def _custom_fields(current: Tenant, desired: Tenant) -> list[Change]:
 def no_action_note(shortname: str, name: str) -> str:
     return (
         f"OneLogin lists no mapping action for the custom field {shortname!r} (GET "
-        f"/api/2/mappings/actions has no value set_{shortname.lower()} and no label 'Set {name}'), "
-        "so its mappings cannot be written. A field created minutes ago may still be waiting for "
-        "OneLogin's background job: plan again later. Otherwise create the mappings in the UI "
-        "(Users > Mappings) as the plan's mapping lines show, with the action 'Set "
-        f"{name}'"
+        f"/api/2/mappings/actions has no value set_{shortname.lower()} or "
+        f"custom_attribute_{shortname.lower()} and no label 'Set {name}' or '{name}'), so its "
+        "mappings cannot be written. A field created minutes ago may still be waiting for "
+        "OneLogin's background job: plan again later. Otherwise name the action's value in "
+        "fields.user_type.mapping_action (`discover` lists the actions), or create the mappings "
+        "in the UI (Users > Mappings) as the plan's mapping lines show, with the action that "
+        "sets this field"
     )
 
 
@@ -172,7 +174,19 @@ def _app(current: Tenant, desired: Tenant, sensitive: frozenset[str]) -> list[Ch
     fields_ = _configuration_changes(
         current.app.configuration, desired.app.configuration, sensitive
     )
-    return [Change(Action.UPDATE, Kind.APP, desired.app.name, fields_)] if fields_ else []
+    changes = [Change(Action.UPDATE, Kind.APP, desired.app.name, fields_)] if fields_ else []
+    unreadable = [
+        key for key, value in current.app.configuration if key in sensitive and value == UNREADABLE
+    ]
+    if unreadable:
+        keys = ", ".join(f"configuration.{key}" for key in unreadable)
+        note = (
+            f"{keys}: OneLogin shows the SCIM token masked (or not at all), so the tool cannot "
+            "compare it and does not send it again; `token rotate` sends a new one, and "
+            "`verify --e2e` shows whether the one OneLogin holds works"
+        )
+        changes.append(Change(Action.UNMANAGED, Kind.APP, desired.app.name, note=note))
+    return changes
 
 
 def _configuration_changes(
@@ -184,7 +198,7 @@ def _configuration_changes(
     return tuple(
         FieldChange(f"configuration.{key}", before.get(key), value, key in sensitive)
         for key, value in desired
-        if before.get(key) != value
+        if before.get(key) != value and not (key in sensitive and before.get(key) == UNREADABLE)
     )
 
 

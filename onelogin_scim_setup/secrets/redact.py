@@ -9,6 +9,7 @@ Callers redact the whole text first and shorten it afterwards, so no cut can lea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -73,7 +74,12 @@ def shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size] + "…"
 
 
+# How a write-only value may read back: asterisks or bullets, maybe with its last few characters
+# (`********`, `••••`, `****1234`); docs/uncertain-facts.md row 11.
+_MASKED = re.compile(r"[*\u2022\u25cf]+|[*\u2022\u25cf]{3,}[A-Za-z0-9_-]{1,4}")
+
+
 def is_masked(value: object) -> bool:
-    """A write-only value OneLogin shows only as asterisks: it cannot be compared or fingerprinted."""
-    text = "" if value is None else str(value)
-    return bool(text) and not text.strip("*")
+    """A write-only value OneLogin shows masked: it cannot be compared or fingerprinted."""
+    text = "" if value is None else str(value).strip()
+    return bool(_MASKED.fullmatch(text))

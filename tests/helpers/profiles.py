@@ -1,5 +1,6 @@
-"""The rule that every e2e test runs under both sandbox quirk profiles (issue 9: the tool must be
-right whether OneLogin behaves optimistically or pessimistically), checked when tests are collected
+"""The rule that every e2e test runs under every sandbox quirk profile (issue 9: the tool must be
+right whether OneLogin behaves optimistically or pessimistically; issue 20 added the documented
+profile, and `E2E_PROFILES` may narrow the set for one CI job), checked when tests are collected
 (tests/conftest.py): a test takes the `quirks_profile` fixture, or carries
 `@pytest.mark.one_profile(reason)` saying why the profile cannot matter to it."""
 

@@ -3,6 +3,7 @@ that OneLogin kept what it was sent."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError, SetupError
@@ -18,11 +19,14 @@ def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:
 
     Returns the manual steps left for a person: what OneLogin accepted but did not keep."""
     configuration: dict[str, str] = {}
+    secret: set[str] = set()
     for change in step:
         for item in change.fields if change.kind is Kind.APP else ():
             if item.name.startswith("configuration."):
                 key = item.name.removeprefix("configuration.")
                 configuration[key] = ctx.wire.configuration[key]
+                if item.sensitive:
+                    secret.add(key)
     provisioning = any(change.kind is Kind.PROVISIONING for change in step)
     body: dict[str, Any] = {}
     if configuration:
@@ -43,7 +47,7 @@ def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:
     if configuration or provisioning:
         if not _shows_app(answer, configuration, provisioning):
             answer = ctx.client.get_app(ctx.app_id())
-        _check_configuration(answer, configuration)
+        _check_configuration(answer, configuration, secret)
     return _provisioning_not_kept(ctx, answer) if provisioning else []
 
 
@@ -76,14 +80,19 @@ def _create_app(ctx: WriteContext, body: dict[str, Any]) -> dict[str, Any]:
     return created
 
 
-def _check_configuration(app: dict[str, Any], sent: dict[str, str]) -> None:
+def _check_configuration(
+    app: dict[str, Any], sent: dict[str, str], secret: Collection[str] = ()
+) -> None:
     """OneLogin drops `configuration` keys a connector does not know: the app must show them."""
     kept = app.get("configuration") or {}
-    # A value shown only as asterisks is write-only: it cannot be compared, so it is trusted.
+    # A value shown masked is write-only: it cannot be compared, so it is trusted; so is a secret
+    # the app leaves out of its answer (docs/uncertain-facts.md row 11).
     lost = [
         key
         for key, value in sent.items()
-        if kept.get(key) != value and not is_masked(kept.get(key))
+        if kept.get(key) != value
+        and not is_masked(kept.get(key))
+        and not (key in secret and kept.get(key) is None)
     ]
     if lost:
         raise OneLoginError(

@@ -8,6 +8,7 @@ from onelogin_scim_setup.model.tenant import UserMapping
 from onelogin_scim_setup.onelogin.vocabulary import (
     ROLE_CONDITION,
     MappingVocabulary,
+    describe_actions,
     discover_vocabulary,
 )
 from onelogin_scim_setup.ops.writes.context import WriteContext
@@ -54,21 +55,34 @@ def write_mapping(ctx: WriteContext, change: Change) -> None:
 
 
 def _discover_action(ctx: WriteContext, wanted: UserMapping) -> MappingVocabulary:
-    """Find the field's mapping action, waiting up to `action_wait` for a just-created field;
-    without it, stop before this (and any later) mapping is written."""
+    """Find the field's mapping action, waiting up to `action_wait` for a just-created field, but
+    no longer once the tenant's answer cannot change (several actions fit, or one appeared since the
+    read that fits no rule: the background job has run); without it, stop before this (and any
+    later) mapping is written, naming every action the tenant lists."""
     names = {s: f.name for s, f in ctx.desired.custom_fields.items()}
-    vocabulary = discover_vocabulary(ctx.client, [wanted.field], names, wait=ctx.action_wait)
+    explicit = {
+        s: f.configured_action for s, f in ctx.desired.custom_fields.items() if f.configured_action
+    }
+    before = [value for value, _ in ctx.ids.vocabulary.listed] if ctx.ids.vocabulary else []
+    vocabulary = discover_vocabulary(
+        ctx.client, [wanted.field], names, wait=ctx.action_wait, explicit=explicit, before=before
+    )
     ctx.ids.vocabulary = vocabulary
     if vocabulary.has_action(wanted.field):
         return vocabulary
-    name = names.get(wanted.field, wanted.field)
+    match = vocabulary.matches.get(wanted.field)
+    problem = match.problem if match is not None else ""
+    listed = describe_actions(vocabulary.listed)
+    hint_action = (
+        f"the action that sets {wanted.field!r} (OneLogin lists {listed})"
+        if not (match and match.candidates)
+        else f"the one of {describe_actions(match.candidates)} that sets {wanted.field!r}"
+    )
     raise OneLoginError(
-        f"OneLogin listed no mapping action for the custom field {wanted.field!r} within "
-        f"{ctx.action_wait:g} s (looked for the value set_{wanted.field.lower()} or the label "
-        f"'Set {name}'); no mapping was written",
-        hint="OneLogin's background jobs can take minutes: run apply again later (it picks up "
-        "from here), or raise onelogin.action_wait. If the action never appears, create the "
-        f"mapping in OneLogin: Users > Mappings > New Mapping, name {wanted.name!r}, "
-        f"condition 'Roles' includes {wanted.role!r}, action 'Set {name}' = {wanted.value!r}, "
-        "then Save.",
+        f"no mapping was written: {problem or 'OneLogin listed no mapping action for the field'}",
+        hint="If OneLogin's background job is still running, run apply again later (it picks up "
+        "from here). If one of the listed actions sets the field, put its value in "
+        "fields.user_type.mapping_action and apply again. Or create the mapping in OneLogin: "
+        f"Users > Mappings > New Mapping, name {wanted.name!r}, condition 'Roles' includes "
+        f"{wanted.role!r}, action {hint_action} = {wanted.value!r}, then Save; the tool adopts it.",
     )

@@ -67,12 +67,25 @@ def app_summary(app: App, connector: Connector) -> dict[str, Any]:
     }
 
 
+def _mask_token(configuration: dict[str, Any], style: str) -> None:
+    """How the bearer token reads back (quirk `bearer_read_back`)."""
+    token = configuration.get("scim_bearer_token")
+    if style == "clear" or token is None:
+        return
+    if style == "omitted":
+        del configuration["scim_bearer_token"]
+    else:
+        masks = {"stars": "********", "bullets": "\u2022" * 8, "last4": "****" + str(token)[-4:]}
+        configuration["scim_bearer_token"] = masks[style]
+
+
 def app_json(ctx: ApiContext, app: App) -> dict[str, Any]:
     connector = ctx.tenant.connector(app.connector_id)
     configuration = dict(app.configuration)
     if ctx.quirks.expose_scim_configuration:
         for key, attribute in SCIM_KEYS.items():
             configuration[key] = getattr(app.scim, attribute)
+        _mask_token(configuration, ctx.quirks.bearer_read_back)
     summary = app_summary(app, connector)
     if ctx.quirks.app_object == "documented":
         del summary["auth_method_description"]

@@ -5,8 +5,10 @@ run when a user is created or updated, or when "Reapply Mappings" is pressed. En
 in position order; `match` is `all` or `any`.
 
 UNCERTAIN choices:
-- the action for a custom field is named "Set <field name>"; its value is `set_<shortname
-  lower-cased>` or, with the quirk `custom_field_action_value="opaque"`, `set_custom_attribute_<id>`;
+- the action for a custom field is named "Set <field name>" (quirk `custom_field_action_label`:
+  or "<field name>", or "Set custom attribute <field name>"); its value is `set_<shortname
+  lower-cased>` or, with the quirk `custom_field_action_value="opaque"`, `set_custom_attribute_<id>`
+  (`"custom_attribute"`: `custom_attribute_<shortname>`, the form of the documented condition);
   with `custom_field_action_delay` it is listed only that many seconds after the field's creation;
 - string operators compare case-insensitively; `has_role` takes the role id as a string;
 - for a single-valued action (a custom field, `set_status`) the first matching mapping in
@@ -79,11 +81,20 @@ def condition_values(tenant: Tenant, source: str) -> list[dict[str, Any]]:
     return []  # free text
 
 
-def actions(tenant: Tenant, delay: float = 0.0) -> list[dict[str, str]]:
+def action_label(name: str, style: str = "set_name") -> str:
+    """The label of a custom field's action (quirk `custom_field_action_label`)."""
+    if style == "name":
+        return name
+    if style == "set_custom_attribute_name":
+        return f"Set custom attribute {name}"
+    return f"Set {name}"
+
+
+def actions(tenant: Tenant, delay: float = 0.0, label: str = "set_name") -> list[dict[str, str]]:
     """Built-in actions, then one per custom field older than `delay` seconds."""
     now = time.monotonic()
     custom = [
-        {"name": f"Set {attribute.name}", "value": attribute.action}
+        {"name": action_label(attribute.name, label), "value": attribute.action}
         for attribute in tenant.custom_attributes.values()
         if now - attribute.created >= delay
     ]

@@ -43,6 +43,7 @@ class MappingsApi:
     def __init__(self, ctx: ApiContext) -> None:
         self.tenant = ctx.tenant
         self.delay = ctx.quirks.custom_field_action_delay
+        self.label = ctx.quirks.custom_field_action_label
 
     def register(self, router: Router) -> None:
         add, base = router.add, r"/api/2/mappings"
@@ -62,7 +63,7 @@ class MappingsApi:
         add(
             "GET",
             base + r"/actions",
-            lambda *_: json_response(vocabulary.actions(self.tenant, self.delay)),
+            lambda *_: json_response(vocabulary.actions(self.tenant, self.delay, self.label)),
         )
         add("GET", base + r"/actions/([^/]+)/values", self.action_values)
 

@@ -30,6 +30,21 @@ from onelogin_scim_setup.sandbox.push.provisioning import Provisioner
 READ_METHODS = ("GET", "HEAD")
 PUBLIC_PREFIXES = ("/auth/", "/api/")
 RATE_LIMIT_PATH = "/auth/rate_limit"
+OAUTH_PATH = "/auth/oauth2/v2/token"
+HTML_429 = (
+    "<html><head><title>429 Too Many Requests</title></head><body>"
+    "<center><h1>429 Too Many Requests</h1></center></body></html>"
+)
+
+
+class _Html(Response):
+    """An HTML answer (a proxy's error page), not JSON."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(status, text, {}, "text/html")
+
+    def encoded(self) -> bytes:
+        return str(self.body).encode("utf-8")
 
 
 # Reads that need the Manage All scope even for GET (docs/onelogin-api.md Op 2 and Op 5).
@@ -116,6 +131,8 @@ class OneLoginService:
         )
 
     def error_response(self, request: Request, error: ApiError) -> Response:
+        if error.status == 429 and self._html_429(request.path):
+            return _Html(429, HTML_429)
         body = (
             error.body
             if error.body is not None
@@ -126,9 +143,14 @@ class OneLoginService:
     def fault_response(self, request: Request, status: int, retry_after: int) -> Response:
         message = "Too Many Requests" if status == 429 else "Internal Server Error"
         response = self.error_response(request, ApiError(status, message))
-        if status == 429:
+        if status == 429 and not self._html_429(request.path):
             response.headers["Retry-After"] = str(retry_after)
         return response
+
+    def _html_429(self, path: str) -> bool:
+        """Quirk `auth_429_body="html"`: the token endpoint's 429 is an HTML page, without
+        `Retry-After` or rate limit headers (the one real recording, docs/sandbox.md)."""
+        return self.options.quirks.auth_429_body == "html" and path.rstrip("/") == OAUTH_PATH
 
     def _headers(self, path: str) -> dict[str, str]:
         headers = {"x-request-id": str(uuid.uuid4())}

@@ -165,6 +165,8 @@ def action_value(attribute_id: int, shortname: str, style: str) -> str:
     """The mapping action that sets a custom field (quirk `custom_field_action_value`)."""
     if style == "opaque":
         return f"set_custom_attribute_{attribute_id}"
+    if style == "custom_attribute":
+        return f"custom_attribute_{shortname}"
     return "set_" + shortname.lower()
 
 

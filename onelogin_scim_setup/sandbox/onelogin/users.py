@@ -9,7 +9,8 @@ Quirk switches (docs/sandbox.md): `users_page_limit` (max `limit`; the default i
 `users_fields_honoured`, `custom_attributes_in_user_list` (the list has `custom_attributes` only
 when `fields` names it, onelogin-python-sdk#109, and the switch allows it), `custom_attribute_null`,
 `custom_attributes_put` (merge per key or replace the map), `create_status`,
-`empty_user_put_runs_mappings`.
+`empty_user_put_runs_mappings`, `users_list_keys` (`documented`: a list item without an honoured
+`fields=` has no `role_ids`, `department`, `title` or `custom_attributes`).
 
 UNCERTAIN choices:
 - `GET /api/2/users/{id}` always has `custom_attributes`; with `fields`, `id` is always included;
@@ -72,6 +73,10 @@ def user_json(
     return data
 
 
+# Left out of a list item without `fields=` under the quirk `users_list_keys="documented"`.
+UNDOCUMENTED_LIST_KEYS = frozenset({"role_ids", "department", "title", "custom_attributes"})
+
+
 class UsersApi:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
@@ -111,7 +116,11 @@ class UsersApi:
                 role_ids=role_ids.get(user.id, []),
                 shortnames=shortnames,
             )
-            items.append({k: v for k, v in data.items() if k in shown} if fields else data)
+            if fields:
+                data = {k: v for k, v in data.items() if k in shown}
+            elif quirks.users_list_keys == "documented":
+                data = {k: v for k, v in data.items() if k not in UNDOCUMENTED_LIST_KEYS}
+            items.append(data)
         return Response(200, items, headers)
 
     def get_user(self, _: Request, ids: tuple[str, ...]) -> Response:
