@@ -110,4 +110,4 @@ def runbook(
         write_file(out_file, text)
         state.out.note(f"Wrote {out_file}.")
     else:
-        state.out.stdout.file.write(text)
+        state.out.document(text)

@@ -63,8 +63,7 @@ def template_options(config: Config) -> TemplateOptions:
 def render_and_lint(loaded: LoadedConfig) -> str:
     text, problems = template_problems(loaded)
     if problems or text is None:
-        listed = "\n".join(f"  {problem}" for problem in problems)
-        raise TemplateError(f"the rendered SCIM JSON template has problems:\n{listed}")
+        raise TemplateError("the rendered SCIM JSON template has problems:", problems=problems)
     return text
 
 

@@ -7,7 +7,13 @@ from typing import Any
 
 from rich.markup import escape
 
-from onelogin_scim_setup.errors import ApplyError, ConfigError, Interrupted, SetupError
+from onelogin_scim_setup.errors import (
+    ApplyError,
+    ConfigError,
+    Interrupted,
+    SetupError,
+    TemplateError,
+)
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.secrets.redact import Redactor
 
@@ -17,12 +23,20 @@ def error_payload(error: BaseException) -> dict[str, Any]:
     if isinstance(error, SetupError):
         payload["message"] = error.message
         payload["hint"] = error.hint
-    if isinstance(error, ConfigError):
+    if isinstance(error, (ConfigError, TemplateError)):
         payload["problems"] = error.problems
     if isinstance(error, ApplyError):
         payload["done"], payload["not_done"] = error.done, error.not_done
         payload["cause"] = str(error.cause)
     return payload
+
+
+def error_lines(error: BaseException) -> list[str]:
+    """The error's paragraph as lines: the tool's own line breaks are between them; any line break
+    inside one (a server's message, a file name) is shown escaped by the console (render.safe)."""
+    if isinstance(error, SetupError):
+        return error.lines()
+    return [str(error)]
 
 
 def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
@@ -31,21 +45,33 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
     if out.json:
         payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
         out.data({"error": payload})
-    out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")
+    first, *rest = [redactor.redact(line) for line in error_lines(error)] or [""]
+    out.stderr.print(f"[bold red]Error:[/] {escape(first)}")
+    out.lines(rest, err=True)
+
+
+def render_traceback(out: Out, error: BaseException, redactor: Redactor) -> None:
+    """--traceback: the traceback, through the same boundary as everything else (a frame's source
+    line or an exception's message can quote a secret)."""
+    import traceback
+
+    text = redactor.redact("".join(traceback.format_exception(error)))
+    out.lines(text.rstrip("\n").split("\n"), err=True)
 
 
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
     """A command-line mistake: what is wrong, the usage line, and where the full help is."""
-    out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
-    out.stderr.print(escape(usage))
+    first, *rest = message.split("\n") or [""]
+    out.stderr.print(f"[bold red]Error:[/] {escape(first)}")
+    out.lines(rest, err=True)
+    out.lines(usage.rstrip("\n").split("\n"), err=True)
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
 
 
 def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -> None:
     """What a signal stopped, and what the command did about it (its `report`)."""
     lines = [f"Interrupted by {interrupted.signal_name}.", *interrupted.report]
-    text = redactor.redact("\n".join(lines))
     if out.json:
         report = [redactor.redact(line) for line in interrupted.report]
         out.data({"error": {"type": "Interrupted", "message": lines[0], "report": report}})
-    out.stderr.print(escape(text))
+    out.lines([redactor.redact(line) for line in lines], err=True)
