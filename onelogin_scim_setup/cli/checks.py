@@ -80,7 +80,9 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
                 f"no app named {config.app.name!r} on connector {config.app.connector!r}",
                 hint="Run apply first, or set app.name to the app's exact display name.",
             )
-        described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
+        raw = client.get_app(int(app["id"]))
+        # Every secret the run knows by now: the config's, the SCIM token, the access token.
+        described = describe_app(raw, [*prepared.secrets, *state.redactor.secrets])
     render_discovered(out, described, output)
 
 

@@ -110,7 +110,7 @@ def apply(
     out = state.use_output(output)
     request = ApplyRequest(
         saved_plan=saved.load(plan_file) if plan_file is not None else None,
-        checksum=checksum,
+        checksum=saved.valid_checksum(checksum) if checksum is not None else None,
         force=force,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
     )

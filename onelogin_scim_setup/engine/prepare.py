@@ -123,9 +123,24 @@ def prepare(
     token = read_token(
         loaded.config, environ, required=token_required, run_command=run_token_command
     )
+    refuse_shared_secret(loaded.config, environ, token)
     redactor = redactor if redactor is not None else Redactor()
     redactor.add(token)
     return Prepared(loaded, template, token, redactor)
+
+
+def refuse_shared_secret(config: Config, environ: Mapping[str, str], token: str | None) -> None:
+    """The SCIM token is never the OneLogin client secret, whatever sources they came from: the
+    token goes to SOE, so the OneLogin secret would leave for another service."""
+    onelogin = config.onelogin
+    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
+    client_secret = inline or environ.get(onelogin.client_secret_env, "")
+    if token and client_secret and token.strip() == client_secret.strip():
+        raise SecretError(
+            f"the SCIM token (token.source {config.token.source}) is the OneLogin client secret "
+            f"(onelogin.client_secret_env {onelogin.client_secret_env})",
+            hint="Give the SCIM token its own source: SOE issues it under Admin settings > SCIM.",
+        )
 
 
 @dataclass(frozen=True)
@@ -171,6 +186,7 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
     token = None
     try:
         token = read_token(loaded.config, environ, required=False, run_command=False)
+        refuse_shared_secret(loaded.config, environ, token)
     except SecretError as error:
         problems.append(f"{loaded.where('token')}: token: {error.message}")
     return Validation(loaded, problems, template, token)

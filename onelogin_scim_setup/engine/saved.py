@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from onelogin_scim_setup import __version__
 from onelogin_scim_setup.engine.computed import ComputedPlan
-from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION
+from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION, checksum
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.errors import StalePlanError, UsageError
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
+# What `plan` prints as the checksum (engine.plan.checksum): --checksum must be all of it.
+CHECKSUM_FORM = re.compile(r"sha256:[0-9a-f]{16}")
+
+
+def valid_checksum(value: str) -> str:
+    """`value` if it has the form of a plan checksum, else a UsageError naming --checksum."""
+    if not CHECKSUM_FORM.fullmatch(value):
+        raise UsageError(
+            f"--checksum {value!r} is not a plan checksum: give the whole sha256:<16 hex digits> "
+            "that `plan --output json` prints"
+        )
+    return value
 
 
 def _digest(value: Any) -> str:
@@ -91,16 +104,25 @@ def load(path: Path) -> SavedPlan:
         )
     try:
         basis = data["basis"]
-        return SavedPlan(
+        saved = SavedPlan(
             path,
             str(data["checksum"]),
             list(data["changes"]),
             Basis(str(basis["config_digest"]), dict(basis["onelogin_digests"])),
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise UsageError(
             f"{path} is not a complete saved plan: {error}", hint=REPLAN_HINT
         ) from None
+    # The checksum binds the whole list of changes: a change deleted, altered or added by hand
+    # makes another checksum, and the file is refused before anything is read or applied.
+    if checksum(saved.changes) != saved.checksum:
+        raise UsageError(
+            f"{path} was edited after `plan --out` wrote it: its changes have checksum "
+            f"{checksum(saved.changes)}, not the {saved.checksum!r} it records",
+            hint=REPLAN_HINT,
+        )
+    return saved
 
 
 def differences(saved: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[str]:
@@ -150,6 +172,8 @@ def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
     if moved:
         reasons.append(f"OneLogin changed since the plan was saved ({', '.join(moved)})")
     document = computed.plan.to_dict()
+    if not reasons and document["changes"] != saved.changes:
+        reasons.append("the changes computed now are not the changes in the file")
     if not reasons and document["checksum"] != saved.checksum:
         # Same inputs, another plan: a different version of the tool computed it.
         reasons.append(f"the plan computed now has checksum {document['checksum']}")
@@ -165,9 +189,10 @@ def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
 
 
 def check_checksum(expected: str, computed: ComputedPlan) -> None:
-    """`apply --checksum`: refuse unless the recomputed plan is the one that was reviewed."""
+    """`apply --checksum`: refuse unless the recomputed plan is the one that was reviewed (the
+    whole checksum: an empty or shortened one is refused, never taken as a prefix)."""
     document = computed.plan.to_dict()
-    if document["checksum"] != expected:
+    if not CHECKSUM_FORM.fullmatch(expected) or document["checksum"] != expected:
         raise StalePlanError(
             f"the plan computed now has checksum {document['checksum']}, not {expected}; nothing "
             "was applied",
