@@ -20,8 +20,11 @@ from onelogin_scim_setup.engine.computed import ComputedPlan
 from onelogin_scim_setup.engine.plan import PLAN_FORMAT_VERSION, checksum
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.errors import StalePlanError, UsageError
+from onelogin_scim_setup.files import InputFileError, read_text_input
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
+# A plan of 10,000 users' changes is a few MiB; anything far larger was not written by `plan --out`.
+MAX_SAVED_PLAN_BYTES = 64 * 1024 * 1024
 # What `plan` prints as the checksum (engine.plan.checksum): --checksum must be all of it.
 CHECKSUM_FORM = re.compile(r"sha256:[0-9a-f]{16}")
 
@@ -85,11 +88,17 @@ class SavedPlan:
 def load(path: Path) -> SavedPlan:
     """Read a file written by `plan --out`; anything else is refused with what is wrong."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text_input(path, MAX_SAVED_PLAN_BYTES))
+    except InputFileError as error:
+        raise UsageError(f"the saved plan {path} {error}", hint=REPLAN_HINT) from None
     except OSError as error:
         raise UsageError(f"cannot read the saved plan {path}: {error.strerror or error}") from None
     except ValueError as error:
         raise UsageError(f"{path} is not JSON: {error}", hint=REPLAN_HINT) from None
+    except RecursionError:
+        raise UsageError(
+            f"{path} is not a saved plan: nested too deeply", hint=REPLAN_HINT
+        ) from None
     if not isinstance(data, dict) or "basis" not in data:
         raise UsageError(
             f"{path} is not a saved plan (no `basis`; `plan --output json` output cannot be "
