@@ -69,7 +69,11 @@ def screen(output: str, rows: int = 200) -> list[str]:
                 parts = [int(p) for p in args.split(";") if p.isdigit()] + [1, 1]
                 row, col = parts[0] - 1, parts[1] - 1
             elif final == "J":
-                lines = [""] * rows if args in ("2", "3") else lines[: row + 1] + [""] * (rows - row - 1)
+                lines = (
+                    [""] * rows
+                    if args in ("2", "3")
+                    else lines[: row + 1] + [""] * (rows - row - 1)
+                )
             elif final == "K":
                 lines[row] = "" if args == "2" else lines[row][:col]
             continue
@@ -132,7 +136,7 @@ def test_audit_on_a_terminal_shows_the_hostile_name_escaped(hostile_world: World
     assert "Traceback" not in output
     foreign = [s for s in ANY_SEQUENCE.findall(output) if not OWN_SEQUENCE.fullmatch(s)]
     assert foreign == []
-    assert "\x9b" not in output and "\u202e" not in output and "\x07" not in output
+    assert [char for char in "\x9b\u202e\x07" if char in output] == []
     assert "\x1b[33m" in output or "\x1b[1;31m" in output or "\x1b[31m" in output  # colours kept
     shown = screen(output)
     summary = [line for line in shown if line.startswith("Audited ")]

@@ -66,7 +66,7 @@ def render_findings(
 
 
 def _csv(out: Out, findings: Sequence[Finding]) -> None:
-    """RFC 4180 rows ended by LF (docs/audit.md#csv-output): a cell holding a comma, a quote, a CR
+    """RFC 4180 rows ended by LF (docs/output-safety.md §2): a cell holding a comma, a quote, a CR
     or an LF is quoted; a cell a spreadsheet would run as a formula gets a leading `'`."""
     lines = [csv_row(FIELD_NAMES)]
     for finding in findings:

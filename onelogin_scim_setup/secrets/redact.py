@@ -115,7 +115,7 @@ class Redactor:
     def _cut_windows(self, text: str, replacement: str) -> str:
         """Each run of text covered by windows of a secret's spellings, cut as one."""
         low, windows = _lowered(text), self._windows
-        covered_to, runs = -1, []  # runs: [start, end) of each covered stretch
+        covered_to, runs = -1, list[list[int]]()  # [start, end) of each covered stretch
         for start in range(len(low) - WINDOW + 1):
             if low[start : start + WINDOW] in windows:
                 end = start + WINDOW
