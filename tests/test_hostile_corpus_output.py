@@ -911,3 +911,24 @@ def test_corpus_size() -> None:
     # The issue asks for at least 120 cases across these groups; parametrisation counts.
     assert len(HOSTILE_TEXT) * len(OUTPUT_PATHS) + len(SECRET_CASES) >= 120
     assert yaml is not None
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal bar", "piped"])
+def test_terminal_progress_lines_are_escaped(terminal: bool) -> None:
+    from onelogin_scim_setup.render.console import SafeConsole
+    from onelogin_scim_setup.render.progress import applying
+
+    stderr = io.StringIO()
+    console = SafeConsole(
+        file=stderr, force_terminal=terminal, width=100, redactor=Redactor([TOKEN])
+    )
+    out = Out(SafeConsole(file=io.StringIO()), console)
+    change = Change(Action.UPDATE, Kind.USER, f"u\x1b[2J\x1b]0;t\x07@x.io\n{TOKEN}")
+    with applying(out) as progress:
+        progress.started(1)
+        progress.done(change)
+    drawn = stderr.getvalue()
+    assert "\x1b[2J" not in drawn
+    assert "\x1b]" not in drawn
+    assert "u\\x1b[2J\\x1b]0;t\\x07@x.io\\n[redacted]" in without_colours(drawn)
+    assert leaked(drawn, TOKEN) == []
