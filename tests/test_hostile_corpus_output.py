@@ -932,3 +932,41 @@ def test_terminal_progress_lines_are_escaped(terminal: bool) -> None:
     assert "\x1b]" not in drawn
     assert "u\\x1b[2J\\x1b]0;t\\x07@x.io\\n[redacted]" in without_colours(drawn)
     assert leaked(drawn, TOKEN) == []
+
+
+# A secret full of the characters JSON, YAML and CSV escape or quote.
+QUOTED_SECRET = 'q"u\\o,t"e\\d-secret"\\,x'
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [QUOTED_SECRET, QUOTED_SECRET[:-4], QUOTED_SECRET[3:], QUOTED_SECRET.upper()],
+    ids=["whole", "less last 4", "less first 3", "upper"],
+)
+def test_secrets_data_outputs_still_parse_after_the_cut(echo: str) -> None:
+    redactor = Redactor([QUOTED_SECRET])
+    out, stdout, _ = capture(redactor)
+    out.data({"message": f"echo {echo}", echo: 1})
+    document = json.loads(stdout.getvalue())
+    assert leaked(json.dumps(document, ensure_ascii=False), QUOTED_SECRET) == []
+    yaml_out, yaml_stdout, _ = capture(redactor)
+    yaml_out.data_yaml({"message": f"echo {echo}"})
+    assert leaked(str(yaml.safe_load(yaml_stdout.getvalue())), QUOTED_SECRET) == []
+    csv_out, csv_stdout, _ = capture(redactor)
+    render_findings(csv_out, [finding(f"{echo}@x.io")], "csv", users=(1, 1))
+    rows = list(csv.reader(io.StringIO(csv_stdout.getvalue(), newline="")))
+    assert len(rows) == 2
+    assert len(rows[1]) == len(rows[0])
+    assert leaked(rows[1][2], QUOTED_SECRET) == []
+
+
+def test_secrets_error_json_still_parses_after_the_cut() -> None:
+    redactor = Redactor([QUOTED_SECRET])
+    stdout, stderr = io.StringIO(), io.StringIO()
+    out = Out.create(
+        color="never", json_output=True, stdout=stdout, stderr=stderr, redactor=redactor
+    )
+    render_error(out, SetupError(f"server said {QUOTED_SECRET[:-2]}", hint="x"), redactor)
+    payload = json.loads(stdout.getvalue())["error"]
+    assert leaked(payload["message"], QUOTED_SECRET) == []
+    assert leaked(stderr.getvalue(), QUOTED_SECRET) == []

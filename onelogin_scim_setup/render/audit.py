@@ -71,7 +71,11 @@ def _csv(out: Out, findings: Sequence[Finding]) -> None:
     lines = [csv_row(FIELD_NAMES)]
     for finding in findings:
         row = finding.to_dict()
-        lines.append(csv_row([csv_cell(row[name]) for name in FIELD_NAMES]))
+        # Each cell redacted before it is quoted: a cut can then never split a quoted cell.
+        cells = [
+            out.redactor.redact("" if row[name] is None else str(row[name])) for name in FIELD_NAMES
+        ]
+        lines.append(csv_row([csv_cell(cell) for cell in cells]))
     out.data_csv("".join(lines))
 
 

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.segment import Segment
 
 from onelogin_scim_setup.render.safe import neutralise
-from onelogin_scim_setup.secrets.redact import REDACTED, Redactor
+from onelogin_scim_setup.secrets.redact import REDACTED, Redactor, redact_data
 
 # "auto": colour on a terminal only; "always": FORCE_COLOR; "never": --no-color or NO_COLOR.
 ColorMode = Literal["auto", "always", "never"]
@@ -127,10 +127,18 @@ class Out:
 
     def data(self, payload: Any) -> None:
         """JSON on stdout: exact (JSON escapes control characters itself), secrets cut out."""
-        self._write(json.dumps(payload, indent=2, default=str) + "\n")
+        text = json.dumps(payload, indent=2, default=str) + "\n"
+        if self.redactor.redact(text) != text:  # rare: cut string by string, so it still parses
+            clean = redact_data(json.loads(text), self.redactor)
+            text = json.dumps(clean, indent=2) + "\n"
+        self.stdout.file.write(text)
+        self.stdout.file.flush()
 
     def data_yaml(self, payload: Any) -> None:
-        self._write(yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))
+        """YAML on stdout: exact, with secrets cut out of each string."""
+        clean = redact_data(json.loads(json.dumps(payload, default=str)), self.redactor)
+        self.stdout.file.write(yaml.safe_dump(clean, sort_keys=False, allow_unicode=True))
+        self.stdout.file.flush()
 
     def data_csv(self, text: str) -> None:
         """CSV on stdout: exact (quoted by its renderer), secrets cut out."""

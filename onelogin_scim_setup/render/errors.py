@@ -15,7 +15,7 @@ from onelogin_scim_setup.errors import (
     TemplateError,
 )
 from onelogin_scim_setup.render.console import Out
-from onelogin_scim_setup.secrets.redact import Redactor
+from onelogin_scim_setup.secrets.redact import Redactor, redact_data
 
 
 def error_payload(error: BaseException) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
     """The error as one paragraph on stderr (and as JSON on stdout with --output json), with every
     secret of the run cut out: a server can echo anything back into an error message."""
     if out.json:
-        payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
+        payload = redact_data(json.loads(json.dumps(error_payload(error), default=str)), redactor)
         out.data({"error": payload})
     first, *rest = [redactor.redact(line) for line in error_lines(error)] or [""]
     out.stderr.print(f"[bold red]Error:[/] {escape(first)}")

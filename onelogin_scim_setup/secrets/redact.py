@@ -15,6 +15,7 @@ Callers redact the whole text first and shorten it afterwards, so no cut can lea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
@@ -152,6 +153,20 @@ class Redactor:
             position = end
         pieces.append(text[position:])
         return "".join(pieces)
+
+
+def redact_data(value: Any, redactor: Redactor) -> Any:
+    """JSON-like data with every string (keys too) redacted one by one: cutting the serialised
+    text instead could split a JSON or YAML escape and leave a document that no longer parses."""
+    if isinstance(value, str):
+        return redactor.redact(value)
+    if isinstance(value, dict):
+        return {
+            redact_data(key, redactor): redact_data(item, redactor) for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact_data(item, redactor) for item in value]
+    return value
 
 
 def redact(text: str, *secrets: str | None) -> str:
