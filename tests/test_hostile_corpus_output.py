@@ -970,3 +970,31 @@ def test_secrets_error_json_still_parses_after_the_cut() -> None:
     payload = json.loads(stdout.getvalue())["error"]
     assert leaked(payload["message"], QUOTED_SECRET) == []
     assert leaked(stderr.getvalue(), QUOTED_SECRET) == []
+
+
+ONELOGIN_SECRET = "~~~?>?>~~~??>>Xq7vR2mK9pL4wT8z-4d2a"  # random, as real secrets are
+
+
+@pytest.mark.parametrize("name", list(echoes(ONELOGIN_SECRET)))
+def test_secrets_plan_v_never_prints_an_echo_of_the_client_secret(
+    write_config: Callable[..., Path],
+    run_cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    import responses
+
+    echo = echoes(ONELOGIN_SECRET)[name]
+    monkeypatch.setenv("ONELOGIN_CLIENT_ID", "client-id-1")
+    monkeypatch.setenv("ONELOGIN_CLIENT_SECRET", ONELOGIN_SECRET)
+    monkeypatch.setenv("SOE_SCIM_TOKEN", TOKEN)
+    body = {"statusCode": 400, "name": "BadRequest", "message": f"invalid client_secret {echo}"}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post("https://acme.onelogin.com/auth/oauth2/v2/token", status=400, json=body)
+        result = run_cli("-c", str(write_config(BASE_CONFIG)), "-v", "plan")
+    assert result.exit_code == 1, result.output
+    assert ("Traceback" in result.output, "This is a bug" in result.output) == (False, False)
+    if name in ("url encoded", "json unicode escaped"):  # spellings we never send: no 8 raw chars
+        assert ONELOGIN_SECRET.lower() not in result.output.lower()
+    else:
+        assert leaked(result.output, ONELOGIN_SECRET) == [], result.output
