@@ -998,3 +998,22 @@ def test_secrets_plan_v_never_prints_an_echo_of_the_client_secret(
         assert ONELOGIN_SECRET.lower() not in result.output.lower()
     else:
         assert leaked(result.output, ONELOGIN_SECRET) == [], result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-c", "a\x1b[2Jb\nAll checks passed.yaml", "validate"],
+        ["plan", "--output", "x\x1b[2J\nAll checks passed."],
+        ["apply", "--checksum", "\x1b]0;t\x07\nAll checks passed."],
+    ],
+    ids=["config path", "option value", "checksum value"],
+)
+def test_terminal_what_the_user_typed_is_shown_escaped(
+    run_cli: Callable[..., Any], args: list[str]
+) -> None:
+    result = run_cli(*args)
+    assert result.exit_code in (1, 64)
+    assert "\x1b" not in result.output
+    assert "All checks passed." not in result.output.splitlines()
+    assert "\\nAll checks passed." in result.output

@@ -61,9 +61,8 @@ def render_traceback(out: Out, error: BaseException, redactor: Redactor) -> None
 
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
     """A command-line mistake: what is wrong, the usage line, and where the full help is."""
-    first, *rest = message.split("\n") or [""]
-    out.stderr.print(f"[bold red]Error:[/] {escape(first)}")
-    out.lines(rest, err=True)
+    # The message quotes what was typed: one line, like every message (render.safe).
+    out.stderr.print(f"[bold red]Error:[/] {escape(message.rstrip())}")
     out.lines(usage.rstrip("\n").split("\n"), err=True)
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
 
