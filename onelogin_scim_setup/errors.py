@@ -60,8 +60,13 @@ class SetupError(Exception):
         self.message = message
         self.hint = hint
 
+    def lines(self) -> list[str]:
+        """The paragraph's lines. The line breaks between them are the tool's own; a line break
+        inside one (e.g. in a server's message) is shown escaped (render.safe)."""
+        return [self.message, f"Hint: {self.hint}"] if self.hint else [self.message]
+
     def __str__(self) -> str:
-        return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
+        return "\n".join(self.lines())
 
 
 class ConfigError(SetupError):
@@ -73,15 +78,25 @@ class ConfigError(SetupError):
         super().__init__(message, hint=hint)
         self.problems = problems or []
 
-    def __str__(self) -> str:
+    def lines(self) -> list[str]:
         lines = [self.message, *(f"  {problem}" for problem in self.problems)]
         if self.hint:
             lines.append(f"Hint: {self.hint}")
-        return "\n".join(lines)
+        return lines
 
 
 class TemplateError(SetupError):
-    """The SCIM JSON template cannot be rendered or fails its lint."""
+    """The SCIM JSON template cannot be rendered or fails its lint. May carry several problems."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+    def lines(self) -> list[str]:
+        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return lines
 
     code: ClassVar[str] = "template_invalid"
 
@@ -113,12 +128,12 @@ class OneLoginError(SetupError):
         self.method = method
         self.path = path
 
-    def __str__(self) -> str:
+    def lines(self) -> list[str]:
         where = f"{self.method} {self.path}" if self.method and self.path else "OneLogin API"
         status = f" answered {self.status}" if self.status is not None else " failed"
         request_id = f" (x-request-id {self.request_id})" if self.request_id else ""
         text = f"{where}{status}: {self.message}{request_id}"
-        return f"{text}\nHint: {self.hint}" if self.hint else text
+        return [text, f"Hint: {self.hint}"] if self.hint else [text]
 
 
 class ShortnameChanged(OneLoginError):
@@ -175,12 +190,13 @@ class ApplyError(SetupError):
     def exit_code(self) -> ExitCode:
         return self.cause.exit_code if isinstance(self.cause, Interrupted) else ExitCode.ERROR
 
-    def __str__(self) -> str:
-        lines = [f"{self.message}: {self.cause}"]
+    def lines(self) -> list[str]:
+        cause = self.cause.lines() if isinstance(self.cause, SetupError) else [str(self.cause)]
+        lines = [f"{self.message}: {cause[0]}", *cause[1:]]
         lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
         lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
         lines.append(f"Hint: {self.hint}")
-        return "\n".join(lines)
+        return lines
 
 
 class Refused(SetupError):

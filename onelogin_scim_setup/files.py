@@ -82,18 +82,34 @@ def write_file(path: Path, text: str, *, mode: int | None = None) -> None:
     given mode (0600 for a secret) holds from the moment the temporary file exists, whatever the
     umask, so the text is never readable by others, even for a moment.
     """
-    if path.is_symlink():
+    try:
+        existing: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:
+        raise WriteError(path, error.strerror or str(error), opening=True) from None
+    if existing is not None and stat.S_ISLNK(existing.st_mode):
         raise WriteError(
             path, "it is a symbolic link", hint="Name the real file, or remove the link first."
         )
-    if mode is None and path.exists():  # keep the mode of the file being replaced (e.g. 0600)
-        mode = stat.S_IMODE(path.stat().st_mode)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # Replacing /dev/null or a FIFO with a regular file would break whatever else uses it.
+        kind = next((name for test, name in _KINDS if test(existing.st_mode)), "not a regular file")
+        raise WriteError(
+            path,
+            f"it exists and is {kind}; only a regular file is ever replaced",
+            hint="Name a new or regular file.",
+        )
+    if mode is None and existing is not None:  # keep the mode of the file being replaced (0600)
+        mode = stat.S_IMODE(existing.st_mode)
     temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         # O_EXCL: never write through a file (or symlink) that someone else planted.
         fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644 if mode is None else mode)
     except OSError as error:
-        raise WriteError(path, error.strerror or str(error), opening=True) from None
+        raise WriteError(
+            path, error.strerror or str(error), opening=True, hint=environment_hint(error)
+        ) from None
     try:
         try:
             if mode is not None and hasattr(os, "fchmod"):
@@ -107,10 +123,27 @@ def write_file(path: Path, text: str, *, mode: int | None = None) -> None:
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise WriteError(path, error.strerror or str(error)) from None
+        raise WriteError(path, error.strerror or str(error), hint=environment_hint(error)) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def environment_hint(error: OSError) -> str | None:
+    """What to do about an error of the machine rather than of the tool: a full disk, a file size
+    limit, a quota, a read-only file system, a permission."""
+    import errno
+
+    hints = {
+        errno.ENOSPC: "The disk is full: free some space there, or write elsewhere.",
+        errno.EDQUOT: "Your disk quota is used up: free some space, or write elsewhere.",
+        errno.EFBIG: "The file size limit (ulimit -f) is too small for this file: raise it, or "
+        "write elsewhere.",
+        errno.EROFS: "That file system is read-only: write elsewhere.",
+        errno.EACCES: "You may not write there: check the folder's permissions, or write elsewhere.",
+        errno.EPERM: "You may not write there: check the folder's permissions, or write elsewhere.",
+    }
+    return hints.get(error.errno or 0)
 
 
 def _size(count: int) -> str:

@@ -288,13 +288,20 @@ def test_a_setup_error_is_redacted_and_not_called_a_bug(
     assert "This is a bug" not in result.stderr
 
 
-@pytest.mark.parametrize("error", [SetupError("bad input"), RuntimeError("unexpected")])
-def test_traceback_option_lets_the_error_through(
-    monkeypatch: pytest.MonkeyPatch, error: Exception
+@pytest.mark.parametrize(
+    "error",
+    [SetupError(f"bad input {BOUNDARY_SECRET}"), RuntimeError(f"unexpected {BOUNDARY_SECRET}")],
+)
+def test_traceback_option_prints_the_traceback_through_the_redactor(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run, error: Exception
 ) -> None:
     monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error, traceback=True))
-    with pytest.raises(type(error)):
-        main([])
+    result = run_cli()
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last):" in result.stderr
+    assert type(error).__name__ in result.stderr
+    assert BOUNDARY_SECRET not in result.stderr + result.stdout
+    assert "[redacted]" in result.stderr
 
 
 def test_the_exit_codes_are_the_documented_numbers() -> None:

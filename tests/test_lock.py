@@ -146,4 +146,6 @@ def test_lock_folder_comes_from_the_environment(environ: dict[str, str], expecte
 
 
 def test_lock_folder_defaults_to_the_users_state_folder() -> None:
-    assert default_lock_dir({}) == Path.home() / ".local/state/onelogin-scim-setup/locks"
+    assert default_lock_dir({"HOME": "/home/u"}) == Path(
+        "/home/u/.local/state/onelogin-scim-setup/locks"
+    )

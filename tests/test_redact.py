@@ -180,3 +180,38 @@ def test_add_basic_cuts_the_secret_and_its_basic_header(text: str) -> None:
 @pytest.mark.parametrize(("text", "short"), [("abcd", "abcd"), ("abcde", "abcd…")])
 def test_shorten_cuts_only_text_longer_than_the_size(text: str, short: str) -> None:
     assert shorten(text, 4) == short
+
+
+# Secrets whose standard and URL-safe base64 differ ("+" and "/" against "-" and "_"): a redactor
+# without the URL-safe form must fail here. The 4-character one is too short for the 8-character
+# windows, so only the exact URL-safe form can catch it.
+URLSAFE_SECRETS = ["~~~?", "~~~???>>>~~~client-secret"]
+
+
+@pytest.mark.parametrize("secret", URLSAFE_SECRETS, ids=["short", "long"])
+@pytest.mark.parametrize("padded", [True, False], ids=["padded", "unpadded"])
+def test_the_urlsafe_base64_form_is_redacted_where_it_differs(secret: str, padded: bool) -> None:
+    standard = base64.b64encode(secret.encode()).decode()
+    urlsafe = base64.urlsafe_b64encode(secret.encode()).decode()
+    assert urlsafe != standard
+    form = urlsafe if padded else urlsafe.rstrip("=")
+    assert Redactor([secret]).redact(f"echo {form} end") == f"echo {REDACTED} end"
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "client-secret-9f3b1c-xyz"[:-4],
+        "CLIENT-SECRET-9F3B1C-XYZ",
+        "client-secret-9f3b1c-xyz"[::-1],
+        b"client-secret-9f3b1c-xyz".hex(),
+        b"client-secret-9f3b1c-xyz".hex().upper(),
+        # The characters that hold bits of the secret only (not of the bytes around it).
+        base64.b64encode(b"x" + b"client-secret-9f3b1c-xyz").decode()[2 : 25 * 8 // 6],
+        base64.b64encode(b"xy" + b"client-secret-9f3b1c-xyz").decode()[3 : 26 * 8 // 6],
+    ],
+    ids=["less last 4", "upper", "reversed", "hex", "hex upper", "base64 at 1", "base64 at 2"],
+)
+def test_partial_and_transformed_echoes_are_redacted(echo: str) -> None:
+    text = Redactor(["client-secret-9f3b1c-xyz"]).redact(f"400: bad '{echo}'")
+    assert text == f"400: bad '{REDACTED}'"

@@ -618,7 +618,7 @@ def test_file_sink_failure_after_opening_does_not_blame_the_folder(
         deliver_to_file(tmp_path / "token", SECRET)
     assert (caught.value.message, caught.value.hint) == (
         f"cannot write the SCIM token file {tmp_path / 'token'}: No space left on device",
-        None,
+        "The disk is full: free some space there, or write elsewhere.",  # the disk, not the folder
     )
 
 

@@ -148,8 +148,8 @@ def _run(argv: list[str] | None, state: State) -> int:
         state.out.stderr.print("Aborted; nothing more was done.")
         return ExitCode.ERROR
     except SetupError as error:
-        if state.traceback:
-            raise
+        if state.traceback:  # through the redactor and the output boundary, like every output
+            _rendering().render_traceback(state.out, error, state.redactor)
         _rendering().render_error(state.out, error, state.redactor)
         if isinstance(error, ApplyError):
             return error.exit_code
@@ -161,7 +161,9 @@ def _run(argv: list[str] | None, state: State) -> int:
         result = ExitCode.INTERRUPTED
     except Exception as error:  # the boundary: anything unexpected is still one paragraph
         if state.traceback:
-            raise
+            _rendering().render_traceback(state.out, error, state.redactor)
+            _rendering().render_error(state.out, error, state.redactor)
+            return ExitCode.ERROR
         _rendering().render_error(state.out, error, state.redactor)
         state.out.stderr.print("This is a bug; run again with --traceback and report it.")
         return ExitCode.ERROR

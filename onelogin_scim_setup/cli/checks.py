@@ -81,7 +81,9 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
                 f"no app named {config.app.name!r} on connector {config.app.connector!r}",
                 hint="Run apply first, or set app.name to the app's exact display name.",
             )
-        described = describe_app(client.get_app(int(app["id"])), prepared.secrets)
+        raw = client.get_app(int(app["id"]))
+        # Every secret the run knows by now: the config's, the SCIM token, the access token.
+        described = describe_app(raw, [*prepared.secrets, *state.redactor.secrets])
         user_type = config.fields.user_type
         if user_type.enabled:
             explicit = (
@@ -131,4 +133,4 @@ def runbook(
         write_file(out_file, text)
         state.out.note(f"Wrote {out_file}.")
     else:
-        state.out.stdout.file.write(text)
+        state.out.document(text)

@@ -59,7 +59,10 @@ class State:
         from onelogin_scim_setup.render.console import Out
 
         self._out = Out.create(
-            color=self.color, json_output=output == "json", progress=self.verbosity == 0
+            color=self.color,
+            json_output=output == "json",
+            progress=self.verbosity == 0,
+            redactor=self.redactor,
         )
         return self._out
 

@@ -145,7 +145,7 @@ def apply(
     saved_plan = saved.load(plan_file) if plan_file is not None else None
     request = ApplyRequest(
         saved_plan=saved_plan,
-        checksum=checksum,
+        checksum=saved.valid_checksum(checksum) if checksum is not None else None,
         force=force,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
         target=_apply_target(target, saved_plan),

@@ -141,4 +141,4 @@ def render(
         write_file(out_file, text + "\n")
         state.out.note(f"Wrote {out_file}.")
     else:
-        state.out.stdout.file.write(text + "\n")
+        state.out.document(text + "\n")

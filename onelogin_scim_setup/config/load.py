@@ -185,6 +185,7 @@ def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
         [u.email.lower() for u in config.promotions.users], ("promotions", "users"), "email"
     )
     found += _duplicates(config.app.roles, ("app", "roles"), None)
+    found += _secret_sources(config)
     shortnames = [name for name, _ in custom_fields(config)]
     if len({name.casefold() for name in shortnames}) != len(shortnames):
         # OneLogin and SOE match userType case-sensitively, but two fields differing only in case
@@ -194,6 +195,42 @@ def _rules(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 ("fields",),
                 f"two fields use the same custom field shortname (ignoring case): {shortnames}",
             )
+        )
+    return found
+
+
+def _secret_sources(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """One environment variable is the source of one credential: `token.env:
+    ONELOGIN_CLIENT_SECRET` would send the OneLogin secret to SOE as its bearer token. And the SCIM
+    token is never the OneLogin client secret."""
+    onelogin, token = config.onelogin, config.token
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if onelogin.client_id_env == onelogin.client_secret_env:
+        found.append(
+            (
+                ("onelogin", "client_secret_env"),
+                f"{onelogin.client_secret_env!r} is also onelogin.client_id_env; each credential "
+                "needs its own environment variable",
+            )
+        )
+    if token.source == "env":
+        for key in ("client_secret_env", "client_id_env"):
+            if token.env == getattr(onelogin, key):
+                found.append(
+                    (
+                        ("token", "env"),
+                        f"{token.env!r} is also onelogin.{key}; the SCIM token needs its own "
+                        "environment variable (default SOE_SCIM_TOKEN)",
+                    )
+                )
+    inline_secret = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
+    if (
+        token.value is not None
+        and inline_secret
+        and token.value.get_secret_value() == inline_secret
+    ):
+        found.append(
+            (("token", "value"), "the SCIM token is the OneLogin client secret; they must differ")
         )
     return found
 

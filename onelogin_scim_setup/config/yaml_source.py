@@ -82,9 +82,11 @@ def load_limited(text: str, name: str) -> tuple[yaml.Node | None, Any]:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = None if node is None else loader.construct_document(node)
-        except ValueError as error:  # e.g. an integer of more than 4,300 digits
-            raise ValueError(f"{name}: a value cannot be read: {error}") from None
+            _check_expanded_size(node, name)  # its ValueError names the limit itself
+            try:
+                data = None if node is None else loader.construct_document(node)
+            except ValueError as error:  # e.g. an integer of more than 4,300 digits
+                raise ValueError(f"{name}: a value cannot be read: {error}") from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -97,6 +99,25 @@ def load_limited(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     except (RecursionError, OverflowError) as error:
         raise ValueError(f"{name}: YAML too complex to read ({type(error).__name__})") from None
     return node, data
+
+
+def _check_expanded_size(node: yaml.Node | None, name: str) -> None:
+    """Refuse a document of more than MAX_NODES nodes once its aliases are expanded ("billion
+    laughs"): whoever walks the data later (the config's line marks, a sample's checks, the
+    template) would walk every copy. Iterative, and it stops at the first node over the limit."""
+    stack, budget = [node] if node is not None else [], MAX_NODES
+    while stack:
+        current = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ValueError(
+                f"{name}: too many nodes once YAML aliases are expanded (over {MAX_NODES})"
+            )
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                stack += [key_node, value_node]
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
 
 
 def parse_yaml(text: str, path: Path) -> YamlDocument:

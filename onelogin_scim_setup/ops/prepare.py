@@ -64,8 +64,7 @@ def template_options(config: Config) -> TemplateOptions:
 def render_and_lint(loaded: LoadedConfig) -> str:
     text, problems = template_problems(loaded)
     if problems or text is None:
-        listed = "\n".join(f"  {problem}" for problem in problems)
-        raise TemplateError(f"the rendered SCIM JSON template has problems:\n{listed}")
+        raise TemplateError("the rendered SCIM JSON template has problems:", problems=problems)
     return text
 
 
@@ -131,9 +130,24 @@ def prepare(
     token = read_token(
         loaded.config, environ, required=token_required, run_command=run_token_command
     )
+    refuse_shared_secret(loaded.config, environ, token)
     redactor = redactor if redactor is not None else Redactor()
     redactor.add(token)
     return Prepared(loaded, template, token, redactor)
+
+
+def refuse_shared_secret(config: Config, environ: Mapping[str, str], token: str | None) -> None:
+    """The SCIM token is never the OneLogin client secret, whatever sources they came from: the
+    token goes to SOE, so the OneLogin secret would leave for another service."""
+    onelogin = config.onelogin
+    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
+    client_secret = inline or environ.get(onelogin.client_secret_env, "")
+    if token and client_secret and token.strip() == client_secret.strip():
+        raise SecretError(
+            f"the SCIM token (token.source {config.token.source}) is the OneLogin client secret "
+            f"(onelogin.client_secret_env {onelogin.client_secret_env})",
+            hint="Give the SCIM token its own source: SOE issues it under Admin settings > SCIM.",
+        )
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,7 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
     token = None
     try:
         token = read_token(loaded.config, environ, required=False, run_command=False)
+        refuse_shared_secret(loaded.config, environ, token)
     except SecretError as error:
         problems.append(
             Problem(loaded.path, loaded.document.line_of(("token",)), "token", error.message)

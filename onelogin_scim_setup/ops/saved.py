@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,26 @@ from onelogin_scim_setup.plan.changes import (
     PLAN_FORMAT_VERSION,
     Plan,
     PlanShapeError,
+    checksum,
     plan_from_dicts,
 )
 from onelogin_scim_setup.plan.computed import ComputedPlan
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
+# A plan of 10,000 users' changes is a few MiB; anything far larger was not written by `plan --out`.
+MAX_SAVED_PLAN_BYTES = 64 * 1024 * 1024
+# What `plan` prints as the checksum (plan.changes.checksum): --checksum must be all of it.
+CHECKSUM_FORM = re.compile(r"sha256:[0-9a-f]{16}")
+
+
+def valid_checksum(value: str) -> str:
+    """`value` if it has the form of a plan checksum, else a UsageError naming --checksum."""
+    if not CHECKSUM_FORM.fullmatch(value):
+        raise UsageError(
+            f"--checksum {value!r} is not a plan checksum: give the whole sha256:<16 hex digits> "
+            "that `plan --output json` prints"
+        )
+    return value
 
 
 def _digest(value: Any) -> str:
@@ -89,11 +105,17 @@ class SavedPlan:
 def load(path: Path) -> SavedPlan:
     """Read a file written by `plan --out`; anything else is refused with what is wrong."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text_input(path, MAX_SAVED_PLAN_BYTES))
+    except InputFileError as error:
+        raise UsageError(f"the saved plan {path} {error}", hint=REPLAN_HINT) from None
     except OSError as error:
         raise UsageError(f"cannot read the saved plan {path}: {error.strerror or error}") from None
     except ValueError as error:
         raise UsageError(f"{path} is not JSON: {error}", hint=REPLAN_HINT) from None
+    except RecursionError:
+        raise UsageError(
+            f"{path} is not a saved plan: nested too deeply", hint=REPLAN_HINT
+        ) from None
     if not isinstance(data, dict) or "basis" not in data:
         raise UsageError(
             f"{path} is not a saved plan (no `basis`; `plan --output json` output cannot be "
@@ -111,7 +133,7 @@ def load(path: Path) -> SavedPlan:
         raise UsageError(f"{path}: `target` is not a string", hint=REPLAN_HINT)
     try:
         basis = data["basis"]
-        return SavedPlan(
+        saved = SavedPlan(
             path,
             str(data["checksum"]),
             list(data["changes"]),
@@ -123,10 +145,19 @@ def load(path: Path) -> SavedPlan:
             target=target,
             document=data,
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise UsageError(
             f"{path} is not a complete saved plan: {error}", hint=REPLAN_HINT
         ) from None
+    # The checksum binds the whole list of changes: a change deleted, altered or added by hand
+    # makes another checksum, and the file is refused before anything is read or applied.
+    if checksum(saved.changes) != saved.checksum:
+        raise UsageError(
+            f"{path} was edited after `plan --out` wrote it: its changes have checksum "
+            f"{checksum(saved.changes)}, not the {saved.checksum!r} it records",
+            hint=REPLAN_HINT,
+        )
+    return saved
 
 
 def differences(saved: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[str]:
@@ -189,6 +220,8 @@ def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
     if moved:
         reasons.append(f"OneLogin changed since the plan was saved ({', '.join(moved)})")
     document = computed.plan.to_dict()
+    if not reasons and document["changes"] != saved.changes:
+        reasons.append("the changes computed now are not the changes in the file")
     if not reasons and document["checksum"] != saved.checksum:
         # Same inputs, another plan: a different version of the tool computed it.
         reasons.append(f"the plan computed now has checksum {document['checksum']}")
@@ -204,9 +237,10 @@ def check(saved: SavedPlan, prepared: Prepared, computed: ComputedPlan) -> None:
 
 
 def check_checksum(expected: str, computed: ComputedPlan) -> None:
-    """`apply --checksum`: refuse unless the recomputed plan is the one that was reviewed."""
+    """`apply --checksum`: refuse unless the recomputed plan is the one that was reviewed (the
+    whole checksum: an empty or shortened one is refused, never taken as a prefix)."""
     document = computed.plan.to_dict()
-    if document["checksum"] != expected:
+    if not CHECKSUM_FORM.fullmatch(expected) or document["checksum"] != expected:
         raise StalePlanError(
             f"the plan computed now has checksum {document['checksum']}, not {expected}; nothing "
             "was applied",

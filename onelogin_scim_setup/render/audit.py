@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 
 from rich.markup import escape
@@ -67,17 +66,40 @@ def render_findings(
 
 
 def _csv(out: Out, findings: Sequence[Finding]) -> None:
-    writer = csv.writer(out.stdout.file, lineterminator="\n")
-    writer.writerow(FIELD_NAMES)
+    """RFC 4180 rows ended by LF (docs/output-safety.md §2): a cell holding a comma, a quote, a CR
+    or an LF is quoted; a cell a spreadsheet would run as a formula gets a leading `'`."""
+    lines = [csv_row(FIELD_NAMES)]
     for finding in findings:
         row = finding.to_dict()
-        writer.writerow([_cell(row[name]) for name in FIELD_NAMES])
-    out.stdout.file.flush()
+        # Each cell redacted before it is quoted: a cut can then never split a quoted cell.
+        cells = [
+            out.redactor.redact("" if row[name] is None else str(row[name])) for name in FIELD_NAMES
+        ]
+        lines.append(csv_row([csv_cell(cell) for cell in cells]))
+    out.data_csv("".join(lines))
 
 
-def _cell(value: object) -> str:
+def csv_row(cells: Sequence[str]) -> str:
+    """One CSV record. Python's csv writer leaves a lone CR unquoted when rows end with LF, and a
+    reader then starts a new row there; this quotes every cell that holds `,` `"` CR or LF."""
+    return ",".join(_quoted(cell) for cell in cells) + "\n"
+
+
+def _quoted(cell: str) -> str:
+    if any(mark in cell for mark in (",", '"', "\r", "\n")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def csv_cell(value: object) -> str:
+    """A value as a cell that no spreadsheet runs: `'` before a cell whose first character after
+    any leading spaces, CRs and LFs is `=`, `+`, `-`, `@` or a tab (or which starts with a CR)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_MARKS) else text
+    return (
+        "'" + text
+        if text.lstrip(" \r\n").startswith(FORMULA_MARKS) or text.startswith("\r")
+        else text
+    )
 
 
 def _text(out: Out, findings: Sequence[Finding], users: tuple[int, int], worst: int) -> None:

@@ -13,10 +13,11 @@ from onelogin_scim_setup.errors import (
     ConfigError,
     Interrupted,
     SetupError,
+    TemplateError,
     UsageError,
 )
 from onelogin_scim_setup.render.console import Out
-from onelogin_scim_setup.secrets.redact import Redactor
+from onelogin_scim_setup.secrets.redact import Redactor, redact_data
 
 # The `-o json` error document's version (docs/schemas/error.schema.json). 2: `code` replaces the
 # Python class name `type`; `problems` are objects.
@@ -39,6 +40,11 @@ def error_payload(error: BaseException) -> dict[str, Any]:
         payload["hint"] = error.hint
     if isinstance(error, ConfigError):
         payload["problems"] = [problem_fields(problem) for problem in error.problems]
+    if isinstance(error, TemplateError):
+        payload["problems"] = [
+            {"file": None, "line": None, "key": "template", "message": problem}
+            for problem in error.problems
+        ]
     if isinstance(error, ApplyError):
         payload["done"], payload["not_done"] = error.done, error.not_done
         payload["cause"] = str(error.cause)
@@ -46,13 +52,32 @@ def error_payload(error: BaseException) -> dict[str, Any]:
     return payload
 
 
+def error_lines(error: BaseException) -> list[str]:
+    """The error's paragraph as lines: the tool's own line breaks are between them; any line break
+    inside one (a server's message, a file name) is shown escaped by the console (render.safe)."""
+    if isinstance(error, SetupError):
+        return error.lines()
+    return [str(error)]
+
+
 def render_error(out: Out, error: BaseException, redactor: Redactor) -> None:
     """The error as one paragraph on stderr (and as JSON on stdout with --output json), with every
     secret of the run cut out: a server can echo anything back into an error message."""
     if out.json:
-        payload = json.loads(redactor.redact(json.dumps(error_payload(error), default=str)))
+        payload = redact_data(json.loads(json.dumps(error_payload(error), default=str)), redactor)
         out.data({"format_version": ERROR_FORMAT_VERSION, "error": payload})
-    out.stderr.print(f"[bold red]Error:[/] {escape(redactor.redact(str(error)))}")
+    first, *rest = [redactor.redact(line) for line in error_lines(error)] or [""]
+    out.stderr.print(f"[bold red]Error:[/] {escape(first)}")
+    out.lines(rest, err=True)
+
+
+def render_traceback(out: Out, error: BaseException, redactor: Redactor) -> None:
+    """--traceback: the traceback, through the same boundary as everything else (a frame's source
+    line or an exception's message can quote a secret)."""
+    import traceback
+
+    text = redactor.redact("".join(traceback.format_exception(error)))
+    out.lines(text.rstrip("\n").split("\n"), err=True)
 
 
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
@@ -62,17 +87,17 @@ def render_usage_error(out: Out, message: str, usage: str, help_command: str) ->
         hint = f"`{help_command}` lists the options, with examples."
         error = {"code": UsageError.code, "message": message, "hint": hint}
         out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
-    out.stderr.print(f"[bold red]Error:[/] {escape(message)}")
-    out.stderr.print(escape(usage))
+    # The message quotes what was typed: one line, like every message (render.safe).
+    out.stderr.print(f"[bold red]Error:[/] {escape(message.rstrip())}")
+    out.lines(usage.rstrip("\n").split("\n"), err=True)
     out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
 
 
 def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -> None:
     """What a signal stopped, and what the command did about it (its `report`)."""
     lines = [f"Interrupted by {interrupted.signal_name}.", *interrupted.report]
-    text = redactor.redact("\n".join(lines))
     if out.json:
         report = [redactor.redact(line) for line in interrupted.report]
         error = {"code": interrupted.code, "message": lines[0], "hint": None, "report": report}
         out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
-    out.stderr.print(escape(text))
+    out.lines([redactor.redact(line) for line in lines], err=True)

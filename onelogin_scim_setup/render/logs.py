@@ -1,10 +1,12 @@
-"""`-v` logging to stderr, with every registered secret redacted from every record."""
+"""`-v` logging to stderr, with every registered secret redacted from every record and every
+unsafe character shown escaped (render.safe)."""
 
 from __future__ import annotations
 
 import logging
 from typing import TextIO
 
+from onelogin_scim_setup.render.safe import neutralise
 from onelogin_scim_setup.secrets.redact import Redactor
 
 
@@ -16,11 +18,13 @@ class RedactingFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        # The output boundary for logs (render.safe): redacted, then every unsafe character shown
+        # escaped, so a server's text in a record is one line and no terminal sequence.
+        lines = [record.getMessage()]
         if record.exc_info:  # a traceback can quote a secret too: redact it with the message
-            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            lines += logging.Formatter().formatException(record.exc_info).split("\n")
             record.exc_info, record.exc_text = None, None
-        record.msg = self.redactor.redact(message)
+        record.msg = "\n".join(neutralise(self.redactor.redact(line)) for line in lines)
         record.args = None
         return True
 
