@@ -23,7 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("secrets", "template"),
     ("config",),
-    ("errors", "files", "templates", "__init__"),
+    ("files",),
+    ("errors", "templates", "__init__"),
 ]
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 # Layers that compute and decide only: no network, files, processes, threads, clock or signals.
