@@ -66,6 +66,8 @@ def test_the_default_is_optimistic() -> None:
         ("connector_name_filter", "substring", "wildcard"),
         ("paging_headers_everywhere", True, False),
         ("soe_scim_off_status", 404, 401),
+        ("mapping_evaluation", "first_match", "last_wins"),
+        ("mappings_overwrite_user_values", True, False),
     ],
 )
 def test_profile_values(name: str, optimistic: object, pessimistic: object) -> None:
@@ -74,7 +76,7 @@ def test_profile_values(name: str, optimistic: object, pessimistic: object) -> N
 
 
 def test_every_switch_is_in_the_profile_table() -> None:
-    assert len(fields(Quirks)) == 24
+    assert len(fields(Quirks)) == 26
 
 
 def test_quirks_are_frozen() -> None:

@@ -28,3 +28,5 @@ class ComputedPlan:
     # Seconds apply waits for a just-created custom field's mapping action (onelogin.action_wait).
     action_wait: float = 60.0
     safety: SafetySettings = field(default_factory=SafetySettings)
+    # The per-user attribute holding userType (None: not managed), for safety.max_user_type_changes.
+    user_type_attribute: str | None = None

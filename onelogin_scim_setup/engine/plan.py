@@ -51,6 +51,9 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
     note: str = ""
     verify_by: str = ""
+    # The members of the role a role or promotion-mapping change reaches (engine.revocation);
+    # None: not a role or mapping change, or the role listing did not show members.
+    reach: int | None = None
 
     @property
     def title(self) -> str:
@@ -67,6 +70,7 @@ class Change:
             ],
             "note": self.note,
             "verify_by": self.verify_by,
+            **({"reach": self.reach} if self.reach is not None else {}),
         }
 
 

@@ -34,6 +34,7 @@ from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.engine.revocation import annotate, promoted_types, reconcile
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -105,15 +106,22 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         mapping_prefix=desired_state.mapping_prefix(config),
         sensitive_keys=sensitive_keys(config),
         adopt_mappings=desired_state.adopted_names(config),
+        holders_of=(config.fields.user_type.shortname, promoted_types(config))
+        if config.fields.user_type.enabled
+        else None,
     )
+    # Users holding a promoted userType nothing implies any more get the implied one (demotion).
+    reconciled = reconcile(config, wanted, snapshot)
+    wanted = reconciled.desired
     api = diff(
-        snapshot.tenant,
+        reconciled.current,
         wanted,
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
         provisioning_via_api=config.app.provisioning_via_api,
         exclusive_roles=config.app.exclusive_roles,
     )
+    api = annotate(api, reconciled, snapshot, wanted)
     plan = Plan(api.changes + tuple(manual_steps(prepared)))
     return ComputedPlan(
         plan,
@@ -122,6 +130,9 @@ def compute_plan(prepared: Prepared, client: OneLoginClient) -> ComputedPlan:
         WireValues(wire_configuration(prepared)),
         action_wait=config.onelogin.action_wait,
         safety=config.safety,
+        user_type_attribute=desired_state.user_attribute(config, "user_type")
+        if config.fields.user_type.enabled
+        else None,
     )
 
 

@@ -10,7 +10,8 @@ what depends on them (the app, `onelogin.apps`; the mappings and their vocabular
 
 Call budget of a read (converged tenant): token 1, custom fields 1, connectors 1, apps 1, app 1,
 roles 1 per 650, mappings 2, mapping vocabulary 2 (when the tool owns or will own mappings), users:
-the listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`).
+the listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`); when the
+config manages userType, holders 2 (one filtered listing per promoted type, `onelogin.holders`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from onelogin_scim_setup.engine.tenant import CustomField, RoleAssignment, Tenant, UserValues
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.holders import read_holders
 from onelogin_scim_setup.onelogin.listing import gather, users_by_email
 from onelogin_scim_setup.onelogin.mappings import read_mappings
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
@@ -33,11 +35,13 @@ def read(
     mapping_prefix: str,
     sensitive_keys: frozenset[str],
     adopt_mappings: Mapping[str, str] | None = None,
+    holders_of: tuple[str, tuple[str, ...]] | None = None,
 ) -> Snapshot:
     """The current state of everything `desired` names (and the tool's own mappings).
 
     `adopt_mappings` maps old mapping names (an earlier default prefix) to the names they should
-    have now; see `onelogin.mappings.read_mappings`.
+    have now; see `onelogin.mappings.read_mappings`. `holders_of` (the userType shortname and the
+    types other than the default) adds the users holding those types (`onelogin.holders`).
     """
     ids = Ids()
     workers = client.concurrency
@@ -58,8 +62,15 @@ def read(
         lambda: users_by_email(
             client, desired.users, need_custom_attributes=need_custom, workers=workers
         ),
+        lambda: (
+            read_holders(client, holders_of[0], holders_of[1], workers=workers)
+            if holders_of
+            else []
+        ),
     ]
-    tenant_fields, found_app, listed_roles, listed_mappings, listed_users = gather(workers, first)
+    tenant_fields, found_app, listed_roles, listed_mappings, listed_users, holders = gather(
+        workers, first
+    )
     _role_ids(listed_roles, ids)
     adopt = adopt_mappings or {}
     then: list[Callable[[], Any]] = [
@@ -80,7 +91,7 @@ def read(
         mappings=mappings,
         users=users,
     )
-    return Snapshot(tenant, ids)
+    return Snapshot(tenant, ids, tuple(holders))
 
 
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
@@ -96,8 +107,16 @@ def _role_ids(listed: list[dict[str, Any]] | None, ids: Ids) -> None:
         return
     for role in listed:
         ids.roles.setdefault(str(role.get("name")), int(role["id"]))
+        ids.role_names[int(role["id"])] = str(role.get("name"))
     if all("apps" in role for role in listed):
         ids.role_apps = {int(r["id"]): [_app_id(a) for a in r.get("apps") or []] for r in listed}
+    if all("users" in role for role in listed):
+        members: dict[str, list[int]] = {}
+        for role in listed:
+            members.setdefault(str(role.get("name")), []).extend(
+                _app_id(u) for u in role.get("users") or []
+            )
+        ids.role_members = members
 
 
 def _app_id(item: Any) -> int:

@@ -48,6 +48,8 @@ class Quirks:
     connector_name_filter: Literal["substring", "wildcard"] = "substring"
     paging_headers_everywhere: bool = True
     soe_scim_off_status: Literal[404, 401] = 404
+    mapping_evaluation: Literal["first_match", "last_wins"] = "first_match"
+    mappings_overwrite_user_values: bool = True
 
     def __post_init__(self) -> None:
         for name, kind in _kinds().items():
@@ -90,6 +92,8 @@ class Quirks:
             connector_name_filter="wildcard",
             paging_headers_everywhere=False,
             soe_scim_off_status=401,
+            mapping_evaluation="last_wins",
+            mappings_overwrite_user_values=False,
         )
 
     @classmethod
