@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 CATEGORIES = (
     "should_be_inactive",
     "orphan",
+    "promotion_not_implied",
     "should_be_active",
     "user_type_mismatch",
     "mapping_not_applied",
+    "user_type_rules_disagree",
     "attribute_mismatch",
     "literal_placeholder",
     "not_signed_in",

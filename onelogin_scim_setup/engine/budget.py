@@ -47,7 +47,10 @@ def estimate_calls(changes: tuple[Change, ...] | list[Change], ids: Ids) -> int:
         if change.kind is Kind.CUSTOM_FIELD:
             calls += 2
         elif change.kind is Kind.USER:
-            calls += 1 + (change.key not in ids.user_custom_attributes)
+            calls += 1 + (
+                change.key not in ids.user_custom_attributes
+                and any(f.name.startswith("custom_attributes.") for f in change.fields)
+            )
         elif change.kind is Kind.MAPPING:
             calls += 1
         elif change.kind is Kind.ROLE:
