@@ -128,7 +128,8 @@ def test_a_promotion_nothing_implies_names_where_and_how_to_fix() -> None:
         "Registered",
         "Moderator",
     )
-    assert "no promoting role" in finding.cause and "'SOE Admins'" in finding.cause
+    assert "no promoting role" in finding.cause
+    assert "'SOE Admins'" in finding.cause
     assert finding.fix.startswith("run apply: it writes Registered")
 
 

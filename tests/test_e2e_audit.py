@@ -27,9 +27,11 @@ from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
 SEEDED = {
     "should_be_inactive": ["suspended.user@example.com", "unassigned.user@example.com"],
     "orphan": ["orphan.user@example.com"],
+    "promotion_not_implied": [],
     "should_be_active": ["returning.user@example.com"],
     "user_type_mismatch": ["type.mismatch@example.com"],
     "mapping_not_applied": ["mapping.pending@example.com"],
+    "user_type_rules_disagree": [],
     "attribute_mismatch": ["attribute.mismatch@example.com", "attribute.mismatch@example.com"],
     "literal_placeholder": ["literal.placeholder@example.com"],
     "not_signed_in": ["new.hire@example.com"],

@@ -142,3 +142,71 @@ def test_a_converged_tenant_writes_nothing_and_reads_two_holder_listings(tenant:
     assert api_writes(log) == []
     holders = [e for e in log if "custom_attributes.userType" in str(e.get("query", e["path"]))]
     assert len(holders) == 2, [e["path"] for e in log]
+
+
+@pytest.fixture
+def plain(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
+    """The profile as it is (what follows does not depend on the mapping readings)."""
+    with world(tmp_path, quirks_profile) as running:
+        yield running
+
+
+def test_audit_names_the_leaver_before_anything_is_fixed_and_fix_demotes(plain: World) -> None:
+    set_up(plain)
+    clean = plain.cli("audit", "--output", "json")
+    assert clean.returncode == 0, clean.stderr
+    assert json.loads(clean.stdout)["findings"] == []
+    leave_role(plain)
+    before = types(plain)
+    found = plain.cli("audit", "--output", "json")
+    assert found.returncode == 0, found.stderr
+    findings = json.loads(found.stdout)["findings"]
+    assert [(f["category"], f["user"], f["expected"], f["actual"]) for f in findings] == [
+        ("promotion_not_implied", "bob@example.com", "Registered", "Moderator")
+    ]
+    assert "no promoting role" in findings[0]["cause"]
+    assert types(plain) == before  # the audit changed nothing
+    fixed = plain.cli("audit", "--fix", "--auto-approve")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "demote in OneLogin" in fixed.stdout
+    check_only_moved(before, types(plain), "bob@example.com")
+    again = plain.cli("audit", "--output", "json")
+    assert json.loads(again.stdout)["findings"] == []
+    converged = plain.cli("plan", "--detailed-exitcode")
+    assert converged.returncode == 0, converged.stdout + converged.stderr
+
+
+def test_max_user_type_changes_refuses_without_force(plain: World) -> None:
+    set_up(plain)
+    leave_role(plain)
+    plain.write_config(safety={"max_user_type_changes": 0})
+    plain.clear_requests_log()
+    refused = plain.cli("apply", "--auto-approve")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "would promote or demote 1 user(s)" in refused.stderr
+    assert "safety.max_user_type_changes (0)" in refused.stderr
+    assert api_writes(plain.requests_log()) == []
+    forced = plain.cli("apply", "--auto-approve", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert types(plain)["bob@example.com"] == ("Registered", "Registered")
+
+
+def test_the_plan_says_how_many_members_each_role_and_mapping_change_reaches(
+    plain: World,
+) -> None:
+    data = json.loads(plain.cli("plan", "--output", "json").stdout)
+    reach = {(c["kind"], c["key"]): c.get("reach") for c in data["changes"] if c["kind"] in ("role", "mapping")}  # fmt: skip
+    if plain.sandbox.options.quirks.roles_fields_apps:
+        # The seeded tenant: Engineering has alice, bob, carol and dave; each promoting role one.
+        assert reach == {
+            ("role", "Engineering"): 4,
+            ("role", "SOE Moderators"): 1,
+            ("role", "SOE Admins"): 1,
+            ("mapping", "onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators"): 1,
+            ("mapping", "onelogin-scim-setup/SCIM SOE: userType for role SOE Admins"): 1,
+        }
+        text = plain.cli("plan").stdout
+        assert "reaches 4 member(s) of the role" in text
+    else:
+        # The role listing ignored fields=users: unknown, and no call per role spent to learn it.
+        assert set(reach.values()) == {None}
