@@ -25,7 +25,7 @@ from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.engine.revocation import annotate, promoted_types, reconcile
 from onelogin_scim_setup.engine.tenant import Tenant, UserMapping, UserValues
-from onelogin_scim_setup.errors import Refused, SafetyError
+from onelogin_scim_setup.errors import OneLoginError, Refused, SafetyError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.holders import Holder, read_holders
 from onelogin_scim_setup.onelogin.snapshot import Ids, Snapshot
@@ -80,6 +80,16 @@ def test_holders_are_one_filtered_listing_per_promoted_type(
         Holder(3, "carol@example.com", "Admin", (ADMINS,), None),
     ]  # fmt: skip
     assert len(api.calls) == 3  # the token and two listings, however many users the tenant has
+
+
+def test_a_server_that_ignores_the_filter_is_an_error_not_a_mass_demotion(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    everyone = [{"id": 2, "email": "bob@example.com", "role_ids": []}]
+    listed(api, "Moderator", everyone)
+    listed(api, "Admin", everyone)
+    with pytest.raises(OneLoginError, match=r"ignores the custom_attributes\.userType filter"):
+        read_holders(client, "userType", ("Moderator", "Admin"), workers=1)
 
 
 def test_the_promoted_types_are_those_other_than_the_default() -> None:

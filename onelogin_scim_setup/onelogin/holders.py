@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import USERS, USERS_LIMIT, OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather, list_all
 
@@ -46,8 +47,21 @@ def read_holders(
     for user_type, items in zip(wanted, gather(workers, [listing(t) for t in wanted]), strict=True):
         for raw in items:
             holder = _holder(raw, shortname, user_type)
-            if holder is not None:
-                found.setdefault(holder.id, holder)
+            if holder is None:
+                continue
+            earlier = found.setdefault(holder.id, holder)
+            if earlier is not holder and holder.custom is None:
+                # Listed under two values with nothing to tell which it holds: the server ignored
+                # the filter, and everyone would look promoted (and be demoted).
+                raise OneLoginError(
+                    f"the user list answered user {holder.id} for both "
+                    f"{shortname}={earlier.user_type} and {shortname}={user_type}: it ignores the "
+                    f"custom_attributes.{shortname} filter, so who holds a promotion is unknown",
+                    method="GET",
+                    path=USERS,
+                    hint="Nothing was changed. Report the tenant's behaviour (docs/demotion.md); "
+                    "meanwhile set fields.user_type.enabled: false to plan without userType.",
+                )
     return sorted(found.values(), key=lambda h: h.email)
 
 
