@@ -73,9 +73,23 @@ def demote(tenant: World, leaver: str) -> dict[str, tuple[str | None, str | None
     data = json.loads(shown.stdout)
     users = [c for c in data["changes"] if c["kind"] == "user"]
     assert [c["key"] for c in users] == [leaver], shown.stdout
-    assert users[0]["fields"][0]["after"] == "Registered"
+    assert users[0]["fields"][-1] == {
+        "name": "custom_attributes.userType",
+        "before": users[0]["fields"][-1]["before"],
+        "after": "Registered",
+        "sensitive": False,
+    }
+    assert users[0]["fields"][-1]["before"] in ("Moderator", "Admin")
+    tenant.clear_requests_log()
     applied = tenant.cli("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    # One PUT for the user, and a GET of it first only where the list hides custom attributes.
+    log = tenant.requests_log()
+    user_path = f"/api/2/users/{tenant.user_id(leaver)}"
+    mapping_deletes = [w for w in api_writes(log) if w.startswith("DELETE /api/2/mappings/")]
+    assert [w for w in api_writes(log) if w not in mapping_deletes] == [f"PUT {user_path}"]
+    reads = sum(e["method"] == "GET" and e["path"] == user_path for e in log)
+    assert reads == (0 if tenant.sandbox.options.quirks.custom_attributes_in_user_list else 1)
     reapply(tenant)
     converged = tenant.cli("plan", "--detailed-exitcode")
     assert converged.returncode == 0, converged.stdout + converged.stderr

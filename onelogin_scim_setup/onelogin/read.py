@@ -154,7 +154,10 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
             continue
         ids.users[email] = int(raw["id"])
         custom = dict(raw.get("custom_attributes") or {})
-        ids.user_custom_attributes[email] = custom
+        if "custom_attributes" in raw:
+            # Only a map the answer showed: a user written without one is read first (its PUT
+            # carries the whole map, engine.writes.users), so a value it does not show is kept.
+            ids.user_custom_attributes[email] = custom
         values = []
         for attribute, _ in wanted.values:
             if attribute.startswith("custom_attributes."):
