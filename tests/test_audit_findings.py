@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -65,7 +66,12 @@ def categories(onelogin: list[OneLoginUser], soe: list[SoeUser]) -> list[str]:
         ([], [record()], ["orphan"]),
         ([], [record(active=False)], []),
         ([person()], [record(active=False)], ["should_be_active"]),
-        ([person(user_type="Moderator")], [record()], ["user_type_mismatch"]),
+        # In no promoting role and no per-user user_type: a promotion nothing implies (demotion).
+        ([person(user_type="Moderator")], [record()], ["promotion_not_implied"]),
+        ([person(user_type="Admin")], [record(user_type="Admin")], ["promotion_not_implied"]),
+        ([person(user_type="Registered")], [record(user_type="Moderator")], ["promotion_not_implied"]),
+        ([person()], [record(user_type="Admin")], ["promotion_not_implied"]),
+        ([person(user_type="Registered")], [record()], []),
         ([person(roles=("SOE Admins",))], [record()], ["mapping_not_applied"]),
         (
             [person(roles=("SOE Admins",), user_type="Admin")],
@@ -100,8 +106,40 @@ def test_a_per_user_value_wins_over_role_mappings() -> None:
         POLICY, [pat], [record("pat@example.com", user_type="Moderator", department="Design")]
     )
     assert [(f.category, f.expected, f.fix) for f in found] == [
-        (Category.MAPPING_NOT_APPLIED, "Admin", "run apply")
+        (Category.MAPPING_NOT_APPLIED, "Admin", "run apply"),
+        (
+            Category.TYPE_RULES_DISAGREE,
+            "Admin",
+            "make them agree: remove the user from 'SOE Moderators', or its promotions.users "
+            "user_type",
+        ),
     ]
+    disagree = found[1]
+    assert "the mapping of role 'SOE Moderators' gives Moderator" in disagree.cause
+    assert "KB0010625" in disagree.cause  # which one OneLogin applies, under each reading
+
+
+def test_a_promotion_nothing_implies_names_where_and_how_to_fix() -> None:
+    bob = person("bob@example.com", user_type="Moderator", roles=("Engineering",))
+    (finding,) = find(POLICY, [bob], [record("bob@example.com", user_type="Moderator")])
+    assert finding.category is Category.NOT_IMPLIED
+    assert finding.severity.value == "security"
+    assert (finding.attribute, finding.expected, finding.actual) == (
+        "userType (OneLogin)",
+        "Registered",
+        "Moderator",
+    )
+    assert "no promoting role" in finding.cause
+    assert "'SOE Admins'" in finding.cause
+    assert finding.fix.startswith("run apply: it writes Registered")
+
+
+def test_the_default_type_is_the_configs() -> None:
+    policy = replace(POLICY, default_user_type="Moderator")
+    found = find(policy, [person(user_type="Moderator")], [record(user_type="Moderator")])
+    assert found == []
+    found = find(policy, [person(user_type="Admin")], [record(user_type="Admin")])
+    assert [(f.category, f.expected) for f in found] == [(Category.NOT_IMPLIED, "Moderator")]
 
 
 def test_user_type_is_not_compared_when_the_config_does_not_send_it() -> None:

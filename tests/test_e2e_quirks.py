@@ -155,9 +155,11 @@ def test_demo_ends_with_an_audit_that_finds_the_seeded_drift(
     assert rows == {
         "should_be_inactive": 1,
         "orphan": 1,
+        "promotion_not_implied": 0,
         "should_be_active": 0,
         "user_type_mismatch": 0,
         "mapping_not_applied": 1,
+        "user_type_rules_disagree": 0,
         "attribute_mismatch": 0,
         "literal_placeholder": 0,
         "not_signed_in": 1,

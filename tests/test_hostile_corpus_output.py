@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 import yaml
-from onelogin_scim_setup.ops import saved
 
 from onelogin_scim_setup.audit.findings import Category, Finding
 from onelogin_scim_setup.errors import (
@@ -37,6 +36,7 @@ from onelogin_scim_setup.errors import (
     UsageError,
 )
 from onelogin_scim_setup.files import WriteError, read_text_input, write_file
+from onelogin_scim_setup.ops import saved
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.lock import default_lock_dir, held, lock_path, tenant_key
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan, checksum

@@ -362,3 +362,45 @@ def test_auth_429_body(body: str) -> None:
     html = answer.headers["Content-Type"].startswith("text/html")
     assert html is (body == "html")
     assert ("X-RateLimit-Limit" not in answer.headers) is (body == "html")
+
+
+def employee_id_mapping(onelogin: OneLogin, role: str, value: str) -> None:
+    """A mapping: members of `role` get Employee ID = `value` (the seeded custom field)."""
+    actions = {a["name"]: a["value"] for a in onelogin.ok("GET", "/api/2/mappings/actions")}
+    body = {
+        "name": f"employee id {value}",
+        "enabled": True,
+        "match": "all",
+        "position": None,
+        "conditions": [{"source": "has_role", "operator": "ri", "value": str(ROLE_IDS[role])}],
+        "actions": [{"action": actions["Set Employee ID"], "value": [value]}],
+    }
+    assert onelogin.call("POST", "/api/2/mappings", body).status_code == 201
+
+
+def reapply_and_read(onelogin: OneLogin, user: str) -> Any:
+    requests.post(f"{onelogin.url}/_sandbox/mappings/reapply", timeout=10).raise_for_status()
+    return onelogin.ok("GET", f"/api/2/users/{USER_IDS[user]}")["custom_attributes"]["employee_id"]
+
+
+@both("first", "second")
+def test_mapping_evaluation(profile: str, expected: str) -> None:
+    # bob is in Engineering and SOE Moderators: both mappings match him, in position order.
+    for onelogin in client(profile, custom_field_action_delay=0.0):
+        employee_id_mapping(onelogin, "Engineering", "first")
+        employee_id_mapping(onelogin, "SOE Moderators", "second")
+        assert reapply_and_read(onelogin, "bob") == expected
+        # A user only one mapping matches gets its value either way.
+        assert reapply_and_read(onelogin, "alice") == "first"
+
+
+@both("mapped", "direct")
+def test_mappings_overwrite_user_values(profile: str, expected: str) -> None:
+    for onelogin in client(profile, custom_field_action_delay=0.0):
+        bob = USER_IDS["bob"]
+        onelogin.ok("PUT", f"/api/2/users/{bob}?mappings=disabled", {"custom_attributes": {"employee_id": "direct"}})  # fmt: skip
+        employee_id_mapping(onelogin, "SOE Moderators", "mapped")
+        assert reapply_and_read(onelogin, "bob") == expected
+        # An empty direct write gives the field back to the mappings, on both sides.
+        onelogin.ok("PUT", f"/api/2/users/{bob}?mappings=disabled", {"custom_attributes": {"employee_id": ""}})  # fmt: skip
+        assert reapply_and_read(onelogin, "bob") == "mapped"

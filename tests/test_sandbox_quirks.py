@@ -70,6 +70,8 @@ def test_the_default_is_optimistic() -> None:
         ("bearer_read_back", "clear", "clear"),
         ("users_list_keys", "full", "full"),
         ("auth_429_body", "json", "json"),
+        ("mapping_evaluation", "first_match", "last_wins"),
+        ("mappings_overwrite_user_values", True, False),
     ],
 )
 def test_profile_values(name: str, optimistic: object, pessimistic: object) -> None:
@@ -78,7 +80,7 @@ def test_profile_values(name: str, optimistic: object, pessimistic: object) -> N
 
 
 def test_every_switch_is_in_the_profile_table() -> None:
-    assert len(fields(Quirks)) == 28
+    assert len(fields(Quirks)) == 30
 
 
 def test_the_documented_profile_differs_from_the_optimistic_one_by_its_readings() -> None:

@@ -13,9 +13,13 @@ AUDIT_FORMAT_VERSION = 1
 class Category(str, Enum):
     SHOULD_BE_INACTIVE = "should_be_inactive"
     ORPHAN = "orphan"
+    # Holds Moderator/Admin in OneLogin or SOE that nothing in the config implies (docs/demotion.md).
+    NOT_IMPLIED = "promotion_not_implied"
     SHOULD_BE_ACTIVE = "should_be_active"
     USER_TYPE_MISMATCH = "user_type_mismatch"
     MAPPING_NOT_APPLIED = "mapping_not_applied"
+    # A per-user user_type and the role mapping the user matches set different types.
+    TYPE_RULES_DISAGREE = "user_type_rules_disagree"
     ATTRIBUTE_MISMATCH = "attribute_mismatch"
     LITERAL_PLACEHOLDER = "literal_placeholder"
     NOT_SIGNED_IN = "not_signed_in"
@@ -30,9 +34,11 @@ class Severity(str, Enum):
 SEVERITY = {
     Category.SHOULD_BE_INACTIVE: Severity.SECURITY,
     Category.ORPHAN: Severity.SECURITY,
+    Category.NOT_IMPLIED: Severity.SECURITY,
     Category.SHOULD_BE_ACTIVE: Severity.PROBLEM,
     Category.USER_TYPE_MISMATCH: Severity.PROBLEM,
     Category.MAPPING_NOT_APPLIED: Severity.PROBLEM,
+    Category.TYPE_RULES_DISAGREE: Severity.PROBLEM,
     Category.ATTRIBUTE_MISMATCH: Severity.PROBLEM,
     Category.LITERAL_PLACEHOLDER: Severity.PROBLEM,
     Category.NOT_SIGNED_IN: Severity.INFORMATION,

@@ -4,7 +4,10 @@ Two kinds of change, never a delete: deactivate a user in SOE (SCIM `active: fal
 `should_be_inactive` and `orphan`, and re-run OneLogin's mappings for a `mapping_not_applied` user
 (`PUT /api/2/users/{id}?mappings=sync` with an empty body). Whether that PUT runs the mappings is
 UNCERTAIN (docs/onelogin-api.md Op 5), so the answer is read back: when the value did not change
-the step ends as the manual "Reapply mappings" step instead. Ctrl-C or SIGTERM ends the run after
+the step ends as the manual "Reapply mappings" step instead. A `promotion_not_implied` user is
+demoted: the user is read (`GET /api/2/users/{id}`, for the whole custom attribute map) and written
+with the default userType (`PUT ...?mappings=disabled`), 2 calls, as apply's demotion does
+(docs/demotion.md); `safety.max_user_type_changes` caps them unless --force. Ctrl-C or SIGTERM ends the run after
 the step in flight; the report lists what was done and what was not.
 """
 
@@ -30,6 +33,7 @@ DEACTIVATE_ALWAYS_ALLOWED = 3
 class StepKind(str, Enum):
     DEACTIVATE = "deactivate in SOE"
     REEVALUATE = "re-evaluate mappings in OneLogin"
+    DEMOTE = "demote in OneLogin"
 
 
 class Outcome(str, Enum):
@@ -59,6 +63,10 @@ class FixPlan:
     def deactivations(self) -> int:
         return sum(1 for step in self.steps if step.kind is StepKind.DEACTIVATE)
 
+    @property
+    def demotions(self) -> int:
+        return sum(1 for step in self.steps if step.kind is StepKind.DEMOTE)
+
 
 @dataclass(frozen=True)
 class StepResult:
@@ -83,6 +91,16 @@ def plan_fixes(findings: Iterable[Finding], active_soe_users: int) -> FixPlan:
         if finding.category in (Category.SHOULD_BE_INACTIVE, Category.ORPHAN) and finding.soe_id:
             steps.append(
                 Step(StepKind.DEACTIVATE, finding.user, finding.category, soe_id=finding.soe_id)
+            )
+        elif finding.category is Category.NOT_IMPLIED and finding.onelogin_id is not None:
+            steps.append(
+                Step(
+                    StepKind.DEMOTE,
+                    finding.user,
+                    finding.category,
+                    onelogin_id=finding.onelogin_id,
+                    user_type=finding.expected,
+                )
             )
         elif finding.category is Category.MAPPING_NOT_APPLIED and finding.onelogin_id is not None:
             steps.append(
@@ -109,6 +127,18 @@ def check_threshold(plan: FixPlan, max_percent: float, *, force: bool) -> None:
         f"({allowed}); nothing was changed",
         hint="Check the findings first (audit --category should_be_inactive --category orphan); "
         "if they are right, run again with --force or a higher --max-deactivate-percent.",
+    )
+
+
+def check_demotions(plan: FixPlan, limit: int, *, force: bool) -> None:
+    """Refuse a mass demotion past safety.max_user_type_changes, as apply does."""
+    if force or plan.demotions <= limit:
+        return
+    raise Refused(
+        f"audit --fix would demote {plan.demotions} user(s), more than "
+        f"safety.max_user_type_changes ({limit}); nothing was changed",
+        hint="Check the findings first (audit --category promotion_not_implied); if they are "
+        "right, run again with --force or raise safety.max_user_type_changes.",
     )
 
 
@@ -151,6 +181,8 @@ def _run(step: Step, onelogin: OneLoginClient, scim: ScimClient, shortname: str)
     try:
         if step.kind is StepKind.DEACTIVATE:
             return _deactivate(step, scim)
+        if step.kind is StepKind.DEMOTE:
+            return _demote(step, onelogin, shortname)
         return _reevaluate(step, onelogin, shortname)
     except SetupError as error:
         return StepResult(step, Outcome.FAILED, error.message)
@@ -176,4 +208,20 @@ def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepRes
         Outcome.MANUAL,
         f"the update did not run the mappings (userType is still {holds or '(none)'}): "
         f"{REAPPLY.split(' (or', 1)[0]}",
+    )
+
+
+def _demote(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
+    user_id = step.onelogin_id or 0
+    # The whole map goes back: whether a PUT merges custom_attributes is unknown (Op 7).
+    custom = dict(onelogin.get_user(user_id).get("custom_attributes") or {})
+    custom[shortname] = step.user_type
+    answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
+    holds = (answer.get("custom_attributes") or {}).get(shortname)
+    if holds == step.user_type:
+        return StepResult(
+            step, Outcome.DONE, f"OneLogin now holds userType {holds}; it pushes it to SOE"
+        )
+    return StepResult(
+        step, Outcome.FAILED, f"OneLogin answered but holds userType {holds or '(none)'}"
     )

@@ -22,6 +22,7 @@ class Policy:
     allow_moderator: bool = False
     allow_admin: bool = False
     provisioning: bool | None = True  # as OneLogin reports it; None: unknown
+    default_user_type: str = "Registered"  # promotions.default_user_type
 
     def implied_user_type(self, user: OneLoginUser) -> tuple[str | None, str]:
         """(userType the config implies, why): a per-user value first, then the first role mapping
@@ -32,6 +33,10 @@ class Policy:
             if role in user.roles:
                 return user_type, f"role {role!r}"
         return None, ""
+
+    def role_user_type(self, user: OneLoginUser) -> tuple[str, str] | None:
+        """(role, userType) of the first role mapping in config order the user matches."""
+        return next(((r, t) for r, t in self.role_user_types if r in user.roles), None)
 
     def per_user(self, email: str) -> tuple[str | None, str | None]:
         """(department, title) promotions.users sets for this email."""
@@ -69,4 +74,5 @@ def policy_of(config: Config, *, provisioning: bool | None = True) -> Policy:
         allow_moderator=config.soe.allow_moderator_promotion,
         allow_admin=config.soe.allow_admin_promotion,
         provisioning=provisioning,
+        default_user_type=config.promotions.default_user_type,
     )

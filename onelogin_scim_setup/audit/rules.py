@@ -99,6 +99,12 @@ def _user_type(policy: Policy, person: OneLoginUser, record: SoeUser) -> list[Fi
         return []
     found: list[Finding] = []
     implied, why = policy.implied_user_type(person)
+    if implied is None:
+        revoked = _not_implied(policy, person, record)
+        if revoked is not None:
+            return [revoked]
+    elif why == "promotions.users":
+        found += _disagreement(policy, person, record, implied)
     if implied is not None and person.user_type != implied:
         per_user = why == "promotions.users"
         found.append(
@@ -137,6 +143,67 @@ def _user_type(policy: Policy, person: OneLoginUser, record: SoeUser) -> list[Fi
             )
         )
     return found
+
+
+DEMOTE = (
+    "run apply: it writes {default} on every user holding a type nothing implies (docs/demotion.md); "
+    "or audit --fix"
+)
+
+
+def _not_implied(policy: Policy, person: OneLoginUser, record: SoeUser) -> Finding | None:
+    """A promotion no rule of the config implies any more: in no promoting role (left it, or the
+    rule was removed) and no per-user user_type (removed)."""
+    default = policy.default_user_type
+    promoted = [t for t in USER_TYPES if t != default]
+    if person.user_type in promoted:
+        attribute, holds = "userType (OneLogin)", str(person.user_type)
+        where = "OneLogin holds it"
+    elif record.user_type in promoted and (person.user_type or default) == default:
+        attribute, holds = "userType (SOE)", record.user_type
+        where = f"OneLogin holds {_shown(person.user_type)}, but the change never reached SOE"
+    else:
+        return None
+    roles = ", ".join(repr(r) for r, _ in policy.role_user_types) or "none"
+    return Finding(
+        Category.NOT_IMPLIED,
+        person.user_name,
+        attribute,
+        default,
+        holds,
+        f"{holds} is implied by nothing in the config ({where}): the user is in no promoting role "
+        f"(promotions.roles: {roles}; left the role, or its rule was removed) and has no user_type "
+        "in promotions.users (removed)",
+        DEMOTE.format(default=default),
+        onelogin_id=person.id,
+        soe_id=record.id,
+    )
+
+
+def _disagreement(
+    policy: Policy, person: OneLoginUser, record: SoeUser, per_user: str
+) -> list[Finding]:
+    """A per-user user_type and the role mapping the user matches set different types."""
+    by_role = policy.role_user_type(person)
+    if by_role is None or by_role[1] == per_user:
+        return []
+    role, mapped = by_role
+    return [
+        Finding(
+            Category.TYPE_RULES_DISAGREE,
+            person.user_name,
+            "userType (OneLogin)",
+            per_user,
+            _shown(person.user_type),
+            f"promotions.users gives {per_user}, but the mapping of role {role!r} gives {mapped}. "
+            f"OneLogin applies {mapped} at the next 'Reapply mappings' or change of the user if "
+            f"mappings override values given to the user (KB0010625), else keeps {per_user}; apply writes "
+            f"{per_user} again each time (docs/demotion.md, Limits)",
+            f"make them agree: remove the user from {role!r}, or its promotions.users user_type",
+            onelogin_id=person.id,
+            soe_id=record.id,
+        )
+    ]
 
 
 def _user_type_cause(policy: Policy, holds: str) -> str:

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 CATEGORIES = (
     "should_be_inactive",
     "orphan",
+    "promotion_not_implied",
     "should_be_active",
     "user_type_mismatch",
     "mapping_not_applied",
+    "user_type_rules_disagree",
     "attribute_mismatch",
     "literal_placeholder",
     "not_signed_in",
@@ -36,7 +38,7 @@ def audit(
         list[str] | None,
         typer.Option(
             "--category",
-            help="Only these categories (repeatable): " + ", ".join(CATEGORIES) + ".",
+            help="Only these categories (repeatable; the names are listed above).",
             metavar="CATEGORY",
         ),
     ] = None,
@@ -104,6 +106,11 @@ def audit(
         )
     if code := outcome.exit_code(detailed_exitcode):
         raise typer.Exit(code)
+
+
+# The categories in the command's description, where the help has the terminal's width (an option's
+# help column is too narrow for the longest names).
+audit.__doc__ = f"{audit.__doc__}\n\nCategories (for --category): {', '.join(CATEGORIES)}."
 
 
 def _categories(chosen: list[str] | None) -> "list[Category]":

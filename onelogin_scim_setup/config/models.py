@@ -277,6 +277,9 @@ class Promotions(_Model):
     users: list[UserPromotion] = []
     # A CSV (email,user_type,department,title) of more per-user promotions; relative to the config.
     users_file: FilePath | None = None
+    # The userType of everyone nothing above promotes: apply writes it on each user OneLogin shows
+    # holding another type that no rule implies (demotion, docs/demotion.md).
+    default_user_type: UserType = "Registered"
 
 
 class SafetySettings(_Model):
@@ -290,6 +293,9 @@ class SafetySettings(_Model):
     # of the per-user values the config manages; checked only from `min_user_changes` overwrites up.
     max_user_change_percent: Annotated[float, Field(ge=0, le=100)] = 20.0
     min_user_changes: Annotated[int, Field(ge=1)] = 5
+    # Promotions and demotions one apply may cause, directly (per-user writes) or through the
+    # members of the roles whose promotion mapping it creates, changes or deletes.
+    max_user_type_changes: Annotated[int, Field(ge=0)] = 25
 
 
 class Config(_Model):

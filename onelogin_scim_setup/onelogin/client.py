@@ -113,7 +113,9 @@ class OneLoginClient(OneLoginApi):
         """Every role with its `apps` (ids) in one listing, where the tenant honours `fields=apps`
         (Op 6); a role without an `apps` key means the tenant ignored it. `id` and `name` are named
         too, in case `fields` limits the keys as it does on other lists (§1.5)."""
-        return self.get_all(ROLES, {"fields": "id,name,apps"}, limit=650)
+        # `users` too: the members each role reaches (the plan's blast radius, docs/demotion.md),
+        # with no extra call where the tenant honours `fields`.
+        return self.get_all(ROLES, {"fields": "id,name,apps,users"}, limit=650)
 
     def list_role_users(self, role_id: int) -> list[JsonObject]:
         """The role's users (`GET /api/2/roles/{id}/users`, paginated; Op 6)."""

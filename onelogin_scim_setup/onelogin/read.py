@@ -10,7 +10,8 @@ what depends on them (the app, `onelogin.apps`; the mappings and their vocabular
 
 Call budget of a read (converged tenant): token 1, custom fields 1, connectors 1, apps 1, app 1,
 roles 1 per 650, mappings 2, mapping vocabulary 2 (when the tool owns or will own mappings), users:
-the listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`).
+the listing's pages, or one lookup per entry when that is cheaper (see `onelogin.listing`); when the
+config manages userType, holders 2 (one filtered listing per promoted type, `onelogin.holders`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, RoleAssignment, Tenant, UserValues
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.holders import read_holders
 from onelogin_scim_setup.onelogin.listing import gather, users_by_email
 from onelogin_scim_setup.onelogin.mappings import read_mappings
 
@@ -33,11 +35,13 @@ def read(
     mapping_prefix: str,
     sensitive_keys: frozenset[str],
     adopt_mappings: Mapping[str, str] | None = None,
+    holders_of: tuple[str, tuple[str, ...]] | None = None,
 ) -> Snapshot:
     """The current state of everything `desired` names (and the tool's own mappings).
 
     `adopt_mappings` maps old mapping names (an earlier default prefix) to the names they should
-    have now; see `onelogin.mappings.read_mappings`.
+    have now; see `onelogin.mappings.read_mappings`. `holders_of` (the userType shortname and the
+    types other than the default) adds the users holding those types (`onelogin.holders`).
     """
     ids = Ids()
     workers = client.concurrency
@@ -70,8 +74,15 @@ def read(
             workers=workers,
             need_keys=builtin,
         ),
+        lambda: (
+            read_holders(client, holders_of[0], holders_of[1], workers=workers)
+            if holders_of
+            else []
+        ),
     ]
-    tenant_fields, found_app, listed_roles, listed_mappings, listed_users = gather(workers, first)
+    tenant_fields, found_app, listed_roles, listed_mappings, listed_users, holders = gather(
+        workers, first
+    )
     _role_ids(listed_roles, ids)
     adopt = adopt_mappings or {}
     then: list[Callable[[], Any]] = [
@@ -92,7 +103,7 @@ def read(
         mappings=mappings,
         users=users,
     )
-    return Snapshot(tenant, ids)
+    return Snapshot(tenant, ids, tuple(holders))
 
 
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
@@ -108,8 +119,16 @@ def _role_ids(listed: list[dict[str, Any]] | None, ids: Ids) -> None:
         return
     for role in listed:
         ids.roles.setdefault(str(role.get("name")), int(role["id"]))
+        ids.role_names[int(role["id"])] = str(role.get("name"))
     if all("apps" in role for role in listed):
         ids.role_apps = {int(r["id"]): [_app_id(a) for a in r.get("apps") or []] for r in listed}
+    if all("users" in role for role in listed):
+        members: dict[str, list[int]] = {}
+        for role in listed:
+            members.setdefault(str(role.get("name")), []).extend(
+                _app_id(u) for u in role.get("users") or []
+            )
+        ids.role_members = members
 
 
 def _app_id(item: Any) -> int:
@@ -160,6 +179,9 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
         if tuple(values) == wanted.values:
             users[email] = wanted
             continue
-        ids.user_custom_attributes[email] = dict(custom)
+        if "custom_attributes" in raw:
+            # Only a map the answer showed: a user written without one is read first (its PUT
+            # carries the whole map, ops.writes.users), so a value it does not show is kept.
+            ids.user_custom_attributes[email] = dict(custom)
         users[email] = UserValues(email, tuple(values))
     return users

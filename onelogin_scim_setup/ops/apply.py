@@ -94,7 +94,7 @@ def apply_plan(
     if not changes:
         return result
     if not force:
-        safety.check(plan, computed.desired, computed.safety)
+        safety.check(plan, computed.desired, computed.safety, computed.user_type_attribute)
     # The snapshot stays as it was read; apply keeps its own copy of the ids it fills in.
     ids = copy.deepcopy(computed.snapshot.ids)
     if confirm is not None:

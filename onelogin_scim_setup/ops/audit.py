@@ -15,6 +15,7 @@ from onelogin_scim_setup.audit.fix import (
     FixPlan,
     FixReport,
     StepResult,
+    check_demotions,
     check_threshold,
     execute,
     plan_fixes,
@@ -98,6 +99,7 @@ def run_audit(
     if not plan.steps:
         return AuditOutcome(audited, fixing=True)
     check_threshold(plan, fixing.max_deactivate_percent, force=fixing.force)
+    check_demotions(plan, config.safety.max_user_type_changes, force=fixing.force)
     if fixing.confirm is not None and not fixing.confirm(plan):
         raise UsageError("nothing changed: the remediation plan was not approved")
     shortname = config.fields.user_type.shortname

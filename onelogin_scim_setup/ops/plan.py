@@ -24,6 +24,7 @@ from onelogin_scim_setup.plan import manual
 from onelogin_scim_setup.plan.changes import Change, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.revocation import annotate, promoted_types, reconcile
 from onelogin_scim_setup.plan.target import Target, targeted
 from onelogin_scim_setup.secrets.redact import Redactor
 
@@ -73,15 +74,22 @@ def compute_plan(
         mapping_prefix=desired_state.mapping_prefix(config),
         sensitive_keys=sensitive_keys(config),
         adopt_mappings=desired_state.adopted_names(config),
+        holders_of=(config.fields.user_type.shortname, promoted_types(config))
+        if config.fields.user_type.enabled
+        else None,
     )
+    # Users holding a promoted userType nothing implies any more get the implied one (demotion).
+    reconciled = reconcile(config, wanted, snapshot)
+    wanted = reconciled.desired
     api = diff(
-        snapshot.tenant,
+        reconciled.current,
         wanted,
         create_roles=config.app.create_missing_roles,
         sensitive=sensitive_keys(config),
         provisioning_via_api=config.app.provisioning_via_api,
         exclusive_roles=config.app.exclusive_roles,
     )
+    api = annotate(api, reconciled, snapshot, wanted)
     plan = Plan(api.changes + tuple(manual_steps(prepared, planned=api.changes)))
     if target is not None:
         plan = targeted(api, wanted, target)
@@ -93,6 +101,9 @@ def compute_plan(
         action_wait=config.onelogin.action_wait,
         safety=config.safety,
         target=target,
+        user_type_attribute=desired_state.user_attribute(config, "user_type")
+        if config.fields.user_type.enabled
+        else None,
     )
 
 

@@ -13,7 +13,7 @@ Call budget per step (`ops.writes`) (writes, plus the reads a write cannot do wi
 | role, take the app away (`app.exclusive_roles`) | 1 PUT of the role's other apps; +1 GET of them, as above |
 | mappings, first one needing it | 2 GETs (the mapping actions and the has_role operators), once per apply |
 | mapping create / update / delete | 1 POST / PUT / DELETE; nothing is read back |
-| user values | 1 PUT per user, `onelogin.concurrency` at once |
+| user values | 1 PUT per user, `onelogin.concurrency` at once; +1 GET of the user first when no listing showed its custom attributes (a demotion on a tenant whose user list leaves them out) |
 
 OneLogin has no bulk form for roles, mappings or users, so those stay one call each. `estimate_calls`
 adds this up; `ops.apply.check_budget` refuses before the first write when the account's hourly budget, less the
@@ -37,7 +37,12 @@ def estimate_calls(changes: tuple[Change, ...] | list[Change], ids: Ids) -> int:
     for change in changes:
         if change.kind is Kind.CUSTOM_FIELD:
             calls += 2
-        elif change.kind is Kind.USER or change.kind is Kind.MAPPING:
+        elif change.kind is Kind.USER:
+            calls += 1 + (
+                change.key not in ids.user_custom_attributes
+                and any(f.name.startswith("custom_attributes.") for f in change.fields)
+            )
+        elif change.kind is Kind.MAPPING:
             calls += 1
         elif change.kind is Kind.ROLE:
             calls += (change.action is Action.CREATE) + 1 + (ids.role_apps is None)

@@ -78,6 +78,9 @@ class Change:
     # Manual changes only: what plan (or verify) could prove of the step, and why.
     state: StepState | None = None
     state_reason: str = ""
+    # The members of the role a role or promotion-mapping change reaches (plan.revocation);
+    # None: not a role or mapping change, or the role listing did not show members.
+    reach: int | None = None
 
     @property
     def title(self) -> str:
@@ -94,6 +97,7 @@ class Change:
             ],
             "note": self.note,
             "verify_by": self.verify_by,
+            **({"reach": self.reach} if self.reach is not None else {}),
         }
         if self.state is not None:
             data["state"] = self.state.value

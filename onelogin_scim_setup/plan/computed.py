@@ -31,3 +31,5 @@ class ComputedPlan:
     safety: SafetySettings = field(default_factory=SafetySettings)
     # `--target`: `plan` holds only that resource and what it depends on (plan.target).
     target: Target | None = None
+    # The per-user attribute holding userType (None: not managed), for safety.max_user_type_changes.
+    user_type_attribute: str | None = None

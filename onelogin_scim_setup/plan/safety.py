@@ -1,6 +1,7 @@
 """Safety thresholds (octoDNS's idea): a plan that deletes or overwrites too much is refused unless
 the operator says --force (deletions of owned mappings, removals of the app from roles, overwrites of
-per-user values). Pure: counts the plan's changes against `safety.*` from the config."""
+per-user values, userType promotions and demotions). Pure: counts the plan's changes against
+`safety.*` from the config."""
 
 from __future__ import annotations
 
@@ -18,28 +19,45 @@ class Counts:
     role_removals: int  # roles app.exclusive_roles takes the app from
     user_overwrites: int  # per-user values that hold something now and would hold something else
     user_managed: int  # per-user values the config manages
+    # promotions and demotions: per-user userType writes, plus the known members of the role of
+    # each promotion mapping created, changed or deleted (plan.revocation's `reach`)
+    user_type_changes: int = 0
 
     @property
     def user_percent(self) -> float:
         return 100.0 * self.user_overwrites / self.user_managed if self.user_managed else 0.0
 
 
-def count(plan: Plan, desired: Tenant) -> Counts:
+def count(plan: Plan, desired: Tenant, user_type_attribute: str | None = None) -> Counts:
     deletes = sum(c.action is Action.DELETE and c.kind is Kind.MAPPING for c in plan.api_changes)
     removals = sum(c.action is Action.DELETE and c.kind is Kind.ROLE for c in plan.api_changes)
+    # userType changes are counted by max_user_type_changes, not as per-user overwrites.
     overwrites = sum(
-        item.before is not None
+        item.before is not None and item.name != user_type_attribute
         for c in plan.api_changes
         if c.kind is Kind.USER
         for item in c.fields
     )
-    managed = sum(len(user.values) for user in desired.users.values())
-    return Counts(deletes, removals, overwrites, managed)
+    managed = sum(
+        name != user_type_attribute for user in desired.users.values() for name, _ in user.values
+    )
+    direct = sum(
+        item.name == user_type_attribute
+        for c in plan.api_changes
+        if c.kind is Kind.USER
+        for item in c.fields
+    )
+    through_mappings = sum(
+        c.reach or 0 for c in plan.api_changes if c.kind is Kind.MAPPING and user_type_attribute
+    )
+    return Counts(deletes, removals, overwrites, managed, direct + through_mappings)
 
 
-def breaches(plan: Plan, desired: Tenant, limits: SafetySettings) -> list[str]:
+def breaches(
+    plan: Plan, desired: Tenant, limits: SafetySettings, user_type_attribute: str | None = None
+) -> list[str]:
     """Each threshold the plan passes, with the counts; empty when the plan is within all of them."""
-    counts = count(plan, desired)
+    counts = count(plan, desired, user_type_attribute)
     found = []
     if counts.mapping_deletes > limits.max_mapping_deletes:
         found.append(
@@ -60,11 +78,19 @@ def breaches(plan: Plan, desired: Tenant, limits: SafetySettings) -> list[str]:
             f"({counts.user_percent:.0f}%), more than safety.max_user_change_percent "
             f"({limits.max_user_change_percent:g}%)"
         )
+    if counts.user_type_changes > limits.max_user_type_changes:
+        found.append(
+            f"it would promote or demote {counts.user_type_changes} user(s) (per-user userType "
+            "writes plus the members of the roles whose promotion mapping changes), more than "
+            f"safety.max_user_type_changes ({limits.max_user_type_changes})"
+        )
     return found
 
 
-def check(plan: Plan, desired: Tenant, limits: SafetySettings) -> None:
-    found = breaches(plan, desired, limits)
+def check(
+    plan: Plan, desired: Tenant, limits: SafetySettings, user_type_attribute: str | None = None
+) -> None:
+    found = breaches(plan, desired, limits, user_type_attribute)
     if found:
         raise SafetyError(
             "apply refused before any write: " + "; ".join(found),

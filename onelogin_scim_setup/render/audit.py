@@ -147,7 +147,9 @@ def render_fix_plan(out: Out, plan: FixPlan) -> None:
             )
     out.text(
         f"{plan.deactivations} of {plan.active_soe_users} active SOE user(s) to deactivate, "
-        f"{len(plan.steps) - plan.deactivations} user(s) to re-evaluate. Nothing is deleted."
+        + (f"{plan.demotions} user(s) to demote, " if plan.demotions else "")
+        + f"{len(plan.steps) - plan.deactivations - plan.demotions} user(s) to re-evaluate. "
+        "Nothing is deleted."
     )
 
 

@@ -67,6 +67,8 @@ def render_change(out: Out, change: Change) -> None:
             out.stdout.print(f"      {escape(item.name)}: {escape(after)}")
     if change.note:
         out.stdout.print(f"      [dim]{escape(change.note)}[/]")
+    if change.reach is not None:
+        out.stdout.print(f"      [dim]reaches {change.reach} member(s) of the role[/]")
     if change.verify_by:
         out.stdout.print(f"      [dim]verified by: {escape(change.verify_by)}[/]")
 

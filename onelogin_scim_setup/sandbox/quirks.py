@@ -55,6 +55,8 @@ class Quirks:
     bearer_read_back: Literal["clear", "stars", "bullets", "last4", "omitted"] = "clear"
     users_list_keys: Literal["full", "documented"] = "full"
     auth_429_body: Literal["json", "html"] = "json"
+    mapping_evaluation: Literal["first_match", "last_wins"] = "first_match"
+    mappings_overwrite_user_values: bool = True
 
     def __post_init__(self) -> None:
         for name, kind in _kinds().items():
@@ -97,6 +99,8 @@ class Quirks:
             connector_name_filter="wildcard",
             paging_headers_everywhere=False,
             soe_scim_off_status=401,
+            mapping_evaluation="last_wins",
+            mappings_overwrite_user_values=False,
         )
 
     @classmethod

@@ -13,12 +13,16 @@ def write_user(ctx: WriteContext, change: Change) -> None:
     its own user's entry of `ids.user_custom_attributes`."""
     email = change.key
     body: dict[str, Any] = {}
-    custom = dict(ctx.ids.user_custom_attributes.get(email, {}))
-    changed_custom = False
+    changed_custom = any(item.name.startswith("custom_attributes.") for item in change.fields)
+    known = ctx.ids.user_custom_attributes.get(email)
+    if known is None and changed_custom:
+        # A user only the holders' listing showed, on a tenant whose list leaves custom attributes
+        # out: read the whole map first, so a PUT that replaces it keeps the other values.
+        known = dict(ctx.client.get_user(ctx.ids.users[email]).get("custom_attributes") or {})
+    custom = dict(known or {})
     for item in change.fields:
         if item.name.startswith("custom_attributes."):
             custom[item.name.removeprefix("custom_attributes.")] = item.after
-            changed_custom = True
         else:
             body[item.name] = item.after
     if changed_custom:

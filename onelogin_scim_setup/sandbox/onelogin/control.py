@@ -136,7 +136,7 @@ class OneLoginControl:
 
     def reapply(self, _: Request, __: tuple[str, ...]) -> Response:
         with self.ctx.provisioner.tracking() as touched:
-            changed = apply_mappings(self.tenant, sorted(self.tenant.users))
+            changed = apply_mappings(self.tenant, sorted(self.tenant.users), self.ctx.quirks)
             touched.update(changed)
         return json_response({"changed_user_ids": sorted(changed)})
 

@@ -12,7 +12,12 @@ UNCERTAIN choices:
   with `custom_field_action_delay` it is listed only that many seconds after the field's creation;
 - string operators compare case-insensitively; `has_role` takes the role id as a string;
 - for a single-valued action (a custom field, `set_status`) the first matching mapping in
-  position order sets the value; `add_role` actions accumulate and never remove a role;
+  position order sets the value (quirk `mapping_evaluation="first_match"`), or every matching
+  mapping runs in position order and the last one wins (`"last_wins"`); `add_role` actions
+  accumulate and never remove a role;
+- a mapping overwrites a custom field value set directly on the user through the API (quirk
+  `mappings_overwrite_user_values=True`, OneLogin KB0010625's reading), or leaves such a value
+  alone (`False`); a direct write of an empty value gives the field back to the mappings;
 - a user matched by no mapping keeps the value it had.
 """
 
@@ -24,6 +29,7 @@ from typing import Any
 from onelogin_scim_setup.sandbox.http.wire import ApiError
 from onelogin_scim_setup.sandbox.onelogin.state import Mapping, Tenant, User, now_iso
 from onelogin_scim_setup.sandbox.push.placeholders import user_field
+from onelogin_scim_setup.sandbox.quirks import Quirks
 
 ROLE_OPERATORS = [
     {"name": "includes", "value": "ri"},
@@ -118,18 +124,19 @@ def action_shortname(tenant: Tenant, action: str) -> str | None:
     return None
 
 
-def apply_mappings(tenant: Tenant, user_ids: list[int]) -> set[int]:
+def apply_mappings(tenant: Tenant, user_ids: list[int], quirks: Quirks | None = None) -> set[int]:
     """Run the enabled mappings for these users; the ids of the users that changed."""
+    chosen = quirks or Quirks()
     changed = set()
     for user_id in user_ids:
         user = tenant.users[user_id]
-        if _apply_to(tenant, user):
+        if _apply_to(tenant, user, chosen):
             user.updated_at = now_iso()
             changed.add(user_id)
     return changed
 
 
-def _apply_to(tenant: Tenant, user: User) -> bool:
+def _apply_to(tenant: Tenant, user: User, quirks: Quirks) -> bool:
     values: dict[str, str | None] = {}
     roles: set[int] = set()
     for mapping_id in tenant.mapping_order:
@@ -140,8 +147,16 @@ def _apply_to(tenant: Tenant, user: User) -> bool:
             given = [str(item) for item in action.get("value") or []]
             if action["action"] == "add_role":
                 roles.update(int(item) for item in given if item.isdigit())
+            elif quirks.mapping_evaluation == "last_wins":
+                values[action["action"]] = given[0] if given else None
             else:
                 values.setdefault(action["action"], given[0] if given else None)
+    if not quirks.mappings_overwrite_user_values:
+        values = {
+            action: value
+            for action, value in values.items()
+            if action_shortname(tenant, action) not in user.direct
+        }
     return (
         _set_status(user, values)
         | _set_custom(tenant, user, values)

@@ -132,6 +132,9 @@ class User:
     status: int = ACTIVE
     state: int = 1
     custom_attributes: dict[str, str | None] = field(default_factory=dict)
+    # Custom fields whose value was set directly through the API (not by a mapping): the quirk
+    # mappings_overwrite_user_values=False keeps mappings off them.
+    direct: set[str] = field(default_factory=set)
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
 

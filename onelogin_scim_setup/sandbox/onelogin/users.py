@@ -167,6 +167,7 @@ class UsersApi:
         with self.ctx.provisioner.tracking() as touched:
             for key, value in values.items():
                 user.custom_attributes[key] = None if value in (None, "") else str(value)
+                _mark_direct(user, key, user.custom_attributes[key])
             user.updated_at = now_iso()
             self._run_mappings(user, "async")
             touched.add(user.id)
@@ -197,7 +198,7 @@ class UsersApi:
     def _run_mappings(self, user: User, mode: str) -> dict[str, Any]:
         before = user_json(self.tenant, user)
         if mode != "disabled":
-            apply_mappings(self.tenant, [user.id])
+            apply_mappings(self.tenant, [user.id], self.ctx.quirks)
         return user_json(self.tenant, user) if mode == "sync" else before
 
     def _matching(self, query: dict[str, str]) -> list[User]:
@@ -259,7 +260,17 @@ class UsersApi:
         for key, value in (custom or {}).items():
             cleared = value is None or (value == "" and empty_clears)
             user.custom_attributes[key] = None if cleared else str(value)
+            _mark_direct(user, key, user.custom_attributes[key])
         user.updated_at = now_iso()
+
+
+def _mark_direct(user: User, key: str, value: str | None) -> None:
+    """A value written through the API is the user's own (quirk mappings_overwrite_user_values);
+    an empty one gives the field back to the mappings."""
+    if value in (None, ""):
+        user.direct.discard(key)
+    else:
+        user.direct.add(key)
 
 
 def _matches(pattern: str, value: object) -> bool:

@@ -1,0 +1,80 @@
+"""Who holds a promoted userType in OneLogin: one filtered listing per type other than the default
+(`GET /api/2/users?custom_attributes.<shortname>=<type>`, docs/onelogin-api.md Op 7), each user
+with its `role_ids`, so the plan can tell a promotion nothing in the config implies any more
+(docs/demotion.md). Never one call per user.
+
+Budget: one call per type listed (two: Moderator and Admin), plus one per further page of 100
+holders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.client import USERS, USERS_LIMIT, OneLoginClient
+from onelogin_scim_setup.onelogin.listing import gather, list_all
+
+HOLDER_FIELDS = "id,email,role_ids,custom_attributes"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A OneLogin user holding a userType other than the default, as the filtered listing shows it.
+    `custom` is the user's whole custom attribute map, or None where the list leaves it out."""
+
+    id: int
+    email: str  # lower-cased
+    user_type: str
+    role_ids: tuple[int, ...] | None  # None: the listing left `role_ids` out
+    custom: dict[str, Any] | None
+
+
+def read_holders(
+    client: OneLoginClient, shortname: str, types: Iterable[str], *, workers: int
+) -> list[Holder]:
+    """Every user whose custom field `shortname` holds one of `types`, by one listing per type.
+    A user listed under two types (a value changing between the pages) is kept once."""
+    wanted = list(types)
+
+    def listing(user_type: str) -> Callable[[], list[dict[str, Any]]]:
+        query = {"fields": HOLDER_FIELDS, f"custom_attributes.{shortname}": user_type}
+        return lambda: list_all(client, USERS, query, USERS_LIMIT, workers)
+
+    found: dict[int, Holder] = {}
+    for user_type, items in zip(wanted, gather(workers, [listing(t) for t in wanted]), strict=True):
+        for raw in items:
+            holder = _holder(raw, shortname, user_type)
+            if holder is None:
+                continue
+            earlier = found.setdefault(holder.id, holder)
+            if earlier is not holder and holder.custom is None:
+                # Listed under two values with nothing to tell which it holds: the server ignored
+                # the filter, and everyone would look promoted (and be demoted).
+                raise OneLoginError(
+                    f"the user list answered user {holder.id} for both "
+                    f"{shortname}={earlier.user_type} and {shortname}={user_type}: it ignores the "
+                    f"custom_attributes.{shortname} filter, so who holds a promotion is unknown",
+                    method="GET",
+                    path=USERS,
+                    hint="Nothing was changed. Report the tenant's behaviour (docs/demotion.md); "
+                    "meanwhile set fields.user_type.enabled: false to plan without userType.",
+                )
+    return sorted(found.values(), key=lambda h: h.email)
+
+
+def _holder(raw: dict[str, Any], shortname: str, user_type: str) -> Holder | None:
+    user_id, email = raw.get("id"), str(raw.get("email") or "").lower()
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not email:
+        return None
+    custom = raw.get("custom_attributes")
+    # A server that ignored the filter must not make everyone a holder: where the value is
+    # listed, it decides.
+    if isinstance(custom, dict) and str(custom.get(shortname) or "") != user_type:
+        return None
+    roles = raw.get("role_ids")
+    role_ids = tuple(int(r) for r in roles if str(r).isdigit()) if isinstance(roles, list) else None
+    held = dict(custom) if isinstance(custom, dict) else None
+    return Holder(user_id, email, user_type, role_ids, held)
