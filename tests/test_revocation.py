@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import responses
-from onelogin_scim_setup.plan import safety
 from responses import matchers
 
 from onelogin_scim_setup.audit.findings import Category, Finding
@@ -25,6 +24,7 @@ from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import Tenant, UserMapping, UserValues
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.holders import Holder, read_holders
+from onelogin_scim_setup.plan import safety
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.plan.desired import build
 from onelogin_scim_setup.plan.diff import diff
