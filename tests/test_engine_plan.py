@@ -106,7 +106,12 @@ def test_a_plan_reads_back_from_its_json_exactly() -> None:
         state_reason="refused",
     )
     plan = Plan(
-        (Change(Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),)), step)
+        (
+            Change(
+                Action.UPDATE, Kind.ROLE, "Eng", (FieldChange("has_app", False, True),), reach=4
+            ),
+            step,
+        )
     )
     assert plan_from_dicts(plan.to_dict()["changes"]) == plan
     assert plan.to_dict()["changes"][1]["state"] == "pending"

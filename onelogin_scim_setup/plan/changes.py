@@ -195,6 +195,9 @@ def _change_from_dict(item: object, where: str) -> Change:
             )
         )
     state = choice("state", StepState) if item.get("state") is not None else None
+    reach = item.get("reach")
+    if reach is not None and (isinstance(reach, bool) or not isinstance(reach, int) or reach < 0):
+        raise PlanShapeError(f"{where}.reach is not a count of members")
     return Change(
         choice("action", Action),
         choice("kind", Kind),
@@ -204,4 +207,5 @@ def _change_from_dict(item: object, where: str) -> Change:
         verify_by=text("verify_by", default=""),
         state=state,
         state_reason=text("state_reason", default="") if state is not None else "",
+        reach=reach,
     )
