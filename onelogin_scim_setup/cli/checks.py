@@ -10,6 +10,7 @@ from onelogin_scim_setup.cli.context import (
     INTERVAL_SECONDS,
     WAIT_SECONDS,
     OutputOption,
+    is_terminal,
     prepare,
     state_of,
     within,
@@ -50,7 +51,7 @@ def verify(
             interval=interval,
             # Text streams each check as it completes; JSON is one document, written at the end.
             on_check=None if out.json else lambda check: render_check(out, check),
-            on_wait=out.note if sys.stderr.isatty() else None,
+            on_wait=out.note if is_terminal(sys.stderr) else None,
         )
     render_verified(out, checks)
     if not passed(checks):

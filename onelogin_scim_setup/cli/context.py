@@ -100,6 +100,23 @@ LockTimeoutOption = Annotated[
 ]
 
 
+def is_terminal(stream: object) -> bool:
+    """Whether `stream` is a terminal. A closed descriptor (`<&-`) leaves Python's stream None, and
+    a stream closed since answers ValueError: neither is a terminal."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
+    try:
+        return bool(isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def stdin_is_terminal() -> bool:
+    """A prompt can be answered: standard input is open and a terminal."""
+    return is_terminal(sys.stdin)
+
+
 def state_of(ctx: typer.Context) -> State:
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback

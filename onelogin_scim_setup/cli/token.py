@@ -10,8 +10,10 @@ from onelogin_scim_setup.cli.context import (
     LOCK_SECONDS,
     WAIT_SECONDS,
     LockTimeoutOption,
+    is_terminal,
     prepare,
     state_of,
+    stdin_is_terminal,
     within,
 )
 from onelogin_scim_setup.cli.helptext import examples
@@ -39,7 +41,7 @@ def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
         out.stdout.file.flush()
         return
     out.text(f"{label}: {fingerprint(token)}")
-    if sys.stdout.isatty():
+    if is_terminal(sys.stdout):
         out.note("The token itself is shown only with --reveal.")
 
 
@@ -126,7 +128,7 @@ def rotate(
         request,
         lock_dir=default_lock_dir(state.environ),
         confirm=None if auto_approve else _ask,
-        can_ask=sys.stdin.isatty(),
+        can_ask=auto_approve or stdin_is_terminal(),
         on_wait=state.out.note,
     )
     render_rotation(state.out, rotated)
