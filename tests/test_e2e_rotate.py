@@ -109,7 +109,12 @@ def test_rotate_with_manual_onelogin_proves_soe_and_says_onelogin_is_unknown(
     new = tenant.token_file.read_text()
     assert soe_accepts(tenant, new)
     assert f"it holds unknown. Paste {fingerprint(new)} now" in result.stdout
-    assert fingerprint(TOKEN) not in result.stdout
+    assert f"holds {fingerprint(TOKEN)}" not in result.stdout  # unknown is not guessed
+    # OneLogin is not proven, so the old token stays recoverable beside the token file.
+    kept = tenant.token_file.with_name("token.previous")
+    assert f"kept {kept} (the token {fingerprint(TOKEN)})" in result.stdout
+    assert kept.read_text(encoding="utf-8").strip() == TOKEN
+    assert kept.stat().st_mode & 0o777 == 0o600
     assert new not in result.stdout + result.stderr
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Literal
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine.interrupt import deferred
+from onelogin_scim_setup.engine.journal import ROTATION, Journal, journal
 from onelogin_scim_setup.engine.prepare import Prepared, read_token
-from onelogin_scim_setup.engine.run import connect, locked
+from onelogin_scim_setup.engine.run import connect, locked, reread_token
 from onelogin_scim_setup.errors import (
     ConfigError,
     Interrupted,
@@ -32,6 +35,7 @@ from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.delivery import deliver_token
 from onelogin_scim_setup.secrets.redact import is_masked
+from onelogin_scim_setup.secrets.sources import deliver_to_file, read_token_from_file
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token
 from onelogin_scim_setup.soe.client import ProbeResult, open_scim
 
@@ -44,7 +48,12 @@ class RotationError(SetupError):
 
 @dataclass
 class Rotation:
-    """The steps, injected so the order and the failure reports can be tested without a network."""
+    """The steps, injected so the order and the failure reports can be tested without a network.
+
+    `run(old, new)` installs `new` on both sides; a rollback is the same steps with the tokens
+    swapped. `record(step)` is told before each step (the journal); `on_step` gets one line per
+    step as it starts and `on_wait(elapsed, timeout)` each poll while SOE is awaited (progress).
+    """
 
     deliver: Callable[[str], None]  # hand the token to SOE's side (manual wait, command, file)
     probe: Callable[[str], ProbeResult]  # GET /Users?count=1 on SOE with a given token
@@ -58,6 +67,12 @@ class Rotation:
     done: list[str] = field(
         default_factory=list
     )  # the steps finished, for an interruption's report
+    record: Callable[[str], None] | None = None
+    on_step: Callable[[str], None] | None = None
+    on_wait: Callable[[float, float], None] | None = None
+    delivered_how: str = "the configured delivery"
+    # The delivery failed or was cut: what it did on SOE's side is unknown until checked.
+    delivery_failure: str | None = None
 
     def steps(self, new: str) -> list[str]:
         new_print = fingerprint(new)
@@ -69,6 +84,7 @@ class Rotation:
     def run(self, old: str | None, new: str) -> list[str]:
         """The steps in order; a signal lets the step in flight finish, then stops with a report."""
         self.done = []
+        self.delivery_failure = None
         onelogin_before = UNKNOWN
         try:
             # What OneLogin holds is known only where the API shows the value; otherwise "unknown".
@@ -89,52 +105,77 @@ class Rotation:
             f"Done ({len(self.done)}): " + (", ".join(self.done) or "nothing"),
             f"Not done ({len(not_done)}): " + (", ".join(not_done) or "nothing"),
         ]
-        if not self.done:
+        if self.delivery_failure is not None:
+            lines.append(
+                f"Delivery of {new_print}: unknown: check. {self.delivered_how} did not finish "
+                f"cleanly ({self.delivery_failure}), so what it changed on SOE's side and in your "
+                f"token source is unknown. OneLogin was not changed (holds {onelogin_before}). "
+                f"{_NEXT.format(new=new_print, old=old_print)}"
+            )
+        elif not self.done:
             lines.append("Nothing was changed on either side.")
         elif len(self.done) == 1:
             lines.append(
                 f"The delivery target holds {new_print}; whether SOE accepts it was not checked; "
-                f"OneLogin was not changed (holds {onelogin_before}). Finish: run `token rotate` "
-                f"again. Roll back: put {old_print} back into SOE's side if SOE took the new token."
+                f"OneLogin was not changed (holds {onelogin_before}). "
+                + _NEXT.format(new=new_print, old=old_print)
             )
         elif len(self.done) == 2:
             lines.append(
                 f"SOE accepts {new_print} (verified); OneLogin still holds {onelogin_before}, so "
-                f"provisioning fails until it holds {new_print}. Finish: set OneLogin's SCIM Bearer "
-                "Token to it (`token show --reveal` prints it once your token source holds it), or "
-                f"run `token rotate` again. Roll back: put {old_print} back into SOE."
+                f"provisioning fails until it holds {new_print}. "
+                + _NEXT.format(new=new_print, old=old_print)
             )
         else:
             lines.append(
-                f"Both sides were given {new_print}; it was not read back: `verify --e2e` proves it."
+                f"Both sides were given {new_print}; it was not read back: `verify --e2e` proves "
+                "it. " + _NEXT.format(new=new_print, old=old_print)
             )
         return lines
+
+    def _step(self, name: str, line: str) -> None:
+        if self.record is not None:
+            self.record(name)
+        if self.on_step is not None:
+            self.on_step(line)
 
     def _run(self, old: str | None, new: str, onelogin_before: str) -> list[str]:
         old_print = fingerprint(old) if old else "(none)"
         new_print = fingerprint(new)
         steps = self.steps(new)
-        try:
-            # A step that changes a side is never cut: a signal inside it waits for its end.
-            with deferred():
+        nxt = _NEXT.format(new=new_print, old=old_print)
+        self._step("deliver", f"{steps[0]}: running {self.delivered_how} ...")
+        failure: SetupError | None = None
+        # A step that changes a side is never cut: a signal inside it waits for its end (and the
+        # delivery command runs in its own session, so a Ctrl-C on the terminal does not kill it).
+        with deferred():
+            try:
                 self.deliver(new)
+            except SetupError as error:
+                failure = error
+                self.delivery_failure = error.message
+            else:
                 self.done.append(steps[0])
-        except SetupError as error:
+        if failure is not None:
             raise RotationError(
-                f"delivering the new token {new_print} failed: {error.message}. Nothing was changed: "
-                f"SOE holds {self._soe_now(old, new)}, OneLogin holds {onelogin_before}.",
-                hint="Fix the delivery (token.delivery in the config) and run `token rotate` again.",
-            ) from error
+                f"delivering the new token {new_print} failed: {failure.message}. What "
+                f"{self.delivered_how} did is unknown: check. SOE now accepts "
+                f"{self._soe_now(old, new)}; OneLogin, not changed, holds {onelogin_before}.",
+                hint="Fix the delivery (token.delivery in the config). " + nxt,
+            ) from failure
         self.log.append(f"delivered {new_print} to SOE's side")
+        self._step(
+            "wait-soe",
+            f"{steps[1]}: waiting up to {self.timeout:g} s for SOE's SCIM endpoint to accept it "
+            f"(GET /Users?count=1 every {self.interval:g} s) ...",
+        )
         if not self._soe_accepts(new, steps[1]):
             raise RotationError(
                 f"SOE did not accept the new token {new_print} within {self.timeout:g} s; the "
-                f"delivery target holds {new_print}, SOE holds {self._soe_now(old, new)}, and "
+                f"delivery target holds {new_print}, SOE accepts {self._soe_now(old, new)}, and "
                 f"OneLogin, not changed, holds {onelogin_before}.",
-                hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM; `token show "
-                "--reveal` prints it if your token source now holds it), then `apply` (or set "
-                "OneLogin's SCIM Bearer Token by hand) and `verify --e2e`. OneLogin was not changed, "
-                f"so nothing needs rolling back there; SOE should still accept {old_print}.",
+                hint=f"Enter {new_print} in SOE (Admin Settings > SCIM; `token show --reveal` "
+                "prints it if your token source holds it). " + nxt,
             )
         self.log.append(f"SOE accepts {new_print} (GET /Users?count=1 answered 200)")
         if self.set_onelogin is None:
@@ -145,6 +186,7 @@ class Rotation:
                 "`verify --e2e`. Provisioning fails until OneLogin holds it."
             )
             return self.log
+        self._step("set-onelogin", f"{steps[2]} ...")
         try:
             with deferred():
                 self.set_onelogin(new)
@@ -152,10 +194,9 @@ class Rotation:
             held = self._onelogin_now()
         except SetupError as error:
             raise RotationError(
-                f"setting OneLogin's token failed: {error.message}. SOE holds {new_print} (verified); "
-                f"OneLogin holds {onelogin_before}.",
-                hint=f"Finish: run `token rotate` again or set OneLogin's SCIM Bearer Token to "
-                f"{new_print}; roll back: put {old_print} back into SOE.",
+                f"setting OneLogin's token failed: {error.message}. SOE accepts {new_print} "
+                f"(verified); OneLogin holds {onelogin_before}.",
+                hint=nxt,
             ) from error
         if held == UNKNOWN:
             self.log.append(
@@ -164,15 +205,17 @@ class Rotation:
             )
         elif held != new_print:
             raise RotationError(
-                f"OneLogin answered the write but holds {held}, not {new_print}; SOE holds {new_print}.",
-                hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`.",
+                f"OneLogin answered the write but holds {held}, not {new_print}; SOE accepts "
+                f"{new_print}.",
+                hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`. " + nxt,
             )
         else:
             self.log.append(f"OneLogin holds {new_print} (read back)")
+        self._step("verify", f"{steps[3]}: SOE accepts {new_print} once more ...")
         if not self.probe(new).ok:
             raise RotationError(
                 f"SOE stopped accepting {new_print} after OneLogin was updated; OneLogin holds {held}.",
-                hint="Check SOE's SCIM settings, then `verify`.",
+                hint="Check SOE's SCIM settings. " + nxt,
             )
         self.done.append(steps[3])
         if held == UNKNOWN:
@@ -200,25 +243,38 @@ class Rotation:
     def _soe_accepts(self, token: str, step: str) -> bool:
         """Poll until SOE accepts `token`. A signal waits for the probe in flight, so an answer that
         proved the token is in the report; during the pause between probes it stops at once."""
-        deadline = self.clock() + self.timeout
+        started = self.clock()
+        deadline = started + self.timeout
         while True:
             with deferred():
                 if self.probe(token).ok:
                     self.done.append(step)
                     return True
-            if self.clock() >= deadline:
+            now = self.clock()
+            if now >= deadline:
                 return False
+            if self.on_wait is not None:
+                self.on_wait(now - started, self.timeout)
             self.sleep(self.interval)
+
+
+# How to go on from a rotation that stopped: its journal (engine.journal) keeps both fingerprints.
+_NEXT = (
+    "Finish: `token rotate --resume` (installs {new} on both sides); undo: `token rotate "
+    "--rollback` (puts {old} back on both sides)."
+)
 
 
 @dataclass(frozen=True)
 class RotateRequest:
-    """What `token rotate` was asked: waits in seconds, and who sets OneLogin's side."""
+    """What `token rotate` was asked: waits in seconds, who sets OneLogin's side, and whether it
+    starts a rotation (`mode` "new") or finishes ("resume") or undoes ("rollback") one that stopped."""
 
     timeout: float = 120.0
     interval: float = 3.0
     manual_onelogin: bool = False
     lock_timeout: float = 300.0
+    mode: Literal["new", "resume", "rollback"] = "new"
 
 
 @dataclass(frozen=True)
@@ -253,6 +309,99 @@ def check_rotatable(config: Config, request: RotateRequest, *, can_ask: bool) ->
         )
 
 
+def rotation_journal(config: Config, lock_dir: Path) -> Journal:
+    return journal(
+        lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=ROTATION
+    )
+
+
+def previous_copy(config: Config) -> Path | None:
+    """Where the token being replaced is kept until the new one is proven on both sides: beside
+    the file the user configured for the token (token.file, else token.delivery_file), 0600. None:
+    the token lives elsewhere (an environment variable, a secret manager), and stays there."""
+    settings = config.token
+    if settings.source == "file" and settings.file:
+        return settings.file.with_name(settings.file.name + ".previous")
+    if settings.delivery == "file" and settings.delivery_file:
+        return settings.delivery_file.with_name(settings.delivery_file.name + ".previous")
+    return None
+
+
+def copies_of(config: Config, environ: Mapping[str, str]) -> list[tuple[str, Callable[[], str]]]:
+    """Every place a token of this config may be found, as (where, read), in the order looked."""
+    settings = config.token
+    places: list[tuple[str, Callable[[], str]]] = []
+    kept = previous_copy(config)
+    if kept is not None:
+        places.append((str(kept), lambda: read_token_from_file(kept)))
+    where = {
+        "file": f"token.file {settings.file}",
+        "env": f"the environment variable {settings.env}",
+        "command": "token.command (your secret manager)",
+    }[settings.source]
+    places.append((where, lambda: read_token(config, environ, required=True) or ""))
+    if (
+        settings.delivery == "file"
+        and settings.delivery_file
+        and settings.delivery_file != (settings.file if settings.source == "file" else None)
+    ):
+        delivered = settings.delivery_file
+        places.append((f"token.delivery_file {delivered}", lambda: read_token_from_file(delivered)))
+    return places
+
+
+def find_token(
+    config: Config, environ: Mapping[str, str], wanted: str
+) -> tuple[str | None, list[str]]:
+    """The token whose fingerprint is `wanted`, from the first place that holds it; and what each
+    place holds (fingerprints only), for the message when none does."""
+    seen = []
+    for where, read in copies_of(config, environ):
+        try:
+            token = read()
+        except SetupError as error:
+            seen.append(f"{where}: {error.message}")
+            continue
+        if token and fingerprint(token) == wanted:
+            return token, seen
+        seen.append(f"{where}: {fingerprint(token) if token else 'empty'}")
+    return None, seen
+
+
+def keep_previous(config: Config, old: str | None) -> str:
+    """Keep `old` recoverable (see `previous_copy`); where it is, for the journal and reports."""
+    if old is None:
+        return "nowhere (there was no token before)"
+    path = previous_copy(config)
+    if path is None:
+        settings = config.token
+        if settings.source == "env":
+            return (
+                f"the environment variable {settings.env} of the shell that ran `token rotate` "
+                "(not changed by the tool)"
+            )
+        return "your secret manager's previous version (token.command)"
+    try:
+        deliver_to_file(path, old)
+    except SecretError as error:
+        raise SecretError(
+            f"cannot keep the current token {fingerprint(old)} at {path} before rotating: "
+            f"{error.message}; nothing was changed",
+            hint=error.hint,
+        ) from None
+    return str(path)
+
+
+def unfinished(record: Mapping[str, Any]) -> str:
+    """One sentence on a rotation's journal: what it was doing and where each copy is."""
+    return (
+        f"a token rotation from {record.get('from')} to {record.get('to')} did not finish "
+        f"(started {record.get('started')}, stopped at step {record.get('step')!r}); the old "
+        f"token is kept: {record.get('kept')}; the token {record.get('to')} went to SOE's side "
+        f"by {record.get('delivery')}"
+    )
+
+
 def rotate_token(
     prepared: Prepared,
     environ: Mapping[str, str],
@@ -262,21 +411,52 @@ def rotate_token(
     confirm: Callable[[str], bool] | None,
     can_ask: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+    on_poll: Callable[[float, float], None] | None = None,
 ) -> Rotated:
-    """`token rotate`: checks first, then under the apply lock: OneLogin's app found, the question
-    asked (`confirm`, None: approved; `can_ask` False refuses a rotation that needs one), a new
-    token, the steps; finally whether the token source holds the new token."""
+    """`token rotate`: checks first, then under the apply lock: the token read again, the journal
+    looked at, OneLogin's app found, the question asked (`confirm`, None: approved; `can_ask`
+    False refuses a rotation that needs one), the steps; finally whether the token source holds
+    the new token.
+
+    Before anything changes the current token is kept (`keep_previous`) and a journal (no secret,
+    engine.journal) records both fingerprints and each step, until both sides are proven to hold
+    the new one. A rotation that stopped (timeout, refusal, signal, SIGKILL) leaves the journal:
+    `mode="resume"` installs its new token, `mode="rollback"` puts the old one back, each with the
+    same steps, and a plain rotation refuses until one of them is done."""
     config = prepared.config
     check_rotatable(config, request, can_ask=can_ask or confirm is None)
     started = False  # from here on, Rotation.run reports what an interruption left done
+    book = rotation_journal(config, lock_dir)
     try:
         with (
             locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
             connect(prepared, environ) as client,
         ):
-            onelogin = _ready(client, config, confirm)
-            new = generate_token()
+            # Under the lock: a rotation that held it while this one waited replaced the token.
+            prepared = reread_token(prepared, environ)
+            record = book.read()
+            old, new, record = _tokens(prepared, environ, request.mode, record)
+            onelogin = _ready(client, config, confirm, request.mode)
+            if record is None:
+                record = {
+                    "from": fingerprint(old) if old else "(none)",
+                    "to": fingerprint(new),
+                    "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "delivery": config.token.delivery
+                    + (f" to {config.token.delivery_file}" if config.token.delivery_file else ""),
+                    "step": "keep",
+                }
+                book.write(record)
+                record["kept"] = f"{record['from']} at {keep_previous(config, old)}"
+                book.write(record)
             prepared.redactor.add(new)
+
+            def step(name: str) -> None:
+                assert record is not None
+                record["step"] = name
+                book.write(record)
+
             with open_scim(config.soe, new) as scim:
                 rotation = Rotation(
                     deliver=lambda token: deliver_token(config, token),
@@ -285,9 +465,24 @@ def rotate_token(
                     read_onelogin=onelogin.fingerprint if onelogin else None,
                     timeout=request.timeout,
                     interval=request.interval,
+                    record=step,
+                    on_step=on_step,
+                    on_wait=on_poll,
+                    delivered_how=_delivery_name(config),
                 )
                 started = True
-                lines = rotation.run(prepared.token, new)
+                try:
+                    lines = rotation.run(old, new)
+                except RotationError as error:
+                    error.message += f" The rotation's journal is {book.path}."
+                    raise
+                except Interrupted as stop:
+                    stop.report.append(
+                        f"The rotation's journal is {book.path}; the old token is kept: "
+                        f"{record.get('kept')}."
+                    )
+                    raise
+            lines += _finished(config, book, rotation, record)
     except Interrupted as stop:
         if not started:  # waiting for the lock, reading OneLogin, or at the prompt
             stop.report.append("Nothing was changed on either side.")
@@ -296,8 +491,83 @@ def rotate_token(
     return Rotated(lines, fingerprint(new), stored, config.token.source)
 
 
+def _delivery_name(config: Config) -> str:
+    settings = config.token
+    if settings.delivery == "command" and settings.delivery_command:
+        return f"the delivery command {settings.delivery_command[0]}"
+    return f"the delivery to {settings.delivery_file}"
+
+
+def _tokens(
+    prepared: Prepared,
+    environ: Mapping[str, str],
+    mode: str,
+    record: dict[str, Any] | None,
+) -> tuple[str | None, str, dict[str, Any] | None]:
+    """(the token being replaced, the token installed, the journal record to go on with)."""
+    config = prepared.config
+    if mode == "new":
+        if record is not None:
+            raise UsageError(
+                unfinished(record) + "; a new rotation now could lose a working token",
+                hint="Run `token rotate --resume` to finish it or `token rotate --rollback` to put "
+                f"{record.get('from')} back; then rotate again if you still want a new token.",
+            )
+        return prepared.token, generate_token(), None
+    if record is None:
+        raise UsageError(
+            f"token rotate --{mode}: there is no unfinished rotation to {mode} for this tenant "
+            "and app; nothing was changed",
+            hint="`token rotate` starts a new one.",
+        )
+    source, target = str(record.get("from")), str(record.get("to"))
+    if mode == "rollback":
+        source, target = target, source
+    installed, seen = find_token(config, environ, target)
+    if installed is None:
+        raise RotationError(
+            f"token rotate --{mode} needs the token {target}, and no copy of it was found: "
+            + "; ".join(seen)
+            + "; nothing was changed",
+            hint=(
+                "The new token was never stored: `token rotate --rollback` puts the old one back."
+                if mode == "resume"
+                else f"Put the token {target} into your token source (or its file), then run "
+                "`token rotate --rollback` again; or `token rotate --resume`."
+            ),
+        )
+    replaced, _ = find_token(config, environ, source)
+    # The journal goes on with the direction of this run; `kept` still says where the token the
+    # rotation replaced is, which a rollback installs.
+    going_on = {**record, "from": source, "to": target, "mode": mode}
+    return replaced, installed, going_on
+
+
+def _finished(
+    config: Config, book: Journal, rotation: Rotation, record: Mapping[str, Any]
+) -> list[str]:
+    """The rotation is over: its journal goes. The kept copy of the replaced token goes too once
+    both sides are proven to hold the new one; where OneLogin cannot be read back it stays until
+    `verify --e2e` proves it."""
+    proven = bool(rotation.log) and rotation.log[-1].endswith(f"both sides hold {record['to']}")
+    book.clear()
+    kept = previous_copy(config)
+    if kept is None or not kept.exists():
+        return []
+    if proven:
+        kept.unlink()
+        return [f"removed the kept copy {kept} of {record['from']}: both sides hold {record['to']}"]
+    return [
+        f"kept {kept} (the token {record['from']}) until `verify --e2e` proves OneLogin holds "
+        f"{record['to']}; delete it then"
+    ]
+
+
 def _ready(
-    client: OneLoginClient, config: Config, confirm: Callable[[str], bool] | None
+    client: OneLoginClient,
+    config: Config,
+    confirm: Callable[[str], bool] | None,
+    mode: str = "new",
 ) -> OneLoginToken | None:
     """OneLogin's side (None: set by hand) with its app found, and the question asked, before
     anything changes."""
@@ -305,7 +575,10 @@ def _ready(
     if onelogin:
         onelogin.app_id()  # credentials and the app are checked before anything changes
     question = (
-        "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
+        {"new": "Rotate the SCIM token?", "resume": "Finish the stopped token rotation?"}.get(
+            mode, "Roll the stopped token rotation back to the old token?"
+        )
+        + " SOE gets the token first, then OneLogin"
         + (" (by you)" if onelogin is None else "")
         + "; provisioning fails until both hold it."
     )

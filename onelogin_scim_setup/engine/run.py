@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -33,7 +33,7 @@ from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE
 from onelogin_scim_setup.engine.computed import ComputedPlan, WireValues
 from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
-from onelogin_scim_setup.engine.prepare import Prepared
+from onelogin_scim_setup.engine.prepare import Prepared, read_token
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.errors import Interrupted, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -85,6 +85,17 @@ def locked(
         on_wait=on_wait,
     ):
         yield
+
+
+def reread_token(prepared: Prepared, environ: Mapping[str, str]) -> Prepared:
+    """`prepared` with the SCIM token read again from its source. Every command that writes the
+    token calls it once it holds the lock (engine.lock), so no run writes back a token that
+    another run replaced while it waited."""
+    token = read_token(prepared.config, environ, required=prepared.token is not None)
+    if token == prepared.token:
+        return prepared
+    prepared.redactor.add(token)
+    return replace(prepared, token=token)
 
 
 def sensitive_keys(config: Config) -> frozenset[str]:
@@ -205,6 +216,9 @@ def apply_config(
         locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
         connect(prepared, environ) as client,
     ):
+        # The token written is the one the source holds now, under the lock: a `token rotate`
+        # that held the lock while this run waited has replaced the one read at start.
+        prepared = reread_token(prepared, environ)
         try:
             with view.reading():
                 computed = compute_plan(prepared, client)
