@@ -132,7 +132,8 @@ def test_failed_delivery_is_unknown_check_and_leaves_onelogin_alone() -> None:
     assert "Nothing was changed" not in message
     assert "is unknown: check" in message
     assert f"SOE now accepts {fingerprint(OLD)} (verified)" in message
-    assert "`token rotate --resume`" in message and "`token rotate --rollback`" in message
+    assert "`token rotate --resume`" in message
+    assert "`token rotate --rollback`" in message
     assert "set_onelogin" not in sides.calls
     assert (sides.soe, sides.onelogin) == (OLD, OLD)
 
