@@ -18,6 +18,7 @@ import requests
 
 from onelogin_scim_setup.secrets.token import fingerprint
 from tests.helpers.rotation import converge, rotation_config
+from tests.helpers.terminal_cli import PROG
 from tests.sandbox_world import TOKEN, World, world
 
 FAST = ("--timeout", "1.5", "--interval", "0.1")
@@ -225,4 +226,42 @@ def test_an_apply_that_waited_for_a_rotation_writes_the_new_token(tenant: World)
     new = tenant.token_file.read_text(encoding="utf-8").strip()
     assert new != TOKEN
     assert f"-> {fingerprint(TOKEN)}" not in applied_out
+    one_token_on_both_sides(tenant, new)
+
+
+def test_a_ctrl_c_on_the_terminal_lets_the_delivery_finish_and_exits_130(tenant: World) -> None:
+    """A terminal's Ctrl-C signals the whole foreground process group. The delivery command runs in
+    its own session, so it is not killed half-way; the rotation stops after it, exit 130."""
+    rotation_config(tenant, update_soe=True)
+    script = tenant.folder / "deliver.py"
+    body = script.read_text(encoding="utf-8")
+    script.write_text(
+        "import os, signal, time\n"
+        "os.killpg(os.getpgid(os.getppid()), signal.SIGINT)\n"
+        f"time.sleep(0.5)\n{body}",
+        encoding="utf-8",
+    )
+    converge(tenant)
+    command = [*PROG, "-c", str(tenant.config_path)]
+    process = subprocess.Popen(
+        [*command, "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=tenant.env(),
+        cwd=tenant.folder,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "Nothing was changed" not in stderr
+    new = tenant.token_file.read_text(encoding="utf-8").strip()
+    assert new != TOKEN
+    assert f"Done (1): deliver {fingerprint(new)} to SOE's side" in stderr
+    assert soe_accepts(tenant, new)
+    assert onelogin_token(tenant) == TOKEN
+    script.write_text(body, encoding="utf-8")  # the next delivery must not signal this test
+    settled = rotate(tenant, "--resume")
+    assert settled.returncode == 0, settled.stdout + settled.stderr
     one_token_on_both_sides(tenant, new)
