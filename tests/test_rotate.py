@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from onelogin_scim_setup.checks.rotate import Rotation, RotationError
+from onelogin_scim_setup.checks.rotate import Rotation
+from onelogin_scim_setup.checks.rotation_state import RotationError
 from onelogin_scim_setup.engine.interrupt import handling
 from onelogin_scim_setup.errors import Interrupted, SecretError
 from onelogin_scim_setup.secrets.token import fingerprint

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from pathlib import Path
 
 from onelogin_scim_setup.checks.result import Check, passed
 from onelogin_scim_setup.checks.roundtrip import RoundTrip
+from onelogin_scim_setup.engine.journal import ROUND_TRIP, Journal, journal, unfinished_round_trip
 from onelogin_scim_setup.engine.plan import Action, Kind, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
-from onelogin_scim_setup.engine.run import compute_plan, connect
+from onelogin_scim_setup.engine.run import compute_plan, connect, locked, reread_token
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.secrets.token import generate_token
@@ -120,8 +123,12 @@ def run_checks(
     interval: float = 3.0,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    journal: Journal | None = None,
 ) -> list[Check]:
     """Every check `verify` makes, in order; the round trip runs only when all else passed.
+
+    `journal`: the round trip's (engine.journal). An unfinished one from an earlier run is restored
+    first by `--e2e`, and named (a failed check) by a plain verify.
 
     `on_check` is called with each check as it completes, so a slow check does not hide the others.
     """
@@ -140,6 +147,18 @@ def run_checks(
         computed = compute_plan(prepared, client)
         add(*onelogin_checks(computed.plan))
     add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
+    pending = journal.read() if journal is not None else None
+    if pending is not None and not (test_user and passed(checks)):
+        add(
+            Check(
+                "e2e: an earlier round trip did not finish",
+                "fail",
+                unfinished_round_trip(pending),
+                "Run `verify --e2e --test-user "
+                f"{pending.get('email')}` to restore it (or set it back by hand, then delete "
+                f"{journal.path if journal else 'the journal'}).",
+            )
+        )
     if test_user:
         if passed(checks) and computed is not None:
             ids = computed.snapshot.ids
@@ -152,8 +171,11 @@ def run_checks(
                 app_id=ids.app_id,
                 app_role_ids=tuple(ids.app_role_ids),
                 on_wait=on_wait,
+                journal=journal,
             )
-            add(*trip.run(test_user))
+            add(*trip.restore_unfinished())
+            if passed(checks):
+                add(*trip.run(test_user))
         else:
             add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
     return checks
@@ -168,17 +190,40 @@ def verify_tenant(
     interval: float = 3.0,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    lock_dir: Path | None = None,
+    lock_timeout: float = 300.0,
+    on_lock_wait: Callable[[str], None] | None = None,
 ) -> list[Check]:
-    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`."""
-    token = prepared.require_token()
-    with connect(prepared, environ) as client, open_scim(prepared.config.soe, token) as scim:
-        return run_checks(
-            prepared,
-            client,
-            scim,
-            test_user=test_user,
-            timeout=timeout,
-            interval=interval,
-            on_check=on_check,
-            on_wait=on_wait,
+    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`.
+
+    With `lock_dir`, the round trip's journal lives there, and `--e2e` (which writes a test user)
+    holds the apply lock (engine.lock) for the whole run, so no apply writes in between."""
+    config = prepared.config
+    book = (
+        journal(
+            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=ROUND_TRIP
         )
+        if lock_dir is not None
+        else None
+    )
+    holding = (
+        locked(prepared, lock_dir, timeout=lock_timeout, on_wait=on_lock_wait)
+        if lock_dir is not None and test_user
+        else nullcontext()
+    )
+    with holding:
+        if test_user:  # under the lock: the token a rotation that held it may have replaced
+            prepared = reread_token(prepared, environ)
+        token = prepared.require_token()
+        with connect(prepared, environ) as client, open_scim(config.soe, token) as scim:
+            return run_checks(
+                prepared,
+                client,
+                scim,
+                test_user=test_user,
+                timeout=timeout,
+                interval=interval,
+                on_check=on_check,
+                on_wait=on_wait,
+                journal=book,
+            )

@@ -149,6 +149,8 @@ def register(state: State, prepared: Prepared) -> Prepared:
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
     state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
+    for unfinished in unfinished_runs(state, prepared):
+        state.out.note(f"Warning: {unfinished}")
     for warning in prepared.loaded.warnings:
         state.out.note(f"Warning: {warning}")
     if prepared.token:
@@ -158,6 +160,41 @@ def register(state: State, prepared: Prepared) -> Prepared:
                 f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
             )
     return prepared
+
+
+def unfinished_runs(state: State, prepared: Prepared) -> list[str]:
+    """Runs that stopped part-way on this tenant and app (engine.journal), said before anything
+    else: a test user `verify --e2e` left changed, a token rotation neither finished nor undone."""
+    from onelogin_scim_setup.engine.journal import (
+        ROTATION,
+        ROUND_TRIP,
+        journal,
+        unfinished,
+        unfinished_round_trip,
+    )
+    from onelogin_scim_setup.engine.lock import default_lock_dir
+
+    config = prepared.config
+    try:
+        lock_dir = default_lock_dir(state.environ)
+    except (RuntimeError, KeyError):  # no home folder: the lock itself reports it
+        return []
+    found = []
+    for kind, say, fix in (
+        (ROUND_TRIP, unfinished_round_trip, "`verify --e2e --test-user EMAIL` restores it"),
+        (ROTATION, unfinished, "`token rotate --resume` finishes it, `--rollback` undoes it"),
+    ):
+        book = journal(
+            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=kind
+        )
+        try:
+            record = book.read()
+        except SetupError as error:
+            found.append(error.message)
+            continue
+        if record is not None:
+            found.append(f"{say(record)}: {fix} (journal {book.path}).")
+    return found
 
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:

@@ -130,7 +130,8 @@ def rotate(
     The old token is kept (0600, beside your token file) and a journal records each step until
     both sides hold the new one; a rotation that stopped is finished with --resume or undone with
     --rollback."""
-    from onelogin_scim_setup.checks.rotate import RotateRequest, rotate_token
+    from onelogin_scim_setup.checks.rotate import rotate_token
+    from onelogin_scim_setup.checks.rotation_state import RotateRequest
     from onelogin_scim_setup.engine.lock import default_lock_dir
     from onelogin_scim_setup.errors import UsageError
     from onelogin_scim_setup.render.token import RotationProgress, render_rotation

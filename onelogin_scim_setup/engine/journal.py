@@ -77,3 +77,24 @@ def journal(lock_dir: Path, *, api_url: str, app_name: str, kind: str) -> Journa
     """The journal of `kind` for a tenant and app, named after its lock file."""
     lock = lock_path(lock_dir, api_url, app_name)
     return Journal(lock.with_name(f"{lock.stem}.{kind}.json"))
+
+
+def unfinished(record: Mapping[str, Any]) -> str:
+    """One sentence on a rotation's journal: what it was doing and where each copy is."""
+    return (
+        f"a token rotation from {record.get('from')} to {record.get('to')} did not finish "
+        f"(started {record.get('started')}, stopped at step {record.get('step')!r}); the old "
+        f"token is kept: {record.get('kept')}; the token {record.get('to')} went to SOE's side "
+        f"by {record.get('delivery')}"
+    )
+
+
+def unfinished_round_trip(record: Mapping[str, Any]) -> str:
+    """One sentence on a round trip's journal: who was changed, from what to what."""
+    original = record.get("original") or "(empty)"
+    return (
+        f"verify --e2e (started {record.get('started')}) changed the custom user field "
+        f"{record.get('field')!r} of {record.get('email')} (OneLogin user id "
+        f"{record.get('user_id')}) from {original} to {record.get('target')} and did not finish "
+        "putting it back"
+    )
