@@ -14,8 +14,9 @@ from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.run import compute_plan, connect, locked, reread_token
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.snapshot import Snapshot
 from onelogin_scim_setup.secrets.token import generate_token
-from onelogin_scim_setup.soe.client import ScimClient, open_scim
+from onelogin_scim_setup.soe.client import ProbeResult, ScimClient, open_scim
 
 
 def onelogin_checks(plan: Plan) -> list[Check]:
@@ -76,20 +77,16 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
         )
     else:
         checks.append(
-            Check(
-                "SOE: SCIM endpoint accepts our token",
-                "fail",
-                probe.detail,
-                "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
-                "fingerprints with `token show`); check soe.site / soe.scim_base_url.",
-            )
+            Check("SOE: SCIM endpoint accepts our token", "fail", probe.detail, probe_fix(probe))
         )
     wrong = scim.probe_with_token(generate_token())
     if wrong.ok:
+        # docs/soe-scim.md §1.1: the tool requires 401/403 for a deliberately wrong token, so an
+        # endpoint that takes any token fails verify: a pass would hide a stale token too.
         checks.append(
             Check(
                 "SOE: a wrong token is refused",
-                "warn",
+                "fail",
                 "the endpoint answered 200 to a random token: it is not enforcing authentication",
                 "Check SOE's SCIM settings; report this to Stack Overflow support.",
             )
@@ -111,6 +108,66 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
             )
         )
     return checks
+
+
+def probe_fix(probe: ProbeResult) -> str:
+    """The fix for a failed probe of SOE with our token, after its observed cause."""
+    status = probe.status
+    if status is None:
+        return (
+            "SOE did not answer (down, unreachable, or too slow): check soe.site / "
+            "soe.scim_base_url, the network and SOE's status page, then run verify again; the "
+            "token was not tested."
+        )
+    if status in (401, 403):
+        return (
+            "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
+            "fingerprints with `token show`); an unfinished `token rotate` is settled with "
+            "`--resume` or `--rollback`."
+        )
+    if status == 404:
+        return "Check soe.site / soe.scim_base_url, and that SCIM is On in SOE's Admin Settings."
+    if status == 429:
+        return "SOE is rate limiting: wait a minute and run verify again; the token was not tested."
+    if status >= 500:
+        return (
+            f"SOE answered {status} (a server error): try again later or contact Stack Overflow "
+            "support; the token was not tested."
+        )
+    return "Check soe.site / soe.scim_base_url and SOE's SCIM settings."
+
+
+def onelogin_token_check(prepared: Prepared, snapshot: Snapshot) -> Check:
+    """Does OneLogin hold the token SOE accepts? A stale copy makes every push a 401, which no
+    other check without a test user sees. Readable only where the app's configuration key is set
+    and OneLogin shows the value (not asterisks)."""
+    name = "OneLogin: holds the SCIM token SOE accepts"
+    key = prepared.config.app.configuration_keys.bearer_token
+    ours = prepared.token_fingerprint
+    app = snapshot.tenant.app
+    held = dict(app.configuration).get(key) if key and app is not None else None
+    if not key or held is None or not str(held).startswith("sha256:"):
+        why = (
+            "app.configuration_keys.bearer_token is not set"
+            if not key
+            else "OneLogin shows the value only as asterisks (write-only)"
+        )
+        return Check(
+            name,
+            "skip",
+            f"not checked: {why}; pushes may fail with 401 unseen",
+            "`verify --e2e --test-user EMAIL` proves the push path.",
+        )
+    if held == ours:
+        return Check(name, "pass", f"OneLogin holds {ours}, the token from token.source")
+    return Check(
+        name,
+        "fail",
+        f"OneLogin holds {held}, your token source holds {ours}: OneLogin's pushes to SOE "
+        "use a token that is not ours (401 if SOE holds ours)",
+        "`apply` writes the token from your token source into OneLogin (settle an unfinished "
+        "`token rotate` first with `--resume` or `--rollback`); then `verify --e2e`.",
+    )
 
 
 def run_checks(
@@ -146,6 +203,7 @@ def run_checks(
     if checks[-1].status == "pass":
         computed = compute_plan(prepared, client)
         add(*onelogin_checks(computed.plan))
+        add(onelogin_token_check(prepared, computed.snapshot))
     add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
     pending = journal.read() if journal is not None else None
     if pending is not None and not (test_user and passed(checks)):
