@@ -109,6 +109,11 @@ def test_soe_refusing_until_the_timeout_then_rollback(tenant: World) -> None:
     assert soe_accepts(tenant, TOKEN)
     assert not soe_accepts(tenant, new)
     assert onelogin_token(tenant) == TOKEN
+    # apply would write the token file's (new) token into OneLogin while SOE holds the old: refused.
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert "Settle the rotation first" in applied.stderr
+    assert onelogin_token(tenant) == TOKEN
     back = rotate(tenant, "--rollback")
     assert back.returncode == 0, back.stdout + back.stderr
     one_token_on_both_sides(tenant, TOKEN)

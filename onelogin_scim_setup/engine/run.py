@@ -26,7 +26,7 @@ from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.engine import desired as desired_state
-from onelogin_scim_setup.engine import lock, manual
+from onelogin_scim_setup.engine import journal, lock, manual
 from onelogin_scim_setup.engine.adopt import Adopted, read_setup, starter_config
 from onelogin_scim_setup.engine.apply import ApplyResult, execute
 from onelogin_scim_setup.engine.budget import DEFAULT_RESERVE
@@ -35,7 +35,7 @@ from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared, read_token
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
-from onelogin_scim_setup.errors import Interrupted, UsageError
+from onelogin_scim_setup.errors import Interrupted, Refused, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -96,6 +96,27 @@ def reread_token(prepared: Prepared, environ: Mapping[str, str]) -> Prepared:
         return prepared
     prepared.redactor.add(token)
     return replace(prepared, token=token)
+
+
+def refuse_token_write_during_rotation(prepared: Prepared, plan: Plan, lock_dir: Path) -> None:
+    """A `token rotate` that stopped part-way (its journal, engine.journal) leaves SOE and the
+    token source possibly holding different tokens; apply writing the source's token into OneLogin
+    then could leave no side agreeing. Refused until the rotation is resumed or rolled back."""
+    config = prepared.config
+    key = config.app.configuration_keys.bearer_token
+    if not key or not any(
+        f.name == f"configuration.{key}" for change in plan.changes for f in change.fields
+    ):
+        return
+    record = journal.journal(
+        lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=journal.ROTATION
+    ).read()
+    if record is not None:
+        raise Refused(
+            journal.unfinished(record) + "; apply would write OneLogin's SCIM token now, which "
+            "could leave SOE and OneLogin on different tokens; nothing was changed",
+            hint="Settle the rotation first: `token rotate --resume` or `token rotate --rollback`.",
+        )
 
 
 def sensitive_keys(config: Config) -> frozenset[str]:
@@ -222,6 +243,7 @@ def apply_config(
         try:
             with view.reading():
                 computed = compute_plan(prepared, client)
+            refuse_token_write_during_rotation(prepared, computed.plan, lock_dir)
             if request.saved_plan is not None:
                 check(request.saved_plan, prepared, computed)
             if request.checksum is not None:
