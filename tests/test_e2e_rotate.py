@@ -53,6 +53,7 @@ def test_rotate_on_a_terminal_asks_and_no_changes_nothing(tenant: World) -> None
     assert run.returncode not in (0, 2), run.output
     assert "cancelled; nothing was changed" in run.output
     assert tenant.token_file.read_text().strip() == TOKEN
+    assert list(tenant.lock_dir.glob("*.rotation.json")) == []
     assert soe_accepts(tenant, TOKEN)
 
 
@@ -213,3 +214,4 @@ def test_a_signal_before_the_first_step_says_nothing_was_changed(tenant: World) 
     assert "Nothing was changed on either side." in stderr
     assert tenant.token_file.read_text(encoding="utf-8").strip() == TOKEN
     assert onelogin_token(tenant) == TOKEN
+    assert list(tenant.lock_dir.glob("*.rotation.json")) == []  # nothing to resume or roll back

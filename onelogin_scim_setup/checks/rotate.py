@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from onelogin_scim_setup.checks.rotation_state import (
     OneLoginToken,
@@ -296,6 +297,7 @@ def rotate_token(
     config = prepared.config
     check_rotatable(config, request, can_ask=can_ask or confirm is None)
     started = False  # from here on, Rotation.run reports what an interruption left done
+    opened = False  # this run wrote a new journal (removed again if it stops before any step)
     book = rotation_journal(config, lock_dir)
     try:
         with (
@@ -308,6 +310,7 @@ def rotate_token(
             old, new, record = tokens_for(prepared, environ, request.mode, record)
             onelogin = _ready(client, config, confirm, request.mode)
             if record is None:
+                opened = True
                 record = {
                     "from": fingerprint(old) if old else "(none)",
                     "to": fingerprint(new),
@@ -320,11 +323,11 @@ def rotate_token(
                 record["kept"] = f"{record['from']} at {keep_previous(config, old)}"
                 book.write(record)
             prepared.redactor.add(new)
+            going: dict[str, Any] = record
 
             def step(name: str) -> None:
-                assert record is not None
-                record["step"] = name
-                book.write(record)
+                going["step"] = name
+                book.write(going)
 
             with open_scim(config.soe, new) as scim:
                 rotation = Rotation(
@@ -358,6 +361,12 @@ def rotate_token(
     except Interrupted as stop:
         if not started:  # waiting for the lock, reading OneLogin, or at the prompt
             stop.report.append("Nothing was changed on either side.")
+            if opened:
+                book.clear()
+        raise
+    except SetupError:
+        if not started and opened:  # e.g. the old token could not be kept: nothing to settle
+            book.clear()
         raise
     stored = read_token(config, environ, required=False) == new
     return Rotated(lines, fingerprint(new), stored, config.token.source)
