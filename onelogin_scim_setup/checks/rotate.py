@@ -23,6 +23,7 @@ from onelogin_scim_setup.checks.rotation_state import (
     RotationError,
     check_rotatable,
     delivery_name,
+    discard,
     finish,
     keep_previous,
     rotation_journal,
@@ -290,10 +291,9 @@ def rotate_token(
     the new token.
 
     Before anything changes the current token is kept (`keep_previous`) and a journal (no secret,
-    engine.journal) records both fingerprints and each step, until both sides are proven to hold
-    the new one. A rotation that stopped (timeout, refusal, signal, SIGKILL) leaves the journal:
+    engine.journal) records both fingerprints and each step. A rotation that stopped leaves it:
     `mode="resume"` installs its new token, `mode="rollback"` puts the old one back, each with the
-    same steps, and a plain rotation refuses until one of them is done."""
+    same steps, and a plain rotation refuses until one of them is done (docs/rotation.md)."""
     config = prepared.config
     check_rotatable(config, request, can_ask=can_ask or confirm is None)
     started = False  # from here on, Rotation.run reports what an interruption left done
@@ -349,10 +349,14 @@ def rotate_token(
                     error.message += f" The rotation's journal is {book.path}."
                     raise
                 except Interrupted as stop:
-                    stop.report.append(
-                        f"The rotation's journal is {book.path}; the old token is kept: "
-                        f"{record.get('kept')}."
-                    )
+                    if not rotation.done and rotation.delivery_failure is None and opened:
+                        # Stopped before the delivery began: nothing to resume or roll back.
+                        discard(config, book)
+                    else:
+                        stop.report.append(
+                            f"The rotation's journal is {book.path}; the old token is kept: "
+                            f"{record.get('kept')}."
+                        )
                     raise
             proven = bool(rotation.log) and rotation.log[-1].endswith(
                 f"both sides hold {record['to']}"
@@ -362,11 +366,11 @@ def rotate_token(
         if not started:  # waiting for the lock, reading OneLogin, or at the prompt
             stop.report.append("Nothing was changed on either side.")
             if opened:
-                book.clear()
+                discard(config, book)
         raise
     except SetupError:
         if not started and opened:  # e.g. the old token could not be kept: nothing to settle
-            book.clear()
+            discard(config, book)
         raise
     stored = read_token(config, environ, required=False) == new
     return Rotated(lines, fingerprint(new), stored, config.token.source)

@@ -202,6 +202,15 @@ def tokens_for(
     return replaced, installed, going_on
 
 
+def discard(config: Config, book: Journal) -> None:
+    """A rotation that stopped before its delivery began: its journal and kept copy go (the
+    token source still holds the token kept)."""
+    book.clear()
+    kept = previous_copy(config)
+    if kept is not None:
+        kept.unlink(missing_ok=True)
+
+
 def finish(config: Config, book: Journal, record: Mapping[str, Any], *, proven: bool) -> list[str]:
     """The rotation is over: its journal goes. The kept copy of the replaced token goes too once
     both sides are proven to hold the new one; where OneLogin cannot be read back it stays until
