@@ -86,6 +86,10 @@ def stopped_state(running: World, result: subprocess.CompletedProcess[str]) -> s
     assert "token rotate --rollback" in both
     assert new not in both
     assert TOKEN not in both
+    # Every other command says so first.
+    planned = running.cli("plan")
+    assert "a token rotation from" in planned.stderr
+    assert "`token rotate --resume` finishes it" in planned.stderr
     # A new rotation now would lose a working token: refused, naming the way on.
     again = rotate(running)
     assert again.returncode == 64, again.stderr
