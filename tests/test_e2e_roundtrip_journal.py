@@ -44,15 +44,17 @@ def until(condition: Any, process: subprocess.Popen[str], what: str) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("step", ["writing the test user", "waiting for SOE"])
+@pytest.mark.parametrize("step", ["writing the test user", "waiting for SOE", "restoring"])
 def test_sigkill_mid_round_trip_is_named_then_restored(tenant: World, step: str) -> None:
     converge(tenant, moderator=False)  # SOE never shows the promotion: the wait runs its course
-    if step == "writing the test user":
+    if step != "waiting for SOE":  # slow user writes: the kill lands while one is in flight
         tenant.set_faults(per_endpoint={"/api/2/users/": {"latency": 1.5}})
-    process = tenant.start(*E2E, "--timeout", "30")
+    process = tenant.start(*E2E, "--timeout", "1" if step == "restoring" else "30")
     until(lambda: journal_of(tenant) is not None, process, "its journal")
     if step == "waiting for SOE":
         until(lambda: user_type(tenant) == "Moderator", process, "the change")
+    if step == "restoring":  # an empty original goes back by way of Registered, then ""
+        until(lambda: user_type(tenant) == "Registered", process, "the restore")
     process.kill()
     process.communicate(timeout=60)
     tenant.set_faults(per_endpoint={})
