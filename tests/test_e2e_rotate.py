@@ -54,6 +54,7 @@ def test_rotate_on_a_terminal_asks_and_no_changes_nothing(tenant: World) -> None
     assert run.returncode not in (0, 2), run.output
     assert "cancelled; nothing was changed" in run.output
     assert tenant.token_file.read_text().strip() == TOKEN
+    assert list(tenant.lock_dir.glob("*.rotation.json")) == []
     assert soe_accepts(tenant, TOKEN)
 
 
@@ -113,7 +114,12 @@ def test_rotate_with_manual_onelogin_proves_soe_and_says_onelogin_is_unknown(
     new = tenant.token_file.read_text()
     assert soe_accepts(tenant, new)
     assert f"it holds unknown. Paste {fingerprint(new)} now" in result.stdout
-    assert fingerprint(TOKEN) not in result.stdout
+    assert f"holds {fingerprint(TOKEN)}" not in result.stdout  # unknown is not guessed
+    # OneLogin is not proven, so the old token stays recoverable beside the token file.
+    kept = tenant.token_file.with_name("token.previous")
+    assert f"kept {kept} (the token {fingerprint(TOKEN)})" in result.stdout
+    assert kept.read_text(encoding="utf-8").strip() == TOKEN
+    assert kept.stat().st_mode & 0o777 == 0o600
     assert new not in result.stdout + result.stderr
 
 
@@ -214,3 +220,5 @@ def test_a_signal_before_the_first_step_says_nothing_was_changed(tenant: World) 
     assert "Nothing was changed on either side." in stderr
     assert tenant.token_file.read_text(encoding="utf-8").strip() == TOKEN
     assert onelogin_token(tenant) == fingerprint(TOKEN)
+    assert onelogin_token(tenant) == TOKEN
+    assert list(tenant.lock_dir.glob("*.rotation.json")) == []  # nothing to resume or roll back

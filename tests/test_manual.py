@@ -69,6 +69,27 @@ def test_deprovision_action_is_suspend_for_both_events() -> None:
     assert [f.after for f in steps["deprovision action"].fields] == ["Suspend", "Suspend"]
 
 
+def test_admin_approval_boxes_are_unticked_with_their_exact_labels() -> None:
+    steps = {s.key: s for s in manual.steps(config_with(), template="{}", token_fingerprint=None)}
+    approval = steps["admin approval"]
+    assert approval.kind is Kind.ONELOGIN_UI
+    assert [(f.name, f.after) for f in approval.fields] == [
+        ("Workflow: Create user (require admin approval)", "unchecked"),
+        ("Workflow: Update user (require admin approval)", "unchecked"),
+        ("Workflow: Delete user (require admin approval)", "unchecked"),
+    ]
+    assert "Provisioning" in approval.note
+    assert (approval.verify_by or "").startswith("cannot be checked")
+
+
+def test_audit_names_a_ticked_approval_box_where_a_push_waits() -> None:
+    from onelogin_scim_setup.audit.policy import Policy
+    from onelogin_scim_setup.audit.rules import CAUSE_DEPROVISION, _user_type_cause
+
+    assert "'Update user' is ticked under Apps" in _user_type_cause(Policy(), "Moderator")
+    assert "'Delete user' or 'Update user' is ticked" in CAUSE_DEPROVISION
+
+
 def test_parameter_flag_step_lists_every_parameter_the_tool_manages() -> None:
     config = config_with(fields={"department": {"enabled": True}, "title": {"enabled": True}})
     steps = {s.key: s for s in manual.steps(config, template="{}", token_fingerprint=None)}
@@ -112,6 +133,7 @@ def test_plan_proves_nothing_it_did_not_read_and_the_reapply_its_own_mappings_ne
         "SCIM settings": "cannot_be_checked",
         "SCIM connection": "cannot_be_checked",
         "deprovision action": "cannot_be_checked",
+        "admin approval": "cannot_be_checked",
         "parameter flags": "cannot_be_checked",
         "reapply mappings": "pending",
     }

@@ -9,7 +9,8 @@ import pytest
 
 from onelogin_scim_setup.errors import Interrupted, SecretError
 from onelogin_scim_setup.ops.interrupt import handling
-from onelogin_scim_setup.ops.rotate import Rotation, RotationError
+from onelogin_scim_setup.ops.rotate import Rotation
+from onelogin_scim_setup.ops.rotation_state import RotationError
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult
 
@@ -85,9 +86,9 @@ def test_onelogin_failure_says_which_side_holds_what() -> None:
     with pytest.raises(RotationError) as caught:
         rotation(sides).run(OLD, NEW)
     message = str(caught.value)
-    assert f"SOE holds {fingerprint(NEW)} (verified)" in message
+    assert f"SOE accepts {fingerprint(NEW)} (verified)" in message
     assert f"OneLogin holds {fingerprint(OLD)}" in message
-    assert "roll back" in message
+    assert "`token rotate --rollback`" in message
 
 
 def test_without_an_api_the_onelogin_step_is_handed_to_a_person() -> None:
@@ -115,19 +116,63 @@ def test_soe_refusing_with_an_unreadable_onelogin_says_unknown() -> None:
         rot.run(OLD, NEW)
     message = str(caught.value)
     assert "OneLogin, not changed, holds unknown" in message
-    assert f"SOE holds {fingerprint(OLD)} (verified)" in message
+    assert f"SOE accepts {fingerprint(OLD)} (verified)" in message
+    assert "`token rotate --resume`" in message
 
 
-def test_failed_delivery_changes_nothing() -> None:
+def test_failed_delivery_is_unknown_check_and_leaves_onelogin_alone() -> None:
     def broken(token: str) -> None:
         raise SecretError("delivery command exited 3")
 
     sides = Sides()
     rot = rotation(sides)
     rot.deliver = broken
-    with pytest.raises(RotationError, match="Nothing was changed"):
+    with pytest.raises(RotationError) as caught:
         rot.run(OLD, NEW)
+    message = str(caught.value)
+    assert "Nothing was changed" not in message
+    assert "is unknown: check" in message
+    assert f"SOE now accepts {fingerprint(OLD)} (verified)" in message
+    assert "`token rotate --resume`" in message
+    assert "`token rotate --rollback`" in message
+    assert "set_onelogin" not in sides.calls
     assert (sides.soe, sides.onelogin) == (OLD, OLD)
+
+
+# --- a signal mid-rotation (ops.interrupt): the step in flight finishes, then a report --------
+@pytest.mark.usefixtures("_restore_handlers")
+def test_a_signal_during_a_failing_delivery_exits_as_the_signal_and_says_unknown() -> None:
+    """Ctrl-C while the delivery command fails: the signal wins (130), the delivery is "unknown"."""
+
+    def broken(token: str) -> None:
+        signal.raise_signal(signal.SIGINT)
+        raise SecretError("the delivery command deliver was killed by signal 2")
+
+    rot = rotation(Sides())
+    rot.deliver = broken
+    stop = interrupted(rot)
+    assert stop.signum == signal.SIGINT
+    report = "\n".join(stop.report)
+    assert f"Delivery of {fingerprint(NEW)}: unknown: check" in report
+    assert "Nothing was changed" not in report
+
+
+def test_each_step_is_announced_and_journaled_before_it_runs() -> None:
+    sides = Sides(soe_takes_delivery=False)
+    journaled: list[str] = []
+    lines: list[str] = []
+    polls: list[tuple[float, float]] = []
+    ticks = iter(range(100))
+    rot = rotation(sides)
+    rot.clock = lambda: float(next(ticks))
+    rot.record, rot.on_step = journaled.append, lines.append
+    rot.on_wait = lambda elapsed, timeout: polls.append((elapsed, timeout))
+    rot.timeout = 3.0
+    with pytest.raises(RotationError):
+        rot.run(OLD, NEW)
+    assert journaled == ["deliver", "wait-soe"]
+    assert lines[1].startswith(f"SOE accepts {fingerprint(NEW)}: waiting up to 3 s")
+    assert polls == [(1.0, 3.0), (2.0, 3.0)]
 
 
 # --- a signal mid-rotation (ops.interrupt): the step in flight finishes, then a report --------
@@ -173,7 +218,7 @@ def test_a_signal_during_delivery_finishes_it_and_stops_before_soe_is_checked(
     report = "\n".join(stop.report)
     assert f"Done (1): deliver {fingerprint(NEW)} to SOE's side" in report
     assert f"Not done (3): SOE accepts {fingerprint(NEW)}, set OneLogin's" in report
-    assert "Finish: run `token rotate` again" in report
+    assert "Finish: `token rotate --resume`" in report
     assert NEW not in report
 
 
@@ -221,4 +266,4 @@ def test_a_signal_between_soe_and_onelogin_says_how_to_finish_and_roll_back() ->
         f"SOE accepts {fingerprint(NEW)} (verified); OneLogin still holds {fingerprint(OLD)}"
         in (report)
     )
-    assert f"Roll back: put {fingerprint(OLD)} back into SOE" in report
+    assert f"`token rotate --rollback` (puts {fingerprint(OLD)} back on both sides)" in report

@@ -550,8 +550,32 @@ def test_command_sink_failing_silently_says_only_the_exit_code() -> None:
         deliver_to_command(py("import sys; sys.stdin.read(); sys.exit(5)"), SECRET)
     assert (caught.value.message, caught.value.hint) == (
         f"the delivery command {PY} exited with code 5",
-        "The token was not delivered; nothing else was changed.",
+        "What it did before it stopped is unknown: check SOE's SCIM settings and where it "
+        "stores the token.",
     )
+
+
+@posix_only
+def test_a_delivery_killed_by_a_signal_says_so_and_that_its_effect_is_unknown() -> None:
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(py("import os, signal; os.kill(os.getpid(), signal.SIGKILL)"), SECRET)
+    assert caught.value.message == f"the delivery command {PY} was killed by signal 9"
+    assert "unknown: check" in (caught.value.hint or "")
+
+
+@posix_only
+def test_the_delivery_command_runs_in_its_own_session() -> None:
+    """A Ctrl-C on the terminal signals the foreground process group; the delivery is not in it."""
+    import os
+
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"sid-{os.getpid()}"
+    deliver_to_command(
+        py(f"import os, sys; sys.stdin.read(); open({str(out)!r}, 'w').write(str(os.getsid(0)))"),
+        SECRET,
+    )
+    sid = int(out.read_text())
+    out.unlink()
+    assert sid != os.getsid(0)
 
 
 def test_command_sink_failure_shows_the_first_line_of_its_stderr() -> None:

@@ -70,9 +70,29 @@ def test_soe_passes_when_our_token_works_and_a_wrong_one_is_refused() -> None:
     assert len(scim.probed) == 1
 
 
-def test_soe_accepting_any_token_is_a_warning() -> None:
+def test_soe_accepting_any_token_fails_as_docs_soe_scim_promises_refusal() -> None:
     checks = soe_checks(FakeScim(wrong=OK), verify_tls=True)
-    assert by_name(checks)["SOE: a wrong token is refused"] == "warn"
+    assert by_name(checks)["SOE: a wrong token is refused"] == "fail"
+    assert not passed(checks)
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (None, "did not answer"),
+        (500, "server error"),
+        (503, "server error"),
+        (429, "rate limiting"),
+        (401, "exactly this token"),
+        (404, "SCIM is On"),
+    ],
+)
+def test_the_fix_follows_the_observed_cause(status: int | None, says: str) -> None:
+    failed = soe_checks(FakeScim(ours=ProbeResult(status, False, "x")), verify_tls=True)[0]
+    assert failed.status == "fail"
+    assert says in failed.hint
+    if status != 401:
+        assert "the token" not in failed.hint or "was not tested" in failed.hint
 
 
 def test_a_404_to_the_wrong_token_is_inconclusive_not_a_pass() -> None:

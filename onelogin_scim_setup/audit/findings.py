@@ -108,3 +108,13 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
 
 def has_problems(findings: Iterable[Finding]) -> bool:
     return any(f.severity is not Severity.INFORMATION for f in findings)
+
+
+def awaits_approval(*boxes: str) -> str:
+    """The cause "the push waits for an admin's approval", with the box labels of OneLogin's
+    Provisioning tab (docs/onelogin-api.md §3; the manual step "admin approval" unticks them)."""
+    labels = " or ".join(f"'{box} user'" for box in boxes)
+    return (
+        f"the push waits for an admin's approval in OneLogin ({labels} is ticked under Apps > "
+        "the app > Provisioning > Workflow: untick it, then approve the queued change)"
+    )

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from onelogin_scim_setup.audit.findings import Category, Finding
+from onelogin_scim_setup.audit.findings import Category, Finding, awaits_approval
 from onelogin_scim_setup.audit.policy import Policy
 from onelogin_scim_setup.audit.users import USER_TYPES, OneLoginUser, SoeUser
 
 CAUSE_DEPROVISION = (
     "OneLogin did not deprovision the user: the SCIM connection or its token is broken, "
-    "provisioning is off, or the deprovision action is not Suspend"
+    "provisioning is off, the deprovision action is not Suspend, or "
+    + awaits_approval("Delete", "Update")
 )
 
 
@@ -223,7 +224,7 @@ def _user_type_cause(policy: Policy, holds: str) -> str:
         )
     causes += [
         "the app's SCIM JSON template lacks userType",
-        "the change was not pushed (Update user awaits approval, or the connection is broken)",
+        "the change was not pushed: " + awaits_approval("Update") + ", or the connection is broken",
     ]
     return "; or ".join(causes)
 

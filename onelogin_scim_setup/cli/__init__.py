@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     from onelogin_scim_setup.ops.interrupt import handling
 
+    _standard_streams()
     try:
         state = State()
         with handling():
@@ -124,6 +125,25 @@ def main(argv: list[str] | None = None) -> None:
         print("Interrupted.", file=sys.stderr)
         code = ExitCode.INTERRUPTED
     sys.exit(code)
+
+
+def _standard_streams() -> None:
+    """Descriptors 0-2 open before anything else is: with one closed (`<&-`, as some CI runners
+    start jobs), the next file opened (the lock, a token file) would take its number, and a print
+    would land in it. A closed one is put on /dev/null, and Python's stream for it made again, so
+    standard input reads as "not a terminal" and a prompt is the usage error naming its flag."""
+    import os
+
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
 
 
 def _run(argv: list[str] | None, state: State) -> int:

@@ -1,12 +1,17 @@
 """audit: every user OneLogin intends for SOE against what SOE shows; `--fix` remediates."""
 
-import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from onelogin_scim_setup.cli.context import LockTimeoutOption, apply_lock, prepare, state_of
+from onelogin_scim_setup.cli.context import (
+    LockTimeoutOption,
+    apply_lock,
+    prepare,
+    state_of,
+    stdin_is_terminal,
+)
 from onelogin_scim_setup.errors import UsageError
 
 if TYPE_CHECKING:
@@ -134,7 +139,7 @@ def _fixing(
 
     if output != "text":
         raise UsageError("audit --fix shows a plan and its results as text: leave out --output")
-    if not auto_approve and not sys.stdin.isatty():
+    if not auto_approve and not stdin_is_terminal():
         raise UsageError(
             "audit --fix needs confirmation but standard input is not a terminal",
             hint="Review `audit` first, then run `audit --fix --auto-approve`.",

@@ -8,8 +8,11 @@ import typer
 
 from onelogin_scim_setup.cli.context import (
     INTERVAL_SECONDS,
+    LOCK_SECONDS,
     WAIT_SECONDS,
+    LockTimeoutOption,
     OutputOption,
+    is_terminal,
     prepare,
     state_of,
     within,
@@ -28,9 +31,11 @@ def verify(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = 120.0,
     interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
+    lock_timeout: LockTimeoutOption = 300.0,
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
     from onelogin_scim_setup.ops.check import passed
+    from onelogin_scim_setup.ops.lock import default_lock_dir
     from onelogin_scim_setup.ops.verify import verify_tenant
     from onelogin_scim_setup.render.checks import render_check, render_verified
 
@@ -50,7 +55,11 @@ def verify(
             interval=interval,
             # Text streams each check as it completes; JSON is one document, written at the end.
             on_check=None if out.json else lambda check: render_check(out, check),
-            on_wait=out.note if sys.stderr.isatty() else None,
+            on_wait=out.note if is_terminal(sys.stderr) else None,
+            # --e2e writes a test user: it takes apply's lock, and keeps its journal beside it.
+            lock_dir=default_lock_dir(state.environ),
+            lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
+            on_lock_wait=out.note,
         )
     render_verified(out, checks)
     if not passed(checks):

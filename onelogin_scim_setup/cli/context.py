@@ -99,6 +99,23 @@ LockTimeoutOption = Annotated[
 ]
 
 
+def is_terminal(stream: object) -> bool:
+    """Whether `stream` is a terminal. A closed descriptor (`<&-`) leaves Python's stream None, and
+    a stream closed since answers ValueError: neither is a terminal."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
+    try:
+        return bool(isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def stdin_is_terminal() -> bool:
+    """A prompt can be answered: standard input is open and a terminal."""
+    return is_terminal(sys.stdin)
+
+
 def state_of(ctx: typer.Context) -> State:
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback
@@ -131,6 +148,8 @@ def register(state: State, prepared: Prepared) -> Prepared:
     onelogin = prepared.config.onelogin
     inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
     state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
+    for unfinished in unfinished_runs(state, prepared):
+        state.out.note(f"Warning: {unfinished}")
     for warning in prepared.loaded.warnings:
         state.out.note(f"Warning: {warning}")
     if prepared.token:
@@ -140,6 +159,41 @@ def register(state: State, prepared: Prepared) -> Prepared:
                 f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
             )
     return prepared
+
+
+def unfinished_runs(state: State, prepared: Prepared) -> list[str]:
+    """Runs that stopped part-way on this tenant and app (ops.journal), said before anything
+    else: a test user `verify --e2e` left changed, a token rotation neither finished nor undone."""
+    from onelogin_scim_setup.ops.journal import (
+        ROTATION,
+        ROUND_TRIP,
+        journal,
+        unfinished,
+        unfinished_round_trip,
+    )
+    from onelogin_scim_setup.ops.lock import default_lock_dir
+
+    config = prepared.config
+    try:
+        lock_dir = default_lock_dir(state.environ)
+    except (RuntimeError, KeyError):  # no home folder: the lock itself reports it
+        return []
+    found = []
+    for kind, say, fix in (
+        (ROUND_TRIP, unfinished_round_trip, "`verify --e2e --test-user EMAIL` restores it"),
+        (ROTATION, unfinished, "`token rotate --resume` finishes it, `--rollback` undoes it"),
+    ):
+        book = journal(
+            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=kind
+        )
+        try:
+            record = book.read()
+        except SetupError as error:
+            found.append(error.message)
+            continue
+        if record is not None:
+            found.append(f"{say(record)}: {fix} (journal {book.path}).")
+    return found
 
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:

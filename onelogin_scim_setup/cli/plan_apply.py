@@ -1,6 +1,5 @@
 """plan and apply: thin wiring around the engine (ops.plan)."""
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -13,6 +12,7 @@ from onelogin_scim_setup.cli.context import (
     OutputOption,
     prepare,
     state_of,
+    stdin_is_terminal,
     within,
 )
 from onelogin_scim_setup.errors import ExitCode, UsageError
@@ -223,7 +223,7 @@ def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | No
             "apply --output json needs --auto-approve (or --checksum, or a saved plan): a prompt "
             "would corrupt the JSON"
         )
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise UsageError(
             "apply needs confirmation but standard input is not a terminal",
             hint="Review `plan` first, then run `apply --auto-approve` (as CI does), pin it with "

@@ -10,8 +10,10 @@ from onelogin_scim_setup.cli.context import (
     LOCK_SECONDS,
     WAIT_SECONDS,
     LockTimeoutOption,
+    is_terminal,
     prepare,
     state_of,
+    stdin_is_terminal,
     within,
 )
 from onelogin_scim_setup.cli.helptext import examples
@@ -40,7 +42,7 @@ def _show(ctx: typer.Context, token: str, reveal: bool, label: str) -> None:
         out.stdout.file.flush()
         return
     out.text(f"{label}: {fingerprint(token)}")
-    if sys.stdout.isatty():
+    if is_terminal(sys.stdout):
         out.note("The token itself is shown only with --reveal.")
 
 
@@ -108,28 +110,58 @@ def rotate(
         ),
     ] = False,
     lock_timeout: LockTimeoutOption = 300.0,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Finish a rotation that stopped (timeout, signal, crash): install its new token "
+            "on both sides, from where the rotation's journal says it is.",
+        ),
+    ] = False,
+    rollback: Annotated[
+        bool,
+        typer.Option(
+            "--rollback",
+            help="Undo a rotation that stopped: put its old token back on both sides.",
+        ),
+    ] = False,
 ) -> None:
-    """New token: delivered to SOE and proven there first, then set on OneLogin, then verified."""
-    from onelogin_scim_setup.ops.lock import default_lock_dir
-    from onelogin_scim_setup.ops.rotate import RotateRequest, rotate_token
-    from onelogin_scim_setup.render.token import render_rotation
+    """New token: delivered to SOE and proven there first, then set on OneLogin, then verified.
 
+    The old token is kept (0600, beside your token file) and a journal records each step until
+    both sides hold the new one; a rotation that stopped is finished with --resume or undone with
+    --rollback."""
+    from onelogin_scim_setup.errors import UsageError
+    from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.rotate import rotate_token
+    from onelogin_scim_setup.ops.rotation_state import RotateRequest
+    from onelogin_scim_setup.render.token import RotationProgress, render_rotation
+
+    if resume and rollback:
+        raise UsageError("token rotate: give --resume or --rollback, not both")
     state = state_of(ctx)
     request = RotateRequest(
         timeout=within("--timeout", timeout, WAIT_SECONDS),
         interval=within("--interval", interval, INTERVAL_SECONDS),
         manual_onelogin=manual_onelogin,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
+        mode="resume" if resume else "rollback" if rollback else "new",
     )
-    rotated = rotate_token(
-        prepare(state),
-        state.environ,
-        request,
-        lock_dir=default_lock_dir(state.environ),
-        confirm=None if auto_approve else _ask,
-        can_ask=sys.stdin.isatty(),
-        on_wait=state.out.note,
-    )
+    progress = RotationProgress(state.out)
+    try:
+        rotated = rotate_token(
+            prepare(state),
+            state.environ,
+            request,
+            lock_dir=default_lock_dir(state.environ),
+            confirm=None if auto_approve else _ask,
+            can_ask=auto_approve or stdin_is_terminal(),
+            on_wait=state.out.note,
+            on_step=progress.step,
+            on_poll=progress.waiting,
+        )
+    finally:
+        progress.stop()
     render_rotation(state.out, rotated)
 
 

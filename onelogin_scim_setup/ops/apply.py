@@ -27,10 +27,11 @@ from typing import Protocol
 
 from onelogin_scim_setup.errors import ApplyError, BudgetError, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import journal
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect
-from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.prepare import Prepared, reread_token
 from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.ops.writes.app import write_app
 from onelogin_scim_setup.ops.writes.context import WriteContext
@@ -322,9 +323,13 @@ def apply_config(
         locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
         connect(prepared, environ) as client,
     ):
+        # The token written is the one the source holds now, under the lock: a `token rotate`
+        # that held the lock while this run waited has replaced the one read at start.
+        prepared = reread_token(prepared, environ)
         try:
             with view.reading():
                 computed = compute_plan(prepared, client, target=request.target)
+            refuse_token_write_during_rotation(prepared, computed.plan, lock_dir)
             if request.saved_plan is not None:
                 check(request.saved_plan, prepared, computed)
             if request.checksum is not None:
@@ -346,3 +351,24 @@ def apply_config(
             interrupted.report.append("Nothing was changed in OneLogin.")
             raise
     return computed, result
+
+
+def refuse_token_write_during_rotation(prepared: Prepared, plan: Plan, lock_dir: Path) -> None:
+    """A `token rotate` that stopped part-way (its journal, ops.journal) leaves SOE and the
+    token source possibly holding different tokens; apply writing the source's token into OneLogin
+    then could leave no side agreeing. Refused until the rotation is resumed or rolled back."""
+    config = prepared.config
+    key = config.app.configuration_keys.bearer_token
+    if not key or not any(
+        f.name == f"configuration.{key}" for change in plan.changes for f in change.fields
+    ):
+        return
+    record = journal.journal(
+        lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=journal.ROTATION
+    ).read()
+    if record is not None:
+        raise Refused(
+            journal.unfinished(record) + "; apply would write OneLogin's SCIM token now, which "
+            "could leave SOE and OneLogin on different tokens; nothing was changed",
+            hint="Settle the rotation first: `token rotate --resume` or `token rotate --rollback`.",
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from onelogin_scim_setup.config.attributes import custom_fields, field_source
@@ -199,3 +199,14 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
             Problem(loaded.path, loaded.document.line_of(("token",)), "token", error.message)
         )
     return Validation(loaded, problems, template, token)
+
+
+def reread_token(prepared: Prepared, environ: Mapping[str, str]) -> Prepared:
+    """`prepared` with the SCIM token read again from its source. Every command that writes the
+    token calls it once it holds the lock (ops.lock), so no run writes back a token that
+    another run replaced while it waited."""
+    token = read_token(prepared.config, environ, required=prepared.token is not None)
+    if token == prepared.token:
+        return prepared
+    prepared.redactor.add(token)
+    return replace(prepared, token=token)

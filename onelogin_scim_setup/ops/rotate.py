@@ -13,42 +13,48 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import (
-    ConfigError,
     Interrupted,
-    OneLoginError,
     Refused,
-    SecretError,
     SetupError,
-    UsageError,
 )
-from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import connect
-from onelogin_scim_setup.ops.prepare import Prepared, read_token
+from onelogin_scim_setup.ops.prepare import Prepared, read_token, reread_token
+from onelogin_scim_setup.ops.rotation_state import (
+    OneLoginToken,
+    RotateRequest,
+    RotationError,
+    check_rotatable,
+    delivery_name,
+    discard,
+    finish,
+    keep_previous,
+    rotation_journal,
+    tokens_for,
+)
 from onelogin_scim_setup.secrets.delivery import deliver_token
-from onelogin_scim_setup.secrets.redact import is_masked
-from onelogin_scim_setup.secrets.token import fingerprint, generate_token
+from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult, open_scim
 
 UNKNOWN = "unknown"
 
 
-class RotationError(SetupError):
-    """Rotation stopped part-way; the message names what each side holds."""
-
-    code: ClassVar[str] = "rotation_incomplete"
-
-
 @dataclass
 class Rotation:
-    """The steps, injected so the order and the failure reports can be tested without a network."""
+    """The steps, injected so the order and the failure reports can be tested without a network.
+
+    `run(old, new)` installs `new` on both sides; a rollback is the same steps with the tokens
+    swapped. `record(step)` is told before each step (the journal); `on_step` gets one line per
+    step as it starts and `on_wait(elapsed, timeout)` each poll while SOE is awaited (progress).
+    """
 
     deliver: Callable[[str], None]  # hand the token to SOE's side (manual wait, command, file)
     probe: Callable[[str], ProbeResult]  # GET /Users?count=1 on SOE with a given token
@@ -62,6 +68,12 @@ class Rotation:
     done: list[str] = field(
         default_factory=list
     )  # the steps finished, for an interruption's report
+    record: Callable[[str], None] | None = None
+    on_step: Callable[[str], None] | None = None
+    on_wait: Callable[[float, float], None] | None = None
+    delivered_how: str = "the configured delivery"
+    # The delivery failed or was cut: what it did on SOE's side is unknown until checked.
+    delivery_failure: str | None = None
 
     def steps(self, new: str) -> list[str]:
         new_print = fingerprint(new)
@@ -73,6 +85,7 @@ class Rotation:
     def run(self, old: str | None, new: str) -> list[str]:
         """The steps in order; a signal lets the step in flight finish, then stops with a report."""
         self.done = []
+        self.delivery_failure = None
         onelogin_before = UNKNOWN
         try:
             # What OneLogin holds is known only where the API shows the value; otherwise "unknown".
@@ -93,52 +106,77 @@ class Rotation:
             f"Done ({len(self.done)}): " + (", ".join(self.done) or "nothing"),
             f"Not done ({len(not_done)}): " + (", ".join(not_done) or "nothing"),
         ]
-        if not self.done:
+        if self.delivery_failure is not None:
+            lines.append(
+                f"Delivery of {new_print}: unknown: check. {self.delivered_how} did not finish "
+                f"cleanly ({self.delivery_failure}), so what it changed on SOE's side and in your "
+                f"token source is unknown. OneLogin was not changed (holds {onelogin_before}). "
+                f"{_NEXT.format(new=new_print, old=old_print)}"
+            )
+        elif not self.done:
             lines.append("Nothing was changed on either side.")
         elif len(self.done) == 1:
             lines.append(
                 f"The delivery target holds {new_print}; whether SOE accepts it was not checked; "
-                f"OneLogin was not changed (holds {onelogin_before}). Finish: run `token rotate` "
-                f"again. Roll back: put {old_print} back into SOE's side if SOE took the new token."
+                f"OneLogin was not changed (holds {onelogin_before}). "
+                + _NEXT.format(new=new_print, old=old_print)
             )
         elif len(self.done) == 2:
             lines.append(
                 f"SOE accepts {new_print} (verified); OneLogin still holds {onelogin_before}, so "
-                f"provisioning fails until it holds {new_print}. Finish: set OneLogin's SCIM Bearer "
-                "Token to it (`token show --reveal` prints it once your token source holds it), or "
-                f"run `token rotate` again. Roll back: put {old_print} back into SOE."
+                f"provisioning fails until it holds {new_print}. "
+                + _NEXT.format(new=new_print, old=old_print)
             )
         else:
             lines.append(
-                f"Both sides were given {new_print}; it was not read back: `verify --e2e` proves it."
+                f"Both sides were given {new_print}; it was not read back: `verify --e2e` proves "
+                "it. " + _NEXT.format(new=new_print, old=old_print)
             )
         return lines
+
+    def _step(self, name: str, line: str) -> None:
+        if self.record is not None:
+            self.record(name)
+        if self.on_step is not None:
+            self.on_step(line)
 
     def _run(self, old: str | None, new: str, onelogin_before: str) -> list[str]:
         old_print = fingerprint(old) if old else "(none)"
         new_print = fingerprint(new)
         steps = self.steps(new)
-        try:
-            # A step that changes a side is never cut: a signal inside it waits for its end.
-            with deferred():
+        nxt = _NEXT.format(new=new_print, old=old_print)
+        self._step("deliver", f"{steps[0]}: running {self.delivered_how} ...")
+        failure: SetupError | None = None
+        # A step that changes a side is never cut: a signal inside it waits for its end (and the
+        # delivery command runs in its own session, so a Ctrl-C on the terminal does not kill it).
+        with deferred():
+            try:
                 self.deliver(new)
+            except SetupError as error:
+                failure = error
+                self.delivery_failure = error.message
+            else:
                 self.done.append(steps[0])
-        except SetupError as error:
+        if failure is not None:
             raise RotationError(
-                f"delivering the new token {new_print} failed: {error.message}. Nothing was changed: "
-                f"SOE holds {self._soe_now(old, new)}, OneLogin holds {onelogin_before}.",
-                hint="Fix the delivery (token.delivery in the config) and run `token rotate` again.",
-            ) from error
+                f"delivering the new token {new_print} failed: {failure.message}. What "
+                f"{self.delivered_how} did is unknown: check. SOE now accepts "
+                f"{self._soe_now(old, new)}; OneLogin, not changed, holds {onelogin_before}.",
+                hint="Fix the delivery (token.delivery in the config). " + nxt,
+            ) from failure
         self.log.append(f"delivered {new_print} to SOE's side")
+        self._step(
+            "wait-soe",
+            f"{steps[1]}: waiting up to {self.timeout:g} s for SOE's SCIM endpoint to accept it "
+            f"(GET /Users?count=1 every {self.interval:g} s) ...",
+        )
         if not self._soe_accepts(new, steps[1]):
             raise RotationError(
                 f"SOE did not accept the new token {new_print} within {self.timeout:g} s; the "
-                f"delivery target holds {new_print}, SOE holds {self._soe_now(old, new)}, and "
+                f"delivery target holds {new_print}, SOE accepts {self._soe_now(old, new)}, and "
                 f"OneLogin, not changed, holds {onelogin_before}.",
-                hint=f"Finish: enter the token {new_print} in SOE (Admin Settings > SCIM; `token show "
-                "--reveal` prints it if your token source now holds it), then `apply` (or set "
-                "OneLogin's SCIM Bearer Token by hand) and `verify --e2e`. OneLogin was not changed, "
-                f"so nothing needs rolling back there; SOE should still accept {old_print}.",
+                hint=f"Enter {new_print} in SOE (Admin Settings > SCIM; `token show --reveal` "
+                "prints it if your token source holds it). " + nxt,
             )
         self.log.append(f"SOE accepts {new_print} (GET /Users?count=1 answered 200)")
         if self.set_onelogin is None:
@@ -149,6 +187,7 @@ class Rotation:
                 "`verify --e2e`. Provisioning fails until OneLogin holds it."
             )
             return self.log
+        self._step("set-onelogin", f"{steps[2]} ...")
         try:
             with deferred():
                 self.set_onelogin(new)
@@ -156,10 +195,9 @@ class Rotation:
             held = self._onelogin_now()
         except SetupError as error:
             raise RotationError(
-                f"setting OneLogin's token failed: {error.message}. SOE holds {new_print} (verified); "
-                f"OneLogin holds {onelogin_before}.",
-                hint=f"Finish: run `token rotate` again or set OneLogin's SCIM Bearer Token to "
-                f"{new_print}; roll back: put {old_print} back into SOE.",
+                f"setting OneLogin's token failed: {error.message}. SOE accepts {new_print} "
+                f"(verified); OneLogin holds {onelogin_before}.",
+                hint=nxt,
             ) from error
         if held == UNKNOWN:
             self.log.append(
@@ -168,15 +206,17 @@ class Rotation:
             )
         elif held != new_print:
             raise RotationError(
-                f"OneLogin answered the write but holds {held}, not {new_print}; SOE holds {new_print}.",
-                hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`.",
+                f"OneLogin answered the write but holds {held}, not {new_print}; SOE accepts "
+                f"{new_print}.",
+                hint="Set the SCIM Bearer Token in OneLogin's UI, then `verify --e2e`. " + nxt,
             )
         else:
             self.log.append(f"OneLogin holds {new_print} (read back)")
+        self._step("verify", f"{steps[3]}: SOE accepts {new_print} once more ...")
         if not self.probe(new).ok:
             raise RotationError(
                 f"SOE stopped accepting {new_print} after OneLogin was updated; OneLogin holds {held}.",
-                hint="Check SOE's SCIM settings, then `verify`.",
+                hint="Check SOE's SCIM settings. " + nxt,
             )
         self.done.append(steps[3])
         if held == UNKNOWN:
@@ -204,25 +244,26 @@ class Rotation:
     def _soe_accepts(self, token: str, step: str) -> bool:
         """Poll until SOE accepts `token`. A signal waits for the probe in flight, so an answer that
         proved the token is in the report; during the pause between probes it stops at once."""
-        deadline = self.clock() + self.timeout
+        started = self.clock()
+        deadline = started + self.timeout
         while True:
             with deferred():
                 if self.probe(token).ok:
                     self.done.append(step)
                     return True
-            if self.clock() >= deadline:
+            now = self.clock()
+            if now >= deadline:
                 return False
+            if self.on_wait is not None:
+                self.on_wait(now - started, self.timeout)
             self.sleep(self.interval)
 
 
-@dataclass(frozen=True)
-class RotateRequest:
-    """What `token rotate` was asked: waits in seconds, and who sets OneLogin's side."""
-
-    timeout: float = 120.0
-    interval: float = 3.0
-    manual_onelogin: bool = False
-    lock_timeout: float = 300.0
+# How to go on from a rotation that stopped: its journal (ops.journal) keeps both fingerprints.
+_NEXT = (
+    "Finish: `token rotate --resume` (installs {new} on both sides); undo: `token rotate "
+    "--rollback` (puts {old} back on both sides)."
+)
 
 
 @dataclass(frozen=True)
@@ -231,30 +272,6 @@ class Rotated:
     new_fingerprint: str
     stored: bool  # the configured token source already holds the new token
     source: str  # token.source, for the reminder when it does not
-
-
-def check_rotatable(config: Config, request: RotateRequest, *, can_ask: bool) -> None:
-    """Everything that would stop a rotation half-way, refused before anything changes."""
-    if config.token.delivery == "manual":
-        raise ConfigError(
-            "token rotate needs token.delivery: command or file, so the new token is stored "
-            "somewhere before anything changes",
-            hint="Or rotate by hand: `token generate --reveal`, paste it into SOE and OneLogin, "
-            "store it in your token source, then `verify --e2e`.",
-        )
-    if not config.app.configuration_keys.bearer_token and not request.manual_onelogin:
-        # Refused before SOE is touched: half a rotation breaks provisioning until someone finishes.
-        raise UsageError(
-            "token rotate cannot set OneLogin's SCIM Bearer Token: app.configuration_keys."
-            "bearer_token is not set, so that half is done by hand; nothing was changed",
-            hint="Pass --manual-onelogin if you will paste the new token into OneLogin right after "
-            "SOE accepts it, or set app.configuration_keys.bearer_token (see `discover`).",
-        )
-    if not can_ask:
-        raise UsageError(
-            "token rotate needs confirmation but standard input is not a terminal",
-            hint="Run it on a terminal, or pass --auto-approve (as CI does).",
-        )
 
 
 def rotate_token(
@@ -266,21 +283,53 @@ def rotate_token(
     confirm: Callable[[str], bool] | None,
     can_ask: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+    on_poll: Callable[[float, float], None] | None = None,
 ) -> Rotated:
-    """`token rotate`: checks first, then under the apply lock: OneLogin's app found, the question
-    asked (`confirm`, None: approved; `can_ask` False refuses a rotation that needs one), a new
-    token, the steps; finally whether the token source holds the new token."""
+    """`token rotate`: checks first, then under the apply lock: the token read again, the journal
+    looked at, OneLogin's app found, the question asked (`confirm`, None: approved; `can_ask`
+    False refuses a rotation that needs one), the steps; finally whether the token source holds
+    the new token.
+
+    Before anything changes the current token is kept (`keep_previous`) and a journal (no secret,
+    ops.journal) records both fingerprints and each step. A rotation that stopped leaves it:
+    `mode="resume"` installs its new token, `mode="rollback"` puts the old one back, each with the
+    same steps, and a plain rotation refuses until one of them is done (docs/rotation.md)."""
     config = prepared.config
     check_rotatable(config, request, can_ask=can_ask or confirm is None)
     started = False  # from here on, Rotation.run reports what an interruption left done
+    opened = False  # this run wrote a new journal (removed again if it stops before any step)
+    book = rotation_journal(config, lock_dir)
     try:
         with (
             locked(prepared, lock_dir, timeout=request.lock_timeout, on_wait=on_wait),
             connect(prepared, environ) as client,
         ):
-            onelogin = _ready(client, config, confirm)
-            new = generate_token()
+            # Under the lock: a rotation that held it while this one waited replaced the token.
+            prepared = reread_token(prepared, environ)
+            record = book.read()
+            old, new, record = tokens_for(prepared, environ, request.mode, record)
+            onelogin = _ready(client, config, confirm, request.mode)
+            if record is None:
+                opened = True
+                record = {
+                    "from": fingerprint(old) if old else "(none)",
+                    "to": fingerprint(new),
+                    "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "delivery": config.token.delivery
+                    + (f" to {config.token.delivery_file}" if config.token.delivery_file else ""),
+                    "step": "keep",
+                }
+                book.write(record)
+                record["kept"] = f"{record['from']} at {keep_previous(config, old)}"
+                book.write(record)
             prepared.redactor.add(new)
+            going: dict[str, Any] = record
+
+            def step(name: str) -> None:
+                going["step"] = name
+                book.write(going)
+
             with open_scim(config.soe, new) as scim:
                 rotation = Rotation(
                     deliver=lambda token: deliver_token(config, token),
@@ -289,19 +338,50 @@ def rotate_token(
                     read_onelogin=onelogin.fingerprint if onelogin else None,
                     timeout=request.timeout,
                     interval=request.interval,
+                    record=step,
+                    on_step=on_step,
+                    on_wait=on_poll,
+                    delivered_how=delivery_name(config),
                 )
                 started = True
-                lines = rotation.run(prepared.token, new)
+                try:
+                    lines = rotation.run(old, new)
+                except RotationError as error:
+                    error.message += f" The rotation's journal is {book.path}."
+                    raise
+                except Interrupted as stop:
+                    if not rotation.done and rotation.delivery_failure is None and opened:
+                        # Stopped before the delivery began: nothing to resume or roll back.
+                        discard(config, book)
+                    else:
+                        stop.report.append(
+                            f"The rotation's journal is {book.path}; the old token is kept: "
+                            f"{record.get('kept')}."
+                        )
+                    raise
+            proven = bool(rotation.log) and rotation.log[-1].endswith(
+                f"both sides hold {record['to']}"
+            )
+            lines += finish(config, book, record, proven=proven)
     except Interrupted as stop:
         if not started:  # waiting for the lock, reading OneLogin, or at the prompt
             stop.report.append("Nothing was changed on either side.")
+            if opened:
+                discard(config, book)
+        raise
+    except SetupError:
+        if not started and opened:  # e.g. the old token could not be kept: nothing to settle
+            discard(config, book)
         raise
     stored = read_token(config, environ, required=False) == new
     return Rotated(lines, fingerprint(new), stored, config.token.source)
 
 
 def _ready(
-    client: OneLoginClient, config: Config, confirm: Callable[[str], bool] | None
+    client: OneLoginClient,
+    config: Config,
+    confirm: Callable[[str], bool] | None,
+    mode: str = "new",
 ) -> OneLoginToken | None:
     """OneLogin's side (None: set by hand) with its app found, and the question asked, before
     anything changes."""
@@ -309,38 +389,13 @@ def _ready(
     if onelogin:
         onelogin.app_id()  # credentials and the app are checked before anything changes
     question = (
-        "Rotate the SCIM token? SOE gets the new token first, then OneLogin"
+        {"new": "Rotate the SCIM token?", "resume": "Finish the stopped token rotation?"}.get(
+            mode, "Roll the stopped token rotation back to the old token?"
+        )
+        + " SOE gets the token first, then OneLogin"
         + (" (by you)" if onelogin is None else "")
         + "; provisioning fails until both hold it."
     )
     if confirm is not None and not confirm(question):
         raise Refused("token rotate cancelled; nothing was changed")
     return onelogin
-
-
-class OneLoginToken:
-    """The app's SCIM Bearer Token through the `configuration` key the config names (see discover)."""
-
-    def __init__(self, client: OneLoginClient, config: Config):
-        key = config.app.configuration_keys.bearer_token
-        if not key:
-            raise SecretError("app.configuration_keys.bearer_token is not set")
-        self.client, self.config, self.key = client, config, key
-        self._app_id: int | None = None
-
-    def app_id(self) -> int:
-        if self._app_id is None:
-            _, app, _ = find_app(self.client, self.config.app.name, self.config.app.connector)
-            if app is None:
-                raise OneLoginError(
-                    f"the app {self.config.app.name!r} does not exist; run apply first"
-                )
-            self._app_id = int(app["id"])
-        return self._app_id
-
-    def set(self, token: str) -> None:
-        self.client.update_app(self.app_id(), {"configuration": {self.key: token}})
-
-    def fingerprint(self) -> str | None:
-        value = (self.client.get_app(self.app_id()).get("configuration") or {}).get(self.key)
-        return fingerprint(str(value)) if value and not is_masked(value) else None

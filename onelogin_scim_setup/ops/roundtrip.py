@@ -1,4 +1,10 @@
-"""verify --e2e: a userType change made in OneLogin must show up in SOE; the test user is always put back."""
+"""verify --e2e: a userType change made in OneLogin must show up in SOE; the test user is always put back.
+
+Before the test user is changed, a journal (ops.journal: email, user id, field, original and
+target value; no secret) records the original; it goes once the restore is proven. A run killed
+in between (SIGKILL, power cut) leaves it: every later command names the user, and the next
+`verify --e2e` restores from it before anything else, so no second run takes the changed value for
+the original."""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
 
@@ -33,6 +41,39 @@ class RoundTrip:
     app_id: int | None = None
     app_role_ids: tuple[int, ...] = ()
     on_wait: Callable[[str], None] | None = None  # progress while waiting for SOE
+    journal: Journal | None = None  # where the original is recorded until it is restored
+
+    def restore_unfinished(self) -> list[Check]:
+        """An earlier round trip that did not finish (its journal is there): put its test user's
+        original value back first. The journal goes only once the restore is proven."""
+        record = self.journal.read() if self.journal is not None else None
+        if record is None:
+            return []
+        try:
+            email, user_id = str(record["email"]), int(record["user_id"])
+            original = record.get("original")
+            original = None if original is None else str(original)
+        except (KeyError, TypeError, ValueError):
+            return [
+                Check(
+                    "e2e: an earlier round trip did not finish",
+                    "fail",
+                    f"its journal {self.journal.path if self.journal else ''} cannot be read",
+                    "Look at the file, restore the test user by hand, then remove it.",
+                )
+            ]
+        found = Check(
+            "e2e: an earlier round trip did not finish",
+            "warn",
+            f"{unfinished_round_trip(record)}; restoring it now",
+            "Nothing to do: the restore follows.",
+        )
+        custom = dict(self.client.get_user(user_id).get("custom_attributes") or {})
+        with deferred():
+            check = self._restore(email, user_id, custom, original)
+        if check.status == "pass" and self.journal is not None:
+            self.journal.clear()
+        return [found, check]
 
     def run(self, email: str) -> list[Check]:
         user = self._onelogin_user(email)
@@ -51,6 +92,17 @@ class RoundTrip:
                 "ready for the round trip",
             )
         ]
+        if self.journal is not None:
+            self.journal.write(
+                {
+                    "email": email,
+                    "user_id": int(user["id"]),
+                    "field": self.shortname,
+                    "original": original,
+                    "target": target,
+                    "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                }
+            )
         with self._restoring(email, int(user["id"]), custom, original, checks):
             with deferred():
                 self._set(int(user["id"]), custom, target)
@@ -192,6 +244,8 @@ class RoundTrip:
                 late = error
             if check is not None:
                 checks.append(check)
+                if check.status == "pass" and self.journal is not None:
+                    self.journal.clear()
                 stopped = interrupted or late
                 if stopped is not None:
                     stopped.report.append(

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from pathlib import Path
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.check import Check, Status, passed
+from onelogin_scim_setup.ops.journal import ROUND_TRIP, Journal, journal, unfinished_round_trip
+from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_steps
-from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.prepare import Prepared, reread_token
 from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan, StepState
 from onelogin_scim_setup.plan.manual import Evidence
 from onelogin_scim_setup.secrets.token import generate_token
-from onelogin_scim_setup.soe.client import ScimClient, open_scim
+from onelogin_scim_setup.soe.client import ProbeResult, ScimClient, open_scim
 
 
 def onelogin_checks(plan: Plan) -> list[Check]:
@@ -52,7 +57,7 @@ def onelogin_checks(plan: Plan) -> list[Check]:
 
 
 PROBE_CHECK = "SOE: SCIM endpoint accepts our token"
-ROUND_TRIP = "e2e: SOE shows "  # then "<email> as <userType>" (ops.roundtrip)
+ROUND_TRIP_CHECK = "e2e: SOE shows "  # then "<email> as <userType>" (ops.roundtrip)
 MANUAL_STATUS: dict[StepState, Status] = {
     StepState.DONE: "pass",
     StepState.PENDING: "fail",
@@ -64,7 +69,7 @@ def evidence_of(checks: list[Check]) -> Evidence:
     """What the checks so far prove for the manual steps (plan.manual.with_states)."""
     by_name = {c.name: c for c in checks}
     probe = by_name.get(PROBE_CHECK)
-    trips = [c for c in checks if c.name.startswith(ROUND_TRIP) and " as " in c.name]
+    trips = [c for c in checks if c.name.startswith(ROUND_TRIP_CHECK) and " as " in c.name]
     arrived = None
     if trips:
         arrived = trips[0].name.rsplit(" as ", 1)[1] if trips[0].status == "pass" else ""
@@ -109,21 +114,15 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
             )
         )
     else:
-        checks.append(
-            Check(
-                PROBE_CHECK,
-                "fail",
-                probe.detail,
-                "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
-                "fingerprints with `token show`); check soe.site / soe.scim_base_url.",
-            )
-        )
+        checks.append(Check(PROBE_CHECK, "fail", probe.detail, probe_fix(probe)))
     wrong = scim.probe_with_token(generate_token())
     if wrong.ok:
+        # docs/soe-scim.md §1.1: the tool requires 401/403 for a deliberately wrong token, so an
+        # endpoint that takes any token fails verify: a pass would hide a stale token too.
         checks.append(
             Check(
                 "SOE: a wrong token is refused",
-                "warn",
+                "fail",
                 "the endpoint answered 200 to a random token: it is not enforcing authentication",
                 "Check SOE's SCIM settings; report this to Stack Overflow support.",
             )
@@ -147,6 +146,66 @@ def soe_checks(scim: ScimClient, *, verify_tls: bool) -> list[Check]:
     return checks
 
 
+def probe_fix(probe: ProbeResult) -> str:
+    """The fix for a failed probe of SOE with our token, after its observed cause."""
+    status = probe.status
+    if status is None:
+        return (
+            "SOE did not answer (down, unreachable, or too slow): check soe.site / "
+            "soe.scim_base_url, the network and SOE's status page, then run verify again; the "
+            "token was not tested."
+        )
+    if status in (401, 403):
+        return (
+            "In SOE: Admin Settings > SCIM must be On with exactly this token (compare "
+            "fingerprints with `token show`); an unfinished `token rotate` is settled with "
+            "`--resume` or `--rollback`."
+        )
+    if status == 404:
+        return "Check soe.site / soe.scim_base_url, and that SCIM is On in SOE's Admin Settings."
+    if status == 429:
+        return "SOE is rate limiting: wait a minute and run verify again; the token was not tested."
+    if status >= 500:
+        return (
+            f"SOE answered {status} (a server error): try again later or contact Stack Overflow "
+            "support; the token was not tested."
+        )
+    return "Check soe.site / soe.scim_base_url and SOE's SCIM settings."
+
+
+def onelogin_token_check(prepared: Prepared, snapshot: Snapshot) -> Check:
+    """Does OneLogin hold the token SOE accepts? A stale copy makes every push a 401, which no
+    other check without a test user sees. Readable only where the app's configuration key is set
+    and OneLogin shows the value (not asterisks)."""
+    name = "OneLogin: holds the SCIM token SOE accepts"
+    key = prepared.config.app.configuration_keys.bearer_token
+    ours = prepared.token_fingerprint
+    app = snapshot.tenant.app
+    held = dict(app.configuration).get(key) if key and app is not None else None
+    if not key or held is None or not str(held).startswith("sha256:"):
+        why = (
+            "app.configuration_keys.bearer_token is not set"
+            if not key
+            else "OneLogin shows the value only as asterisks (write-only)"
+        )
+        return Check(
+            name,
+            "skip",
+            f"not checked: {why}; pushes may fail with 401 unseen",
+            "`verify --e2e --test-user EMAIL` proves the push path.",
+        )
+    if held == ours:
+        return Check(name, "pass", f"OneLogin holds {ours}, the token from token.source")
+    return Check(
+        name,
+        "fail",
+        f"OneLogin holds {held}, your token source holds {ours}: OneLogin's pushes to SOE "
+        "use a token that is not ours (401 if SOE holds ours)",
+        "`apply` writes the token from your token source into OneLogin (settle an unfinished "
+        "`token rotate` first with `--resume` or `--rollback`); then `verify --e2e`.",
+    )
+
+
 def run_checks(
     prepared: Prepared,
     client: OneLoginClient,
@@ -157,8 +216,12 @@ def run_checks(
     interval: float = 3.0,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    journal: Journal | None = None,
 ) -> list[Check]:
     """Every check `verify` makes, in order; the round trip runs only when all else passed.
+
+    `journal`: the round trip's (ops.journal). An unfinished one from an earlier run is restored
+    first by `--e2e`, and named (a failed check) by a plain verify.
 
     `on_check` is called with each check as it completes, so a slow check does not hide the others.
     """
@@ -176,7 +239,20 @@ def run_checks(
     if checks[-1].status == "pass":
         computed = compute_plan(prepared, client)
         add(*onelogin_checks(computed.plan))
+        add(onelogin_token_check(prepared, computed.snapshot))
     add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
+    pending = journal.read() if journal is not None else None
+    if pending is not None and not (test_user and passed(checks)):
+        add(
+            Check(
+                "e2e: an earlier round trip did not finish",
+                "fail",
+                unfinished_round_trip(pending),
+                "Run `verify --e2e --test-user "
+                f"{pending.get('email')}` to restore it (or set it back by hand, then delete "
+                f"{journal.path if journal else 'the journal'}).",
+            )
+        )
     if test_user:
         if passed(checks) and computed is not None:
             ids = computed.snapshot.ids
@@ -189,8 +265,11 @@ def run_checks(
                 app_id=ids.app_id,
                 app_role_ids=tuple(ids.app_role_ids),
                 on_wait=on_wait,
+                journal=journal,
             )
-            add(*trip.run(test_user))
+            add(*trip.restore_unfinished())
+            if passed(checks):
+                add(*trip.run(test_user))
         else:
             add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
     planned = computed.plan.api_changes if computed is not None else None
@@ -209,17 +288,40 @@ def verify_tenant(
     interval: float = 3.0,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    lock_dir: Path | None = None,
+    lock_timeout: float = 300.0,
+    on_lock_wait: Callable[[str], None] | None = None,
 ) -> list[Check]:
-    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`."""
-    token = prepared.require_token()
-    with connect(prepared, environ) as client, open_scim(prepared.config.soe, token) as scim:
-        return run_checks(
-            prepared,
-            client,
-            scim,
-            test_user=test_user,
-            timeout=timeout,
-            interval=interval,
-            on_check=on_check,
-            on_wait=on_wait,
+    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`.
+
+    With `lock_dir`, the round trip's journal lives there, and `--e2e` (which writes a test user)
+    holds the apply lock (ops.lock) for the whole run, so no apply writes in between."""
+    config = prepared.config
+    book = (
+        journal(
+            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=ROUND_TRIP
         )
+        if lock_dir is not None
+        else None
+    )
+    holding = (
+        locked(prepared, lock_dir, timeout=lock_timeout, on_wait=on_lock_wait)
+        if lock_dir is not None and test_user
+        else nullcontext()
+    )
+    with holding:
+        if test_user:  # under the lock: the token a rotation that held it may have replaced
+            prepared = reread_token(prepared, environ)
+        token = prepared.require_token()
+        with connect(prepared, environ) as client, open_scim(config.soe, token) as scim:
+            return run_checks(
+                prepared,
+                client,
+                scim,
+                test_user=test_user,
+                timeout=timeout,
+                interval=interval,
+                on_check=on_check,
+                on_wait=on_wait,
+                journal=book,
+            )

@@ -1,7 +1,8 @@
 """The steps no API can do, as `manual` changes with the exact values to enter. Pure: no I/O.
 
 SOE has no API for its SCIM settings, and OneLogin documents none for the SCIM connection fields, the
-"Enable" button, the deprovision action or the parameter's "Include in User Provisioning" flag
+"Enable" button, the deprovision action, the admin-approval boxes or the parameter's "Include in
+User Provisioning" flag
 (docs/onelogin-api.md Op 3 and §3; docs/soe-scim.md §2). The token appears only as a fingerprint.
 """
 
@@ -18,6 +19,7 @@ TOKEN_MISSING = "(no token yet: run `onelogin-scim-setup token generate`)"  # no
 SOE_SETTINGS = "SCIM settings"
 CONNECTION = "SCIM connection"
 DEPROVISION = "deprovision action"
+APPROVAL = "admin approval"
 PARAMETER_FLAGS = "parameter flags"
 REAPPLY = "reapply mappings"
 
@@ -137,7 +139,7 @@ def _state_of(
             "no mapping change is planned; no API tells whether they were reapplied since the "
             "last one",
         )
-    if step.key == DEPROVISION:
+    if step.key in (DEPROVISION, APPROVAL):
         return state(StepState.UNCHECKED, "no API reads it")
     return None
 
@@ -210,6 +212,23 @@ def _steps(config: Config, *, template: str, token_fingerprint: str | None) -> l
             note=f"In OneLogin: Apps > {config.app.name} > Provisioning, then Save. SOE cannot delete "
             "users through SCIM by default, so Suspend (active=false) is the action to use.",
             verify_by="not readable through any API; suspend a test user and check SOE shows them inactive",
+        )
+    )
+    found.append(
+        Change(
+            Action.MANUAL,
+            Kind.ONELOGIN_UI,
+            APPROVAL,
+            tuple(
+                FieldChange(f"Workflow: {box} user (require admin approval)", None, "unchecked")
+                for box in ("Create", "Update", "Delete")
+            ),
+            note=f"In OneLogin: Apps > {config.app.name} > Provisioning, then Save. With a box "
+            "ticked, every such push (a new user, a promotion or demotion, a deactivation) waits "
+            "in OneLogin's queue until an admin approves it.",
+            verify_by="cannot be checked: no API shows these boxes (docs/onelogin-api.md §3); a "
+            "change that never reaches SOE (audit, verify --e2e) while the connection works points "
+            "at a ticked box",
         )
     )
     parameters = list(_parameter_names(config))

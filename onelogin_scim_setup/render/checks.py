@@ -32,10 +32,22 @@ def render_check(out: Out, check: Check) -> None:
         out.stdout.print(f"      [dim]fix: {escape(check.hint)}[/]")
 
 
+def push_health_checked(checks: list[Check]) -> bool:
+    """Whether a change was seen to travel from OneLogin to SOE (only `verify --e2e` does that)."""
+    return any(c.name.startswith("e2e: SOE shows") and c.status == "pass" for c in checks)
+
+
+NOT_CHECKED = (
+    "Push health (OneLogin -> SOE) was not checked: `verify --e2e --test-user EMAIL` proves it."
+)
+
+
 def render_verdict(out: Out, checks: list[Check]) -> None:
     failed = sum(c.status == "fail" for c in checks)
     verdict = "All checks passed." if not failed else f"{failed} check(s) failed."
     out.text(verdict, style="bold green" if not failed else "bold red")
+    if not push_health_checked(checks):
+        out.text(NOT_CHECKED)
 
 
 def render_verified(out: Out, checks: list[Check]) -> None:
@@ -52,6 +64,7 @@ def render_checks(out: Out, checks: list[Check]) -> None:
             {
                 "format_version": VERIFY_FORMAT_VERSION,
                 "passed": passed(checks),
+                "push_health_checked": push_health_checked(checks),
                 "checks": [c.to_dict() for c in checks],
             }
         )

@@ -179,8 +179,17 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
         raise SecretError("token.delivery_command is empty")
     name = argv[0]
     try:
+        # Its own session: a Ctrl-C on the terminal goes to the whole foreground group, and would
+        # kill a delivery half-way (the token stored, SOE not told). The CLI's signal handling
+        # lets the delivery finish, then stops (ops.interrupt).
         done = subprocess.run(
-            list(argv), input=token, capture_output=True, text=True, timeout=timeout, check=False
+            list(argv),
+            input=token,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise SecretError(
@@ -194,10 +203,15 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
     except OSError as exc:
         raise SecretError(f"cannot run the delivery command {name}: {exc.strerror}") from None
     if done.returncode != 0:
+        how = (
+            f"was killed by signal {-done.returncode}"
+            if done.returncode < 0
+            else f"exited with code {done.returncode}"
+        )
         raise SecretError(
-            f"the delivery command {name} exited with code {done.returncode}"
-            + _first_stderr_line(done.stderr, token),
-            hint="The token was not delivered; nothing else was changed.",
+            f"the delivery command {name} {how}" + _first_stderr_line(done.stderr, token),
+            hint="What it did before it stopped is unknown: check SOE's SCIM settings and where "
+            "it stores the token.",
         )
 
 
