@@ -147,7 +147,7 @@ def test_audit_fix_finishes_the_step_in_flight_then_stops(
 ) -> None:
     from onelogin_scim_setup.audit.findings import Category
     from onelogin_scim_setup.audit.fix import FixPlan, Outcome, Step, StepKind
-    from onelogin_scim_setup.audit.fix import execute as fix
+    from onelogin_scim_setup.ops.audit import execute as fix
 
     steps = tuple(
         Step(StepKind.DEACTIVATE, f"{name}@x.io", Category.ORPHAN, soe_id=name)

@@ -7,9 +7,9 @@ import pytest
 import responses
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import MappingVocabulary
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.vocabulary import (
-    MappingVocabulary,
     discover_vocabulary,
     match_actions,
     resolve_actions,

@@ -16,7 +16,7 @@ import responses
 from responses import matchers
 
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.model.snapshot import Snapshot
+from onelogin_scim_setup.model.snapshot import MappingVocabulary, Snapshot
 from onelogin_scim_setup.model.tenant import (
     App,
     CustomField,
@@ -30,7 +30,6 @@ from onelogin_scim_setup.model.tenant import (
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.onelogin.vocabulary import (
-    MappingVocabulary,
     discover_vocabulary,
     match_actions,
     wait_for_actions,

@@ -15,15 +15,15 @@ from onelogin_scim_setup.audit.fix import (
     Outcome,
     StepKind,
     check_demotions,
-    execute,
     plan_fixes,
 )
 from onelogin_scim_setup.config.models import Config, SafetySettings
 from onelogin_scim_setup.errors import OneLoginError, Refused, SafetyError
-from onelogin_scim_setup.model.snapshot import Ids, Snapshot
+from onelogin_scim_setup.model.snapshot import Holder, Ids, Snapshot
 from onelogin_scim_setup.model.tenant import Tenant, UserMapping, UserValues
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.holders import Holder, read_holders
+from onelogin_scim_setup.onelogin.holders import read_holders
+from onelogin_scim_setup.ops.audit import execute
 from onelogin_scim_setup.plan import safety
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.plan.desired import build

@@ -1,4 +1,5 @@
-"""`audit --fix`: the remediation plan for the findings, its safety threshold, and its execution.
+"""`audit --fix`: the remediation plan for the findings and its safety thresholds (pure; `ops.audit`
+carries it out).
 
 Two kinds of change, never a delete: deactivate a user in SOE (SCIM `active: false`) for
 `should_be_inactive` and `orphan`, and re-run OneLogin's mappings for a `mapping_not_applied` user
@@ -14,17 +15,12 @@ the step in flight; the report lists what was done and what was not.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from onelogin_scim_setup.audit.findings import Category, Finding
-from onelogin_scim_setup.audit.rules import REAPPLY
-from onelogin_scim_setup.errors import ExitCode, Interrupted, Refused, SetupError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.ops.interrupt import deferred
-from onelogin_scim_setup.soe.client import ScimClient
+from onelogin_scim_setup.errors import ExitCode, Refused
 
 # Below this many deactivations the percentage is not asked: on a small site one leaver is >10%.
 DEACTIVATE_ALWAYS_ALLOWED = 3
@@ -139,89 +135,4 @@ def check_demotions(plan: FixPlan, limit: int, *, force: bool) -> None:
         f"safety.max_user_type_changes ({limit}); nothing was changed",
         hint="Check the findings first (audit --category promotion_not_implied); if they are "
         "right, run again with --force or raise safety.max_user_type_changes.",
-    )
-
-
-def execute(
-    plan: FixPlan,
-    onelogin: OneLoginClient,
-    scim: ScimClient,
-    *,
-    shortname: str,
-    on_result: Callable[[StepResult], None] | None = None,
-) -> FixReport:
-    """Carry out the steps in order. A failed step is reported and the next one runs; SIGINT or
-    SIGTERM stops after the step in flight (ops.interrupt) and the report says what was done."""
-    report = FixReport()
-    running: Step | None = None  # the step whose request may be in flight
-    try:
-        for step in plan.steps:
-            running = step
-            # A signal during a step is held until its answer is in (ops.interrupt), so a
-            # step is never cut in half and the report knows its outcome.
-            with deferred():
-                result = _run(step, onelogin, scim, shortname)
-                report.results.append(result)
-                running = None
-            if on_result is not None:
-                on_result(result)
-    except (Interrupted, KeyboardInterrupt) as stop:
-        if running is not None:  # a bare KeyboardInterrupt (no handler installed) mid-request
-            report.results.append(StepResult(running, Outcome.INTERRUPTED))
-        report.results += [
-            StepResult(s, Outcome.NOT_DONE) for s in plan.steps[len(report.results) :]
-        ]
-        report.interrupted = (
-            stop.exit_code if isinstance(stop, Interrupted) else ExitCode.INTERRUPTED
-        )
-    return report
-
-
-def _run(step: Step, onelogin: OneLoginClient, scim: ScimClient, shortname: str) -> StepResult:
-    try:
-        if step.kind is StepKind.DEACTIVATE:
-            return _deactivate(step, scim)
-        if step.kind is StepKind.DEMOTE:
-            return _demote(step, onelogin, shortname)
-        return _reevaluate(step, onelogin, shortname)
-    except SetupError as error:
-        return StepResult(step, Outcome.FAILED, error.message)
-
-
-def _deactivate(step: Step, scim: ScimClient) -> StepResult:
-    answer = scim.set_active(step.soe_id or "", False)
-    if answer.get("active") is False:
-        return StepResult(step, Outcome.DONE, "SOE reports active=false")
-    return StepResult(step, Outcome.FAILED, "SOE answered but still reports the user active")
-
-
-def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
-    user_id = step.onelogin_id or 0
-    answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
-    if "custom_attributes" not in answer:
-        answer = onelogin.get_user(user_id)
-    holds = (answer.get("custom_attributes") or {}).get(shortname)
-    if holds == step.user_type:
-        return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}")
-    return StepResult(
-        step,
-        Outcome.MANUAL,
-        f"the update did not run the mappings (userType is still {holds or '(none)'}): "
-        f"{REAPPLY.split(' (or', 1)[0]}",
-    )
-
-
-def _demote(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
-    user_id = step.onelogin_id or 0
-    # The whole map goes back: whether a PUT merges custom_attributes is unknown (Op 7).
-    custom = dict(onelogin.get_user(user_id).get("custom_attributes") or {})
-    custom[shortname] = step.user_type
-    answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
-    holds = (answer.get("custom_attributes") or {}).get(shortname)
-    if holds == step.user_type:
-        return StepResult(
-            step, Outcome.DONE, f"OneLogin now holds userType {holds}; it pushes it to SOE"
-        )
-    return StepResult(
-        step, Outcome.FAILED, f"OneLogin answered but holds userType {holds or '(none)'}"
     )

@@ -10,26 +10,14 @@ holders.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import Holder
 from onelogin_scim_setup.onelogin.client import USERS, USERS_LIMIT, OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather, list_all
 
 HOLDER_FIELDS = "id,email,role_ids,custom_attributes"
-
-
-@dataclass(frozen=True)
-class Holder:
-    """A OneLogin user holding a userType other than the default, as the filtered listing shows it.
-    `custom` is the user's whole custom attribute map, or None where the list leaves it out."""
-
-    id: int
-    email: str  # lower-cased
-    user_type: str
-    role_ids: tuple[int, ...] | None  # None: the listing left `role_ids` out
-    custom: dict[str, Any] | None
 
 
 def read_holders(

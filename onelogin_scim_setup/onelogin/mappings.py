@@ -8,15 +8,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from onelogin_scim_setup.model.snapshot import Ids
+from onelogin_scim_setup.model.snapshot import ActionMatch, Ids, MappingVocabulary
 from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.vocabulary import (
-    ROLE_CONDITION,
-    ActionMatch,
-    MappingVocabulary,
-    discover_vocabulary,
-)
+from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
 
 SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
 

@@ -9,58 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import ActionMatch, MappingVocabulary
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 
 ROLE_CONDITION = "has_role"
-
-
-@dataclass(frozen=True)
-class ActionMatch:
-    """How one custom field's mapping action was found (or why it was not).
-
-    `how` is "mapping_action" (named by the config), "value", "label", "hand-made mapping" (read
-    from a mapping with the tool's name, made by hand as a hint said) or "" (unresolved).
-    `candidates` are the (value, label) of every listed action that fits the field; `problem` says
-    why none was chosen ("" when one was)."""
-
-    shortname: str
-    value: str | None
-    how: str
-    candidates: tuple[tuple[str, str], ...] = ()
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class MappingVocabulary:
-    """The mapping action per custom field and the `has_role` operator, discovered, not guessed
-    (docs/onelogin-api.md Op 5: the action value for a custom attribute is undocumented)."""
-
-    actions: dict[str, str]
-    role_operator: str
-    # What the tenant answered: every listed action (value, label), each field's match, and the
-    # has_role operators (value, name). Not compared: two vocabularies with the same actions agree.
-    listed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    matches: dict[str, ActionMatch] = field(default_factory=dict, compare=False)
-    operators: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-
-    def action_for(self, shortname: str) -> str:
-        if shortname not in self.actions:
-            match = self.matches.get(shortname)
-            raise OneLoginError(
-                match.problem
-                if match is not None and match.problem
-                else f"OneLogin offers no mapping action for the custom field {shortname!r}",
-                hint="Check that the field exists (Users > Custom User Fields); "
-                "GET /api/2/mappings/actions lists the actions.",
-            )
-        return self.actions[shortname]
-
-    def has_action(self, shortname: str) -> bool:
-        return shortname in self.actions
 
 
 def value_forms(shortname: str) -> tuple[str, str]:

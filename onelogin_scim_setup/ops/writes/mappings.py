@@ -4,10 +4,10 @@ mapping action first when the read did not have it."""
 from __future__ import annotations
 
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.model.snapshot import MappingVocabulary
 from onelogin_scim_setup.model.tenant import UserMapping
 from onelogin_scim_setup.onelogin.vocabulary import (
     ROLE_CONDITION,
-    MappingVocabulary,
     describe_actions,
     discover_vocabulary,
 )
