@@ -119,6 +119,7 @@ def _fixing(
 ) -> "Fixing":
     """The --fix settings, once the command line allows a fix."""
     from onelogin_scim_setup.audit.run import Fixing
+    from onelogin_scim_setup.cli.prompt import confirm
     from onelogin_scim_setup.render.audit import render_fix_plan, render_fix_report, render_fix_step
 
     if output != "text":
@@ -131,9 +132,7 @@ def _fixing(
     return Fixing(
         max_deactivate_percent=max_percent,
         force=force,
-        confirm=None
-        if auto_approve
-        else lambda _: typer.confirm("Make these changes?", default=False),
+        confirm=None if auto_approve else lambda _: confirm("Make these changes?"),
         on_plan=lambda plan: render_fix_plan(out, plan),
         on_result=lambda result: render_fix_step(out, result),
         on_report=lambda report: render_fix_report(out, report),

@@ -19,6 +19,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.retry import SHORT_WAIT, reset_seconds, seconds
 from onelogin_scim_setup.secrets.redact import shorten
@@ -78,7 +79,7 @@ def describe_error(
     """
     status = response.status_code
     try:
-        body, hint = (response.json() if response.content else None), None
+        body, hint = (bounds.loads(response.content) if response.content else None), None
     except ValueError:  # plain text is an API message; an HTML page is a proxy's or a stranger's
         html = _is_html(response)
         body = f"an HTML page: {_excerpt(response, clean)!r}" if html else _excerpt(response, clean)
@@ -162,7 +163,9 @@ def decode(
     if not response.content:
         return None
     try:
-        return response.json()
+        return bounds.loads(response.content)
+    except bounds.AnswerRefused as error:
+        raise answer_error(response, clean(str(error)), method, path, None) from None
     except ValueError as error:
         kind = response.headers.get("Content-Type", "no content type").split(";")[0]
         message = f"expected JSON, got {clean(kind)}: {_excerpt(response, clean)!r}"
@@ -198,6 +201,8 @@ def maybe_processed(error: requests.RequestException) -> bool:
 
 def network_reason(error: requests.RequestException, timeout: tuple[float, float]) -> str:
     """Why no answer came, in words (the timeout is (connect, read) seconds)."""
+    if isinstance(error, bounds.RequestDeadline):
+        return str(error)
     if isinstance(error, requests.ConnectTimeout):
         return f"could not connect within {timeout[0]:g} s"
     if isinstance(error, requests.Timeout):

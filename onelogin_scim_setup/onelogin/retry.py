@@ -135,6 +135,8 @@ class OneLoginRetry(Retry):
                 logger.debug("429 and the window resets in %.0f s: not waiting", reset)
                 raise MaxRetryError(_pool, url or "", "rate limit exhausted")  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if response is not None:
+            drop_body(response)
         cause = f"answer {response.status}" if response is not None else type(error).__name__
         request_id = response.headers.get("x-request-id") if response is not None else None
         logger.debug(
@@ -146,6 +148,14 @@ class OneLoginRetry(Retry):
             request_id or "-",
         )
         return retry
+
+
+def drop_body(response: BaseHTTPResponse) -> None:
+    """Before a retry urllib3 reads the whole answer to reuse the connection: an answer of unknown
+    or large size is dropped with its connection instead (an endless body must not be read)."""
+    length = response.headers.get("Content-Length", "")
+    if not length.isdigit() or int(length) > 256 * 1024:
+        response.close()
 
 
 def seconds(value: str | None) -> float | None:

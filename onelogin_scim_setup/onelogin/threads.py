@@ -24,6 +24,15 @@ class WireSlots:
         self._free = threading.BoundedSemaphore(size)
         self._local = _Holding()
 
+    @property
+    def holding(self) -> bool:
+        """This thread holds a place now."""
+        return bool(self._local.holding)
+
+    def inherit(self, holding: bool) -> None:
+        """This (helper) thread acts for one that holds a place (or not): it holds the same."""
+        self._local.holding = holding
+
     @contextmanager
     def held(self) -> Iterator[None]:
         """One place, for one request and its retries (a request of this thread inside it, were

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from onelogin_scim_setup import __version__
+from onelogin_scim_setup import __version__, bounds
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import (
@@ -84,6 +84,7 @@ class OneLoginTransport:
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 1,
         redactor: Redactor | None = None,
+        request_total: float = bounds.REQUEST_TOTAL,
     ) -> None:
         self.base_url = _base_url(base_url)
         self.host = urlsplit(self.base_url).netloc
@@ -91,6 +92,7 @@ class OneLoginTransport:
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self.max_wait = max_wait
+        self.request_total = request_total
         # How many calls the read layer and apply may have in flight at once (1: one at a time).
         self.concurrency = max(1, concurrency)
         self._basic = "Basic " + basic_credentials(client_id, client_secret)
@@ -228,11 +230,17 @@ class OneLoginTransport:
         started = time.perf_counter()
         try:
             with self._slots.held():
-                response = self._sessions.here().post(
-                    self.base_url + TOKEN_PATH,
-                    auth=self._authorization(self._basic),
-                    json={"grant_type": "client_credentials"},
-                    timeout=self.timeout,
+                response = self._wire(
+                    "POST",
+                    TOKEN_PATH,
+                    lambda session: session.post(
+                        self.base_url + TOKEN_PATH,
+                        auth=self._authorization(self._basic),
+                        json={"grant_type": "client_credentials"},
+                        timeout=self.timeout,
+                        stream=True,
+                    ),
+                    bounds.TOKEN_BODY,
                 )
         except requests.RequestException as error:
             raise self._unreachable(error, "POST", TOKEN_PATH) from error
@@ -248,13 +256,19 @@ class OneLoginTransport:
         started = time.perf_counter()
         try:
             with self._slots.held():
-                response = self._sessions.here().request(
+                response = self._wire(
                     method,
-                    self.base_url + path,
-                    params=params,
-                    json=body,
-                    auth=self._authorization(f"Bearer {token}"),
-                    timeout=self.timeout,
+                    path,
+                    lambda session: session.request(
+                        method,
+                        self.base_url + path,
+                        params=params,
+                        json=body,
+                        auth=self._authorization(f"Bearer {token}"),
+                        timeout=self.timeout,
+                        stream=True,
+                    ),
+                    bounds.LIST_BODY if method == "GET" else bounds.ITEM_BODY,
                 )
         except requests.RequestException as error:
             elapsed = round((time.perf_counter() - started) * 1000)
@@ -262,6 +276,43 @@ class OneLoginTransport:
             logger.debug("%s %s -> %s after %d ms", method, target, type(error).__name__, elapsed)
             raise
         self._log(method, path, params, response, started)
+        return response
+
+    def _wire(
+        self,
+        method: str,
+        path: str,
+        send: Callable[[requests.Session], requests.Response],
+        cap: int,
+    ) -> requests.Response:
+        """`send` on this thread's Session, run by `bounds.on_wire` (deadlines, signals) with its
+        body read decoded up to `cap` bytes. The helper thread acts for this one: it holds this
+        thread's place on the wire and shares its question about the rate-limit reset."""
+        session = self._sessions.here()
+        holding = self._slots.holding
+        question = self._reset
+        asking, found = question.asking, question.found
+        learned: list[str | None] = []
+
+        def run() -> requests.Response:
+            self._slots.inherit(holding)
+            self._reset.asking, self._reset.found = asking, found
+            try:
+                response = send(session)
+            finally:
+                learned.append(self._reset.found)
+            bounds.read_body(response, cap)
+            return response
+
+        what = f"{method} {path} on {self.host}"
+        try:
+            response = bounds.on_wire(
+                run, what=what, write=method not in ("GET", "HEAD"), total=self.request_total
+            )
+        except bounds.AnswerRefused as error:
+            raise OneLoginError(str(error), method=method, path=path) from None
+        if learned:
+            question.found = learned[0]
         return response
 
     def _exchange(

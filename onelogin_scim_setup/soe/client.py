@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.config.models import SoeSettings
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import ScimError
@@ -61,8 +63,37 @@ MAX_RETRIES = 3
 BACKOFF = 0.5
 
 
+class ScimRetry(Retry):
+    """urllib3's `Retry`, but a `Retry-After` longer than `bounds.SERVER_WAIT` is not waited: the
+    answer comes back at once (and its error says the wait), and an answer of unknown or large size
+    is dropped with its connection before a retry instead of read whole."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # a malformed Retry-After counts as none
+
+    def increment(self, *args: Any, **kwargs: Any) -> ScimRetry:
+        response = kwargs.get("response")
+        if response is None and len(args) > 2:
+            response = args[2]
+        if response is not None:
+            said = self.get_retry_after(response)
+            if said is not None and said > bounds.SERVER_WAIT:
+                log.debug("SOE asked to wait %.0f s: not waiting", said)
+                url = kwargs.get("url") or (args[1] if len(args) > 1 else "")
+                raise MaxRetryError(kwargs.get("_pool"), url, None)  # type: ignore[arg-type]
+        retry = super().increment(*args, **kwargs)
+        if response is not None:
+            length = response.headers.get("Content-Length", "")
+            if not length.isdigit() or int(length) > bounds.ERROR_BODY:
+                response.close()
+        return retry
+
+
 def scim_retry(max_retries: int = MAX_RETRIES, backoff: float = BACKOFF) -> Retry:
-    return Retry(
+    return ScimRetry(
         total=max_retries,
         allowed_methods=frozenset({"GET"}),
         status_forcelist=RETRY_STATUSES,
@@ -94,6 +125,7 @@ class ScimClient:
         verify_tls: bool = True,
         session: requests.Session | None = None,
         retry: Retry | None = None,
+        request_total: float = bounds.REQUEST_TOTAL,
     ) -> None:
         try:
             self.base_url = check_url(base_url)
@@ -101,6 +133,7 @@ class ScimClient:
             raise ScimError(f"the SCIM base URL is refused: {error}") from None
         self._token = token
         self._timeout = timeout
+        self._total = request_total
         self._verify_tls = verify_tls
         self._session = session or requests.Session()
         self._owns_session = session is None
@@ -128,14 +161,21 @@ class ScimClient:
         """GET `path`; connection and TLS failures become ScimError (status None), never the token."""
         token = self._token if token is None else token
         started = time.monotonic()
+        cap = bounds.LIST_BODY if path == "/Users" else bounds.ITEM_BODY
         try:
-            response = self._session.get(
-                self.base_url + path,
-                params=params,
-                headers={"Accept": ACCEPT},
-                auth=BoundAuthorization(f"Bearer {token}", self.base_url, _refuse),
-                timeout=self._timeout,
-                verify=self._verify_tls,
+            response = self._wire(
+                "GET",
+                path,
+                lambda: self._session.get(
+                    self.base_url + path,
+                    params=params,
+                    headers={"Accept": ACCEPT},
+                    auth=BoundAuthorization(f"Bearer {token}", self.base_url, _refuse),
+                    timeout=self._timeout,
+                    verify=self._verify_tls,
+                    stream=True,
+                ),
+                cap,
             )
         except requests.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
@@ -144,6 +184,24 @@ class ScimClient:
             raise ScimError(self._redact(_describe(exc), token), hint=hint) from None
         log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         return response
+
+    def _wire(
+        self, method: str, path: str, send: Callable[[], requests.Response], cap: int
+    ) -> requests.Response:
+        """`send` run by `bounds.on_wire` (deadlines, signals), its body read up to `cap` bytes."""
+
+        def run() -> requests.Response:
+            response = send()
+            bounds.read_body(response, cap)
+            return response
+
+        host = urlsplit(self.base_url).netloc
+        try:
+            return bounds.on_wire(
+                run, what=f"{method} {path} on {host}", write=method != "GET", total=self._total
+            )
+        except bounds.AnswerRefused as error:
+            raise ScimError(f"{method} {path}: {error}") from None
 
     def _error(
         self, response: requests.Response, path: str, token: str = "", method: str = "GET"
@@ -159,13 +217,22 @@ class ScimClient:
             hint = HINT_NOT_FOUND
         elif status == 429 or status >= 500:
             hint = "SOE could not answer just now; try again in a few minutes."
+            said = bounds.header_seconds(response.headers.get("Retry-After"))
+            if said is not None and said > bounds.SERVER_WAIT:
+                message += (
+                    f" (SOE asked to wait {said:.0f} s; waits over {bounds.SERVER_WAIT:g} s are "
+                    "not waited: the run stopped)"
+                )
         return ScimError(message, status=status, hint=hint)
 
     def _get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> dict[str, Any]:
         response = self._send(path, params)
         if response.status_code != 200:
             raise self._error(response, path)
-        body = _json_object(response)
+        try:
+            body = _json_object(response, strict=True)
+        except bounds.AnswerRefused as error:
+            raise ScimError(f"GET {path} answered 200: {error}", status=200) from None
         if body is None:
             raise ScimError(f"GET {path} answered 200 without a JSON object", status=200)
         return body
@@ -203,9 +270,17 @@ class ScimClient:
         """Every user, page by page. SOE caps a page at 100 (docs/soe-scim.md §1.2), so never assume one page."""
         start = 1
         seen: set[str] = set()
-        while True:
+        announced: int | None = None
+        for _ in range(bounds.MAX_PAGES):
             body = self._get_json("/Users", {"startIndex": start, "count": page_size})
-            page = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
+            resources = body.get("Resources") or []
+            if not isinstance(resources, list):
+                raise ScimError(
+                    f"GET /Users?startIndex={start}: Resources is not a list "
+                    f"({type(resources).__name__})",
+                    status=200,
+                )
+            page = [r for r in resources if isinstance(r, dict)]
             if not page:
                 return
             ids = {str(r.get("id")) for r in page if r.get("id") is not None}
@@ -219,8 +294,15 @@ class ScimClient:
             yield from page
             start += len(page)
             total = body.get("totalResults")
-            if isinstance(total, int) and start > total:
+            if announced is None and isinstance(total, int) and not isinstance(total, bool):
+                announced = total  # the first page's count bounds the listing
+            if announced is not None and start > announced:
                 return
+        raise ScimError(
+            f"GET /Users: still more users after {bounds.MAX_PAGES} pages ({start - 1} users); "
+            "stopped instead of paging for ever",
+            status=200,
+        )
 
     def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
         """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
@@ -228,16 +310,22 @@ class ScimClient:
         path = "/Users/" + quote(str(user_id), safe="")
         started = time.monotonic()
         try:
-            response = self._session.put(
-                self.base_url + path,
-                json={"active": active},
-                headers={
-                    "Authorization": f"Bearer {self._token}",
-                    "Accept": ACCEPT,
-                    "Content-Type": "application/scim+json",
-                },
-                timeout=self._timeout,
-                verify=self._verify_tls,
+            response = self._wire(
+                "PUT",
+                path,
+                lambda: self._session.put(
+                    self.base_url + path,
+                    json={"active": active},
+                    headers={
+                        "Authorization": f"Bearer {self._token}",
+                        "Accept": ACCEPT,
+                        "Content-Type": "application/scim+json",
+                    },
+                    timeout=self._timeout,
+                    verify=self._verify_tls,
+                    stream=True,
+                ),
+                bounds.ITEM_BODY,
             )
         except requests.RequestException as exc:
             log.debug("PUT %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
@@ -287,9 +375,14 @@ def error_message(response: requests.Response) -> str:
     return f"{reason} ({kind} body)" if kind and response.content else reason
 
 
-def _json_object(response: requests.Response) -> dict[str, Any] | None:
+def _json_object(response: requests.Response, *, strict: bool = False) -> dict[str, Any] | None:
+    """The answer's JSON object, else None; `strict`: JSON beyond the bounds raises."""
     try:
-        body = response.json()
+        body = bounds.loads(response.content)
+    except bounds.AnswerRefused:
+        if strict:
+            raise
+        return None
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
