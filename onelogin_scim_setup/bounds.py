@@ -20,15 +20,16 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
 
-from onelogin_scim_setup.errors import SetupError
+from onelogin_scim_setup.errors import ExitCode, SetupError
 
 T = TypeVar("T")
 
@@ -64,15 +65,26 @@ class CommandDeadline(SetupError):
 class Abandoned(SetupError):
     """A request given up after a signal; if it was a write, its outcome is unknown."""
 
+    def __init__(self, message: str, *, signum: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.TERMINATED if self.signum == signal.SIGTERM else ExitCode.INTERRUPTED
+
 
 @dataclass
 class _Run:
     """The process's clock for the command and its signal state (the CLI sets both)."""
 
     budget: float = COMMAND_DEADLINE
-    ends: float | None = None  # monotonic; None: no command deadline
+    # Monotonic; None: no command deadline. The default clock starts when a client is first loaded
+    # (this module is imported with the clients), `--deadline` starts it again with its value.
+    ends: float | None = field(default_factory=lambda: time.monotonic() + COMMAND_DEADLINE)
     abandon_at: float | None = None  # monotonic: a signal asked to give up requests from then on
     signalled: int = 0
+    signum: int = signal.SIGINT  # the first signal
 
 
 _run = _Run()
@@ -95,14 +107,22 @@ def restart_clock() -> None:
             _run.ends = time.monotonic() + _run.budget
 
 
-def signalled() -> None:
+def signalled(signum: int) -> None:
     """A SIGINT/SIGTERM arrived: requests in flight are abandoned after `SIGNAL_GRACE`, and at
-    once from a second signal on."""
-    with _lock:
+    once from a second signal on. Called from the signal handler: it never blocks."""
+    if not _lock.acquire(blocking=False):  # the handler interrupted a holder of the lock
+        _run.signalled += 1
+        _run.abandon_at = time.monotonic()
+        return
+    try:
+        if not _run.signalled:
+            _run.signum = signum
         _run.signalled += 1
         now = time.monotonic()
         at = now + SIGNAL_GRACE if _run.signalled == 1 else now
         _run.abandon_at = at if _run.abandon_at is None else min(_run.abandon_at, at)
+    finally:
+        _lock.release()
 
 
 def stopping() -> bool:
@@ -150,6 +170,7 @@ def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQ
             unknown = "; its outcome is unknown: check" if write else ""
             raise Abandoned(
                 f"abandoned {what} after the signal{unknown}",
+                signum=_run.signum,
                 hint="Run the command again: it reads the current state first." if write else None,
             )
         if _run.ends is not None and now >= _run.ends:

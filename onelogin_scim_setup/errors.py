@@ -152,7 +152,8 @@ class ApplyError(SetupError):
 
     @property
     def exit_code(self) -> ExitCode:
-        return self.cause.exit_code if isinstance(self.cause, Interrupted) else ExitCode.ERROR
+        code = getattr(self.cause, "exit_code", None)  # Interrupted, or a request abandoned
+        return code if isinstance(code, ExitCode) else ExitCode.ERROR
 
     def __str__(self) -> str:
         lines = [f"{self.message}: {self.cause}"]

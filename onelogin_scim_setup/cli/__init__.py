@@ -23,7 +23,7 @@ from onelogin_scim_setup.cli import (
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
 
 app = typer.Typer(
     name=helptext.PROG,
@@ -85,6 +85,7 @@ def root(
     no_color: options.NoColorOption = False,
     output: options.GlobalOutputOption = None,
     traceback: options.TracebackOption = False,
+    deadline: options.DeadlineOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -92,6 +93,8 @@ def root(
     state = ctx.ensure_object(State)
     state.config_path, state.verbosity, state.no_color = config, verbose, no_color
     state.output, state.traceback = output, traceback
+    if deadline is not None:
+        state.set_deadline(deadline)
     state.configure()
 
 
@@ -134,8 +137,9 @@ def _run(argv: list[str] | None, state: State) -> int:
         if state.traceback:
             raise
         _rendering().render_error(state.out, error, state.redactor)
-        if isinstance(error, ApplyError):
-            return error.exit_code
+        code = getattr(error, "exit_code", None)  # ApplyError's, or a request abandoned on a signal
+        if isinstance(code, ExitCode):
+            return code
         return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.ERROR
     except Interrupted as interrupted:
         _rendering().render_interrupted(state.out, interrupted, state.redactor)

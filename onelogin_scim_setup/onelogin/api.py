@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import Json, JsonObject, MaybeProcessed
 from onelogin_scim_setup.onelogin.retry import Params, RateBudget
@@ -57,13 +58,26 @@ class OneLoginApi(OneLoginTransport):
         base: dict[str, str | int] = {**(params or {}), "limit": limit}
         query, items, cursors = dict(base), list[JsonObject](), set[str]()
         previous: list[JsonObject] | None = None
-        while True:
+        announced: int | None = None
+        for pages in range(1, bounds.MAX_PAGES + 2):
+            if pages > min(bounds.MAX_PAGES, (announced or bounds.MAX_PAGES) + 1):
+                said = f"the first page announced {announced}" if announced else "the hard maximum"
+                raise OneLoginError(
+                    f"still more pages after {pages - 1} ({len(items)} items; {said}); stopped "
+                    "instead of paging for ever",
+                    method="GET",
+                    path=path,
+                    hint="Run the command again; if it persists, the server is not OneLogin's "
+                    "list API or it keeps sending new pages.",
+                )
             if first is not None:
                 batch, headers = first
                 first = None
             else:
                 answer, headers = self.get_with_headers(path, query)
                 batch = objects(answer, "GET", path)
+            if pages == 1:
+                announced = _pages(headers)
             after = headers.get("After-Cursor")
             if after:
                 if after in cursors:
@@ -89,6 +103,7 @@ class OneLoginApi(OneLoginTransport):
                     return items
                 previous = batch
                 query = {**base, "page": int(query.get("page", 1)) + 1}
+        raise AssertionError("unreachable")  # the loop raises on its last round
 
     def create(
         self,
@@ -122,7 +137,7 @@ class OneLoginApi(OneLoginTransport):
                 self.max_wait, self.backoff_factor * 2 ** (attempt - 1) * (1 + random.random())
             )
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
-            time.sleep(wait)
+            bounds.pause(wait)
 
     # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
 
@@ -180,6 +195,12 @@ class OneLoginApi(OneLoginTransport):
 def only(**params: str | int | None) -> dict[str, str | int]:
     """The query parameters that have a value."""
     return {key: value for key, value in params.items() if value is not None}
+
+
+def _pages(headers: Mapping[str, str]) -> int | None:
+    """`Total-Pages` of a first page, when it says one."""
+    total = headers.get("Total-Pages", "")
+    return int(total) if total.isdigit() and len(total) < 10 else None
 
 
 def _last_page(headers: Mapping[str, str], count: int, limit: int) -> bool:
