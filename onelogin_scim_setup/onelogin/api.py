@@ -219,22 +219,59 @@ def object_of(value: Json, method: str, path: str) -> JsonObject:
     )
 
 
-def objects(value: Json, method: str, path: str) -> list[JsonObject]:
-    """`value` if the answer is a JSON array of objects, else a `OneLoginError` naming the call."""
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return value
-    raise OneLoginError(
-        f"expected a JSON array of objects, got {type(value).__name__}", method=method, path=path
-    )
+def objects(value: Json, method: str, path: str, *, ids: bool = True) -> list[JsonObject]:
+    """`value` if the answer is a JSON array of objects (each with a valid `id`, unless `ids` is
+    False), else a `OneLoginError` naming the call, the item and the field."""
+    if not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+        got = type(value).__name__
+        if isinstance(value, list):
+            got = "an array holding " + next(
+                type(item).__name__ for item in value if not isinstance(item, dict)
+            )
+        raise OneLoginError(
+            f"expected a JSON array of objects, got {got}", method=method, path=path
+        )
+    if ids:
+        for index, item in enumerate(value):
+            if valid_id(item.get("id")) is None:
+                raise OneLoginError(
+                    f"item {index + 1} of the answer has no valid id (field id: "
+                    f"{_shown(item.get('id'))}; expected a whole number)",
+                    method=method,
+                    path=path,
+                    hint=HINT_MALFORMED,
+                )
+    return value
+
+
+HINT_MALFORMED = (
+    "The answer does not have the shape OneLogin documents: a proxy or a wrong onelogin.base_url "
+    "may be answering; if it persists, give OneLogin support the x-request-id."
+)
+MAX_ID = 2**63 - 1
+
+
+def valid_id(raw: Json) -> int | None:
+    """A OneLogin id: a whole number 0..2^63-1, or its digits in a string; else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 <= raw <= MAX_ID else None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return int(raw) if int(raw) <= MAX_ID else None
+    return None
+
+
+def _shown(value: Json) -> str:
+    if value is None:
+        return "missing"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def id_of(value: Json, method: str, path: str) -> int:
     """The `id` of an answer object (a number, or digits in a string)."""
-    raw = value.get("id") if isinstance(value, dict) else None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
+    found = valid_id(value.get("id") if isinstance(value, dict) else None)
+    if found is not None:
+        return found
     raise OneLoginError(
         f"expected an answer with an id, got {value!r:.80}", method=method, path=path
     )

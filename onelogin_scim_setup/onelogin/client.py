@@ -72,7 +72,7 @@ class OneLoginClient(OneLoginApi):
 
     def list_custom_attributes(self) -> list[JsonObject]:
         # Not paginated, and query parameters may be refused with a 400 (Op 4): plain GET.
-        return objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES)
+        return objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES, ids=False)
 
     def create_custom_attribute(self, name: str, shortname: str) -> int:
         """Create a custom user field; returns its id."""
@@ -164,12 +164,12 @@ class OneLoginClient(OneLoginApi):
 
     def list_mapping_actions(self) -> list[JsonObject]:
         """`[{"name", "value"}]`, custom attributes' "Set ..." actions included (Op 5)."""
-        return objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions")
+        return objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions", ids=False)
 
     def list_condition_operators(self, condition_value: str) -> list[JsonObject]:
         """`[{"name", "value"}]`; values are symbols (`=`, `ri`, ...), not words (§4.7)."""
         path = f"{MAPPINGS}/conditions/{quote(condition_value, safe='')}/operators"
-        return objects(self.get(path), "GET", path)
+        return objects(self.get(path), "GET", path, ids=False)
 
     # --- users (Op 7) -------------------------------------------------------------------------
 
