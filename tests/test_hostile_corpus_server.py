@@ -323,7 +323,9 @@ def run_cli(stage: Stage, *args: str, limit: float = DEADLINE + SLACK) -> Run:
             killer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
-    return Run(process.returncode, out.read_text("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    return Run(
+        process.returncode, out.read_text("utf-8", "replace"), seconds, usage.ru_maxrss / 1024
+    )
 
 
 def assert_clean(run: Run, limit: float, *, refused: bool = True) -> None:
@@ -336,7 +338,9 @@ def assert_clean(run: Run, limit: float, *, refused: bool = True) -> None:
         assert secret not in run.output, run.output
     if refused:
         assert run.code == 1, run.output
-        assert "Error" in run.output or "✗" in run.output or "FAIL" in run.output.upper(), run.output
+        assert "Error" in run.output or "✗" in run.output or "FAIL" in run.output.upper(), (
+            run.output
+        )
 
 
 # --- the corpus -------------------------------------------------------------------------------
@@ -398,10 +402,16 @@ WAITS: dict[str, Writer] = {
     "ratelimit-reset-1e12": fixed(
         429,
         '{"message": "slow down"}',
-        {"X-RateLimit-Reset": str(10**12), "X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "0"},
+        {
+            "X-RateLimit-Reset": str(10**12),
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": "0",
+        },
     ),
     "503-retry-after-1e12": fixed(503, '{"message": "busy"}', {"Retry-After": str(10**12)}),
-    "retry-after-nan": fixed(429, '{"message": "x"}', {"Retry-After": "nan", "X-RateLimit-Reset": "inf"}),
+    "retry-after-nan": fixed(
+        429, '{"message": "x"}', {"Retry-After": "nan", "X-RateLimit-Reset": "inf"}
+    ),
 }
 
 TOKEN_ANSWERS: dict[str, str] = {
@@ -580,7 +590,10 @@ def test_a_signal_ends_a_run_stuck_on_a_server_that_never_answers(
 
 @pytest.mark.parametrize(
     "signals",
-    [pytest.param((signal.SIGTERM,), id="SIGTERM"), pytest.param((signal.SIGINT,) * 2, id="SIGINT-twice")],
+    [
+        pytest.param((signal.SIGTERM,), id="SIGTERM"),
+        pytest.param((signal.SIGINT,) * 2, id="SIGINT-twice"),
+    ],
 )
 def test_a_signal_during_a_write_that_never_answers_reports_it_unknown(
     stage: Stage, signals: tuple[signal.Signals, ...]

@@ -231,16 +231,24 @@ def objects(value: Json, method: str, path: str, *, ids: bool = True) -> list[Js
         raise OneLoginError(
             f"expected a JSON array of objects, got {got}", method=method, path=path
         )
-    if ids:
-        for index, item in enumerate(value):
-            if valid_id(item.get("id")) is None:
+    for index, item in enumerate(value):
+        for field in TEXT_FIELDS:
+            if not isinstance(item.get(field, ""), str | None):
                 raise OneLoginError(
-                    f"item {index + 1} of the answer has no valid id (field id: "
-                    f"{_shown(item.get('id'))}; expected a whole number)",
+                    f"item {index + 1} of the answer has a {type(item[field]).__name__} as its "
+                    f"{field} (field {field}: {_shown(item[field])}; expected text)",
                     method=method,
                     path=path,
                     hint=HINT_MALFORMED,
                 )
+        if ids and valid_id(item.get("id")) is None:
+            raise OneLoginError(
+                f"item {index + 1} of the answer has no valid id (field id: "
+                f"{_shown(item.get('id'))}; expected a whole number)",
+                method=method,
+                path=path,
+                hint=HINT_MALFORMED,
+            )
     return value
 
 
@@ -249,6 +257,8 @@ HINT_MALFORMED = (
     "may be answering; if it persists, give OneLogin support the x-request-id."
 )
 MAX_ID = 2**63 - 1
+# Fields the tool reads as text wherever they appear in a listed object.
+TEXT_FIELDS = ("name", "email", "shortname", "username", "title", "department", "value")
 
 
 def valid_id(raw: Json) -> int | None:
