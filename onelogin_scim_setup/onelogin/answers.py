@@ -20,6 +20,7 @@ from urllib3.exceptions import (
 )
 
 from onelogin_scim_setup import bounds
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.retry import SHORT_WAIT, reset_seconds, seconds
 from onelogin_scim_setup.secrets.redact import shorten
@@ -221,3 +222,26 @@ def network_reason(error: requests.RequestException, timeout: tuple[float, float
     if isinstance(error, requests.ConnectionError):
         return "the connection closed before an answer came"
     return f"the request failed ({type(error).__name__})"
+
+
+def checked_base_url(value: str) -> str:
+    """The configured OneLogin base URL, checked (`config.urls.check_url`), or a OneLoginError."""
+    try:
+        return check_url(value.strip())
+    except ValueError as error:
+        raise OneLoginError(
+            f"the OneLogin base URL is refused: {error}",
+            hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
+        ) from None
+
+
+def bound_authorization(header: str, base: str) -> BoundAuthorization:
+    """The Authorization header, sent only to `base`: elsewhere a OneLoginError."""
+
+    def refuse(target: str) -> OneLoginError:
+        return OneLoginError(
+            f"refused to send the OneLogin credential to {target}: the configured API is {base}",
+            hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
+        )
+
+    return BoundAuthorization(header, base, refuse)

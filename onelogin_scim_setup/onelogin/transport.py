@@ -30,13 +30,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from onelogin_scim_setup import __version__, bounds
-from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
+from onelogin_scim_setup.config.urls import BoundAuthorization
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import (
     HINT_NETWORK,
     Json,
     MaybeProcessed,
     answer_error,
+    bound_authorization,
+    checked_base_url,
     decode,
     describe_error,
     maybe_processed,
@@ -54,7 +56,12 @@ from onelogin_scim_setup.onelogin.retry import (
     rate_limit_from,
     seconds,
 )
-from onelogin_scim_setup.onelogin.threads import ResetQuestion, ThreadSessions, WireSlots
+from onelogin_scim_setup.onelogin.threads import (
+    ResetQuestion,
+    ThreadSessions,
+    WireSlots,
+    wire_call,
+)
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials
 
 if TYPE_CHECKING:
@@ -86,7 +93,7 @@ class OneLoginTransport:
         redactor: Redactor | None = None,
         request_total: float = bounds.REQUEST_TOTAL,
     ) -> None:
-        self.base_url = _base_url(base_url)
+        self.base_url = checked_base_url(base_url)
         self.host = urlsplit(self.base_url).netloc
         self.timeout = timeout
         self.max_retries = max_retries
@@ -285,35 +292,9 @@ class OneLoginTransport:
         send: Callable[[requests.Session], requests.Response],
         cap: int,
     ) -> requests.Response:
-        """`send` on this thread's Session, run by `bounds.on_wire` (deadlines, signals) with its
-        body read decoded up to `cap` bytes. The helper thread acts for this one: it holds this
-        thread's place on the wire and shares its question about the rate-limit reset."""
-        session = self._sessions.here()
-        holding = self._slots.holding
-        question = self._reset
-        asking, found = question.asking, question.found
-        learned: list[str | None] = []
-
-        def run() -> requests.Response:
-            self._slots.inherit(holding)
-            self._reset.asking, self._reset.found = asking, found
-            try:
-                response = send(session)
-            finally:
-                learned.append(self._reset.found)
-            bounds.read_body(response, cap)
-            return response
-
-        what = f"{method} {path} on {self.host}"
-        try:
-            response = bounds.on_wire(
-                run, what=what, write=method not in ("GET", "HEAD"), total=self.request_total
-            )
-        except bounds.AnswerRefused as error:
-            raise OneLoginError(str(error), method=method, path=path) from None
-        if learned:
-            question.found = learned[0]
-        return response
+        """`send` on this thread's Session, bounded (`threads.wire_call`)."""
+        session, call = self._sessions.here(), (self._slots, self._reset, self.request_total)
+        return wire_call(*call, lambda: send(session), cap, (method, path, self.host))
 
     def _exchange(
         self, method: str, path: str, params: Params | None, body: Json = None
@@ -382,14 +363,7 @@ class OneLoginTransport:
         return None
 
     def _authorization(self, header: str) -> BoundAuthorization:
-        def refuse(target: str) -> OneLoginError:
-            return OneLoginError(
-                f"refused to send the OneLogin credential to {target}: the configured API is "
-                f"{self.base_url}",
-                hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
-            )
-
-        return BoundAuthorization(header, self.base_url, refuse)
+        return bound_authorization(header, self.base_url)
 
     def _cleaner(self, sensitive: Collection[str] = ()) -> Callable[[str], str]:
         """Redacts this transport's secrets and the `sensitive` values of one request."""
@@ -423,13 +397,3 @@ class OneLoginTransport:
             round((time.perf_counter() - started) * 1000),
             response.headers.get("x-request-id", "-"),
         )
-
-
-def _base_url(value: str) -> str:
-    try:
-        return check_url(value.strip())
-    except ValueError as error:
-        raise OneLoginError(
-            f"the OneLogin base URL is refused: {error}",
-            hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
-        ) from None
