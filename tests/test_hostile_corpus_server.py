@@ -19,16 +19,17 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 import yaml
 
 from onelogin_scim_setup.demo import demo_config
+from tests.helpers.stand_in import Stand, Writer
+from tests.helpers.stand_in import send_answer as _send
 from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
 
 pytestmark = pytest.mark.one_profile(
@@ -41,28 +42,8 @@ SLACK = 12.0  # start-up, the signal grace and a loaded machine, on top of the d
 ACCESS_TOKEN = "hostile-access-token-1b2c3d4e5f6a7b8c"
 SECRETS = [CLIENT_SECRET, TOKEN, ACCESS_TOKEN]
 
-Writer = Callable[[BaseHTTPRequestHandler, threading.Event], None]
-
 
 # --- answers ----------------------------------------------------------------------------------
-
-
-def _send(
-    handler: BaseHTTPRequestHandler,
-    status: int,
-    body: bytes,
-    headers: dict[str, str] | None = None,
-    content_type: str = "application/json",
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.wfile.write(body)
-    handler.close_connection = True
 
 
 def fixed(
@@ -193,76 +174,6 @@ class Endless:
         if self.kind == "total":
             headers = {"Total-Pages": "1000000000", "Current-Page": "1"}
         _send(handler, 200, json.dumps(batch).encode(), headers)
-
-
-# --- the stand-in server ----------------------------------------------------------------------
-
-
-class Stand(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hung up on an endless answer is the point, not an error
-
-    def __init__(self, upstream: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.upstream = upstream
-        self.target: tuple[str, str] | None = None  # (method, path) answered by `writer`
-        self.writer: Writer | None = None
-        self.stop = threading.Event()
-        self.seen = threading.Event()  # the target was asked
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def hostile(self, method: str, path: str, writer: Writer) -> None:
-        self.stop.set()  # a previous case's endless writers end
-        self.stop = threading.Event()
-        self.seen.clear()
-        self.target, self.writer = (method, path), writer
-
-    def close(self) -> None:
-        self.stop.set()
-        self.shutdown()
-        self.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: Stand
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _route(self) -> None:
-        stand = self.server
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path = self.path.split("?")[0]
-        if stand.target == (self.command, path) and stand.writer is not None:
-            stand.seen.set()
-            with contextlib.suppress(OSError):
-                stand.writer(self, stand.stop)
-            return
-        keep = ("Authorization", "Content-Type", "Accept")
-        headers = {name: self.headers[name] for name in keep if self.headers.get(name)}
-        answer = requests.request(
-            self.command, stand.upstream + self.path, headers=headers, data=body, timeout=30
-        )
-        self.send_response(answer.status_code)
-        for name, value in answer.headers.items():
-            dropped = ("content-length", "transfer-encoding", "connection", "date", "server")
-            if name.lower() not in (*dropped, "content-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.content)))
-        self.end_headers()
-        self.wfile.write(answer.content)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _route
 
 
 @dataclass

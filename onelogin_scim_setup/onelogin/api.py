@@ -13,10 +13,18 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
+import requests
+
 from onelogin_scim_setup import bounds
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.answers import Json, JsonObject, MaybeProcessed
-from onelogin_scim_setup.onelogin.retry import Params, RateBudget
+from onelogin_scim_setup.onelogin.answers import (
+    Json,
+    JsonObject,
+    MaybeProcessed,
+    decode,
+    maybe_processed,
+)
+from onelogin_scim_setup.onelogin.retry import SENT_ONCE, Params, RateBudget
 from onelogin_scim_setup.onelogin.transport import OneLoginTransport
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
@@ -138,6 +146,21 @@ class OneLoginApi(OneLoginTransport):
             )
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
             bounds.pause(wait)
+
+    def put_once(self, path: str, body: Json, *, sensitive: Collection[str] = ()) -> Json:
+        """PUT that is never sent again after its answer was lost (it carries a field OneLogin
+        accepts once, e.g. a parameter's `label`): raises `MaybeProcessed` then, for the caller
+        to read the resource back. Refusals (429) and connect failures are retried as usual."""
+        SENT_ONCE.active = True
+        try:
+            response = self._exchange("PUT", path, None, body)
+        except requests.RequestException as error:
+            kind = MaybeProcessed if maybe_processed(error) else OneLoginError
+            raise self._unreachable(error, "PUT", path, kind) from error
+        finally:
+            SENT_ONCE.active = False
+        checked = self._checked(response, "PUT", path, sensitive)
+        return decode(checked, "PUT", path, self._cleaner(sensitive))
 
     # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
 

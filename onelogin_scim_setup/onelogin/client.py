@@ -64,10 +64,13 @@ class OneLoginClient(OneLoginApi):
         # Documented to answer the full app (Op 3); should only the id come back, read the app.
         return app if "name" in app else self.get_app(id_of(app, "POST", APPS))
 
-    def update_app(self, app_id: int, body: JsonObject) -> JsonObject:
-        """PUT merges (§4.3): send only what differs; omitted fields keep their values."""
+    def update_app(self, app_id: int, body: JsonObject, *, once: bool = False) -> JsonObject:
+        """PUT merges (§4.3): send only what differs; omitted fields keep their values. `once`:
+        the body holds a field accepted once (a new parameter's label): a lost answer raises
+        `MaybeProcessed` instead of being sent again (`put_once`)."""
         path = f"{APPS}/{app_id}"
-        answer = self.put(path, body, sensitive=_configuration_values(body))
+        put = self.put_once if once else self.put
+        answer = put(path, body, sensitive=_configuration_values(body))
         return object_of(answer, "PUT", path) if answer is not None else {}
 
     def list_custom_attributes(self) -> list[JsonObject]:

@@ -7,6 +7,7 @@ The lowest layer of `onelogin/`: it imports nothing else from the package.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,15 @@ def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateBudget | None
         return None
     limit, remaining, reset = (float(value or 0) for value in values)
     return RateBudget(int(limit), int(remaining), reset, now)
+
+
+class _SentOnce(threading.local):
+    """This thread's request is a write sent once: a read error is not retried (see `increment`)."""
+
+    active = False
+
+
+SENT_ONCE = _SentOnce()
 
 
 class OneLoginRetry(Retry):
@@ -125,6 +135,8 @@ class OneLoginRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if SENT_ONCE.active and error is not None and self._is_read_error(error):
+            raise error  # sent, answer lost: the caller reads the resource back instead
         if response is not None and response.status == 429:
             reset = reset_seconds(response.headers)
             if reset is None and self.reset_probe is not None and not self.history:

@@ -18,6 +18,7 @@ import requests
 
 from onelogin_scim_setup import bounds
 from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.retry import SENT_ONCE
 
 
 class WireSlots:
@@ -129,9 +130,11 @@ def wire_call(
     method, path, host = where
     holding, asking, found = slots.holding, question.asking, question.found
     found_there: list[str | None] = []
+    once = SENT_ONCE.active
 
     def run() -> requests.Response:
         slots.inherit(holding)
+        SENT_ONCE.active = once
         question.asking, question.found = asking, found
         try:
             response = send()

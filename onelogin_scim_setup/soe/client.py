@@ -23,7 +23,12 @@ from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import ScimError
 from onelogin_scim_setup.secrets.redact import redact, shorten
 from onelogin_scim_setup.secrets.token import fingerprint
-from onelogin_scim_setup.soe.retry import scim_retry
+from onelogin_scim_setup.soe.retry import (
+    answer_lost,
+    describe_failure,
+    refuse_elsewhere,
+    scim_retry,
+)
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
@@ -121,7 +126,7 @@ class ScimClient:
                     self.base_url + path,
                     params=params,
                     headers={"Accept": ACCEPT},
-                    auth=BoundAuthorization(f"Bearer {token}", self.base_url, _refuse),
+                    auth=BoundAuthorization(f"Bearer {token}", self.base_url, refuse_elsewhere),
                     timeout=self._timeout,
                     verify=self._verify_tls,
                     stream=True,
@@ -132,7 +137,7 @@ class ScimClient:
             log.debug("GET %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
             hint = HINT_TLS if isinstance(exc, requests.exceptions.SSLError) else None
             # `from None`: some requests errors quote header values, i.e. the token.
-            raise ScimError(self._redact(_describe(exc), token), hint=hint) from None
+            raise ScimError(self._redact(describe_failure(exc), token), hint=hint) from None
         log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         return response
 
@@ -280,12 +285,33 @@ class ScimClient:
             )
         except requests.RequestException as exc:
             log.debug("PUT %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
-            raise ScimError(self._redact(_describe(exc), self._token)) from None
+            if not answer_lost(exc):  # never sent: nothing happened
+                raise ScimError(self._redact(describe_failure(exc), self._token)) from None
+            return self._read_back(user_id, active, path, describe_failure(exc))
         log.debug("PUT %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         if response.status_code != 200:
             raise self._error(response, path, method="PUT")
         body = _json_object(response)
         return body if body is not None else self.get_user(user_id)
+
+    def _read_back(self, user_id: str | int, active: bool, path: str, lost: str) -> dict[str, Any]:
+        """The PUT was sent but its answer lost: SOE may have applied it. The user is read back
+        (the PUT is not sent again) and reported as SOE holds it; unknown if that fails too."""
+        log.debug("PUT %s: the answer was lost (%s); reading the user back", path, lost)
+        try:
+            user = self.get_user(user_id)
+        except ScimError as error:
+            raise ScimError(
+                f"PUT {path}: the answer was lost ({self._redact(lost, self._token)}) and reading "
+                f"the user back failed ({error.message}): the outcome is unknown: check",
+                hint="Run audit again: it reads SOE first and shows what is left to fix.",
+            ) from None
+        if user.get("active") is not active:
+            raise ScimError(
+                f"PUT {path}: the answer was lost, and SOE still reports the user "
+                f"active={user.get('active')!r}: not done"
+            )
+        return user
 
     def find_user(self, user_name: str) -> dict[str, Any] | None:
         """The user whose userName (or an email) equals `user_name`, case-insensitively.
@@ -351,28 +377,6 @@ def _matches(user: Mapping[str, Any], wanted: str) -> bool:
     emails = user.get("emails")
     return isinstance(emails, list) and any(
         isinstance(e, Mapping) and str(e.get("value", "")).casefold() == key for e in emails
-    )
-
-
-def _describe(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.exceptions.InvalidHeader):
-        return "the token holds characters an HTTP header cannot carry (whitespace or control)"
-    labels = [
-        (requests.exceptions.SSLError, "TLS error"),
-        (requests.Timeout, "no answer in time"),
-        (requests.ConnectionError, "cannot connect"),
-    ]
-    for kind, label in labels:
-        if isinstance(exc, kind):  # urllib3's reason follows "(Caused by "
-            return f"{label}: {str(exc).split('(Caused by ', 1)[-1].rstrip(')')}"
-    # Other messages may quote the URL or headers; the type name is enough.
-    return f"request failed: {type(exc).__name__}"
-
-
-def _refuse(target: str) -> ScimError:
-    return ScimError(
-        f"refused to send the SCIM token to {target}: it is not the configured SCIM base URL's host",
-        hint="Check soe.scim_base_url: write it plainly, https://<site>.stackenterprise.co/api/scim/v2.",
     )
 
 

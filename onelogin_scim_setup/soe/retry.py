@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from urllib3.exceptions import InvalidHeader, MaxRetryError
+import requests
+from urllib3.exceptions import InvalidHeader, MaxRetryError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from onelogin_scim_setup import bounds
+from onelogin_scim_setup.errors import ScimError
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
@@ -59,4 +61,41 @@ def scim_retry(max_retries: int = MAX_RETRIES, backoff: float = BACKOFF) -> Retr
         backoff_max=10.0,
         # After the last try the answer itself comes back, so its status and message are reported.
         raise_on_status=False,
+    )
+
+
+def answer_lost(exc: requests.RequestException) -> bool:
+    """True when the request may have reached SOE (sent, then no answer); False when no
+    connection was ever made (refused, unreachable, connect timeout, TLS)."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return False
+    if isinstance(exc, requests.Timeout):
+        return True  # a read timeout, or bounds' total deadline
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    if isinstance(cause, NewConnectionError):
+        return False
+    return isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError)
+
+
+def describe_failure(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        return "the token holds characters an HTTP header cannot carry (whitespace or control)"
+    labels = [
+        (requests.exceptions.SSLError, "TLS error"),
+        (requests.Timeout, "no answer in time"),
+        (requests.ConnectionError, "cannot connect"),
+    ]
+    for kind, label in labels:
+        if isinstance(exc, kind):  # urllib3's reason follows "(Caused by "
+            return f"{label}: {str(exc).split('(Caused by ', 1)[-1].rstrip(')')}"
+    # Other messages may quote the URL or headers; the type name is enough.
+    return f"request failed: {type(exc).__name__}"
+
+
+def refuse_elsewhere(target: str) -> ScimError:
+    return ScimError(
+        f"refused to send the SCIM token to {target}: it is not the configured SCIM base URL's host",
+        hint="Check soe.scim_base_url: write it plainly, https://<site>.stackenterprise.co/api/scim/v2.",
     )
