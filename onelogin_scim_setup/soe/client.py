@@ -29,6 +29,7 @@ from onelogin_scim_setup.soe.retry import (
     refuse_elsewhere,
     scim_retry,
 )
+from onelogin_scim_setup.soe.users import check_listed, matches_name
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
@@ -239,6 +240,8 @@ class ScimClient:
             page = [r for r in resources if isinstance(r, dict)]
             if not page:
                 return
+            for resource in page:
+                check_listed(resource, f"GET /Users?startIndex={start}")
             ids = {str(r.get("id")) for r in page if r.get("id") is not None}
             if ids and ids <= seen:
                 raise ScimError(
@@ -328,14 +331,14 @@ class ScimClient:
             if body is not None and not page:
                 return None
             for resource in page:
-                if isinstance(resource, dict) and _matches(resource, user_name):
+                if isinstance(resource, dict) and matches_name(resource, user_name):
                     return resource
             log.debug("GET /Users ignored the filter; paging instead")
         elif response.status_code in (400, 404, 501):
             log.debug("GET /Users with a filter answered %s; paging instead", response.status_code)
         else:
             raise self._error(response, "/Users")
-        return next((u for u in self.list_users() if _matches(u, user_name)), None)
+        return next((u for u in self.list_users() if matches_name(u, user_name)), None)
 
 
 def error_message(response: requests.Response) -> str:
@@ -368,16 +371,6 @@ def _json_object(response: requests.Response, *, strict: bool = False) -> dict[s
 def _is_list_response(body: Mapping[str, Any]) -> bool:
     schemas = body.get("schemas")
     return (isinstance(schemas, list) and LIST_RESPONSE in schemas) or "totalResults" in body
-
-
-def _matches(user: Mapping[str, Any], wanted: str) -> bool:
-    key = wanted.casefold()
-    if str(user.get("userName", "")).casefold() == key:
-        return True
-    emails = user.get("emails")
-    return isinstance(emails, list) and any(
-        isinstance(e, Mapping) and str(e.get("value", "")).casefold() == key for e in emails
-    )
 
 
 def _ms(started: float) -> float:
