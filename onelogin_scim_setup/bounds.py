@@ -4,7 +4,8 @@
 - Every request runs in a helper thread (`on_wire`) while its caller waits: for the request's
   total deadline, the command's deadline (`--deadline`), and a signal. A server that trickles one
   byte a second, or never answers, cannot hold the run past them; after a signal the request is
-  abandoned (given `SIGNAL_GRACE` seconds to finish first, none after a second signal).
+  abandoned (given `SIGNAL_GRACE` seconds to finish first, `HURRY` after a second signal; a
+  request started after that, e.g. verify's restore, still gets `HURRY`).
 - Bodies are read decoded (after gzip/deflate) up to a cap per endpoint kind (`read_body`).
 - JSON is refused when nested deeper than `JSON_DEPTH`, when it holds NaN or Infinity, or a lone
   surrogate (`loads`).
@@ -47,6 +48,7 @@ SERVER_WAIT = 30.0  # the longest Retry-After / X-RateLimit-Reset the tool waits
 REQUEST_TOTAL = 300.0  # one request with its retries and their waits, whatever its reads
 COMMAND_DEADLINE = 600.0  # the default of --deadline: a whole command's time on the network
 SIGNAL_GRACE = 5.0  # after the first SIGINT/SIGTERM, a request in flight gets this long to end
+HURRY = 1.0  # after a second signal; also the least any request gets (a clean-up's restore)
 POLL = 0.1  # how often a waiting caller looks at the clock and the signals
 
 
@@ -112,14 +114,14 @@ def signalled(signum: int) -> None:
     once from a second signal on. Called from the signal handler: it never blocks."""
     if not _lock.acquire(blocking=False):  # the handler interrupted a holder of the lock
         _run.signalled += 1
-        _run.abandon_at = time.monotonic()
+        _run.abandon_at = time.monotonic() + HURRY
         return
     try:
         if not _run.signalled:
             _run.signum = signum
         _run.signalled += 1
         now = time.monotonic()
-        at = now + SIGNAL_GRACE if _run.signalled == 1 else now
+        at = now + (SIGNAL_GRACE if _run.signalled == 1 else HURRY)
         _run.abandon_at = at if _run.abandon_at is None else min(_run.abandon_at, at)
     finally:
         _lock.release()
@@ -166,7 +168,8 @@ def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQ
     helper.start()
     while not done.wait(POLL):
         now = time.monotonic()
-        if _run.abandon_at is not None and now >= _run.abandon_at:
+        # A request started late (the clean-up after a signal) still gets HURRY seconds.
+        if _run.abandon_at is not None and now >= max(_run.abandon_at, started + HURRY):
             unknown = "; its outcome is unknown: check" if write else ""
             raise Abandoned(
                 f"abandoned {what} after the signal{unknown}",
