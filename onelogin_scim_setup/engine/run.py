@@ -13,13 +13,13 @@ takes the plan and nothing else. See ARCHITECTURE.md, "The life of a plan".
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import yaml
 from pydantic import ValidationError
 
 from onelogin_scim_setup.config.credentials import onelogin_credentials
@@ -35,7 +35,7 @@ from onelogin_scim_setup.engine.diff import diff
 from onelogin_scim_setup.engine.plan import Change, Plan
 from onelogin_scim_setup.engine.prepare import Prepared
 from onelogin_scim_setup.engine.saved import SavedPlan, check, check_checksum
-from onelogin_scim_setup.errors import Interrupted, UsageError
+from onelogin_scim_setup.errors import Interrupted, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -281,5 +281,27 @@ def import_setup(
     with client_for(config, environ, redactor) as client:
         adopted = read_setup(client, app_name, connector)
     text = starter_config(adopted, onelogin=onelogin, soe=soe)
-    Config.model_validate(yaml.safe_load(text))
+    _refused_by_config(text)
     return adopted, text
+
+
+def _refused_by_config(text: str) -> None:
+    """Nothing is written that `validate` would refuse: names read from OneLogin (an app, a role,
+    a mapping, a field) may break the config's own rules. Checked by the loader itself."""
+    from onelogin_scim_setup.config.load import load_collecting
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "imported.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            loaded, problems = load_collecting(path)
+        except SetupError as error:
+            loaded, problems = None, [error.message]
+    if problems or loaded is None:
+        found = [problem.replace(str(path), "config") for problem in problems] or ["unreadable"]
+        raise SetupError(
+            "import: the setup found in OneLogin holds values the config refuses, so nothing "
+            "was written: " + "; ".join(found),
+            hint="Rename what is named in OneLogin (or leave it out of the setup), then run "
+            "import again; or write the config by hand (`init`).",
+        )
