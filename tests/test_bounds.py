@@ -87,7 +87,9 @@ def test_a_request_past_its_total_deadline_is_a_lost_answer() -> None:
 def test_the_command_deadline_names_what_was_waited_on() -> None:
     stop = threading.Event()
     bounds.start_command(0.3)
-    with pytest.raises(bounds.CommandDeadline, match=r"deadline of 0\.3 s while waiting for PUT /y"):
+    with pytest.raises(
+        bounds.CommandDeadline, match=r"deadline of 0\.3 s while waiting for PUT /y"
+    ):
         bounds.on_wire(lambda: _hang(stop), what="PUT /y on h", write=True)
     stop.set()
 
