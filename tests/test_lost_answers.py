@@ -8,7 +8,7 @@ import requests
 import responses
 from urllib3.exceptions import ProtocolError
 
-from onelogin_scim_setup.errors import ScimError
+from onelogin_scim_setup.errors import OneLoginError, ScimError
 from onelogin_scim_setup.onelogin.answers import MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
@@ -95,3 +95,31 @@ def test_an_app_put_without_a_once_field_is_retried_as_before() -> None:
             BASE, "id", "secret-value-123456", max_retries=3, backoff_factor=0
         ) as c:
             assert c.update_app(7, {"configuration": {"a": "b"}}) == {"id": 7, "name": "x"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role_ids", "7"),
+        ("role_ids", [7, "x"]),
+        ("role_ids", [True]),
+        ("configuration", ["a"]),
+        ("configuration", {"a": {"nested": 1}}),
+        ("provisioning", "on"),
+        ("parameters", ["title"]),
+    ],
+)
+def test_an_app_of_the_wrong_shape_is_an_error_naming_the_field(field: str, value: object) -> None:
+    app = {"id": 7, "name": "x", "connector_id": 1, field: value}
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{BASE}/auth/oauth2/v2/token", json={"access_token": "t0k3n", "expires_in": 36000}
+        )
+        mock.get(f"{BASE}/api/2/apps/7", json=app)
+        with (
+            OneLoginClient(BASE, "id", "secret-value-123456") as client,
+            pytest.raises(OneLoginError) as raised,
+        ):
+            client.get_app(7)
+    assert f"(field {field})" in str(raised.value)
+    assert "GET /api/2/apps/7" in str(raised.value)

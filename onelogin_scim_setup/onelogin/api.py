@@ -308,3 +308,35 @@ def id_of(value: Json, method: str, path: str) -> int:
     raise OneLoginError(
         f"expected an answer with an id, got {value!r:.80}", method=method, path=path
     )
+
+
+def app_shape(app: JsonObject, method: str, path: str) -> JsonObject:
+    """`app` if the fields the tool reads have OneLogin's types (docs/onelogin-api.md Op 3):
+    `role_ids` a list of ids, `configuration` an object of text/number/boolean values,
+    `provisioning` and `parameters` objects; else a `OneLoginError`
+    naming the call and the field."""
+
+    def refuse(field: str, expected: str) -> OneLoginError:
+        found = _shown(app.get(field))
+        return OneLoginError(
+            f"the app's {field} is {found}, expected {expected} (field {field})",
+            method=method,
+            path=path,
+            hint=HINT_MALFORMED,
+        )
+
+    roles = app.get("role_ids")
+    if roles is not None and (
+        not isinstance(roles, list) or any(valid_id(r) is None for r in roles)
+    ):
+        raise refuse("role_ids", "a list of ids")
+    configuration = app.get("configuration")
+    if configuration is not None and not (
+        isinstance(configuration, dict)
+        and all(isinstance(v, str | int | float | bool | None) for v in configuration.values())
+    ):
+        raise refuse("configuration", "an object of plain values")
+    for field in ("provisioning", "parameters"):
+        if app.get(field) is not None and not isinstance(app.get(field), dict):
+            raise refuse(field, "an object")
+    return app  # a parameter that is not an object is left out where parameters are read

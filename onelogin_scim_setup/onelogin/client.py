@@ -14,6 +14,7 @@ from onelogin_scim_setup.onelogin.answers import JsonObject
 from onelogin_scim_setup.onelogin.api import (
     FindExisting,
     OneLoginApi,
+    app_shape,
     id_of,
     object_of,
     objects,
@@ -52,7 +53,8 @@ class OneLoginClient(OneLoginApi):
         return self.get_all(f"{APPS}/{app_id}/users")
 
     def get_app(self, app_id: int) -> JsonObject:
-        return object_of(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
+        path = f"{APPS}/{app_id}"
+        return app_shape(object_of(self.get(path), "GET", path), "GET", path)
 
     def create_app(self, body: JsonObject, find_existing: FindExisting) -> JsonObject:
         """Create an app (`connector_id` and `name` at least); `find_existing` finds it after a
@@ -60,7 +62,7 @@ class OneLoginClient(OneLoginApi):
         created = self.create(
             APPS, body, find_existing=find_existing, sensitive=_configuration_values(body)
         )
-        app = object_of(created, "POST", APPS)
+        app = app_shape(object_of(created, "POST", APPS), "POST", APPS)
         # Documented to answer the full app (Op 3); should only the id come back, read the app.
         return app if "name" in app else self.get_app(id_of(app, "POST", APPS))
 
