@@ -2,7 +2,8 @@
 (docs/bounds.md lists them with their defaults).
 
 - Every request runs in a helper thread (`on_wire`) while its caller waits: for the request's
-  total deadline, the command's deadline (`--deadline`), and a signal. A server that trickles one
+  total deadline, the command's deadline (`--deadline`: time with a request on the wire), and a
+  signal. A server that trickles one
   byte a second, or never answers, cannot hold the run past them; after a signal the request is
   abandoned (given `SIGNAL_GRACE` seconds to finish first, `HURRY` after a second signal; a
   request started after that, e.g. verify's restore, still gets `HURRY`).
@@ -25,7 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -78,15 +79,22 @@ class Abandoned(SetupError):
 
 @dataclass
 class _Run:
-    """The process's clock for the command and its signal state (the CLI sets both)."""
+    """The process's network clock for the command and its signal state (the CLI sets both).
 
-    budget: float = COMMAND_DEADLINE
-    # Monotonic; None: no command deadline. The default clock starts when a client is first loaded
-    # (this module is imported with the clients), `--deadline` starts it again with its value.
-    ends: float | None = field(default_factory=lambda: time.monotonic() + COMMAND_DEADLINE)
+    The command's deadline counts only time with at least one request on the wire (`spent`), not
+    a lock's wait, a prompt, or verify's pauses between polls, so `--deadline` bounds the time the
+    servers take, whatever else the command waits for."""
+
+    budget: float | None = COMMAND_DEADLINE  # None: no command deadline
+    spent: float = 0.0  # seconds with a request on the wire, finished stretches
+    inflight: int = 0
+    busy_since: float = 0.0  # monotonic: when the current stretch began
     abandon_at: float | None = None  # monotonic: a signal asked to give up requests from then on
     signalled: int = 0
     signum: int = signal.SIGINT  # the first signal
+
+    def used(self, now: float) -> float:
+        return self.spent + (now - self.busy_since if self.inflight else 0.0)
 
 
 _run = _Run()
@@ -94,19 +102,23 @@ _lock = threading.Lock()
 
 
 def start_command(seconds: float | None) -> None:
-    """Start the command's clock (`--deadline`); None: no deadline. Resets the signal state."""
+    """Start the command's network clock (`--deadline`); None: no deadline. Resets the signals."""
     with _lock:
-        _run.budget = seconds or 0.0
-        _run.ends = time.monotonic() + seconds if seconds else None
+        _run.budget = seconds or None
+        _run.spent, _run.inflight = 0.0, 0
         _run.abandon_at = None
         _run.signalled = 0
 
 
-def restart_clock() -> None:
-    """The command's clock starts again (after a person answered a prompt: their time is theirs)."""
+def _busy(delta: int) -> None:
+    """One request more (+1) or fewer (-1) on the wire, for the network clock."""
     with _lock:
-        if _run.ends is not None:
-            _run.ends = time.monotonic() + _run.budget
+        now = time.monotonic()
+        if delta > 0 and _run.inflight == 0:
+            _run.busy_since = now
+        _run.inflight += delta
+        if delta < 0 and _run.inflight == 0:
+            _run.spent += now - _run.busy_since
 
 
 def signalled(signum: int) -> None:
@@ -137,8 +149,6 @@ def pause(seconds: float) -> None:
     ends = time.monotonic() + max(0.0, seconds)
     while not stopping():
         left = ends - time.monotonic()
-        if _run.ends is not None:
-            left = min(left, _run.ends - time.monotonic())
         if left <= 0:
             return
         time.sleep(min(POLL, left))
@@ -165,7 +175,23 @@ def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQ
 
     helper = threading.Thread(target=run, name=f"wire {what}", daemon=True)
     started = time.monotonic()
-    helper.start()
+    _busy(+1)
+    try:
+        helper.start()
+        return _waited(done, box, started, what=what, write=write, total=total)  # type: ignore[no-any-return]
+    finally:
+        _busy(-1)
+
+
+def _waited(
+    done: threading.Event,
+    box: dict[str, Any],
+    started: float,
+    *,
+    what: str,
+    write: bool,
+    total: float,
+) -> Any:
     while not done.wait(POLL):
         now = time.monotonic()
         # A request started late (the clean-up after a signal) still gets HURRY seconds.
@@ -176,7 +202,7 @@ def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQ
                 signum=_run.signum,
                 hint="Run the command again: it reads the current state first." if write else None,
             )
-        if _run.ends is not None and now >= _run.ends:
+        if _run.budget is not None and _run.used(now) >= _run.budget:
             unknown = " (a write: its outcome is unknown: check)" if write else ""
             raise CommandDeadline(
                 f"the command ran past its deadline of {_run.budget:g} s while waiting for "
@@ -188,7 +214,7 @@ def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQ
             raise RequestDeadline(f"no complete answer within {total:g} s")
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 def read_body(response: requests.Response, cap: int) -> None:

@@ -53,7 +53,7 @@ class State:
         return "always" if self.environ.get("FORCE_COLOR") else "auto"
 
     def set_deadline(self, seconds: float) -> None:
-        """`--deadline`: the command's time on the network, from now (0: no limit)."""
+        """`--deadline`: the command's time on the network (0: no limit)."""
         from onelogin_scim_setup import bounds
 
         value = within("--deadline", seconds, DEADLINE_SECONDS) if seconds else 0.0

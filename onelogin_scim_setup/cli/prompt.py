@@ -13,16 +13,12 @@ import sys
 
 import typer
 
-from onelogin_scim_setup import bounds
-
 POLL = 0.1
 
 
 def confirm(question: str) -> bool:
-    """Ask `question` [y/N] on the terminal; Enter means no. The command's deadline starts again
-    once answered (the person's time is not the network's)."""
+    """Ask `question` [y/N] on the terminal; Enter means no."""
     answer = typer.confirm(question, default=False) if not sys.stdin.isatty() else _ask(question)
-    bounds.restart_clock()
     return answer
 
 
