@@ -192,10 +192,12 @@ def _waited(
     write: bool,
     total: float,
 ) -> Any:
+    # A request the main thread starts late (the clean-up after a signal, verify's restore) still
+    # gets HURRY seconds; a worker thread's (parallel reads queued behind the token) gets none.
+    late = HURRY if threading.current_thread() is threading.main_thread() else 0.0
     while not done.wait(POLL):
         now = time.monotonic()
-        # A request started late (the clean-up after a signal) still gets HURRY seconds.
-        if _run.abandon_at is not None and now >= max(_run.abandon_at, started + HURRY):
+        if _run.abandon_at is not None and now >= max(_run.abandon_at, started + late):
             unknown = "; its outcome is unknown: check" if write else ""
             raise Abandoned(
                 f"abandoned {what} after the signal{unknown}",

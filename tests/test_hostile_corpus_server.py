@@ -474,10 +474,10 @@ def _start(stage: Stage, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
 @pytest.mark.parametrize(
     ("signals", "bound", "code"),
     [
-        pytest.param((signal.SIGTERM,), 5.0 + 4.0, 143, id="SIGTERM"),
-        pytest.param((signal.SIGINT,), 5.0 + 4.0, 130, id="SIGINT"),
-        pytest.param((signal.SIGINT, signal.SIGINT), 3.0, 130, id="SIGINT-twice"),
-        pytest.param((signal.SIGTERM, signal.SIGTERM), 3.0, 143, id="SIGTERM-twice"),
+        pytest.param((signal.SIGTERM,), 5.0 + 5.0, 143, id="SIGTERM"),
+        pytest.param((signal.SIGINT,), 5.0 + 5.0, 130, id="SIGINT"),
+        pytest.param((signal.SIGINT, signal.SIGINT), 4.0, 130, id="SIGINT-twice"),
+        pytest.param((signal.SIGTERM, signal.SIGTERM), 4.0, 143, id="SIGTERM-twice"),
     ],
 )
 @pytest.mark.parametrize(
