@@ -250,6 +250,7 @@ def run_cli(stage: Stage, *args: str, limit: float = DEADLINE + SLACK) -> Run:
 
 
 def assert_clean(run: Run, limit: float, *, refused: bool = True) -> None:
+    print(f"[{run.seconds:.1f} s, peak {run.peak_mb:.0f} MB, exit {run.code}]")  # shown with -s
     assert run.seconds < limit, f"took {run.seconds:.1f} s\n{run.output}"
     assert run.code != -signal.SIGKILL, f"killed after {limit} s\n{run.output}"
     assert "Traceback" not in run.output, run.output
