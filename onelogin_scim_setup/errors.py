@@ -188,7 +188,8 @@ class ApplyError(SetupError):
 
     @property
     def exit_code(self) -> ExitCode:
-        return self.cause.exit_code if isinstance(self.cause, Interrupted) else ExitCode.ERROR
+        code = getattr(self.cause, "exit_code", None)  # Interrupted, or a request abandoned
+        return code if isinstance(code, ExitCode) else ExitCode.ERROR
 
     def lines(self) -> list[str]:
         cause = self.cause.lines() if isinstance(self.cause, SetupError) else [str(self.cause)]

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("secrets", "template"),
     ("config",),
-    ("files",),
+    ("bounds", "files"),
     ("errors", "templates", "__init__"),
 ]
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}

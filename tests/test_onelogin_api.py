@@ -16,7 +16,7 @@ SENT = "scim-bearer-7c1e5a93d2"  # a value sent in the body and marked sensitive
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.api.time.sleep", slept.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.api.bounds.pause", slept.append)
     monkeypatch.setattr("onelogin_scim_setup.onelogin.api.random.random", lambda: 0.5)
     return slept
 

@@ -24,7 +24,7 @@ from onelogin_scim_setup.cli import (
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ApplyError, ExitCode, Interrupted, SetupError, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
 
 app = typer.Typer(
     name=helptext.PROG,
@@ -93,6 +93,7 @@ def root(
     no_color: options.NoColorOption = False,
     output: options.GlobalOutputOption = None,
     traceback: options.TracebackOption = False,
+    deadline: options.DeadlineOption = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -106,6 +107,8 @@ def root(
     state = ctx.ensure_object(State)
     state.config_path, state.verbosity, state.no_color = config, verbose, no_color
     state.output, state.traceback = output, traceback
+    if deadline is not None:
+        state.set_deadline(deadline)
     state.configure()
 
 
@@ -171,8 +174,9 @@ def _run(argv: list[str] | None, state: State) -> int:
         if state.traceback:  # through the redactor and the output boundary, like every output
             _rendering().render_traceback(state.out, error, state.redactor)
         _rendering().render_error(state.out, error, state.redactor)
-        if isinstance(error, ApplyError):
-            return error.exit_code
+        code = getattr(error, "exit_code", None)  # ApplyError's, or a request abandoned on a signal
+        if isinstance(code, ExitCode):
+            return code
         return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.ERROR
     except Interrupted as interrupted:
         _rendering().render_interrupted(state.out, interrupted, state.redactor)

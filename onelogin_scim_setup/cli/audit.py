@@ -134,6 +134,7 @@ def _fixing(
     out: "Out", output: str, auto_approve: bool, max_percent: float, force: bool
 ) -> "Fixing":
     """The --fix settings, once the command line allows a fix."""
+    from onelogin_scim_setup.cli.prompt import confirm
     from onelogin_scim_setup.ops.audit import Fixing
     from onelogin_scim_setup.render.audit import render_fix_plan, render_fix_report, render_fix_step
 
@@ -147,9 +148,7 @@ def _fixing(
     return Fixing(
         max_deactivate_percent=max_percent,
         force=force,
-        confirm=None
-        if auto_approve
-        else lambda _: typer.confirm("Make these changes?", default=False),
+        confirm=None if auto_approve else lambda _: confirm("Make these changes?"),
         on_plan=lambda plan: render_fix_plan(out, plan),
         on_result=lambda result: render_fix_step(out, result),
         on_report=lambda report: render_fix_report(out, report),

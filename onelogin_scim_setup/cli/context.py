@@ -48,6 +48,13 @@ class State:
             return "never"
         return "always" if self.environ.get("FORCE_COLOR") else "auto"
 
+    def set_deadline(self, seconds: float) -> None:
+        """`--deadline`: the command's time on the network (0: no limit)."""
+        from onelogin_scim_setup import bounds
+
+        value = within("--deadline", seconds, DEADLINE_SECONDS) if seconds else 0.0
+        bounds.start_command(value or None)
+
     def configure(self) -> None:
         """Set up the -v log from the options merged so far; the streams follow on first use."""
         from onelogin_scim_setup.render.logs import configure as configure_logging
@@ -79,6 +86,7 @@ OutputOption = Annotated[
 INTERVAL_SECONDS = (0.1, 600.0)
 WAIT_SECONDS = (0.1, 3600.0)
 LOCK_SECONDS = (0.0, 86400.0)
+DEADLINE_SECONDS = (0.1, 86400.0)
 
 
 def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:

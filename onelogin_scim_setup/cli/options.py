@@ -33,6 +33,10 @@ VerboseHelp = "Log each HTTP request to stderr. Countable: -vv is accepted (same
 NoColorHelp = "No colour, even on a terminal (also: NO_COLOR set to anything)."
 OutputHelp = "text for people; json for programs (discover: also yaml; audit: also csv)."
 TracebackHelp = "Show Python tracebacks (for bug reports)."
+DeadlineHelp = (
+    "Seconds the whole command may spend waiting on OneLogin and SOE before it stops with an error "
+    "naming what it waited on (0: no limit). Default: 600."
+)
 
 
 VerboseOption = Annotated[
@@ -48,6 +52,16 @@ GlobalOutputOption = Annotated[
 TracebackOption = Annotated[
     bool, typer.Option("--traceback", help=TracebackHelp, rich_help_panel=PANEL)
 ]
+DeadlineOption = Annotated[
+    float | None,
+    typer.Option(
+        "--deadline",
+        metavar="SECONDS",
+        help=DeadlineHelp,
+        show_default=False,
+        rich_help_panel=PANEL,
+    ),
+]
 
 
 def _global_options(
@@ -58,11 +72,12 @@ def _global_options(
     no_color: NoColorOption = False,
     output: GlobalOutputOption = None,
     traceback: TracebackOption = False,
+    deadline: DeadlineOption = None,
 ) -> None:
     """Only its signature is used: Typer turns it into the options every command accepts."""
 
 
-GLOBAL_NAMES = ("config", "verbose", "no_color", "output", "traceback")
+GLOBAL_NAMES = ("config", "verbose", "no_color", "output", "traceback", "deadline")
 
 
 def global_params() -> list[Parameter]:
@@ -104,6 +119,8 @@ def _merge_globals(ctx: Context) -> State:
     state.verbosity += given["verbose"] or 0
     state.no_color = state.no_color or bool(given["no_color"])
     state.traceback = state.traceback or bool(given["traceback"])
+    if given["deadline"] is not None:
+        state.set_deadline(given["deadline"])
     return state
 
 

@@ -230,4 +230,6 @@ def _confirmation(out: "Out", *, approved: bool) -> "Callable[[Plan], bool] | No
             "`apply --checksum SUM`, or save it with `plan --out plan.json` and run "
             "`apply plan.json`.",
         )
-    return lambda _: typer.confirm("Apply these changes to OneLogin?", default=False)
+    from onelogin_scim_setup.cli.prompt import confirm
+
+    return lambda _: confirm("Apply these changes to OneLogin?")

@@ -166,4 +166,6 @@ def rotate(
 
 
 def _ask(question: str) -> bool:
-    return typer.confirm(question, default=False)
+    from onelogin_scim_setup.cli.prompt import confirm
+
+    return confirm(question)

@@ -19,6 +19,8 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from onelogin_scim_setup import bounds
+from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.retry import SHORT_WAIT, reset_seconds, seconds
 from onelogin_scim_setup.secrets.redact import shorten
@@ -80,7 +82,7 @@ def describe_error(
     """
     status = response.status_code
     try:
-        body, hint = (response.json() if response.content else None), None
+        body, hint = (bounds.loads(response.content) if response.content else None), None
     except ValueError:  # plain text is an API message; an HTML page is a proxy's or a stranger's
         html = _is_html(response)
         body = f"an HTML page: {_excerpt(response, clean)!r}" if html else _excerpt(response, clean)
@@ -164,7 +166,9 @@ def decode(
     if not response.content:
         return None
     try:
-        return response.json()
+        return bounds.loads(response.content)
+    except bounds.AnswerRefused as error:
+        raise answer_error(response, clean(str(error)), method, path, None) from None
     except ValueError as error:
         kind = response.headers.get("Content-Type", "no content type").split(";")[0]
         message = f"expected JSON, got {clean(kind)}: {_excerpt(response, clean)!r}"
@@ -200,6 +204,8 @@ def maybe_processed(error: requests.RequestException) -> bool:
 
 def network_reason(error: requests.RequestException, timeout: tuple[float, float]) -> str:
     """Why no answer came, in words (the timeout is (connect, read) seconds)."""
+    if isinstance(error, bounds.RequestDeadline):
+        return str(error)
     if isinstance(error, requests.ConnectTimeout):
         return f"could not connect within {timeout[0]:g} s"
     if isinstance(error, requests.Timeout):
@@ -218,3 +224,26 @@ def network_reason(error: requests.RequestException, timeout: tuple[float, float
     if isinstance(error, requests.ConnectionError):
         return "the connection closed before an answer came"
     return f"the request failed ({type(error).__name__})"
+
+
+def checked_base_url(value: str) -> str:
+    """The configured OneLogin base URL, checked (`config.urls.check_url`), or a OneLoginError."""
+    try:
+        return check_url(value.strip())
+    except ValueError as error:
+        raise OneLoginError(
+            f"the OneLogin base URL is refused: {error}",
+            hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
+        ) from None
+
+
+def bound_authorization(header: str, base: str) -> BoundAuthorization:
+    """The Authorization header, sent only to `base`: elsewhere a OneLoginError."""
+
+    def refuse(target: str) -> OneLoginError:
+        return OneLoginError(
+            f"refused to send the OneLogin credential to {target}: the configured API is {base}",
+            hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
+        )
+
+    return BoundAuthorization(header, base, refuse)

@@ -13,9 +13,18 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
+import requests
+
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.answers import Json, JsonObject, MaybeProcessed
-from onelogin_scim_setup.onelogin.retry import Params, RateBudget
+from onelogin_scim_setup.onelogin.answers import (
+    Json,
+    JsonObject,
+    MaybeProcessed,
+    decode,
+    maybe_processed,
+)
+from onelogin_scim_setup.onelogin.retry import SENT_ONCE, Params, RateBudget
 from onelogin_scim_setup.onelogin.transport import OneLoginTransport
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
@@ -57,13 +66,26 @@ class OneLoginApi(OneLoginTransport):
         base: dict[str, str | int] = {**(params or {}), "limit": limit}
         query, items, cursors = dict(base), list[JsonObject](), set[str]()
         previous: list[JsonObject] | None = None
-        while True:
+        announced: int | None = None
+        for pages in range(1, bounds.MAX_PAGES + 2):
+            if pages > min(bounds.MAX_PAGES, (announced or bounds.MAX_PAGES) + 1):
+                said = f"the first page announced {announced}" if announced else "the hard maximum"
+                raise OneLoginError(
+                    f"still more pages after {pages - 1} ({len(items)} items; {said}); stopped "
+                    "instead of paging for ever",
+                    method="GET",
+                    path=path,
+                    hint="Run the command again; if it persists, the server is not OneLogin's "
+                    "list API or it keeps sending new pages.",
+                )
             if first is not None:
                 batch, headers = first
                 first = None
             else:
                 answer, headers = self.get_with_headers(path, query)
                 batch = objects(answer, "GET", path)
+            if pages == 1:
+                announced = _pages(headers)
             after = headers.get("After-Cursor")
             if after:
                 if after in cursors:
@@ -89,6 +111,7 @@ class OneLoginApi(OneLoginTransport):
                     return items
                 previous = batch
                 query = {**base, "page": int(query.get("page", 1)) + 1}
+        raise AssertionError("unreachable")  # the loop raises on its last round
 
     def create(
         self,
@@ -122,7 +145,22 @@ class OneLoginApi(OneLoginTransport):
                 self.max_wait, self.backoff_factor * 2 ** (attempt - 1) * (1 + random.random())
             )
             logger.debug("POST %s: not created; sending it again in %.2f s", path, wait)
-            time.sleep(wait)
+            bounds.pause(wait)
+
+    def put_once(self, path: str, body: Json, *, sensitive: Collection[str] = ()) -> Json:
+        """PUT that is never sent again after its answer was lost (it carries a field OneLogin
+        accepts once, e.g. a parameter's `label`): raises `MaybeProcessed` then, for the caller
+        to read the resource back. Refusals (429) and connect failures are retried as usual."""
+        SENT_ONCE.active = True
+        try:
+            response = self._exchange("PUT", path, None, body)
+        except requests.RequestException as error:
+            kind = MaybeProcessed if maybe_processed(error) else OneLoginError
+            raise self._unreachable(error, "PUT", path, kind) from error
+        finally:
+            SENT_ONCE.active = False
+        checked = self._checked(response, "PUT", path, sensitive)
+        return decode(checked, "PUT", path, self._cleaner(sensitive))
 
     # --- rate limit (§1.6, Op 8) -------------------------------------------------------------
 
@@ -182,6 +220,12 @@ def only(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
+def _pages(headers: Mapping[str, str]) -> int | None:
+    """`Total-Pages` of a first page, when it says one."""
+    total = headers.get("Total-Pages", "")
+    return int(total) if total.isdigit() and len(total) < 10 else None
+
+
 def _last_page(headers: Mapping[str, str], count: int, limit: int) -> bool:
     current, total = headers.get("Current-Page", ""), headers.get("Total-Pages", "")
     if current.isdigit() and total.isdigit():
@@ -198,22 +242,101 @@ def object_of(value: Json, method: str, path: str) -> JsonObject:
     )
 
 
-def objects(value: Json, method: str, path: str) -> list[JsonObject]:
-    """`value` if the answer is a JSON array of objects, else a `OneLoginError` naming the call."""
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return value
-    raise OneLoginError(
-        f"expected a JSON array of objects, got {type(value).__name__}", method=method, path=path
-    )
+def objects(value: Json, method: str, path: str, *, ids: bool = True) -> list[JsonObject]:
+    """`value` if the answer is a JSON array of objects (each with a valid `id`, unless `ids` is
+    False), else a `OneLoginError` naming the call, the item and the field."""
+    if not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+        got = type(value).__name__
+        if isinstance(value, list):
+            got = "an array holding " + next(
+                type(item).__name__ for item in value if not isinstance(item, dict)
+            )
+        raise OneLoginError(
+            f"expected a JSON array of objects, got {got}", method=method, path=path
+        )
+    for index, item in enumerate(value):
+        for field in TEXT_FIELDS:
+            if not isinstance(item.get(field, ""), str | None):
+                raise OneLoginError(
+                    f"item {index + 1} of the answer has a {type(item[field]).__name__} as its "
+                    f"{field} (field {field}: {_shown(item[field])}; expected text)",
+                    method=method,
+                    path=path,
+                    hint=HINT_MALFORMED,
+                )
+        if ids and valid_id(item.get("id")) is None:
+            raise OneLoginError(
+                f"item {index + 1} of the answer has no valid id (field id: "
+                f"{_shown(item.get('id'))}; expected a whole number)",
+                method=method,
+                path=path,
+                hint=HINT_MALFORMED,
+            )
+    return value
+
+
+HINT_MALFORMED = (
+    "The answer does not have the shape OneLogin documents: a proxy or a wrong onelogin.base_url "
+    "may be answering; if it persists, give OneLogin support the x-request-id."
+)
+MAX_ID = 2**63 - 1
+# Fields the tool reads as text wherever they appear in a listed object.
+TEXT_FIELDS = ("name", "email", "shortname", "username", "title", "department", "value")
+
+
+def valid_id(raw: Json) -> int | None:
+    """A OneLogin id: a whole number 0..2^63-1, or its digits in a string; else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 <= raw <= MAX_ID else None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return int(raw) if int(raw) <= MAX_ID else None
+    return None
+
+
+def _shown(value: Json) -> str:
+    if value is None:
+        return "missing"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def id_of(value: Json, method: str, path: str) -> int:
     """The `id` of an answer object (a number, or digits in a string)."""
-    raw = value.get("id") if isinstance(value, dict) else None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
+    found = valid_id(value.get("id") if isinstance(value, dict) else None)
+    if found is not None:
+        return found
     raise OneLoginError(
         f"expected an answer with an id, got {value!r:.80}", method=method, path=path
     )
+
+
+def app_shape(app: JsonObject, method: str, path: str) -> JsonObject:
+    """`app` if the fields the tool reads have OneLogin's types (docs/onelogin-api.md Op 3):
+    `role_ids` a list of ids, `configuration` an object of text/number/boolean values,
+    `provisioning` and `parameters` objects; else a `OneLoginError`
+    naming the call and the field."""
+
+    def refuse(field: str, expected: str) -> OneLoginError:
+        found = _shown(app.get(field))
+        return OneLoginError(
+            f"the app's {field} is {found}, expected {expected} (field {field})",
+            method=method,
+            path=path,
+            hint=HINT_MALFORMED,
+        )
+
+    roles = app.get("role_ids")
+    if roles is not None and (
+        not isinstance(roles, list) or any(valid_id(r) is None for r in roles)
+    ):
+        raise refuse("role_ids", "a list of ids")
+    configuration = app.get("configuration")
+    if configuration is not None and not (
+        isinstance(configuration, dict)
+        and all(isinstance(v, str | int | float | bool | None) for v in configuration.values())
+    ):
+        raise refuse("configuration", "an object of plain values")
+    for field in ("provisioning", "parameters"):
+        if app.get(field) is not None and not isinstance(app.get(field), dict):
+            raise refuse(field, "an object")
+    return app  # a parameter that is not an object is left out where parameters are read

@@ -8,6 +8,7 @@ before anyone else sees it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from onelogin_scim_setup.secrets.redact import Redactor
 TOKEN_PATH = "/auth/oauth2/v2/token"  # noqa: S105 (a URL path, not a password)
 TOKEN_LIFETIME_UNKNOWN = 600.0  # only if a token answer lacks `expires_in`
 RENEW_EARLY = 300.0
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]{1,4096}")
 
 
 class AccessTokens:
@@ -71,6 +73,13 @@ def token_answer(response: requests.Response, clean: Callable[[str], str]) -> tu
     token = answer.get("access_token") if isinstance(answer, dict) else None
     if not isinstance(token, str) or not token:
         message = "the token answer has no access_token"
+        raise answer_error(response, message, "POST", TOKEN_PATH, HINT_NOT_JSON)
+    if not _TOKEN_TEXT.fullmatch(token):
+        # A CR/LF or any control, space or non-ASCII character would corrupt the header it goes in.
+        message = (
+            "the token answer's access_token holds characters a token cannot (whitespace, "
+            "control or non-ASCII characters) or is longer than 4096: refused"
+        )
         raise answer_error(response, message, "POST", TOKEN_PATH, HINT_NOT_JSON)
     lifetime = seconds(str(answer.get("expires_in"))) or TOKEN_LIFETIME_UNKNOWN
     return token, lifetime

@@ -14,6 +14,7 @@ from onelogin_scim_setup.onelogin.answers import JsonObject
 from onelogin_scim_setup.onelogin.api import (
     FindExisting,
     OneLoginApi,
+    app_shape,
     id_of,
     object_of,
     objects,
@@ -52,7 +53,8 @@ class OneLoginClient(OneLoginApi):
         return self.get_all(f"{APPS}/{app_id}/users")
 
     def get_app(self, app_id: int) -> JsonObject:
-        return object_of(self.get(f"{APPS}/{app_id}"), "GET", f"{APPS}/{app_id}")
+        path = f"{APPS}/{app_id}"
+        return app_shape(object_of(self.get(path), "GET", path), "GET", path)
 
     def create_app(self, body: JsonObject, find_existing: FindExisting) -> JsonObject:
         """Create an app (`connector_id` and `name` at least); `find_existing` finds it after a
@@ -60,19 +62,22 @@ class OneLoginClient(OneLoginApi):
         created = self.create(
             APPS, body, find_existing=find_existing, sensitive=_configuration_values(body)
         )
-        app = object_of(created, "POST", APPS)
+        app = app_shape(object_of(created, "POST", APPS), "POST", APPS)
         # Documented to answer the full app (Op 3); should only the id come back, read the app.
         return app if "name" in app else self.get_app(id_of(app, "POST", APPS))
 
-    def update_app(self, app_id: int, body: JsonObject) -> JsonObject:
-        """PUT merges (§4.3): send only what differs; omitted fields keep their values."""
+    def update_app(self, app_id: int, body: JsonObject, *, once: bool = False) -> JsonObject:
+        """PUT merges (§4.3): send only what differs; omitted fields keep their values. `once`:
+        the body holds a field accepted once (a new parameter's label): a lost answer raises
+        `MaybeProcessed` instead of being sent again (`put_once`)."""
         path = f"{APPS}/{app_id}"
-        answer = self.put(path, body, sensitive=_configuration_values(body))
+        put = self.put_once if once else self.put
+        answer = put(path, body, sensitive=_configuration_values(body))
         return object_of(answer, "PUT", path) if answer is not None else {}
 
     def list_custom_attributes(self) -> list[JsonObject]:
         # Not paginated, and query parameters may be refused with a 400 (Op 4): plain GET.
-        return objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES)
+        return objects(self.get(CUSTOM_ATTRIBUTES), "GET", CUSTOM_ATTRIBUTES, ids=False)
 
     def create_custom_attribute(self, name: str, shortname: str) -> int:
         """Create a custom user field; returns its id."""
@@ -170,12 +175,12 @@ class OneLoginClient(OneLoginApi):
 
     def list_mapping_actions(self) -> list[JsonObject]:
         """`[{"name", "value"}]`, custom attributes' "Set ..." actions included (Op 5)."""
-        return objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions")
+        return objects(self.get(f"{MAPPINGS}/actions"), "GET", f"{MAPPINGS}/actions", ids=False)
 
     def list_condition_operators(self, condition_value: str) -> list[JsonObject]:
         """`[{"name", "value"}]`; values are symbols (`=`, `ri`, ...), not words (§4.7)."""
         path = f"{MAPPINGS}/conditions/{quote(condition_value, safe='')}/operators"
-        return objects(self.get(path), "GET", path)
+        return objects(self.get(path), "GET", path, ids=False)
 
     # --- users (Op 7) -------------------------------------------------------------------------
 

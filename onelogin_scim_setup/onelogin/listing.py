@@ -29,6 +29,8 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from threading import Event, Lock, local
 from typing import Any, TypeVar
 
+from onelogin_scim_setup import bounds
+from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import JsonObject
 from onelogin_scim_setup.onelogin.api import objects
 from onelogin_scim_setup.onelogin.client import APPS, USERS, USERS_LIMIT, OneLoginClient
@@ -106,7 +108,7 @@ def list_all(
     query: dict[str, str | int] = {**params, "limit": limit}
     answer, headers = client.get_with_headers(path, query)
     first = objects(answer, "GET", path)
-    total = _int(headers.get("Total-Pages"))
+    total = _total_pages(headers, path)
     if total is None or _int(headers.get("Current-Page")) != 1:
         return client.get_all(path, params, limit=limit, first=(first, headers))
     if total <= 1:
@@ -176,7 +178,7 @@ def _listing(
     answer, headers = client.get_with_headers(USERS, query)
     first = objects(answer, "GET", USERS)
     found = _matching(first, wanted)
-    total = _int(headers.get("Total-Pages"))
+    total = _total_pages(headers, USERS)
     left = len(wanted.keys() - found.keys())
     if total is not None and left < total - 1:
         logger.debug(
@@ -243,4 +245,17 @@ def _getter(client: OneLoginClient, user_id: int) -> Callable[[], JsonObject]:
 
 def _int(value: Any) -> int | None:
     text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _total_pages(headers: Mapping[str, str], path: str) -> int | None:
+    """`Total-Pages` of a first page; more than `bounds.MAX_PAGES` is refused up front."""
+    total = _int(headers.get("Total-Pages"))
+    if total is not None and total > bounds.MAX_PAGES:
+        raise OneLoginError(
+            f"the first page announces {headers.get('Total-Pages')} pages, more than the "
+            f"{bounds.MAX_PAGES} the tool reads",
+            method="GET",
+            path=path,
+        )
+    return total

@@ -7,6 +7,7 @@ The lowest layer of `onelogin/`: it imports nothing else from the package.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,15 @@ def rate_limit_from(headers: Mapping[str, Any], now: float) -> RateBudget | None
         return None
     limit, remaining, reset = (float(value or 0) for value in values)
     return RateBudget(int(limit), int(remaining), reset, now)
+
+
+class _SentOnce(threading.local):
+    """This thread's request is a write sent once: a read error is not retried (see `increment`)."""
+
+    active = False
+
+
+SENT_ONCE = _SentOnce()
 
 
 class OneLoginRetry(Retry):
@@ -125,6 +135,8 @@ class OneLoginRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if SENT_ONCE.active and error is not None and self._is_read_error(error):
+            raise error  # sent, answer lost: the caller reads the resource back instead
         if response is not None and response.status == 429:
             reset = reset_seconds(response.headers)
             if reset is None and self.reset_probe is not None and not self.history:
@@ -135,6 +147,8 @@ class OneLoginRetry(Retry):
                 logger.debug("429 and the window resets in %.0f s: not waiting", reset)
                 raise MaxRetryError(_pool, url or "", "rate limit exhausted")  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if response is not None:
+            drop_body(response)
         cause = f"answer {response.status}" if response is not None else type(error).__name__
         request_id = response.headers.get("x-request-id") if response is not None else None
         logger.debug(
@@ -146,6 +160,14 @@ class OneLoginRetry(Retry):
             request_id or "-",
         )
         return retry
+
+
+def drop_body(response: BaseHTTPResponse) -> None:
+    """Before a retry urllib3 reads the whole answer to reuse the connection: an answer of unknown
+    or large size is dropped with its connection instead (an endless body must not be read)."""
+    length = response.headers.get("Content-Length", "")
+    if not length.isdigit() or int(length) > 256 * 1024:
+        response.close()
 
 
 def seconds(value: str | None) -> float | None:

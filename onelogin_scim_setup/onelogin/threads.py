@@ -16,6 +16,10 @@ from contextlib import contextmanager
 
 import requests
 
+from onelogin_scim_setup import bounds
+from onelogin_scim_setup.errors import OneLoginError
+from onelogin_scim_setup.onelogin.retry import SENT_ONCE
+
 
 class WireSlots:
     """`size` places on the wire, shared by every thread of one transport."""
@@ -23,6 +27,15 @@ class WireSlots:
     def __init__(self, size: int) -> None:
         self._free = threading.BoundedSemaphore(size)
         self._local = _Holding()
+
+    @property
+    def holding(self) -> bool:
+        """This thread holds a place now."""
+        return bool(self._local.holding)
+
+    def inherit(self, holding: bool) -> None:
+        """This (helper) thread acts for one that holds a place (or not): it holds the same."""
+        self._local.holding = holding
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -100,6 +113,44 @@ class ResetQuestion(threading.local):
 
     asking = False
     found: str | None = None
+
+
+def wire_call(
+    slots: WireSlots,
+    question: ResetQuestion,
+    total: float,
+    send: Callable[[], requests.Response],
+    cap: int,
+    where: tuple[str, str, str],
+) -> requests.Response:
+    """`send()` run by `bounds.on_wire` (deadlines, signals) in a helper thread that acts for
+    this one: it holds this thread's place on the wire and shares its question about the
+    rate-limit reset (what its retries found comes back here). The body is read decoded up to
+    `cap` bytes; beyond it, a `OneLoginError` naming the call. `where`: (method, path, host)."""
+    method, path, host = where
+    holding, asking, found = slots.holding, question.asking, question.found
+    found_there: list[str | None] = []
+    once = SENT_ONCE.active
+
+    def run() -> requests.Response:
+        slots.inherit(holding)
+        SENT_ONCE.active = once
+        question.asking, question.found = asking, found
+        try:
+            response = send()
+        finally:
+            found_there.append(question.found)
+        bounds.read_body(response, cap)
+        return response
+
+    write = method not in ("GET", "HEAD")
+    try:
+        response = bounds.on_wire(run, what=f"{method} {path} on {host}", write=write, total=total)
+    except bounds.AnswerRefused as error:
+        raise OneLoginError(str(error), method=method, path=path) from None
+    if found_there:
+        question.found = found_there[0]
+    return response
 
 
 def like(model: requests.Session) -> requests.Session:

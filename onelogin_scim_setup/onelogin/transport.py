@@ -29,14 +29,16 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from onelogin_scim_setup import __version__
-from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
+from onelogin_scim_setup import __version__, bounds
+from onelogin_scim_setup.config.urls import BoundAuthorization
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import (
     HINT_NETWORK,
     Json,
     MaybeProcessed,
     answer_error,
+    bound_authorization,
+    checked_base_url,
     decode,
     describe_error,
     maybe_processed,
@@ -54,7 +56,12 @@ from onelogin_scim_setup.onelogin.retry import (
     rate_limit_from,
     seconds,
 )
-from onelogin_scim_setup.onelogin.threads import ResetQuestion, ThreadSessions, WireSlots
+from onelogin_scim_setup.onelogin.threads import (
+    ResetQuestion,
+    ThreadSessions,
+    WireSlots,
+    wire_call,
+)
 from onelogin_scim_setup.secrets.redact import Redactor, basic_credentials
 
 if TYPE_CHECKING:
@@ -84,13 +91,15 @@ class OneLoginTransport:
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 1,
         redactor: Redactor | None = None,
+        request_total: float = bounds.REQUEST_TOTAL,
     ) -> None:
-        self.base_url = _base_url(base_url)
+        self.base_url = checked_base_url(base_url)
         self.host = urlsplit(self.base_url).netloc
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_factor = backoff_factor
         self.max_wait = max_wait
+        self.request_total = request_total
         # How many calls the read layer and apply may have in flight at once (1: one at a time).
         self.concurrency = max(1, concurrency)
         self._basic = "Basic " + basic_credentials(client_id, client_secret)
@@ -228,11 +237,17 @@ class OneLoginTransport:
         started = time.perf_counter()
         try:
             with self._slots.held():
-                response = self._sessions.here().post(
-                    self.base_url + TOKEN_PATH,
-                    auth=self._authorization(self._basic),
-                    json={"grant_type": "client_credentials"},
-                    timeout=self.timeout,
+                response = self._wire(
+                    "POST",
+                    TOKEN_PATH,
+                    lambda session: session.post(
+                        self.base_url + TOKEN_PATH,
+                        auth=self._authorization(self._basic),
+                        json={"grant_type": "client_credentials"},
+                        timeout=self.timeout,
+                        stream=True,
+                    ),
+                    bounds.TOKEN_BODY,
                 )
         except requests.RequestException as error:
             raise self._unreachable(error, "POST", TOKEN_PATH) from error
@@ -248,13 +263,19 @@ class OneLoginTransport:
         started = time.perf_counter()
         try:
             with self._slots.held():
-                response = self._sessions.here().request(
+                response = self._wire(
                     method,
-                    self.base_url + path,
-                    params=params,
-                    json=body,
-                    auth=self._authorization(f"Bearer {token}"),
-                    timeout=self.timeout,
+                    path,
+                    lambda session: session.request(
+                        method,
+                        self.base_url + path,
+                        params=params,
+                        json=body,
+                        auth=self._authorization(f"Bearer {token}"),
+                        timeout=self.timeout,
+                        stream=True,
+                    ),
+                    bounds.LIST_BODY if method == "GET" else bounds.ITEM_BODY,
                 )
         except requests.RequestException as error:
             elapsed = round((time.perf_counter() - started) * 1000)
@@ -263,6 +284,17 @@ class OneLoginTransport:
             raise
         self._log(method, path, params, response, started)
         return response
+
+    def _wire(
+        self,
+        method: str,
+        path: str,
+        send: Callable[[requests.Session], requests.Response],
+        cap: int,
+    ) -> requests.Response:
+        """`send` on this thread's Session, bounded (`threads.wire_call`)."""
+        session, call = self._sessions.here(), (self._slots, self._reset, self.request_total)
+        return wire_call(*call, lambda: send(session), cap, (method, path, self.host))
 
     def _exchange(
         self, method: str, path: str, params: Params | None, body: Json = None
@@ -331,14 +363,7 @@ class OneLoginTransport:
         return None
 
     def _authorization(self, header: str) -> BoundAuthorization:
-        def refuse(target: str) -> OneLoginError:
-            return OneLoginError(
-                f"refused to send the OneLogin credential to {target}: the configured API is "
-                f"{self.base_url}",
-                hint="Check onelogin.base_url: write it plainly, https://<subdomain>.onelogin.com.",
-            )
-
-        return BoundAuthorization(header, self.base_url, refuse)
+        return bound_authorization(header, self.base_url)
 
     def _cleaner(self, sensitive: Collection[str] = ()) -> Callable[[str], str]:
         """Redacts this transport's secrets and the `sensitive` values of one request."""
@@ -372,13 +397,3 @@ class OneLoginTransport:
             round((time.perf_counter() - started) * 1000),
             response.headers.get("x-request-id", "-"),
         )
-
-
-def _base_url(value: str) -> str:
-    try:
-        return check_url(value.strip())
-    except ValueError as error:
-        raise OneLoginError(
-            f"the OneLogin base URL is refused: {error}",
-            hint="Use https://<subdomain>.onelogin.com (or set onelogin.subdomain).",
-        ) from None

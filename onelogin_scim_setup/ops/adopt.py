@@ -11,16 +11,17 @@ names each one (`promotions.roles[].mapping`), so the tool owns that exact mappi
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.errors import OneLoginError, UsageError
+from onelogin_scim_setup.errors import OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.model.tenant import MappingShape
 from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
@@ -363,5 +364,29 @@ def import_setup(
     with client_for(config, environ, redactor) as client:
         adopted = read_setup(client, app_name, connector)
     text = starter_config(adopted, onelogin=onelogin, soe=soe)
-    Config.model_validate(yaml.safe_load(text))
+    _refused_by_config(text)
     return adopted, text
+
+
+def _refused_by_config(text: str) -> None:
+    """Nothing is written that `validate` would refuse: names read from OneLogin (an app, a role,
+    a mapping, a field) may break the config's own rules. Checked by the loader itself."""
+    from onelogin_scim_setup.config.load import load_collecting
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "imported.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            loaded, problems = load_collecting(path)
+        except SetupError as error:
+            loaded, problems = None, [error.message]
+    if problems or loaded is None:
+        found = [str(problem).replace(str(path), "config") for problem in problems] or [
+            "unreadable"
+        ]
+        raise SetupError(
+            "import: the setup found in OneLogin holds values the config refuses, so nothing "
+            "was written: " + "; ".join(found),
+            hint="Rename what is named in OneLogin (or leave it out of the setup), then run "
+            "import again; or write the config by hand (`init`).",
+        )

@@ -221,7 +221,11 @@ def _onelogin_user(
 
 
 def _ids(value: Any) -> Iterable[int]:
-    return [int(v) for v in value if str(v).isdigit()] if isinstance(value, list) else []
+    return (
+        [int(v) for v in value if str(v).isascii() and str(v).isdigit()]
+        if isinstance(value, list)
+        else []
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -7,14 +7,17 @@ run its `finally`/`except` blocks; SIGTERM would otherwise end the process on th
 `deferred()` marks a critical section (one API change of apply, the restore of the test user): a
 signal arriving inside is held and raised when the section ends, so no request is cut in half.
 
-Once one Interrupted has been raised, further signals are ignored: the run is already stopping and
-its clean-up must not itself be interrupted (a second Ctrl-C would otherwise skip the restore).
-SIGKILL still ends the process.
+Once one Interrupted has been raised, further signals are not raised again: the run is already
+stopping and its clean-up must not itself be interrupted (a second Ctrl-C would otherwise skip the
+restore). Every signal also tells `bounds`: a request in flight is abandoned `bounds.SIGNAL_GRACE`
+seconds after the first signal, at once after a second, so a request that never ends (even inside
+a critical section) cannot hold the run. SIGKILL still ends the process.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +36,12 @@ class _Handler:
     raised: bool = False  # an Interrupted is on its way up: ignore the rest
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        # Requests in flight are abandoned after a grace (at once from a second signal), so a
+        # hung request, even inside a critical section, never holds the signal for ever.
+        # (`bounds` imports requests: it is loaded only once a client is, and then it is asked.)
+        wire = sys.modules.get("onelogin_scim_setup.bounds")
+        if wire is not None:
+            wire.signalled(signum)
         if self.raised:
             return
         if self.depth:

@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.config.models import SoeSettings
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import ScimError
 from onelogin_scim_setup.secrets.redact import redact, shorten
 from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.soe.retry import (
+    answer_lost,
+    describe_failure,
+    refuse_elsewhere,
+    scim_retry,
+)
+from onelogin_scim_setup.soe.users import check_listed, matches_name
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
@@ -54,26 +62,6 @@ HINT_NOT_FOUND = (
 HINT_TLS = "Check the site's certificate; soe.verify_tls: false is only for test sites."
 
 
-# Like OneLogin's transport: a GET answered 5xx or 429, or dropped, is retried with exponential
-# backoff (urllib3 honours Retry-After). A PUT (audit --fix) is retried only when the connection
-# failed before it was sent, so a retry never doubles a write.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRIES = 3
-BACKOFF = 0.5
-
-
-def scim_retry(max_retries: int = MAX_RETRIES, backoff: float = BACKOFF) -> Retry:
-    return Retry(
-        total=max_retries,
-        allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff,
-        backoff_max=10.0,
-        # After the last try the answer itself comes back, so its status and message are reported.
-        raise_on_status=False,
-    )
-
-
 @dataclass(frozen=True)
 class ProbeResult:
     """The outcome of `GET /Users?count=1`: `status` is None when no HTTP answer came back."""
@@ -96,6 +84,7 @@ class ScimClient:
         session: requests.Session | None = None,
         retry: Retry | None = None,
         concurrency: int = 1,
+        request_total: float = bounds.REQUEST_TOTAL,
     ) -> None:
         try:
             self.base_url = check_url(base_url)
@@ -103,6 +92,7 @@ class ScimClient:
             raise ScimError(f"the SCIM base URL is refused: {error}") from None
         self._token = token
         self._timeout = timeout
+        self._total = request_total
         self._verify_tls = verify_tls
         self._session = session or requests.Session()
         self._owns_session = session is None
@@ -136,22 +126,47 @@ class ScimClient:
         """GET `path`; connection and TLS failures become ScimError (status None), never the token."""
         token = self._token if token is None else token
         started = time.monotonic()
+        cap = bounds.LIST_BODY if path == "/Users" else bounds.ITEM_BODY
         try:
-            response = self._session.get(
-                self.base_url + path,
-                params=params,
-                headers={"Accept": ACCEPT},
-                auth=BoundAuthorization(f"Bearer {token}", self.base_url, _refuse),
-                timeout=self._timeout,
-                verify=self._verify_tls,
+            response = self._wire(
+                "GET",
+                path,
+                lambda: self._session.get(
+                    self.base_url + path,
+                    params=params,
+                    headers={"Accept": ACCEPT},
+                    auth=BoundAuthorization(f"Bearer {token}", self.base_url, refuse_elsewhere),
+                    timeout=self._timeout,
+                    verify=self._verify_tls,
+                    stream=True,
+                ),
+                cap,
             )
         except requests.RequestException as exc:
             log.debug("GET %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
             hint = HINT_TLS if isinstance(exc, requests.exceptions.SSLError) else None
             # `from None`: some requests errors quote header values, i.e. the token.
-            raise ScimError(self._redact(_describe(exc), token), hint=hint) from None
+            raise ScimError(self._redact(describe_failure(exc), token), hint=hint) from None
         log.debug("GET %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         return response
+
+    def _wire(
+        self, method: str, path: str, send: Callable[[], requests.Response], cap: int
+    ) -> requests.Response:
+        """`send` run by `bounds.on_wire` (deadlines, signals), its body read up to `cap` bytes."""
+
+        def run() -> requests.Response:
+            response = send()
+            bounds.read_body(response, cap)
+            return response
+
+        host = urlsplit(self.base_url).netloc
+        try:
+            return bounds.on_wire(
+                run, what=f"{method} {path} on {host}", write=method != "GET", total=self._total
+            )
+        except bounds.AnswerRefused as error:
+            raise ScimError(f"{method} {path}: {error}") from None
 
     def _error(
         self, response: requests.Response, path: str, token: str = "", method: str = "GET"
@@ -167,13 +182,22 @@ class ScimClient:
             hint = HINT_NOT_FOUND
         elif status == 429 or status >= 500:
             hint = "SOE could not answer just now; try again in a few minutes."
+            said = bounds.header_seconds(response.headers.get("Retry-After"))
+            if said is not None and said > bounds.SERVER_WAIT:
+                message += (
+                    f" (SOE asked to wait {said:.0f} s; waits over {bounds.SERVER_WAIT:g} s are "
+                    "not waited: the run stopped)"
+                )
         return ScimError(message, status=status, hint=hint)
 
     def _get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> dict[str, Any]:
         response = self._send(path, params)
         if response.status_code != 200:
             raise self._error(response, path)
-        body = _json_object(response)
+        try:
+            body = _json_object(response, strict=True)
+        except bounds.AnswerRefused as error:
+            raise ScimError(f"GET {path} answered 200: {error}", status=200) from None
         if body is None:
             raise ScimError(f"GET {path} answered 200 without a JSON object", status=200)
         return body
@@ -213,35 +237,46 @@ class ScimClient:
         `startIndex` up to it, `concurrency` at once, in waves (`_pages_in_parallel`)."""
         start = 1
         seen: set[str] = set()
-        while True:
+        announced: int | None = None
+        for _ in range(bounds.MAX_PAGES):
             body = self._get_json("/Users", {"startIndex": start, "count": page_size})
-            page = _resources(body)
+            page = _resources(body, start)
             if not page:
                 return
             _check_new(page, seen, start)
             yield from page
             start += len(page)
             total = body.get("totalResults")
-            if isinstance(total, int) and start > total:
+            if announced is None and isinstance(total, int) and not isinstance(total, bool):
+                announced = total  # the first page's count bounds the listing
+            if announced is not None and start > announced:
                 return
-            if self.concurrency > 1 and isinstance(total, int):
-                yield from self._pages_in_parallel(start, len(page), total, page_size, seen)
+            if self.concurrency > 1 and announced is not None:
+                yield from self._pages_in_parallel(start, len(page), announced, page_size, seen)
                 return
+        raise ScimError(
+            f"GET /Users: still more users after {bounds.MAX_PAGES} pages ({start - 1} users); "
+            "stopped instead of paging for ever",
+            status=200,
+        )
 
     def _pages_in_parallel(
         self, start: int, step: int, total: int, page_size: int, seen: set[str]
     ) -> Iterator[dict[str, Any]]:
         """The pages from `start` to `total`, `step` (the first page's length) apart. An empty page
-        ends the listing (fewer users than said); a page of users already listed is an error."""
+        ends the listing (fewer users than said); a page of users already listed is an error; past
+        `bounds.MAX_PAGES` pages the listing stops with an error instead of paging for ever."""
+        last = min(total, start + step * (bounds.MAX_PAGES - 2))
 
         def fetch(index: int) -> list[dict[str, Any]]:
-            return _resources(self._get_json("/Users", {"startIndex": index, "count": page_size}))
+            body = self._get_json("/Users", {"startIndex": index, "count": page_size})
+            return _resources(body, index)
 
         wave = self.concurrency * 4
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
         try:
-            while start <= total:
-                starts = range(start, total + 1, step)[:wave]
+            while start <= last:
+                starts = range(start, last + 1, step)[:wave]
                 # map raises the first failure in page order.
                 for index, page in zip(starts, pool.map(fetch, starts), strict=True):
                     if not page:
@@ -251,6 +286,12 @@ class ScimClient:
                 start = starts[-1] + step
         finally:  # on a failure or an interrupt, the pages not yet asked are not asked
             pool.shutdown(wait=True, cancel_futures=True)
+        if last < total:
+            raise ScimError(
+                f"GET /Users: still more users after {bounds.MAX_PAGES} pages ({start - 1} users); "
+                "stopped instead of paging for ever",
+                status=200,
+            )
 
     def set_active(self, user_id: str | int, active: bool) -> dict[str, Any]:
         """`PUT /Users/{id}` with the partial body `{"active": ...}`, as Stack's own scripts do
@@ -258,25 +299,52 @@ class ScimClient:
         path = "/Users/" + quote(str(user_id), safe="")
         started = time.monotonic()
         try:
-            response = self._session.put(
-                self.base_url + path,
-                json={"active": active},
-                headers={
-                    "Authorization": f"Bearer {self._token}",
-                    "Accept": ACCEPT,
-                    "Content-Type": "application/scim+json",
-                },
-                timeout=self._timeout,
-                verify=self._verify_tls,
+            response = self._wire(
+                "PUT",
+                path,
+                lambda: self._session.put(
+                    self.base_url + path,
+                    json={"active": active},
+                    headers={
+                        "Authorization": f"Bearer {self._token}",
+                        "Accept": ACCEPT,
+                        "Content-Type": "application/scim+json",
+                    },
+                    timeout=self._timeout,
+                    verify=self._verify_tls,
+                    stream=True,
+                ),
+                bounds.ITEM_BODY,
             )
         except requests.RequestException as exc:
             log.debug("PUT %s failed after %.0f ms: %s", path, _ms(started), type(exc).__name__)
-            raise ScimError(self._redact(_describe(exc), self._token)) from None
+            if not answer_lost(exc):  # never sent: nothing happened
+                raise ScimError(self._redact(describe_failure(exc), self._token)) from None
+            return self._read_back(user_id, active, path, describe_failure(exc))
         log.debug("PUT %s -> %s in %.0f ms", path, response.status_code, _ms(started))
         if response.status_code != 200:
             raise self._error(response, path, method="PUT")
         body = _json_object(response)
         return body if body is not None else self.get_user(user_id)
+
+    def _read_back(self, user_id: str | int, active: bool, path: str, lost: str) -> dict[str, Any]:
+        """The PUT was sent but its answer lost: SOE may have applied it. The user is read back
+        (the PUT is not sent again) and reported as SOE holds it; unknown if that fails too."""
+        log.debug("PUT %s: the answer was lost (%s); reading the user back", path, lost)
+        try:
+            user = self.get_user(user_id)
+        except ScimError as error:
+            raise ScimError(
+                f"PUT {path}: the answer was lost ({self._redact(lost, self._token)}) and reading "
+                f"the user back failed ({error.message}): the outcome is unknown: check",
+                hint="Run audit again: it reads SOE first and shows what is left to fix.",
+            ) from None
+        if user.get("active") is not active:
+            raise ScimError(
+                f"PUT {path}: the answer was lost, and SOE still reports the user "
+                f"active={user.get('active')!r}: not done"
+            )
+        return user
 
     def find_user(self, user_name: str) -> dict[str, Any] | None:
         """The user whose userName (or an email) equals `user_name`, case-insensitively.
@@ -293,18 +361,28 @@ class ScimClient:
             if body is not None and not page:
                 return None
             for resource in page:
-                if isinstance(resource, dict) and _matches(resource, user_name):
+                if isinstance(resource, dict) and matches_name(resource, user_name):
                     return resource
             log.debug("GET /Users ignored the filter; paging instead")
         elif response.status_code in (400, 404, 501):
             log.debug("GET /Users with a filter answered %s; paging instead", response.status_code)
         else:
             raise self._error(response, "/Users")
-        return next((u for u in self.list_users() if _matches(u, user_name)), None)
+        return next((u for u in self.list_users() if matches_name(u, user_name)), None)
 
 
-def _resources(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in body.get("Resources") or [] if isinstance(r, dict)]
+def _resources(body: Mapping[str, Any], start: int) -> list[dict[str, Any]]:
+    """The users of one page, each checked at the edge (soe.users.check_listed)."""
+    resources = body.get("Resources") or []
+    if not isinstance(resources, list):
+        raise ScimError(
+            f"GET /Users?startIndex={start}: Resources is not a list ({type(resources).__name__})",
+            status=200,
+        )
+    page = [r for r in resources if isinstance(r, dict)]
+    for resource in page:
+        check_listed(resource, f"GET /Users?startIndex={start}")
+    return page
 
 
 def _check_new(page: list[dict[str, Any]], seen: set[str], start: int) -> None:
@@ -333,9 +411,14 @@ def error_message(response: requests.Response) -> str:
     return f"{reason} ({kind} body)" if kind and response.content else reason
 
 
-def _json_object(response: requests.Response) -> dict[str, Any] | None:
+def _json_object(response: requests.Response, *, strict: bool = False) -> dict[str, Any] | None:
+    """The answer's JSON object, else None; `strict`: JSON beyond the bounds raises."""
     try:
-        body = response.json()
+        body = bounds.loads(response.content)
+    except bounds.AnswerRefused:
+        if strict:
+            raise
+        return None
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
@@ -344,38 +427,6 @@ def _json_object(response: requests.Response) -> dict[str, Any] | None:
 def _is_list_response(body: Mapping[str, Any]) -> bool:
     schemas = body.get("schemas")
     return (isinstance(schemas, list) and LIST_RESPONSE in schemas) or "totalResults" in body
-
-
-def _matches(user: Mapping[str, Any], wanted: str) -> bool:
-    key = wanted.casefold()
-    if str(user.get("userName", "")).casefold() == key:
-        return True
-    emails = user.get("emails")
-    return isinstance(emails, list) and any(
-        isinstance(e, Mapping) and str(e.get("value", "")).casefold() == key for e in emails
-    )
-
-
-def _describe(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.exceptions.InvalidHeader):
-        return "the token holds characters an HTTP header cannot carry (whitespace or control)"
-    labels = [
-        (requests.exceptions.SSLError, "TLS error"),
-        (requests.Timeout, "no answer in time"),
-        (requests.ConnectionError, "cannot connect"),
-    ]
-    for kind, label in labels:
-        if isinstance(exc, kind):  # urllib3's reason follows "(Caused by "
-            return f"{label}: {str(exc).split('(Caused by ', 1)[-1].rstrip(')')}"
-    # Other messages may quote the URL or headers; the type name is enough.
-    return f"request failed: {type(exc).__name__}"
-
-
-def _refuse(target: str) -> ScimError:
-    return ScimError(
-        f"refused to send the SCIM token to {target}: it is not the configured SCIM base URL's host",
-        hint="Check soe.scim_base_url: write it plainly, https://<site>.stackenterprise.co/api/scim/v2.",
-    )
 
 
 def _ms(started: float) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError, SetupError
+from onelogin_scim_setup.onelogin.answers import MaybeProcessed
 from onelogin_scim_setup.onelogin.apps import parameter_states
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
@@ -41,7 +42,15 @@ def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:
     if parameters:
         body["parameters"] = parameters
     if body:
-        answer = ctx.client.update_app(ctx.app_id(), body)
+        try:
+            answer = ctx.client.update_app(ctx.app_id(), body, once=_labelled(parameters))
+        except MaybeProcessed:
+            answer, parameters = _read_back(ctx, step)  # what is left to send, from the app now
+            body = {key: value for key, value in body.items() if key != "parameters"}
+            if parameters:
+                body["parameters"] = parameters
+            if body:
+                answer = ctx.client.update_app(ctx.app_id(), body, once=_labelled(parameters))
         for name, sent in parameters.items():
             ctx.ids.app_parameters[name] = {**ctx.ids.app_parameters.get(name, {}), **sent}
     if configuration or provisioning:
@@ -100,6 +109,22 @@ def _check_configuration(
             hint="Check app.configuration_keys against `discover`; unset them to make these "
             "manual steps again.",
         )
+
+
+def _labelled(parameters: dict[str, dict[str, Any]]) -> bool:
+    """A parameter is created by this PUT: its `label` is accepted once (Op 3)."""
+    return any("label" in body for body in parameters.values())
+
+
+def _read_back(
+    ctx: WriteContext, step: list[Change]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The app PUT's answer was lost: OneLogin may have applied it. The app is read back and the
+    parameters still to send are worked out again from it, so a label is never sent twice.
+    (configuration and provisioning are idempotent: they are sent again as they were.)"""
+    app = ctx.client.get_app(ctx.app_id())
+    ctx.ids.app_parameters = parameter_states(app)
+    return app, _parameters(ctx, [c for c in step if c.kind is Kind.PARAMETER])
 
 
 def _parameters(ctx: WriteContext, changes: list[Change]) -> dict[str, dict[str, Any]]:
