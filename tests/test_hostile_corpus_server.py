@@ -32,9 +32,14 @@ from tests.helpers.stand_in import Stand, Writer
 from tests.helpers.stand_in import send_answer as _send
 from tests.sandbox_world import CLIENT_SECRET, TOKEN, World, world
 
-pytestmark = pytest.mark.one_profile(
-    "a hostile stand-in answers the endpoint under test; the sandbox's profile is not what is tested"
-)
+# e2e: every case runs the real CLI against a loopback stand-in (minutes, not seconds).
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.one_profile(
+        "a hostile stand-in answers the endpoint under test; the sandbox's profile is not what is "
+        "tested"
+    ),
+]
 
 MEMORY_MB = 300  # peak resident memory of the CLI child
 DEADLINE = 4.0  # --deadline given to every case: the command's time on the network
