@@ -42,7 +42,9 @@ def test_import_of_a_name_the_config_refuses_writes_nothing(
         deadline = time.monotonic() + 30
         while action is None and time.monotonic() < deadline:
             listed = tenant.api("GET", "/api/2/mappings/actions")
-            action = next((a["value"] for a in listed if a["name"] == "Set SOE user type"), None)
+            # Labelled "Set <name>", or by the name alone (the documented profile).
+            labels = ("Set SOE user type", "SOE user type")
+            action = next((a["value"] for a in listed if a["name"] in labels), None)
             time.sleep(0.1)
         assert action is not None
         tenant.api(

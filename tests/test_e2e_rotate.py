@@ -220,5 +220,4 @@ def test_a_signal_before_the_first_step_says_nothing_was_changed(tenant: World) 
     assert "Nothing was changed on either side." in stderr
     assert tenant.token_file.read_text(encoding="utf-8").strip() == TOKEN
     assert onelogin_token(tenant) == fingerprint(TOKEN)
-    assert onelogin_token(tenant) == TOKEN
     assert list(tenant.lock_dir.glob("*.rotation.json")) == []  # nothing to resume or roll back

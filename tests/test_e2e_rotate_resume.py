@@ -26,7 +26,9 @@ FAST = ("--timeout", "1.5", "--interval", "0.1")
 
 @pytest.fixture
 def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
-    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
+    # The token reads back in clear: these test rotation itself (a masked read-back: test_e2e_observed).
+    options = {"expose_scim_configuration": True, "bearer_read_back": "clear"}
+    with world(tmp_path, quirks_profile, **options) as running:
         yield running
 
 

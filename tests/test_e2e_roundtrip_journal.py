@@ -22,7 +22,9 @@ E2E = ("verify", "--e2e", "--test-user", EMAIL, "--interval", "0.1")
 
 @pytest.fixture
 def tenant(tmp_path: Path, quirks_profile: str) -> Iterator[World]:
-    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
+    with world(
+        tmp_path, quirks_profile, expose_scim_configuration=True, bearer_read_back="clear"
+    ) as running:
         yield running
 
 

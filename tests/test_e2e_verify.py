@@ -67,7 +67,12 @@ def test_verify_is_all_green_after_the_demo_flow(tenant: World) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     checks = checks_of(result)
     manual = {name: c for name, c in checks.items() if name.startswith("manual step: ")}
-    assert {c["status"] for name, c in checks.items() if name not in manual} <= {"pass", "warn"}
+    others = {name: c["status"] for name, c in checks.items() if name not in manual}
+    assert set(others.values()) <= {"pass", "warn", "skip"}
+    # The one check verify may skip here: OneLogin's copy of the token, where no key shows it.
+    assert {name for name, status in others.items() if status == "skip"} <= {
+        "OneLogin: holds the SCIM token SOE accepts"
+    }
     # The manual steps' states, from what verify proved (plan.manual.with_states): the round
     # trip proves the SCIM connection; the promotion boxes (admin too), the department and title
     # flags and the deprovision action stay unprovable, so they are skipped, never passed.
@@ -75,6 +80,7 @@ def test_verify_is_all_green_after_the_demo_flow(tenant: World) -> None:
         "manual step: soe 'SCIM settings'": "skip",
         "manual step: onelogin_ui 'SCIM connection'": "pass",
         "manual step: onelogin_ui 'deprovision action'": "skip",
+        "manual step: onelogin_ui 'admin approval'": "skip",
         "manual step: onelogin_ui 'parameter flags'": "skip",
         "manual step: onelogin_ui 'reapply mappings'": "skip",
     }
@@ -88,7 +94,11 @@ def test_verify_is_all_green_after_the_demo_flow(tenant: World) -> None:
     assert statuses <= {"pass", "warn", "skip"}
     # Only OneLogin's token copy is unreadable here (no configuration key); the round trip proved
     # the push path instead.
-    skipped = [name for name, c in checks_of(result).items() if c["status"] == "skip"]
+    skipped = [
+        name
+        for name, c in checks_of(result).items()
+        if c["status"] == "skip" and not name.startswith("manual step: ")
+    ]
     assert skipped == ["OneLogin: holds the SCIM token SOE accepts"]
     assert json.loads(result.stdout)["push_health_checked"] is True
     alice = tenant.soe_user("alice@example.com")
@@ -216,7 +226,7 @@ def test_rotate_failing_half_way_names_each_sides_fingerprint(
     if Quirks.profile(quirks_profile).bearer_read_back == "clear":
         assert f"OneLogin, not changed, holds {fingerprint(TOKEN)}" in result.stderr
     else:  # masked: OneLogin's token cannot be fingerprinted, only said unchanged
-        assert "OneLogin was not changed" in result.stderr
+        assert "OneLogin, not changed, holds unknown" in result.stderr
     assert f"delivery target holds {fingerprint(new)}" in result.stderr
     assert new not in result.stdout + result.stderr
 

@@ -234,15 +234,34 @@ def run_checks(
             if on_check:
                 on_check(check)
 
+    def round_trip(snapshot: Snapshot) -> RoundTrip:
+        return RoundTrip(
+            client,
+            scim,
+            config.fields.user_type.shortname,
+            timeout=timeout,
+            interval=interval,
+            app_id=snapshot.ids.app_id,
+            app_role_ids=tuple(snapshot.ids.app_role_ids),
+            on_wait=on_wait,
+            journal=journal,
+        )
+
     add(credential_check(client, config.app.connector))
+    pending = journal.read() if journal is not None else None
     computed = None
     if checks[-1].status == "pass":
         computed = compute_plan(prepared, client)
+        if test_user and pending is not None:
+            # The test user an earlier round trip left changed is put back first, whatever else
+            # fails (it would show as a pending change itself), then the tenant is read again.
+            add(*round_trip(computed.snapshot).restore_unfinished())
+            pending = journal.read() if journal is not None else None
+            computed = compute_plan(prepared, client)
         add(*onelogin_checks(computed.plan))
         add(onelogin_token_check(prepared, computed.snapshot))
     add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
-    pending = journal.read() if journal is not None else None
-    if pending is not None and not (test_user and passed(checks)):
+    if pending is not None and not test_user:
         add(
             Check(
                 "e2e: an earlier round trip did not finish",
@@ -254,22 +273,8 @@ def run_checks(
             )
         )
     if test_user:
-        if passed(checks) and computed is not None:
-            ids = computed.snapshot.ids
-            trip = RoundTrip(
-                client,
-                scim,
-                config.fields.user_type.shortname,
-                timeout=timeout,
-                interval=interval,
-                app_id=ids.app_id,
-                app_role_ids=tuple(ids.app_role_ids),
-                on_wait=on_wait,
-                journal=journal,
-            )
-            add(*trip.restore_unfinished())
-            if passed(checks):
-                add(*trip.run(test_user))
+        if passed(checks) and computed is not None and pending is None:
+            add(*round_trip(computed.snapshot).run(test_user))
         else:
             add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
     planned = computed.plan.api_changes if computed is not None else None
