@@ -43,7 +43,10 @@ pytestmark = [
 
 MEMORY_MB = 300  # peak resident memory of the CLI child
 DEADLINE = 4.0  # --deadline given to every case: the command's time on the network
-SLACK = 12.0  # start-up, the signal grace and a loaded machine, on top of the deadline
+# Start-up, the signal grace and a loaded machine on top of the deadline: CI runs this module under
+# coverage beside the other worker, where one case took 16 s (5.8 s alone). The bound is "ends by
+# itself, never hangs", not a speed target (those are benchmarks).
+SLACK = 40.0
 ACCESS_TOKEN = "hostile-access-token-1b2c3d4e5f6a7b8c"
 SECRETS = [CLIENT_SECRET, TOKEN, ACCESS_TOKEN]
 
