@@ -108,3 +108,25 @@ def test_show_refuses_an_edited_plan_and_reads_nothing_else(tenant: World) -> No
     assert "its changes do not match its checksum" in refused.stderr
     plan_file.write_text("{not json")
     assert "is not JSON" in tenant.cli("show", str(plan_file)).stderr
+
+
+def test_a_hand_made_mapping_like_a_planned_one_is_named_with_the_way_to_adopt_it(
+    tenant: World,
+) -> None:
+    """Issue 21: without `import`, plan proposed a mapping beside an equivalent hand-made one with
+    no hint. The tool's Moderators mapping is replaced by a hand-made copy under another name."""
+    applied = tenant.cli("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    listed = tenant.api("GET", "/api/2/mappings")
+    ours = next(m for m in listed if m["name"].endswith("userType for role SOE Moderators"))
+    copy = {key: ours[key] for key in ("match", "enabled", "conditions", "actions") if key in ours}
+    tenant.api("POST", "/api/2/mappings", {**copy, "position": None, "name": "Moderators, by hand"})
+    tenant.api("DELETE", f"/api/2/mappings/{ours['id']}")
+    planned = tenant.cli("plan", "--no-color")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    text = " ".join(planned.stdout.split())
+    assert "+ mapping 'onelogin-scim-setup/SCIM SOE: userType for role SOE Moderators'" in text
+    assert "the hand-made mapping 'Moderators, by hand' already does this" in text
+    assert "set `mapping: 'Moderators, by hand'` on this rule in promotions.roles" in text
+    # The Admins mapping has no look-alike: no hint beside it.
+    assert text.count("already does this") == 1

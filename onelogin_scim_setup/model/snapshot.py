@@ -90,6 +90,9 @@ class Ids:
     user_custom_attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Filled on first use by `MappingVocabulary`; the custom field may not exist at read time.
     vocabulary: MappingVocabulary | None = None
+    # A mapping the plan would create -> a hand-made mapping (not the tool's) that already has its
+    # exact shape (role -> field = value): the plan says so, so the two are not left side by side.
+    lookalikes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

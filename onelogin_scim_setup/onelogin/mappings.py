@@ -84,6 +84,27 @@ def read_mappings(
         if key not in result and mapping.shape is MappingShape.ROLE_TO_FIELD:
             ids.mappings[key] = int(raw["id"])
             result[key] = mapping
+    missing = {
+        (m.role, m.field, m.value): name
+        for name, m in desired.mappings.items()
+        if name not in result
+    }
+    known = {id(raw) for raw in [*ours, *legacy]}
+    for raw in listing:
+        conditions, actions = raw.get("conditions"), raw.get("actions")
+        if id(raw) in known or not missing:
+            continue
+        if not (isinstance(conditions, list) and isinstance(actions, list)):
+            continue
+        if not all(isinstance(part, dict) for part in conditions + actions):
+            continue
+        try:
+            mapping = mapping_from_wire(raw, ids.vocabulary.role_operator, role_names, field_of)
+        except (KeyError, TypeError, ValueError):  # made by hand in a form the tool never writes
+            continue
+        planned = missing.get((mapping.role, mapping.field, mapping.value))
+        if mapping.shape is MappingShape.ROLE_TO_FIELD and planned is not None:
+            ids.lookalikes.setdefault(planned, mapping.name)
     return result
 
 

@@ -23,7 +23,7 @@ from onelogin_scim_setup.plan import desired as desired_state
 from onelogin_scim_setup.plan import manual
 from onelogin_scim_setup.plan.changes import Change, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
-from onelogin_scim_setup.plan.diff import diff
+from onelogin_scim_setup.plan.diff import diff, note_lookalikes
 from onelogin_scim_setup.plan.revocation import annotate, promoted_types, reconcile
 from onelogin_scim_setup.plan.target import Target, targeted
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -89,7 +89,7 @@ def compute_plan(
         provisioning_via_api=config.app.provisioning_via_api,
         exclusive_roles=config.app.exclusive_roles,
     )
-    api = annotate(api, reconciled, snapshot, wanted)
+    api = note_lookalikes(annotate(api, reconciled, snapshot, wanted), snapshot.ids.lookalikes)
     plan = Plan(api.changes + tuple(manual_steps(prepared, planned=api.changes)))
     if target is not None:
         plan = targeted(api, wanted, target)

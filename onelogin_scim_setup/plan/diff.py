@@ -337,3 +337,21 @@ def _users(current: Tenant, desired: Tenant) -> list[Change]:
         if fields_:
             changes.append(Change(Action.UPDATE, Kind.USER, email, fields_))
     return changes
+
+
+def note_lookalikes(plan: Plan, lookalikes: dict[str, str]) -> Plan:
+    """A mapping the plan creates beside a hand-made one of the same shape says so, and how to adopt
+    the hand-made one instead (issue 21): the plan never duplicates it silently."""
+    if not lookalikes:
+        return plan
+    changes = []
+    for change in plan.changes:
+        hand_made = lookalikes.get(change.key)
+        if change.kind is Kind.MAPPING and change.action is Action.CREATE and hand_made:
+            hint = (
+                f"the hand-made mapping {hand_made!r} already does this: to adopt it instead, set "
+                f"`mapping: {hand_made!r}` on this rule in promotions.roles (or run `import`)"
+            )
+            change = replace(change, note=f"{change.note}; {hint}" if change.note else hint)
+        changes.append(change)
+    return replace(plan, changes=tuple(changes))
