@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -12,11 +13,12 @@ from onelogin_scim_setup.audit.fix import StepKind, check_threshold, plan_fixes
 from onelogin_scim_setup.audit.match import find
 from onelogin_scim_setup.audit.policy import Policy
 from onelogin_scim_setup.audit.users import OneLoginUser, SoeUser
+from onelogin_scim_setup.config.models import UserEntry
 from onelogin_scim_setup.errors import Refused
 
 POLICY = Policy(
     role_user_types=(("SOE Moderators", "Moderator"), ("SOE Admins", "Admin")),
-    user_values=(("pat@example.com", "Admin", "Design", None),),
+    user_values=(UserEntry("pat@example.com", "Admin", "Design", None),),
     department_sent=True,
     title_sent=True,
     allow_moderator=True,
@@ -216,7 +218,7 @@ def test_a_per_user_title_not_yet_written_is_found() -> None:
     """Issue 17's surviving bug: the per-user title check was skipped. promotions.users sets pat's
     title to Lead; OneLogin (and so SOE) still hold Dev: apply has not written it."""
     policy = Policy(
-        user_values=(("pat@example.com", None, None, "Lead"),),
+        user_values=(UserEntry("pat@example.com", None, None, "Lead"),),
         department_sent=True,
         title_sent=True,
     )
@@ -228,7 +230,9 @@ def test_a_per_user_title_not_yet_written_is_found() -> None:
 
 
 def test_a_per_user_department_not_yet_written_is_found() -> None:
-    policy = Policy(user_values=(("pat@example.com", None, "Ops", None),), department_sent=True)
+    policy = Policy(
+        user_values=(UserEntry("pat@example.com", None, "Ops", None),), department_sent=True
+    )
     pat = "pat@example.com"
     found = find(policy, [person(pat)], [record(pat)])
     assert [(f.attribute, f.expected) for f in found] == [("department (OneLogin)", "Ops")]
@@ -237,9 +241,9 @@ def test_a_per_user_department_not_yet_written_is_found() -> None:
 def test_per_user_values_are_found_by_email_the_first_entry_winning() -> None:
     policy = Policy(
         user_values=(
-            ("kim@example.com", None, "Ops", None),
-            ("kim@example.com", "Moderator", "Eng", "Lead"),
-            ("kim@example.com", "Admin", None, None),
+            UserEntry("kim@example.com", None, "Ops", None),
+            UserEntry("kim@example.com", "Moderator", "Eng", "Lead"),
+            UserEntry("kim@example.com", "Admin", None, None),
         )
     )
     kim = person("KIM@example.com")
@@ -249,15 +253,46 @@ def test_per_user_values_are_found_by_email_the_first_entry_winning() -> None:
     assert policy.implied_user_type(person("nobody@example.com")) == (None, "")
 
 
-def test_matching_is_linear_in_users_not_users_times_entries() -> None:
-    # 20,000 per-user entries and 20,000 users: a scan of every entry per user is 4 x 10^8 steps
-    # (minutes); an index by email is 40,000 (well under a second even on a loaded machine).
-    count = 20_000
-    policy = Policy(
-        user_values=tuple((f"u{n}@example.com", "Moderator", "Eng", None) for n in range(count))
+class CountingEntries(Sequence[UserEntry]):
+    """Per-user entries that count every entry anyone reads from them: a policy that scans the
+    entries once per user reads users x entries of them, an index by email about 2 x entries."""
+
+    def __init__(self, entries: list[UserEntry]) -> None:
+        self._entries = entries
+        self.read = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index: Any) -> Any:
+        found = self._entries[index]
+        self.read += len(found) if isinstance(index, slice) else 1
+        return found
+
+    def __iter__(self) -> Iterator[UserEntry]:
+        for entry in self._entries:
+            self.read += 1
+            yield entry
+
+
+@pytest.mark.parametrize("count", [100, 2_000])
+def test_the_policy_reads_each_per_user_entry_a_constant_number_of_times(count: int) -> None:
+    """Linear, not users x entries (issue 22: every SOE user scanned every entry): the whole
+    comparison of `count` users, each with a per-user entry, reads the entries at most twice
+    over (one pass per index), whatever `count` is. Counted, not timed."""
+    entries = CountingEntries(
+        [UserEntry(f"U{n}@Example.com", "Moderator", f"Dept {n % 7}", None) for n in range(count)]
     )
-    people = [person(f"u{n}@example.com", id=n) for n in range(count)]
-    started = time.process_time()
-    assert all(policy.implied_user_type(p)[0] == "Moderator" for p in people)
-    assert all(policy.per_user(p.email) == ("Eng", None) for p in people)
-    assert time.process_time() - started < 5
+    policy = Policy(user_values=entries, department_sent=True, allow_moderator=True)
+    people = [
+        person(f"u{n}@example.com", id=n, user_type="Moderator", department=f"Dept {n % 7}")
+        for n in range(count)
+    ]
+    soe = [
+        record(f"u{n}@example.com", user_type="Moderator", department=f"Dept {n % 7}")
+        for n in range(count)
+    ]
+    assert find(policy, people, soe) == []  # every user as the entries say: nothing to find
+    assert all(policy.implied_user_type(p) == ("Moderator", "promotions.users") for p in people)
+    assert all(policy.per_user(p.email) == (f"Dept {p.id % 7}", None) for p in people)
+    assert 0 < entries.read <= 2 * count

@@ -16,7 +16,7 @@ from responses import matchers
 from onelogin_scim_setup.config.models import DEFAULT_CONNECTOR, Config
 from onelogin_scim_setup.errors import OneLoginError, ScimError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
+from onelogin_scim_setup.ops.audit_read import read_both, read_onelogin, read_soe
 from onelogin_scim_setup.soe.client import ScimClient, scim_retry
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.onelogin_stub import BASE, CLIENT_ID, SECRET, token
@@ -215,6 +215,62 @@ def test_onelogin_listings_are_read_in_parallel_never_above_the_concurrency(
     # token, connectors, apps, the app + 2 pages of roles, 4 of app users, 6 of users
     assert calls == 4 + 2 + 4 + 6
     assert flight.most == concurrency  # in parallel, never more than the concurrency at once
+
+
+def test_the_two_sides_are_read_at_the_same_time() -> None:
+    """OneLogin's listings and SOE's pages overlap (issue 22): with each client at concurrency 1
+    (one request at a time each), a request of each side is in flight at once; one after the
+    other, never more than one would be."""
+    flight = InFlight(delay=0.03)
+    with responses.RequestsMock() as api:
+        token(api)
+        api.get(f"{API}/connectors", json=[{"id": 1, "name": DEFAULT_CONNECTOR}])
+        api.get(f"{API}/apps", json=[{"id": 5, "name": "SCIM SOE", "connector_id": 1}])
+        api.get(f"{API}/apps/5", json={"id": 5, "provisioning": {"enabled": True}})
+        api.add_callback(
+            responses.GET,
+            f"{API}/roles",
+            callback=flight.answer(*numbered_pages(lambda n: [{"id": 10 + n, "name": f"R{n}"}], 1)),
+        )
+        api.add_callback(
+            responses.GET,
+            f"{API}/apps/5/users",
+            callback=flight.answer(*numbered_pages(lambda n: [{"id": n}], 3)),
+        )
+        api.add_callback(
+            responses.GET,
+            f"{API}/users",
+            callback=flight.answer(
+                *numbered_pages(lambda n: [wire_user(n, custom_attributes={})], 3)
+            ),
+        )
+        api.add_callback(responses.GET, f"{SCIM}/Users", callback=scim_callback(flight, 250, 250))
+        with (
+            OneLoginClient(
+                BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0, concurrency=1
+            ) as client,
+            ScimClient(SCIM, "scim-token-0123456789", concurrency=1) as scim,
+        ):
+            onelogin, soe = read_both(client, scim, CONFIG)
+    assert [u.id for u in onelogin.users] == [1, 2, 3]
+    assert len(soe) == 250
+    assert flight.most == 2  # one request of each side at once, each side within its bound
+
+
+def test_a_missing_app_is_reported_before_either_side_s_listings_are_spent() -> None:
+    with responses.RequestsMock() as api:
+        token(api)
+        api.get(f"{API}/connectors", json=[{"id": 1, "name": DEFAULT_CONNECTOR}])
+        api.get(f"{API}/apps", json=[])
+        with (
+            OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as client,
+            ScimClient(SCIM, "scim-token-0123456789", concurrency=4) as scim,
+            pytest.raises(OneLoginError, match="no app named"),
+        ):
+            read_both(client, scim, CONFIG)
+        paths = [urlsplit(str(call.request.url)).path for call in api.calls]
+    assert not any(path.endswith("/Users") for path in paths)  # no SOE page asked
+    assert len(paths) == 3  # the token, the connectors, the apps
 
 
 def scim_callback(

@@ -15,7 +15,7 @@ import pytest
 
 from onelogin_scim_setup.config import users_csv
 from onelogin_scim_setup.config.load import load
-from onelogin_scim_setup.config.models import UserPromotion
+from onelogin_scim_setup.config.models import UserEntry
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.plan.desired import build
 from tests.conftest import MINIMAL_CONFIG
@@ -55,9 +55,9 @@ def test_rows_become_promotions_after_the_yaml_ones(write_config: Callable[..., 
     )
     users = load(path).config.promotions.users
     assert users == [
-        UserPromotion(email="y@x.io", title="CTO"),
-        UserPromotion(email="a@x.io", user_type="Moderator"),
-        UserPromotion(email="B@x.io", department="Ops", title="SRE"),
+        UserEntry(email="y@x.io", title="CTO"),
+        UserEntry(email="a@x.io", user_type="Moderator"),
+        UserEntry(email="B@x.io", department="Ops", title="SRE"),
     ]
 
 
@@ -212,7 +212,7 @@ def test_a_valid_row_means_what_the_same_yaml_entry_means(
 def test_spaces_and_tabs_around_cells_are_csv_layout(write_config: Callable[..., Path]) -> None:
     path = config_with_csv(write_config, ' a@x.io , Moderator ,\tOps\t," Head of Ops "\n ,\t, ,\n')
     assert load(path).config.promotions.users == [
-        UserPromotion(email="a@x.io", user_type="Moderator", department="Ops", title="Head of Ops")
+        UserEntry(email="a@x.io", user_type="Moderator", department="Ops", title="Head of Ops")
     ]
 
 
@@ -308,7 +308,7 @@ def test_invalid_utf8_after_a_bom_names_the_right_line_and_byte(
 def test_a_utf8_bom_is_accepted(write_config: Callable[..., Path]) -> None:
     path = config_with_csv(write_config, "")
     (path.parent / "users.csv").write_bytes(b"\xef\xbb\xbf" + (HEADER + "a@x.io,,Ops,\n").encode())
-    assert load(path).config.promotions.users == [UserPromotion(email="a@x.io", department="Ops")]
+    assert load(path).config.promotions.users == [UserEntry(email="a@x.io", department="Ops")]
 
 
 def test_every_character_a_name_refuses_is_not_printable() -> None:

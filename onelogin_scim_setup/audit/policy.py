@@ -3,11 +3,12 @@ user should get (a per-user value first, then the first matching role mapping in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from onelogin_scim_setup.audit.users import OneLoginUser
-from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.models import Config, UserEntry
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class Policy:
     """What the config implies: which attributes OneLogin sends and which userType each user gets."""
 
     role_user_types: tuple[tuple[str, str], ...] = ()  # (role, userType), in config order
-    user_values: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
+    # The config's per-user entries themselves (no copy): indexed by email on first use.
+    user_values: Sequence[UserEntry] = ()
     user_type_sent: bool = True
     department_sent: bool = False
     title_sent: bool = False
@@ -40,23 +42,25 @@ class Policy:
 
     def per_user(self, email: str) -> tuple[str | None, str | None]:
         """(department, title) promotions.users sets for this email."""
-        return self._values.get(email.casefold(), (None, None))
+        entry = self._entries.get(email.casefold())
+        return (None, None) if entry is None else (entry.department, entry.title)
 
-    # Indexes by email, built once on first use: a lookup per SOE user, not a scan of every
-    # per-user entry (linear CPU). The first entry of an email wins, as a scan in order would.
+    # Indexes by email, built once on first use (one pass over the entries each): a lookup per
+    # user, never a scan of every per-user entry (linear CPU). The first entry of an email wins,
+    # as a scan in order would; the values are the entries' own strings.
     @cached_property
     def _user_types(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        for email, user_type, _, _ in self.user_values:
-            if user_type:
-                found.setdefault(email, user_type)
+        for entry in self.user_values:
+            if entry.user_type:
+                found.setdefault(entry.email.casefold(), entry.user_type)
         return found
 
     @cached_property
-    def _values(self) -> dict[str, tuple[str | None, str | None]]:
-        found: dict[str, tuple[str | None, str | None]] = {}
-        for email, _, department, title in self.user_values:
-            found.setdefault(email, (department, title))
+    def _entries(self) -> dict[str, UserEntry]:
+        found: dict[str, UserEntry] = {}
+        for entry in self.user_values:
+            found.setdefault(entry.email.casefold(), entry)
         return found
 
 
@@ -64,10 +68,7 @@ def policy_of(config: Config, *, provisioning: bool | None = True) -> Policy:
     fields = config.fields
     return Policy(
         role_user_types=tuple((p.role, p.user_type) for p in config.promotions.roles),
-        user_values=tuple(
-            (u.email.casefold(), u.user_type, u.department, u.title)
-            for u in config.promotions.users
-        ),
+        user_values=config.promotions.users,
         user_type_sent=fields.user_type.enabled,
         department_sent=fields.department.enabled,
         title_sent=fields.title.enabled,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from onelogin_scim_setup.config.attributes import custom_fields
 from onelogin_scim_setup.config.messages import error_message
-from onelogin_scim_setup.config.models import Config, UserPromotion
+from onelogin_scim_setup.config.models import Config, UserEntry
 from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
@@ -252,7 +252,7 @@ def _user_type_rule(config: Config, user_type: str | None) -> str | None:
     return None
 
 
-def _user_rules(config: Config, user: UserPromotion) -> list[tuple[str, str]]:
+def _user_rules(config: Config, user: UserEntry) -> list[tuple[str, str]]:
     """(attribute, problem) for one per-user promotion, from the YAML or the CSV alike."""
     found = []
     message = _user_type_rule(config, user.user_type)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    SecretStr,
+    field_validator,
+)
 from pydantic import model_validator as model_check
+from pydantic_core import core_schema
 
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
 from onelogin_scim_setup.config.urls import check_url
@@ -265,6 +276,9 @@ def _email(value: str) -> str:
 Email = Annotated[Name, AfterValidator(_email)]
 
 
+# The rules of one per-user entry (a `promotions.users` item or a `promotions.users_file` row) and
+# its JSON Schema (no docstring: it would become the schema's description). Only validation builds
+# one: the run holds each entry as a `UserEntry`.
 class UserPromotion(_Model):
     email: Email
     user_type: UserType | None = None
@@ -272,9 +286,58 @@ class UserPromotion(_Model):
     title: Name | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UserEntry:
+    """One per-user entry as the run holds it, from the config to the plan: 64 bytes and the
+    strings, where a pydantic `UserPromotion` costs about 540 (k = 50,000 entries, docs/scale.md).
+    Validated by `UserPromotion`, so its rules, messages and `file:line: key` are the model's.
+    The values (department, title, userType) repeat across users and are kept once each."""
+
+    email: str
+    user_type: str | None = None
+    department: str | None = None
+    title: str | None = None
+
+    @classmethod
+    def of(cls, promotion: UserPromotion) -> UserEntry:
+        return cls(
+            promotion.email,
+            _shared(promotion.user_type),
+            _shared(promotion.department),
+            _shared(promotion.title),
+        )
+
+    def as_dict(self) -> dict[str, str | None]:
+        """What the pydantic model would dump (every key, None included): the saved plan's
+        config digest is the same whichever type held the entry."""
+        return {
+            "email": self.email,
+            "user_type": self.user_type,
+            "department": self.department,
+            "title": self.title,
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # Validated as the model (its errors, locations and JSON Schema), then kept lean: the
+        # model instance is garbage as soon as the entry exists.
+        return core_schema.no_info_after_validator_function(
+            cls.of,
+            handler(UserPromotion),
+            serialization=core_schema.plain_serializer_function_ser_schema(cls.as_dict),
+        )
+
+
+def _shared(value: str | None) -> str | None:
+    # One string per distinct value for the whole run (a department is shared by thousands).
+    return None if value is None else sys.intern(value)
+
+
 class Promotions(_Model):
     roles: list[RolePromotion] = []
-    users: list[UserPromotion] = []
+    users: list[UserEntry] = []
     # A CSV (email,user_type,department,title) of more per-user promotions; relative to the config.
     users_file: FilePath | None = None
     # The userType of everyone nothing above promotes: apply writes it on each user OneLogin shows

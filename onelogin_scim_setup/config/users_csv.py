@@ -1,8 +1,8 @@
 """Per-user promotions from a CSV file (`promotions.users_file`), checked offline row by row.
 
 Columns `email,user_type,department,title` (header required, any order, UTF-8 with or without a
-BOM). Each row is validated by the very model a `promotions.users` entry is (`UserPromotion`), so
-the two cannot drift: an empty cell is "not managed" (the key left out), spaces and tabs around a
+BOM). Each row is validated by the very model a `promotions.users` entry is (`UserPromotion`), and
+kept, as an entry is, as a lean `UserEntry`, so the two cannot drift: an empty cell is "not managed" (the key left out), spaces and tabs around a
 cell are CSV layout and dropped (as around a YAML plain scalar), and anything else the model
 refuses in YAML it refuses here, in the same words.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from onelogin_scim_setup.config.messages import error_message
-from onelogin_scim_setup.config.models import UserPromotion
+from onelogin_scim_setup.config.models import UserEntry, UserPromotion
 from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.files import InputFileError, read_input
 
@@ -41,7 +41,7 @@ _LAYOUT = " \t"
 class CsvUsers:
     """The rows as promotions, and the line each came from (for later cross-field checks)."""
 
-    users: tuple[UserPromotion, ...]
+    users: tuple[UserEntry, ...]
     lines: tuple[int, ...]
 
 
@@ -68,7 +68,7 @@ def read_users_csv(path: Path, yaml_emails: set[str]) -> tuple[CsvUsers, list[st
         )
         return CsvUsers((), ()), [Problem(path, 1, None, message)]
     at = {name: header.index(name) for name in COLUMNS}
-    users: list[UserPromotion] = []
+    users: list[UserEntry] = []
     lines: list[int] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -125,10 +125,10 @@ def _read_text(path: Path) -> tuple[str | None, Problem | None]:
         return None, Problem(path, line, _KEY, message)
 
 
-def _validated(entry: dict[str, str]) -> tuple[UserPromotion | None, list[tuple[str, str]]]:
-    """The row as the model makes it, or the (column, message) of every rule it breaks."""
+def _validated(entry: dict[str, str]) -> tuple[UserEntry | None, list[tuple[str, str]]]:
+    """The row as the model checks it, or the (column, message) of every rule it breaks."""
     try:
-        return UserPromotion.model_validate(entry), []
+        return UserEntry.of(UserPromotion.model_validate(entry)), []
     except ValidationError as error:
         return None, [
             (".".join(map(str, item["loc"])) or "row", error_message(item))

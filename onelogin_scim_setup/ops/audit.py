@@ -29,7 +29,7 @@ from onelogin_scim_setup.audit.rules import REAPPLY
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
+from onelogin_scim_setup.ops.audit_read import read_both
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.soe.client import ScimClient
 
@@ -84,8 +84,7 @@ def run_audit(
 ) -> AuditOutcome:
     """Every user OneLogin intends for SOE against what SOE shows (`on_audited` gets the findings as
     soon as they are known); with `fixing`, the remediation too."""
-    onelogin = read_onelogin(client, config)
-    soe = read_soe(scim)
+    onelogin, soe = read_both(client, scim, config)
     policy = policy_of(config, provisioning=onelogin.provisioning)
     if onelogin.unchecked:
         # The list left these out (docs/uncertain-facts.md row 30): not checked, never a finding.

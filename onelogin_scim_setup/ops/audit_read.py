@@ -1,12 +1,15 @@
 """The two sides, read with paged listings only (never one call per user): every call spends the
 tenant's hourly budget, so the cost is the pages of the listings plus a constant.
 
-OneLogin: the connector and app (to find the app), then in parallel the app (its `scimusername`
-source and provisioning state), the roles, the app's users and every user with `fields=`, through
-the read layer (`onelogin.listing`): a listing whose first page tells `Total-Pages` has its other
-pages fetched in parallel, at most `onelogin.concurrency` requests on the wire for the whole client.
+`read_both` finds the app first (2 calls, so a missing app is reported before any listing is
+spent), then reads the two sides at once, each through its own bounded machinery:
+OneLogin: in parallel the app (its `scimusername` source and provisioning state), the roles, the
+app's users and every user with `fields=`, through the read layer (`onelogin.listing`): a listing
+whose first page tells `Total-Pages` has its other pages fetched in parallel, at most
+`onelogin.concurrency` requests on the wire for the whole OneLogin client.
 SOE: `GET /Users` by pages of 100 following `totalResults`, the pages after the first in parallel
-(`soe.client.ScimClient.list_users`, as many at once as the client's concurrency).
+(`soe.client.ScimClient.list_users`, at most the SCIM client's concurrency, which audit sets to
+`onelogin.concurrency`, in flight).
 """
 
 from __future__ import annotations
@@ -46,17 +49,39 @@ class OneLoginSide:
     unchecked: frozenset[str] = frozenset()
 
 
-def read_onelogin(client: OneLoginClient, config: Config) -> OneLoginSide:
-    """The app's users and every user's status, values and roles, from listings."""
+def read_both(
+    client: OneLoginClient, scim: ScimClient, config: Config
+) -> tuple[OneLoginSide, list[SoeUser]]:
+    """Both sides, read at the same time once the app is found: the wall time is the longer of
+    the two, not their sum. The first failure stops the OneLogin calls not yet started."""
+    app_id = find_audited_app(client, config)
+    sides: list[Callable[[], Any]] = [
+        lambda: read_onelogin(client, config, app_id),
+        lambda: read_soe(scim),
+    ]
+    onelogin, soe = gather(2, sides)
+    return onelogin, soe
+
+
+def find_audited_app(client: OneLoginClient, config: Config) -> int:
+    """The id of the config's app (2 calls); an error that says to apply first when it is missing."""
     _, app, _ = find_app(client, config.app.name, config.app.connector)
     if app is None:
         raise OneLoginError(
             f"no app named {config.app.name!r} on connector {config.app.connector!r}",
             hint="Run plan and apply first: audit compares an existing setup with SOE.",
         )
-    app_id = int(app["id"])
+    return int(app["id"])
+
+
+def read_onelogin(
+    client: OneLoginClient, config: Config, app_id: int | None = None
+) -> OneLoginSide:
+    """The app's users and every user's status, values and roles, from listings (the app found
+    first when `app_id` is not given)."""
+    if app_id is None:
+        app_id = find_audited_app(client, config)
     workers = client.concurrency
-    # Found first (2 calls), so a missing app is reported before any listing is spent.
     reads: list[Callable[[], Any]] = [
         lambda: client.get_app(app_id),
         lambda: list_all(client, ROLES, {}, ROLES_LIMIT, workers),
@@ -142,11 +167,16 @@ def _role_memberships(
     if all("role_ids" in raw for raw in raw_users):
         return None
     wanted = {p.role for p in config.promotions.roles}
+    promoted = [(role_id, name) for role_id, name in sorted(role_names.items()) if name in wanted]
+
+    def members(role_id: int) -> Callable[[], list[dict[str, Any]]]:
+        return lambda: client.list_role_users(role_id)
+
+    # In parallel, within the client's bound, like every other listing of the audit.
+    listed = gather(client.concurrency, [members(role_id) for role_id, _ in promoted])
     found: dict[int, list[str]] = {}
-    for role_id, name in sorted(role_names.items()):
-        if name not in wanted:
-            continue
-        for member in client.list_role_users(role_id):
+    for (_, name), role_members in zip(promoted, listed, strict=True):
+        for member in role_members:
             found.setdefault(int(member["id"]), []).append(name)
     if wanted:
         notes.append(
