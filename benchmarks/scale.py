@@ -5,9 +5,15 @@ Run: python benchmarks/scale.py            # N = 20,000; k = 10, 1,000, 10,000; 
      python benchmarks/scale.py --quick    # N = 2,000; k = 10, 100, 1,000 (well under a minute)
 Options: --users N --entries 10,1000 --latencies 0,0.05 --concurrency 8 --roles 100
          --plan-only: entries that already match the seeded tenant; only the converged plan runs
+         --warm: after each converged plan (cold), the same plan again with what the first one
+                 left in the state folder (the warm plan of issue 22's incremental reads)
+Issue 22's figures: --plan-only --entries 10000 (N = 20,000, cold; add --warm for the warm one)
+and --plan-only --users 50000 --entries 50000 (k = 50,000 from a users_file).
 
 For each latency and k it runs the engine (the CLI's own entry points) in a child process: `apply`
-that changes the k users' department, then `plan` on the converged tenant. The wall time is the
+that changes the k users' department, then `plan` on the converged tenant. Each cold run gets a
+fresh, empty state folder (XDG_STATE_HOME, where the tool keeps what outlives a run), so nothing
+an earlier run left can make it cheaper; `--warm` runs the plan once more on the same folder. The wall time is the
 child's, from the first API call to the last (interpreter start-up and imports excluded: see
 benchmarks/startup.py); the peak RSS is the child's, read by the parent with
 getrusage(RUSAGE_CHILDREN) from a one-child wrapper. The sandbox's hourly budget is raised so the largest apply is
@@ -89,14 +95,18 @@ def kind(entry: dict[str, Any]) -> str:
 
 
 def run_child(
-    config: Path, environ: dict[str, str], operation: str
+    config: Path, environ: dict[str, str], operation: str, state: Path | None = None
 ) -> tuple[float, int, int, float]:
     """(wall seconds, exit code, peak RSS in MiB, CPU seconds) of one plan or apply in its own
-    process (the CPU time includes imports)."""
+    process (the CPU time includes imports). `state`: the state folder to run with (the warm
+    plan's, kept from its cold run); None: a fresh one, removed afterwards (a cold run)."""
+    if state is None:
+        with tempfile.TemporaryDirectory() as fresh:
+            return run_child(config, environ, operation, Path(fresh))
     command = [sys.executable, "-c", CHILD, operation, str(config)]
     answer = subprocess.run(
         [sys.executable, "-c", WRAPPER, *command],
-        env=environ,
+        env={**environ, "XDG_STATE_HOME": str(state)},
         capture_output=True,
         text=True,
         check=True,
@@ -153,6 +163,20 @@ def line(
     )
 
 
+def converged_plans(
+    config: Path, environ: dict[str, str], sandbox: Sandbox, latency: float, *, warm: bool
+) -> None:
+    """The converged plan cold (a fresh state folder) and, with `warm`, again on the folder the
+    cold one left: the hook for issue 22's warm plan (incremental reads, `updated_since` and a
+    snapshot of the last read). Until those are built the warm plan reads what the cold one does."""
+    with tempfile.TemporaryDirectory() as state:
+        for label in ("converged plan", "  warm")[: 2 if warm else 1]:
+            wall, code, rss, cpu = run_child(config, environ, "plan", Path(state))
+            log = requests_log(sandbox.onelogin_url)
+            failed = f" (exit {code})" if code else ""
+            print(line(label, wall, latency, log, rss, cpu) + failed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="N = 2,000; k = 10, 100, 1,000")
@@ -162,6 +186,9 @@ def main() -> None:
     parser.add_argument("--latencies", default="0,0.05", help="comma-separated seconds")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--plan-only", action="store_true", help="converged plans only")
+    parser.add_argument(
+        "--warm", action="store_true", help="each converged plan again, warm (issue 22)"
+    )
     args = parser.parse_args()
     users = args.users or (2000 if args.quick else 20000)
     entries = [
@@ -195,27 +222,15 @@ def main() -> None:
                         Path(folder), sandbox, k, args.concurrency, converged=True
                     )
                     requests_log(sandbox.onelogin_url)
-                    wall, code, rss, cpu = run_child(config, environ, "plan")
                     print(f" k = {k:,}")
-                    log = requests_log(sandbox.onelogin_url)
-                    print(line("converged plan", wall, latency, log, rss, cpu))
+                    converged_plans(config, environ, sandbox, latency, warm=args.warm)
                     continue
                 config = write_config(Path(folder), sandbox, k, args.concurrency)
                 wall, code, rss, cpu = run_child(config, environ, "apply")
                 log = requests_log(sandbox.onelogin_url)
                 print(f" k = {k:,}" + ("" if code == 0 else f" (apply exit {code})"))
                 print(line("apply", wall, latency, log, rss, cpu))
-                wall, code, rss, cpu = run_child(config, environ, "plan")
-                print(
-                    line(
-                        "converged plan",
-                        wall,
-                        latency,
-                        requests_log(sandbox.onelogin_url),
-                        rss,
-                        cpu,
-                    )
-                )
+                converged_plans(config, environ, sandbox, latency, warm=args.warm)
     print(json.dumps({"python": sys.version.split()[0]}))
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from onelogin_scim_setup.config import users_csv
 from onelogin_scim_setup.config.load import load
-from onelogin_scim_setup.config.models import UserEntry
+from onelogin_scim_setup.config.models import UserEntry, UserPromotion
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.plan.desired import build
 from tests.conftest import MINIMAL_CONFIG
@@ -58,6 +58,31 @@ def test_rows_become_promotions_after_the_yaml_ones(write_config: Callable[..., 
         UserEntry(email="y@x.io", title="CTO"),
         UserEntry(email="a@x.io", user_type="Moderator"),
         UserEntry(email="B@x.io", department="Ops", title="SRE"),
+    ]
+
+
+def test_each_per_user_entry_is_held_once_lean_its_values_shared(
+    write_config: Callable[..., Path],
+) -> None:
+    """Issue 22: one slotted entry per user from the config on (no pydantic model kept beside it,
+    no per-instance dict), a value repeated across users held once; the config still dumps each
+    entry as the model does, so a saved plan's config digest does not change with the type."""
+    path = config_with_csv(
+        write_config,
+        "a@x.io,Moderator,Ops,\nb@x.io,,Ops,Lead\n",
+        users=[{"email": "y@x.io", "department": "Ops"}],
+    )
+    config = load(path).config
+    users = config.promotions.users
+    assert [type(user) for user in users] == [UserEntry] * 3
+    assert not any(hasattr(user, "__dict__") for user in users)
+    assert users[0].department is users[1].department is users[2].department
+    assert config.model_dump(mode="json")["promotions"]["users"] == [
+        UserPromotion(email="y@x.io", department="Ops").model_dump(mode="json"),
+        UserPromotion(email="a@x.io", user_type="Moderator", department="Ops").model_dump(
+            mode="json"
+        ),
+        UserPromotion(email="b@x.io", department="Ops", title="Lead").model_dump(mode="json"),
     ]
 
 
