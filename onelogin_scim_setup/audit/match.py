@@ -16,6 +16,8 @@ from onelogin_scim_setup.audit.policy import Policy
 from onelogin_scim_setup.audit.rules import compare, not_signed_in, orphan, placeholders
 from onelogin_scim_setup.audit.users import OneLoginUser, SoeUser
 
+_ORDER = {category: index for index, category in enumerate(Category)}  # declaration order
+
 
 def _key(user_name: str) -> str:
     return user_name.strip().casefold()
@@ -41,5 +43,5 @@ def find(policy: Policy, onelogin: Iterable[OneLoginUser], soe: Iterable[SoeUser
     for key, person in people.items():
         if key not in seen and person.assigned and not person.suspended:
             found.append(not_signed_in(person))
-    found.sort(key=lambda f: (RANK[f.severity], list(Category).index(f.category), _key(f.user)))
+    found.sort(key=lambda f: (RANK[f.severity], _ORDER[f.category], _key(f.user)))
     return found
