@@ -53,7 +53,9 @@ def read_both(
     client: OneLoginClient, scim: ScimClient, config: Config
 ) -> tuple[OneLoginSide, list[SoeUser]]:
     """Both sides, read at the same time once the app is found: the wall time is the longer of
-    the two, not their sum. The first failure stops the OneLogin calls not yet started."""
+    the two, not their sum. A failure on either side stops the OneLogin calls not yet started
+    (the hourly budget); a SOE listing already under way runs to its end, then the first
+    failure is raised."""
     app_id = find_audited_app(client, config)
     sides: list[Callable[[], Any]] = [
         lambda: read_onelogin(client, config, app_id),
