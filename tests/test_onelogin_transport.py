@@ -20,7 +20,7 @@ from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather
-from onelogin_scim_setup.onelogin.retry import OneLoginRetry
+from onelogin_scim_setup.onelogin.wire import OneLoginRetry
 from onelogin_scim_setup.secrets.redact import Redactor
 from tests.helpers.onelogin_stub import (
     ACCESS,
@@ -343,7 +343,7 @@ def test_a_429_retry_really_waits_for_the_announced_time(
     monkeypatch: pytest.MonkeyPatch, headers: dict[str, str], slept: float
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", waits.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", waits.append)
     OneLoginRetry(total=3, max_wait=60.0).sleep(HTTPResponse(status=429, headers=headers))
     assert waits == [slept]
 
@@ -352,7 +352,7 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", waits.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", waits.append)
     policy = OneLoginRetry(total=5, backoff_factor=0.5).new()
     policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
     policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
@@ -364,7 +364,7 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", slept.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", slept.append)
     return slept
 
 
