@@ -117,6 +117,7 @@ class OneLoginClient:
         # and every access token, so they are cut from any output, not only from our errors.
         self._redactor = redactor if redactor is not None else Redactor()
         self._redactor.add_basic(client_id, client_secret)
+        self._clock = clock
         self._rate: RateBudget | None = None
         self._rate_lock = threading.Lock()
         self.wire = Wire(
@@ -390,7 +391,7 @@ class OneLoginClient:
     ) -> Sent:
         auth = self._authorization(authorization)
         sent = self.wire.send(method, path, auth=auth, params=params, body=body, once=once)
-        self._remember_budget(rate_limit_from(sent.response.headers, time.monotonic()))
+        self._remember_budget(rate_limit_from(sent.response.headers, self._clock()))
         return sent
 
     def _exchange(

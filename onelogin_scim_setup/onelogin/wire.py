@@ -116,8 +116,7 @@ class OneLoginRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
-        request = _this_request()
-        once = request is not None and request.once
+        once = _this.request is not None and _this.request.once
         if once and error is not None and self._is_read_error(error):
             raise error  # sent, answer lost: the caller reads the resource back instead
         if response is not None and response.status == 429:
@@ -224,10 +223,6 @@ class _ThisRequest(threading.local):
 
 
 _this = _ThisRequest()
-
-
-def _this_request() -> Request | None:
-    return _this.request
 
 
 class WireSlots:
@@ -371,7 +366,7 @@ class Wire:
     def _probe_reset(self) -> float | None:
         """For a 429 that does not say when the budget resets: ask, with this request's place lent
         meanwhile; what was found is kept for this request's error, so it is not asked twice."""
-        request = _this_request()
+        request = _this.request
         if request is None:
             return None
         with self._slots.lent(request):

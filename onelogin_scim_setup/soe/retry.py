@@ -15,7 +15,7 @@ from onelogin_scim_setup.errors import ScimError
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
-# Like OneLogin's transport: a GET answered 5xx or 429, or dropped, is retried with exponential
+# Like OneLogin's client: a GET answered 5xx or 429, or dropped, is retried with exponential
 # backoff (urllib3 honours Retry-After). A PUT (audit --fix) is retried only when the connection
 # failed before it was sent, so a retry never doubles a write.
 MAX_RETRIES = 3
