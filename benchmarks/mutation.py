@@ -61,16 +61,16 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "transport": (
         [
-            "onelogin/transport.py",
-            "onelogin/retry.py",
+            "onelogin/wire.py",
             "onelogin/auth.py",
             "onelogin/answers.py",
-            "onelogin/api.py",
+            "onelogin/client.py",
         ],
         [
             "tests/test_onelogin_transport.py",
             "tests/test_onelogin_client.py",
             "tests/test_onelogin_retry.py",
+            "tests/test_onelogin_wire.py",
             "tests/test_onelogin_answers.py",
             "tests/test_onelogin_api.py",
             "tests/test_onelogin_auth.py",
@@ -94,27 +94,27 @@ for name in sys.argv[1:]:
 """
 # Where a module is large, only its safety-path functions are mutated (mutmut name patterns); the
 # rest of it is wording of messages, measured only when time allows. The OneLogin wire: all of
-# retry.py (retries, waits, the rate budget) and auth.py (the token cache); in transport.py the
-# mounted retry policies, the token request, the 401 renewal, the POST rule, DELETE's 404, error
-# mapping and the redaction of a request's sensitive values; in answers.py whether a failed POST
-# may have been processed; in api.py the duplicate-safe create and its waits.
+# wire.py (the retry policy and its waits, the rate budget, the places on the wire, the mounted
+# policies) and auth.py (the token cache); in client.py the token request, the 401 renewal, the
+# POST rule, DELETE's 404, error mapping, the redaction of a request's sensitive values and the
+# duplicate-safe create and its waits; in answers.py whether a failed POST may have been processed.
 _ONELOGIN = f"{PACKAGE}.onelogin"
 MUTANTS: dict[str, list[str]] = {
     "transport": [
-        f"{_ONELOGIN}.retry.*__mutmut_*",
+        f"{_ONELOGIN}.wire.*__mutmut_*",
         f"{_ONELOGIN}.auth.*__mutmut_*",
         f"{_ONELOGIN}.answers.x_maybe_processed__mutmut_*",
-        f"{_ONELOGIN}.api.xǁOneLoginApiǁcreate__mutmut_*",
     ]
     + [
-        f"{_ONELOGIN}.transport.xǁOneLoginTransportǁ{method}__mutmut_*"
+        f"{_ONELOGIN}.client.xǁOneLoginClientǁ{method}__mutmut_*"
         for method in [
             "__init__",
-            "_retry",
             "_request_token",
             "_exchange",
             "post",
+            "put_once",
             "delete",
+            "create",
             "_error",
             "_cleaner",
         ]

@@ -46,6 +46,9 @@ ERROR_BODY = 256 * KiB  # an error answer: read up to this, the rest dropped (on
 JSON_DEPTH = 64  # nesting of arrays and objects; the tool reads at most 5 levels
 MAX_PAGES = 2000  # pages of one listing (200,000 items at 100 a page)
 SERVER_WAIT = 30.0  # the longest Retry-After / X-RateLimit-Reset the tool waits; longer: it stops
+# The answers worth waiting for and asking again (both clients' retry policies): refused for now
+# (429) or a server's passing failure (5xx); any other answer would be the same the next time.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REQUEST_TOTAL = 300.0  # one request with its retries and their waits, whatever its reads
 COMMAND_DEADLINE = 600.0  # the default of --deadline: a whole command's time on the network
 SIGNAL_GRACE = 5.0  # after the first SIGINT/SIGTERM, a request in flight gets this long to end

@@ -261,3 +261,25 @@ def test_a_failure_in_an_outer_gather_stops_an_inner_gather(
     with pytest.raises(ValueError, match="outer call failed"):
         gather(2, [fail, inner])
     assert len(started) <= 2
+
+
+@pytest.mark.parametrize("total", ["2001", "1000000000", "9" * 40])
+@pytest.mark.parametrize("reader", ["users listing", "app users", "get_all"])
+def test_a_first_page_announcing_more_pages_than_the_tool_reads_is_refused_before_any_other(
+    api: responses.RequestsMock, client: OneLoginClient, total: str, reader: str
+) -> None:
+    # Whatever its length: a Total-Pages of 10 digits or more used to read as none, and the
+    # listing was paged to MAX_PAGES (minutes, and 200,000 items in memory).
+    headers = {"Total-Pages": total, "Current-Page": "1"}
+    url = f"{BASE}/api/2/apps/7/users" if reader == "app users" else USERS
+    api.get(url, json=[user(i) for i in range(100)], headers=headers)
+    read = {
+        "users listing": lambda: users_by_email(
+            client, [f"u{i}@x.io" for i in range(9)], need_custom_attributes=False, workers=4
+        ),
+        "app users": lambda: app_users(client, 7, workers=4),
+        "get_all": lambda: client.list_users(email="u1@x.io"),
+    }[reader]
+    with pytest.raises(OneLoginError, match=r"the first page announces \d+.* pages, more than"):
+        read()
+    assert len(api_calls(api)) == 1

@@ -1,4 +1,4 @@
-"""The rules every OneLogin endpoint shares (onelogin/api.py): a create that never duplicates, its
+"""The rules every OneLogin endpoint shares (onelogin/client.py): a create that never duplicates, its
 waits and its log."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ SENT = "scim-bearer-7c1e5a93d2"  # a value sent in the body and marked sensitive
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.api.bounds.pause", slept.append)
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.api.random.random", lambda: 0.5)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.client.bounds.pause", slept.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.client.random.random", lambda: 0.5)
     return slept
 
 

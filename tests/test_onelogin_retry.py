@@ -1,4 +1,4 @@
-"""The retry policy's waits and the rate budget (onelogin/retry.py), as units."""
+"""The retry policy's waits and the rate budget (onelogin/wire.py), as units."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import pytest
 from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError
 
-from onelogin_scim_setup.onelogin.retry import (
+from onelogin_scim_setup.bounds import header_seconds as seconds
+from onelogin_scim_setup.onelogin.wire import (
     OneLoginRetry,
     RateBudget,
     loggable,
     rate_limit_from,
     reset_seconds,
-    seconds,
 )
 
 

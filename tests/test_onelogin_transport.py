@@ -20,7 +20,7 @@ from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather
-from onelogin_scim_setup.onelogin.retry import OneLoginRetry
+from onelogin_scim_setup.onelogin.wire import OneLoginRetry
 from onelogin_scim_setup.secrets.redact import Redactor
 from tests.helpers.onelogin_stub import (
     ACCESS,
@@ -343,7 +343,7 @@ def test_a_429_retry_really_waits_for_the_announced_time(
     monkeypatch: pytest.MonkeyPatch, headers: dict[str, str], slept: float
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", waits.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", waits.append)
     OneLoginRetry(total=3, max_wait=60.0).sleep(HTTPResponse(status=429, headers=headers))
     assert waits == [slept]
 
@@ -352,7 +352,7 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", waits.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", waits.append)
     policy = OneLoginRetry(total=5, backoff_factor=0.5).new()
     policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
     policy = policy.increment("GET", "/api/2/apps", HTTPResponse(status=503))
@@ -364,7 +364,7 @@ def test_a_retry_without_headers_waits_by_exponential_backoff(
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.onelogin.retry.time.sleep", slept.append)
+    monkeypatch.setattr("onelogin_scim_setup.onelogin.wire.time.sleep", slept.append)
     return slept
 
 
@@ -569,14 +569,17 @@ def test_another_thread_gets_a_session_of_its_own(api: responses.RequestsMock) -
 
 
 @pytest.mark.parametrize(
-    ("url", "methods"),
+    ("url", "methods", "asks"),
     [
-        (f"{APPS_URL}/1", {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
-        (TOKEN_URL, {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST"}),
+        (f"{APPS_URL}/1", {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}, True),
+        (TOKEN_URL, {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST"}, False),
+        (f"{BASE}/auth/rate_limit", {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}, False),
     ],
-    ids=["api", "token"],
+    ids=["api", "token", "rate limit"],
 )
-def test_the_mounted_retry_policy_follows_the_settings(url: str, methods: set[str]) -> None:
+def test_the_mounted_retry_policy_follows_the_settings(
+    url: str, methods: set[str], asks: bool
+) -> None:
     # responses replaces the adapter's sending, waits included, so the policy is read as mounted.
     session = requests.Session()
     with OneLoginClient(
@@ -592,6 +595,9 @@ def test_the_mounted_retry_policy_follows_the_settings(url: str, methods: set[st
     )
     assert (policy.max_wait, policy.allowed_methods, policy.raise_on_status) == (20, methods, False)
     assert policy.status_forcelist == {429, 500, 502, 503, 504}
+    # Only the API's own calls ask when the budget resets: the token request cannot (the question
+    # needs the token), and the question does not ask itself.
+    assert (policy.reset_probe is not None) is asks
 
 
 # --- the token request and the 401 renewal, as the user and the log see them ----------------------
@@ -753,3 +759,17 @@ def test_a_reset_found_for_an_earlier_request_is_not_told_about_a_later_one(
     with pytest.raises(OneLoginError) as caught:
         client.get_app(2)
     assert "OneLogin did not say when it resets" in caught.value.message
+
+
+def test_a_429_on_the_question_about_the_budget_does_not_ask_it_again(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    token(api)
+    for _ in range(3):  # the first try and its 2 retries, each
+        api.get(f"{APPS_URL}/1", status=429, json={"message": "Too Many"})
+        api.get(f"{BASE}/auth/rate_limit", status=429, json={"message": "Too Many"})
+    with pytest.raises(OneLoginError) as caught:
+        client.get_app(1)
+    assert "OneLogin did not say when it resets" in caught.value.message
+    # Asked once, before the first retry (its own retries included); not asked again for the error.
+    assert (count(api, f"{APPS_URL}/1"), count(api, f"{BASE}/auth/rate_limit")) == (3, 3)

@@ -12,7 +12,7 @@ import requests
 
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url, origin
 from onelogin_scim_setup.errors import OneLoginError, ScimError
-from onelogin_scim_setup.onelogin.transport import OneLoginTransport
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.soe.client import ScimClient
 from tests.conftest import Result
 
@@ -74,7 +74,7 @@ def test_credentials_are_not_attached_for_another_origin() -> None:
 
 def test_transport_refuses_a_url_requests_would_send_elsewhere() -> None:
     with pytest.raises(OneLoginError, match="backslash"):
-        OneLoginTransport("http://127.0.0.2:8081\\@127.0.0.1", "id", "secret")
+        OneLoginClient("http://127.0.0.2:8081\\@127.0.0.1", "id", "secret")
 
 
 def test_scim_client_refuses_a_url_requests_would_send_elsewhere() -> None:

@@ -20,9 +20,11 @@ from urllib3.exceptions import (
 )
 
 from onelogin_scim_setup import bounds
+from onelogin_scim_setup.bounds import SERVER_WAIT as SHORT_WAIT
+from onelogin_scim_setup.bounds import header_seconds as seconds
 from onelogin_scim_setup.config.urls import BoundAuthorization, check_url
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.retry import SHORT_WAIT, reset_seconds, seconds
+from onelogin_scim_setup.onelogin.wire import reset_seconds
 from onelogin_scim_setup.secrets.redact import shorten
 
 Json = Any

@@ -1,7 +1,7 @@
 """The OAuth2 access token for OneLogin's API: read from the token answer, cached until a little
 before it expires, renewed once when OneLogin refuses it (docs/onelogin-api.md Op 1, §1.6).
 
-The HTTP request itself is the transport's (its session, its credential binding, its errors); this
+The HTTP request itself is the client's (its wire, its credential binding, its errors); this
 module decides when to ask and what the answer means, and teaches every token to the redactor
 before anyone else sees it.
 """
@@ -14,18 +14,18 @@ from collections.abc import Callable
 
 import requests
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.onelogin.answers import HINT_NOT_JSON, answer_error, decode
-from onelogin_scim_setup.onelogin.retry import seconds
+from onelogin_scim_setup.onelogin.wire import TOKEN_PATH
 from onelogin_scim_setup.secrets.redact import Redactor
 
-TOKEN_PATH = "/auth/oauth2/v2/token"  # noqa: S105 (a URL path, not a password)
 TOKEN_LIFETIME_UNKNOWN = 600.0  # only if a token answer lacks `expires_in`
 RENEW_EARLY = 300.0
 _TOKEN_TEXT = re.compile(r"[\x21-\x7e]{1,4096}")
 
 
 class AccessTokens:
-    """One cached access token, shared by every thread of a transport.
+    """One cached access token, shared by every thread of a client.
 
     `request` sends the token request and answers a 200 (it raises for anything else); `clock`
     (monotonic seconds) times the cache.
@@ -81,5 +81,5 @@ def token_answer(response: requests.Response, clean: Callable[[str], str]) -> tu
             "control or non-ASCII characters) or is longer than 4096: refused"
         )
         raise answer_error(response, message, "POST", TOKEN_PATH, HINT_NOT_JSON)
-    lifetime = seconds(str(answer.get("expires_in"))) or TOKEN_LIFETIME_UNKNOWN
+    lifetime = bounds.header_seconds(str(answer.get("expires_in"))) or TOKEN_LIFETIME_UNKNOWN
     return token, lifetime

@@ -14,7 +14,8 @@ Every call spends the account's shared hourly budget (docs/onelogin-api.md §1.6
 - calls run in a thread pool of `workers` (from `onelogin.concurrency`; 1 = one after the other in
   the calling thread); results come back in the order asked, whatever the finishing order. The
   first failure stops the calls not yet started and is raised once the running ones finish. The
-  transport bounds the requests on the wire to `onelogin.concurrency` however the pools nest.
+  client (`wire.Wire`) bounds the requests on the wire to `onelogin.concurrency` however the pools
+  nest.
 
 Budget: users = 1 (first page) + (pages - 1), or k lookups; plus one `GET /api/2/users/{id}` per
 matched user when the tenant leaves `custom_attributes` out of list items (onelogin-python-sdk#109)
@@ -29,11 +30,15 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from threading import Event, Lock, local
 from typing import Any, TypeVar
 
-from onelogin_scim_setup import bounds
-from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import JsonObject
 from onelogin_scim_setup.onelogin.api import objects
-from onelogin_scim_setup.onelogin.client import APPS, USERS, USERS_LIMIT, OneLoginClient
+from onelogin_scim_setup.onelogin.client import (
+    APPS,
+    USERS,
+    USERS_LIMIT,
+    OneLoginClient,
+    announced_pages,
+)
 
 logger = logging.getLogger("onelogin_scim_setup.onelogin")
 
@@ -49,7 +54,7 @@ def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
     final at once, must not be followed by 199 more pages; a call still in its retries is not a
     failure yet, so the others go on meanwhile); the calls already running finish, so no thread is
     left working after the caller has moved on, and then that first failure is raised. A gather inside a call of another gather also stops starting calls
-    when the outer one fails. The HTTP concurrency itself is bounded by the transport.
+    when the outer one fails. The HTTP concurrency itself is bounded by the client.
     """
     pending = list(calls)
     if workers <= 1 or len(pending) <= 1:
@@ -108,7 +113,7 @@ def list_all(
     query: dict[str, str | int] = {**params, "limit": limit}
     answer, headers = client.get_with_headers(path, query)
     first = objects(answer, "GET", path)
-    total = _total_pages(headers, path)
+    total = announced_pages(headers, path)
     if total is None or _int(headers.get("Current-Page")) != 1:
         return client.get_all(path, params, limit=limit, first=(first, headers))
     if total <= 1:
@@ -178,7 +183,7 @@ def _listing(
     answer, headers = client.get_with_headers(USERS, query)
     first = objects(answer, "GET", USERS)
     found = _matching(first, wanted)
-    total = _total_pages(headers, USERS)
+    total = announced_pages(headers, USERS)
     left = len(wanted.keys() - found.keys())
     if total is not None and left < total - 1:
         logger.debug(
@@ -246,16 +251,3 @@ def _getter(client: OneLoginClient, user_id: int) -> Callable[[], JsonObject]:
 def _int(value: Any) -> int | None:
     text = str(value) if value is not None else ""
     return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _total_pages(headers: Mapping[str, str], path: str) -> int | None:
-    """`Total-Pages` of a first page; more than `bounds.MAX_PAGES` is refused up front."""
-    total = _int(headers.get("Total-Pages"))
-    if total is not None and total > bounds.MAX_PAGES:
-        raise OneLoginError(
-            f"the first page announces {headers.get('Total-Pages')} pages, more than the "
-            f"{bounds.MAX_PAGES} the tool reads",
-            method="GET",
-            path=path,
-        )
-    return total

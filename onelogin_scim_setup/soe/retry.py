@@ -15,10 +15,9 @@ from onelogin_scim_setup.errors import ScimError
 
 log = logging.getLogger("onelogin_scim_setup.soe")
 
-# Like OneLogin's transport: a GET answered 5xx or 429, or dropped, is retried with exponential
+# Like OneLogin's client: a GET answered 5xx or 429, or dropped, is retried with exponential
 # backoff (urllib3 honours Retry-After). A PUT (audit --fix) is retried only when the connection
 # failed before it was sent, so a retry never doubles a write.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRIES = 3
 BACKOFF = 0.5
 
@@ -56,7 +55,7 @@ def scim_retry(max_retries: int = MAX_RETRIES, backoff: float = BACKOFF) -> Retr
     return ScimRetry(
         total=max_retries,
         allowed_methods=frozenset({"GET"}),
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=bounds.RETRY_STATUSES,
         backoff_factor=backoff,
         backoff_max=10.0,
         # After the last try the answer itself comes back, so its status and message are reported.

@@ -1,4 +1,4 @@
-"""onelogin.threads: the places on the wire survive an interruption at any point."""
+"""onelogin.wire: the places on the wire survive an interruption at any point."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from onelogin_scim_setup.onelogin.threads import WireSlots
+from onelogin_scim_setup.onelogin.wire import Request, WireSlots
 
 
 class InterruptedAcquire:
@@ -35,11 +35,10 @@ class InterruptedAcquire:
 
 def test_an_interruption_while_taking_the_place_back_frees_no_place_twice() -> None:
     slots = WireSlots(1)
-    semaphore = InterruptedAcquire(
-        1, nth=2
-    )  # 1: held() takes the place; 2: released() takes it back
+    semaphore = InterruptedAcquire(1, nth=2)  # 1: held() takes the place; 2: lent() takes it back
     slots._free = semaphore  # type: ignore[assignment]
-    with pytest.raises(KeyboardInterrupt), slots.held(), slots.released():
+    request = Request()
+    with pytest.raises(KeyboardInterrupt), slots.held(request), slots.lent(request):
         pass  # asking something else, then Ctrl-C while taking the place back
     # Exactly the one place is free again (releasing it twice would have raised ValueError).
     assert semaphore.inner.acquire(blocking=False)
