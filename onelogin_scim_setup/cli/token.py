@@ -62,7 +62,7 @@ def generate(
     state.redactor.add(token)
     if deliver:
         prepared = prepare(state)
-        from onelogin_scim_setup.secrets.delivery import deliver_token
+        from onelogin_scim_setup.secrets.sources import deliver_token
 
         deliver_token(prepared.config, token)
         state.out.note(f"Delivered by token.delivery = {prepared.config.token.delivery}.")
@@ -81,7 +81,7 @@ def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
 @token_app.command(cls=GlobalCommand, epilog=examples("deliver"))
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
-    from onelogin_scim_setup.secrets.delivery import deliver_token
+    from onelogin_scim_setup.secrets.sources import deliver_token
     from onelogin_scim_setup.secrets.token import fingerprint
 
     state = state_of(ctx)

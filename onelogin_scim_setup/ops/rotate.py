@@ -40,7 +40,7 @@ from onelogin_scim_setup.ops.rotation_state import (
     rotation_journal,
     tokens_for,
 )
-from onelogin_scim_setup.secrets.delivery import deliver_token
+from onelogin_scim_setup.secrets.sources import deliver_token
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult, open_scim
 
