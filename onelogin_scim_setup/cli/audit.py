@@ -13,6 +13,7 @@ from onelogin_scim_setup.cli.context import (
     stdin_is_terminal,
 )
 from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.audit.findings import Category
@@ -78,7 +79,7 @@ def audit(
     worst: Annotated[
         int, typer.Option(help="Findings listed on a terminal (all in json/csv).", min=0)
     ] = 20,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
     from onelogin_scim_setup.ops.audit import run_audit

@@ -18,6 +18,7 @@ from onelogin_scim_setup.cli.context import (
     within,
 )
 from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 
 
 def verify(
@@ -29,9 +30,9 @@ def verify(
     test_user: Annotated[
         str | None, typer.Option("--test-user", help="Email of the --e2e test user.")
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = 120.0,
-    interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
-    lock_timeout: LockTimeoutOption = 300.0,
+    timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = SOE_WAIT,
+    interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = SOE_POLL_INTERVAL,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
     from onelogin_scim_setup.ops.check import passed

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from typer._click.core import Context
 
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import SetupError, UsageError
@@ -124,7 +125,9 @@ def stdin_is_terminal() -> bool:
     return is_terminal(sys.stdin)
 
 
-def state_of(ctx: typer.Context) -> State:
+def state_of(ctx: Context) -> State:
+    """The run's State, which the root callback made (a command's or group's own context finds it
+    in its parents)."""
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback
         raise SetupError("internal: the command ran without the CLI's root options")

@@ -22,8 +22,8 @@ import typer
 from typer._click.core import Context, Parameter, ParameterSource
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from onelogin_scim_setup.cli.context import State
-from onelogin_scim_setup.errors import SetupError, UsageError
+from onelogin_scim_setup.cli.context import State, state_of
+from onelogin_scim_setup.errors import UsageError
 
 PANEL = "Global options (before or after the command)"
 OutputFormat = Literal["text", "json", "yaml", "csv"]
@@ -110,9 +110,7 @@ def _own_globals(params: list[Parameter]) -> list[Parameter]:
 
 def _merge_globals(ctx: Context) -> State:
     """Move the global options given at this level out of `ctx.params` into the State."""
-    state = ctx.find_object(State)
-    if state is None:
-        raise SetupError("internal: the command ran without the CLI's root options")
+    state = state_of(ctx)
     given = {name: ctx.params.pop(name, None) for name in GLOBAL_NAMES if name != "output"}
     if given["config"] is not None:
         state.config_path = given["config"]

@@ -16,6 +16,7 @@ from onelogin_scim_setup.cli.context import (
     within,
 )
 from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.ops.saved import SavedPlan
@@ -127,7 +128,7 @@ def apply(
         bool,
         typer.Option("--force", help="Apply even past the safety.* thresholds of the config."),
     ] = False,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     target: TargetOption = None,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
@@ -167,6 +168,7 @@ def apply(
 
 def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target | None":
     """`apply --target`, or the target a saved plan was made with (both: they must agree)."""
+    from onelogin_scim_setup.ops.saved import REPLAN_HINT
     from onelogin_scim_setup.plan.target import parse
 
     recorded = saved_plan.target if saved_plan is not None else None
@@ -184,7 +186,7 @@ def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target 
     except UsageError as error:
         raise UsageError(
             f"the saved plan's target is not one this tool writes: {error.message}",
-            hint="Run `plan --out` again, review it, and apply the new plan.",
+            hint=REPLAN_HINT,
         ) from None
 
 

@@ -18,6 +18,7 @@ from onelogin_scim_setup.cli.context import (
 )
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 
 token_app = typer.Typer(
     cls=GlobalGroup,
@@ -96,8 +97,10 @@ def rotate(
     ctx: typer.Context,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for SOE to accept the new token.")
-    ] = 120.0,
-    interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
+    ] = SOE_WAIT,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between SOE checks.")
+    ] = SOE_POLL_INTERVAL,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask (for CI).")
     ] = False,
@@ -109,7 +112,7 @@ def rotate(
             "token there yourself once SOE accepts it.",
         ),
     ] = False,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     resume: Annotated[
         bool,
         typer.Option(

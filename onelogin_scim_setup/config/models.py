@@ -69,6 +69,8 @@ def _no_nul(value: Path) -> Path:
 # YAML gives a string; strict would want a Path.
 FilePath = Annotated[Path, Field(strict=False), AfterValidator(_no_nul)]
 Secret = Annotated[SecretStr, Field(strict=False)]
+# Seconds one HTTP request may wait on its connection and its answer (onelogin.timeout, soe.timeout).
+RequestTimeout = Annotated[float, Field(gt=0, le=300)]
 
 
 _HOST_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -102,7 +104,7 @@ class OneLoginSettings(_Model):
     client_secret_env: EnvName = "ONELOGIN_CLIENT_SECRET"  # noqa: S105 (a variable name)
     client_id: str | None = None
     client_secret: Secret | None = None
-    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    timeout: RequestTimeout = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
     # Most calls in flight at once, over all parallel reads and per-user writes (1: one at a time).
@@ -143,7 +145,7 @@ class SoeSettings(_Model):
     allow_moderator_promotion: bool = False
     allow_admin_promotion: bool = False
     verify_tls: bool = True
-    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    timeout: RequestTimeout = 30.0
 
     @field_validator("scim_base_url")
     @classmethod

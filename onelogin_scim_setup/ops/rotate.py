@@ -24,6 +24,7 @@ from onelogin_scim_setup.errors import (
     SetupError,
 )
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import connect
@@ -60,8 +61,8 @@ class Rotation:
     probe: Callable[[str], ProbeResult]  # GET /Users?count=1 on SOE with a given token
     set_onelogin: Callable[[str], None] | None  # None: OneLogin's field is a manual step
     read_onelogin: Callable[[], str | None] | None = None  # fingerprint OneLogin holds, if readable
-    timeout: float = 120.0
-    interval: float = 3.0
+    timeout: float = SOE_WAIT
+    interval: float = SOE_POLL_INTERVAL
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     log: list[str] = field(default_factory=list)

@@ -9,12 +9,13 @@ from pathlib import Path
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check, Status, passed
 from onelogin_scim_setup.ops.journal import ROUND_TRIP, Journal, journal, unfinished_round_trip
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_steps
 from onelogin_scim_setup.ops.prepare import Prepared, reread_token
-from onelogin_scim_setup.ops.roundtrip import RoundTrip
+from onelogin_scim_setup.ops.roundtrip import UNFINISHED_CHECK, RoundTrip
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan, StepState
 from onelogin_scim_setup.plan.manual import Evidence
 from onelogin_scim_setup.secrets.token import generate_token
@@ -212,8 +213,8 @@ def run_checks(
     scim: ScimClient,
     *,
     test_user: str | None = None,
-    timeout: float = 120.0,
-    interval: float = 3.0,
+    timeout: float = SOE_WAIT,
+    interval: float = SOE_POLL_INTERVAL,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     journal: Journal | None = None,
@@ -264,7 +265,7 @@ def run_checks(
     if pending is not None and not test_user:
         add(
             Check(
-                "e2e: an earlier round trip did not finish",
+                UNFINISHED_CHECK,
                 "fail",
                 unfinished_round_trip(pending),
                 "Run `verify --e2e --test-user "
@@ -289,12 +290,12 @@ def verify_tenant(
     environ: Mapping[str, str],
     *,
     test_user: str | None = None,
-    timeout: float = 120.0,
-    interval: float = 3.0,
+    timeout: float = SOE_WAIT,
+    interval: float = SOE_POLL_INTERVAL,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     lock_dir: Path | None = None,
-    lock_timeout: float = 300.0,
+    lock_timeout: float = LOCK_TIMEOUT,
     on_lock_wait: Callable[[str], None] | None = None,
 ) -> list[Check]:
     """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`.

@@ -20,6 +20,7 @@ from typing import Any
 from onelogin_scim_setup.plan.changes import Action, Change, Plan, StepState
 from onelogin_scim_setup.plan.groups import LABELS, VERBS, KindGroup, group
 
+NO_CHANGES = "No changes. OneLogin matches the configuration."  # also the text view (render.plan)
 SYMBOLS = {
     Action.CREATE: "+",
     Action.UPDATE: "~",
@@ -174,7 +175,7 @@ def plan_markdown(
     lines += [f"**{prose(summary(plan))}**", "", f"Checksum: {code(document['checksum'])}", ""]
     api = [*plan.conflicts, *plan.api_changes, *plan.unmanaged]
     if not api:
-        lines += ["No changes. OneLogin matches the configuration.", ""]
+        lines += [NO_CHANGES, ""]
     else:
         lines += _totals(group(api, detail=True))
         for item in group([*plan.conflicts, *plan.api_changes], detail=detail):
