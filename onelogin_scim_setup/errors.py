@@ -69,34 +69,29 @@ class SetupError(Exception):
         return "\n".join(self.lines())
 
 
-class ConfigError(SetupError):
+class _WithProblems(SetupError):
+    """An error that may carry several problems, each shown indented under the message. Private:
+    never raised itself, so it has no code of its own (its subclasses name theirs)."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+    def lines(self) -> list[str]:
+        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return lines
+
+
+class ConfigError(_WithProblems):
     """The config file is missing, unreadable or invalid. May carry several problems."""
 
     code: ClassVar[str] = "config_invalid"
 
-    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.problems = problems or []
 
-    def lines(self) -> list[str]:
-        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
-        if self.hint:
-            lines.append(f"Hint: {self.hint}")
-        return lines
-
-
-class TemplateError(SetupError):
+class TemplateError(_WithProblems):
     """The SCIM JSON template cannot be rendered or fails its lint. May carry several problems."""
-
-    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.problems = problems or []
-
-    def lines(self) -> list[str]:
-        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
-        if self.hint:
-            lines.append(f"Hint: {self.hint}")
-        return lines
 
     code: ClassVar[str] = "template_invalid"
 
