@@ -8,7 +8,6 @@ import typer
 from onelogin_scim_setup.cli.context import (
     LockTimeoutOption,
     apply_lock,
-    prepare,
     state_of,
     stdin_is_terminal,
 )
@@ -84,6 +83,7 @@ def audit(
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
     from onelogin_scim_setup.ops.audit import run_audit
     from onelogin_scim_setup.ops.plan import connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.audit import render_audited
     from onelogin_scim_setup.soe.client import open_scim
 
@@ -91,7 +91,13 @@ def audit(
     out = state.use_output("json" if output == "json" else "text")
     categories = _categories(category)
     fixing = _fixing(out, output, auto_approve, max_deactivate_percent, force) if fix else None
-    prepared = prepare(state, token_required=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     with (
         # --fix writes, so it takes apply's lock (ops.lock); a read-only audit does not.
         apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),

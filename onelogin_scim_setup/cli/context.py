@@ -1,4 +1,4 @@
-"""What every command shares: the global options' state and the offline preparation step."""
+"""What every command shares: the global options' state, the bounds of numeric options, and the apply lock."""
 
 from __future__ import annotations
 
@@ -132,79 +132,6 @@ def state_of(ctx: Context) -> State:
     if state is None:  # only when a command is invoked without the root callback
         raise SetupError("internal: the command ran without the CLI's root options")
     return state
-
-
-def prepare(state: State, *, token_required: bool = False, offline: bool = False) -> Prepared:
-    """Load and check everything offline; register the secrets so no output can carry them.
-
-    `offline` (validate, render): run no command, so a `token.command` source is not read.
-    """
-    from onelogin_scim_setup.ops.prepare import prepare as prepare_offline
-
-    prepared = prepare_offline(
-        state.config_path,
-        state.environ,
-        token_required=token_required,
-        run_token_command=not offline,
-        redactor=state.redactor,
-    )
-    return register(state, prepared)
-
-
-def register(state: State, prepared: Prepared) -> Prepared:
-    """Register the run's secrets with the redactor and show the config's warnings (and a weak
-    token's)."""
-    from onelogin_scim_setup.secrets.token import check_token_strength
-
-    onelogin = prepared.config.onelogin
-    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
-    state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
-    for unfinished in unfinished_runs(state, prepared):
-        state.out.note(f"Warning: {unfinished}")
-    for warning in prepared.loaded.warnings:
-        state.out.note(f"Warning: {warning}")
-    if prepared.token:
-        source = prepared.config.token.source
-        for weakness in check_token_strength(prepared.token):
-            state.out.note(
-                f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
-            )
-    return prepared
-
-
-def unfinished_runs(state: State, prepared: Prepared) -> list[str]:
-    """Runs that stopped part-way on this tenant and app (ops.journal), said before anything
-    else: a test user `verify --e2e` left changed, a token rotation neither finished nor undone."""
-    from onelogin_scim_setup.ops.journal import (
-        ROTATION,
-        ROUND_TRIP,
-        journal,
-        unfinished,
-        unfinished_round_trip,
-    )
-    from onelogin_scim_setup.ops.lock import default_lock_dir
-
-    config = prepared.config
-    try:
-        lock_dir = default_lock_dir(state.environ)
-    except (RuntimeError, KeyError):  # no home folder: the lock itself reports it
-        return []
-    found = []
-    for kind, say, fix in (
-        (ROUND_TRIP, unfinished_round_trip, "`verify --e2e --test-user EMAIL` restores it"),
-        (ROTATION, unfinished, "`token rotate --resume` finishes it, `--rollback` undoes it"),
-    ):
-        book = journal(
-            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=kind
-        )
-        try:
-            record = book.read()
-        except SetupError as error:
-            found.append(error.message)
-            continue
-        if record is not None:
-            found.append(f"{say(record)}: {fix} (journal {book.path}).")
-    return found
 
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:

@@ -10,7 +10,6 @@ from onelogin_scim_setup.cli.context import (
     LOCK_SECONDS,
     LockTimeoutOption,
     OutputOption,
-    prepare,
     state_of,
     stdin_is_terminal,
     within,
@@ -75,6 +74,7 @@ def plan(
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.plan import compute_plan, connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
@@ -82,7 +82,9 @@ def plan(
     state = state_of(ctx)
     out = state.use_output(output)
     targeting = parse(target) if target is not None else None
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client, target=targeting)
     shown = str(targeting) if targeting is not None else None
@@ -135,6 +137,7 @@ def apply(
     from onelogin_scim_setup.ops import saved
     from onelogin_scim_setup.ops.apply import ApplyRequest, apply_config
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.apply import ApplyConsole
     from onelogin_scim_setup.render.plan import TARGET_WARNING, render_applied
 
@@ -153,7 +156,9 @@ def apply(
     )
     if request.target is not None:
         out.note(TARGET_WARNING.format(target=request.target))
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     computed, result = apply_config(
         prepared,
         state.environ,

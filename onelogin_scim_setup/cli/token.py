@@ -11,7 +11,6 @@ from onelogin_scim_setup.cli.context import (
     WAIT_SECONDS,
     LockTimeoutOption,
     is_terminal,
-    prepare,
     state_of,
     stdin_is_terminal,
     within,
@@ -56,13 +55,16 @@ def generate(
     ] = False,
 ) -> None:
     """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.secrets.token import generate_token
 
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
     if deliver:
-        prepared = prepare(state)
+        prepared = prepare(
+            state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+        )
         from onelogin_scim_setup.secrets.sources import deliver_token
 
         deliver_token(prepared.config, token)
@@ -75,18 +77,34 @@ def generate(
 @token_app.command(cls=GlobalCommand, epilog=examples("show"))
 def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
     """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
-    prepared = prepare(state_of(ctx), token_required=True)
+    from onelogin_scim_setup.ops.prepare import prepare
+
+    state = state_of(ctx)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     _show(ctx, prepared.require_token(), reveal, f"token from {prepared.config.token.source}")
 
 
 @token_app.command(cls=GlobalCommand, epilog=examples("deliver"))
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.secrets.sources import deliver_token
     from onelogin_scim_setup.secrets.token import fingerprint
 
     state = state_of(ctx)
-    prepared = prepare(state, token_required=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     token = prepared.require_token()
     deliver_token(prepared.config, token)
     state.out.text(f"Delivered {fingerprint(token)} by {prepared.config.token.delivery}.")
@@ -136,6 +154,7 @@ def rotate(
     --rollback."""
     from onelogin_scim_setup.errors import UsageError
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.ops.rotate import rotate_token
     from onelogin_scim_setup.ops.rotation_state import RotateRequest
     from onelogin_scim_setup.render.token import RotationProgress, render_rotation
@@ -153,7 +172,9 @@ def rotate(
     progress = RotationProgress(state.out)
     try:
         rotated = rotate_token(
-            prepare(state),
+            prepare(
+                state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+            ),
             state.environ,
             request,
             lock_dir=default_lock_dir(state.environ),
