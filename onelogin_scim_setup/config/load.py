@@ -11,9 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onelogin_scim_setup.config.attributes import custom_fields
-from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config, UserPromotion
-from onelogin_scim_setup.config.problems import Problem
+from onelogin_scim_setup.config.problems import Problem, error_message
 from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
 from onelogin_scim_setup.errors import ConfigError
