@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from onelogin_scim_setup.cli.context import OutputOption, State, state_of
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import CONFIG_ENV, DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ConfigError, UsageError
 
 
@@ -15,9 +15,7 @@ def init(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="Where to write it. Default: -c, else $ONELOGIN_SCIM_CONFIG, else ./"
-            + DEFAULT_CONFIG_FILE
-            + "."
+            help=f"Where to write it. Default: -c, else ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_FILE}."
         ),
     ] = None,
     force: Annotated[
