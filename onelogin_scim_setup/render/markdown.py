@@ -82,11 +82,12 @@ def code(value: str) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
-def block(value: str) -> list[str]:
-    """A multi-line value as a fenced block whose fence no line inside can close."""
+def block(value: str, *, info: str = "") -> list[str]:
+    """A multi-line value as a fenced block whose fence no line inside can close; `info` names its
+    language (`json`)."""
     longest = max((len(run) for run in re.findall(r"`{3,}", value)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence, *value.splitlines(), fence]
+    return [fence + info, *value.splitlines(), fence]
 
 
 def _value(value: Any, sensitive: bool) -> str:
