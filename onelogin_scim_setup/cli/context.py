@@ -98,6 +98,17 @@ def within(option: str, value: float, bounds: tuple[float, float], unit: str = "
     return value
 
 
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
+]
+
+
+def refuse_to_overwrite(path: Path, *, force: bool) -> None:
+    """`init` and `import` write a config: an existing one is kept unless `--force`."""
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
+
+
 LockTimeoutOption = Annotated[
     float,
     typer.Option(

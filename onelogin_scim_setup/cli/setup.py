@@ -5,9 +5,15 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, State, state_of
+from onelogin_scim_setup.cli.context import (
+    ForceOption,
+    OutputOption,
+    State,
+    refuse_to_overwrite,
+    state_of,
+)
 from onelogin_scim_setup.config import CONFIG_ENV, DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ConfigError, UsageError
+from onelogin_scim_setup.errors import ConfigError
 
 
 def init(
@@ -18,9 +24,7 @@ def init(
             help=f"Where to write it. Default: -c, else ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_FILE}."
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
-    ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Write a commented starter config (config.example.yaml), and its JSON Schema beside it for
     editors."""
@@ -31,8 +35,7 @@ def init(
 
     state = state_of(ctx)
     path = path or state.config_path
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    refuse_to_overwrite(path, force=force)
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
     write_file(path, with_modeline(text))
     write_schema_beside(state, path, force=force)

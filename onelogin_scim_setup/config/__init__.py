@@ -3,4 +3,5 @@
 # Here rather than in `models`, so the CLI can name them without importing pydantic.
 DEFAULT_CONFIG_FILE = "onelogin-scim-setup.yaml"
 CONFIG_ENV = "ONELOGIN_SCIM_CONFIG"  # the config file when -c is not given
+DEFAULT_APP_NAME = "SCIM SOE"
 DEFAULT_CONNECTOR = "SCIM Provisioner with SAML (SCIM v2 Enterprise)"

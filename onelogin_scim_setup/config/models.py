@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import model_validator as model_check
 
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
+from onelogin_scim_setup.config import DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
 from onelogin_scim_setup.config.urls import check_url
 
-__all__ = ["DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
+__all__ = ["DEFAULT_APP_NAME", "DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
 
 UserType = Literal["Registered", "Moderator", "Admin"]
 
@@ -203,7 +203,7 @@ class ConfigurationKeys(_Model):
 
 
 class AppSettings(_Model):
-    name: Name = "SCIM SOE"
+    name: Name = DEFAULT_APP_NAME
     connector: Name = DEFAULT_CONNECTOR
     provisioning: bool = True
     provisioning_via_api: Literal["auto", "api", "manual"] = "auto"
