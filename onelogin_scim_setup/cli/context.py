@@ -90,11 +90,11 @@ LOCK_SECONDS = (0.0, 86400.0)
 DEADLINE_SECONDS = (0.1, 86400.0)
 
 
-def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:
-    """`value` if it lies within `bounds`, else a UsageError naming the option."""
+def within(option: str, value: float, bounds: tuple[float, float]) -> float:
+    """`value` (seconds) if it lies within `bounds`, else a UsageError naming the option."""
     low, high = bounds
     if not low <= value <= high:
-        raise UsageError(f"{option} must be between {low:g} and {high:g} {unit} (got {value:g})")
+        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
     return value
 
 
