@@ -61,42 +61,39 @@ class SetupError(Exception):
         self.hint = hint
 
     def lines(self) -> list[str]:
-        """The paragraph's lines. The line breaks between them are the tool's own; a line break
-        inside one (e.g. in a server's message) is shown escaped (render.safe)."""
-        return [self.message, f"Hint: {self.hint}"] if self.hint else [self.message]
+        """The paragraph's lines: what went wrong (`body`), then the hint. The line breaks between
+        them are the tool's own; a line break inside one (e.g. in a server's message) is shown
+        escaped (render.safe)."""
+        return [*self.body(), f"Hint: {self.hint}"] if self.hint else self.body()
+
+    def body(self) -> list[str]:
+        """What went wrong, without the hint; a subclass with more to say overrides this."""
+        return [self.message]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
 
-class ConfigError(SetupError):
+class _WithProblems(SetupError):
+    """An error that may carry several problems, each shown indented under the message. Private:
+    never raised itself, so it has no code of its own (its subclasses name theirs)."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+    def body(self) -> list[str]:
+        return [self.message, *(f"  {problem}" for problem in self.problems)]
+
+
+class ConfigError(_WithProblems):
     """The config file is missing, unreadable or invalid. May carry several problems."""
 
     code: ClassVar[str] = "config_invalid"
 
-    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.problems = problems or []
 
-    def lines(self) -> list[str]:
-        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
-        if self.hint:
-            lines.append(f"Hint: {self.hint}")
-        return lines
-
-
-class TemplateError(SetupError):
+class TemplateError(_WithProblems):
     """The SCIM JSON template cannot be rendered or fails its lint. May carry several problems."""
-
-    def __init__(self, message: str, *, problems: list[str] | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.problems = problems or []
-
-    def lines(self) -> list[str]:
-        lines = [self.message, *(f"  {problem}" for problem in self.problems)]
-        if self.hint:
-            lines.append(f"Hint: {self.hint}")
-        return lines
 
     code: ClassVar[str] = "template_invalid"
 
@@ -128,12 +125,11 @@ class OneLoginError(SetupError):
         self.method = method
         self.path = path
 
-    def lines(self) -> list[str]:
+    def body(self) -> list[str]:
         where = f"{self.method} {self.path}" if self.method and self.path else "OneLogin API"
         status = f" answered {self.status}" if self.status is not None else " failed"
         request_id = f" (x-request-id {self.request_id})" if self.request_id else ""
-        text = f"{where}{status}: {self.message}{request_id}"
-        return [text, f"Hint: {self.hint}"] if self.hint else [text]
+        return [f"{where}{status}: {self.message}{request_id}"]
 
 
 class ShortnameChanged(OneLoginError):
@@ -191,13 +187,14 @@ class ApplyError(SetupError):
         code = getattr(self.cause, "exit_code", None)  # Interrupted, or a request abandoned
         return code if isinstance(code, ExitCode) else ExitCode.ERROR
 
-    def lines(self) -> list[str]:
+    def body(self) -> list[str]:
         cause = self.cause.lines() if isinstance(self.cause, SetupError) else [str(self.cause)]
-        lines = [f"{self.message}: {cause[0]}", *cause[1:]]
-        lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
-        lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
-        lines.append(f"Hint: {self.hint}")
-        return lines
+        return [
+            f"{self.message}: {cause[0]}",
+            *cause[1:],
+            f"Done ({len(self.done)}): " + _listed(self.done),
+            f"Not done ({len(self.not_done)}): " + _listed(self.not_done),
+        ]
 
 
 class Refused(SetupError):

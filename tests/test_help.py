@@ -184,3 +184,12 @@ def test_version_names_python_and_the_key_libraries() -> None:
     assert re.fullmatch(r"Python \w+ 3\.\d+\.\d+\S*", python)
     for library in KEY_DEPENDENCIES:
         assert re.search(rf"\b{library} \d+\.\d+", libraries), library
+
+
+def test_the_deadline_help_names_the_default_the_network_clock_starts_with() -> None:
+    """`--deadline`'s help is built before the HTTP stack is loaded (start-up time), so it cannot
+    import bounds.COMMAND_DEADLINE; this holds the two to one value."""
+    from onelogin_scim_setup import bounds
+    from onelogin_scim_setup.cli.options import DeadlineHelp
+
+    assert DeadlineHelp.endswith(f"Default: {bounds.COMMAND_DEADLINE:g}.")

@@ -8,7 +8,8 @@ from typing import Any
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.plan import manual
 from onelogin_scim_setup.plan.changes import Plan
-from onelogin_scim_setup.render.runbook import code, runbook_markdown
+from onelogin_scim_setup.render.markdown import code
+from onelogin_scim_setup.render.runbook import runbook_markdown
 from tests.conftest import MINIMAL_CONFIG
 from tests.helpers.render import PLAN
 
@@ -50,6 +51,7 @@ def test_runbook_without_a_token_says_what_to_do_in_markdown_that_holds() -> Non
 
 
 def test_code_spans_hold_backticks() -> None:
-    assert code("a`b") == "``a`b``"
+    """The runbook's code spans are the plan's (render.markdown.code): one rule for both."""
+    assert code("a`b") == "`` a`b ``"
     assert code("`a") == "`` `a ``"
     assert code("plain") == "`plain`"

@@ -120,3 +120,28 @@ def test_import_refuses_a_bad_location_in_the_words_of_a_config_error() -> None:
         "import: onelogin.base_url: 'http://x.example.com' uses plain http; only https is allowed"
         " except for loopback hosts (127.0.0.0/8, ::1, localhost)"
     )
+
+
+def test_prepare_registers_every_secret_of_the_run_and_tells_its_warnings(tmp_path: Path) -> None:
+    """The one preparation the commands call (issue 17: no CLI wrapper around it): the token and
+    the OneLogin client secret go into the run's redactor before anything is printed, and the
+    warnings (here a weak token) reach `on_warning`."""
+    client_secret = "client-secret-" + "c" * 30
+    environ = {"SOE_SCIM_TOKEN": "short-token-value", "ONELOGIN_CLIENT_SECRET": client_secret}
+    redactor, told = Redactor(), []
+    prepared = prepare(write(tmp_path), environ, redactor=redactor, on_warning=told.append)
+    assert redactor.redact(f"a {client_secret} b") == "a [redacted] b"
+    assert prepared.redactor is redactor
+    assert told == [
+        "the SCIM token from token.source env is weak: the token is 17 characters long; use at "
+        "least 32"
+    ]
+
+
+def test_prepare_without_a_home_folder_has_no_unfinished_runs_to_tell(tmp_path: Path) -> None:
+    """Unfinished runs are looked for beside the lock; with no HOME there is no lock folder, and
+    an offline command (validate, render) must not fail for it: a command that takes the lock
+    says so itself."""
+    told: list[str] = []
+    prepare(write(tmp_path), {"SOE_SCIM_TOKEN": "t" * 64}, on_warning=told.append)
+    assert told == []

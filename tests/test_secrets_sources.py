@@ -504,7 +504,7 @@ def test_command_source_waits_30_seconds_by_default(monkeypatch: pytest.MonkeyPa
 
 def test_command_sink_waits_30_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     timeouts: list[float] = []
-    monkeypatch.setattr("onelogin_scim_setup.secrets.sources.subprocess.run", timing_out(timeouts))
+    monkeypatch.setattr("onelogin_scim_setup.secrets.sources._run_capped", timing_out(timeouts))
     with pytest.raises(SecretError) as caught:
         deliver_to_command(["secret-store"], SECRET)
     assert (timeouts, caught.value.message) == (
@@ -664,3 +664,84 @@ def test_a_signal_while_the_token_command_runs_kills_it(monkeypatch: pytest.Monk
     with pytest.raises(Interrupted):
         read_token_from_command([sys.executable, "-c", "import time; time.sleep(60)"])
     assert len(killed) == 1
+
+
+# --- the one runner on the delivery path (issue 17) -----------------------------------------------
+
+
+def test_command_sink_output_is_capped_in_memory_and_the_rest_drained() -> None:
+    """A delivery that prints far past the cap is neither refused nor blocked on a full pipe: the
+    first 64 KiB of each stream is kept, the rest read and dropped, and the delivery finishes."""
+    from onelogin_scim_setup.secrets.sources import MAX_TOKEN_FILE_BYTES, _run_capped
+
+    code = (
+        "import sys; token = sys.stdin.read(); sys.stdout.write('o' * 1000000); "
+        "sys.stderr.write(token + 'e' * 1000000); sys.exit(3)"
+    )
+    finished = _run_capped(
+        py(code), timeout=20, limit=MAX_TOKEN_FILE_BYTES, stdin=SECRET, kill_over_limit=False
+    )
+    assert (finished.returncode, len(finished.stdout), len(finished.stderr)) == (
+        3,
+        MAX_TOKEN_FILE_BYTES,
+        MAX_TOKEN_FILE_BYTES,
+    )
+    assert finished.stderr.startswith(SECRET + "eee")  # the token arrived whole on stdin
+
+
+def test_command_sink_printing_past_the_cap_still_delivers(tmp_path: Path) -> None:
+    out = tmp_path / "received"
+    code = (
+        f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read()); "
+        "sys.stdout.write('progress ' * 200000); sys.stderr.write('warn ' * 200000)"
+    )
+    deliver_to_command(py(code), SECRET, timeout=20)
+    assert out.read_text() == SECRET
+
+
+def test_command_sink_failure_past_the_cap_shows_its_first_line_without_the_token() -> None:
+    code = (
+        "import sys; token = sys.stdin.read(); "
+        "sys.stderr.write('store refused ' + token + '\\n' + 'x' * 1000000); sys.exit(6)"
+    )
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(py(code), SECRET, timeout=20)
+    assert caught.value.message == (
+        f"the delivery command {PY} exited with code 6: store refused [redacted]"
+    )
+
+
+def test_command_sink_endless_output_is_stopped_at_its_deadline() -> None:
+    code = f"import sys\nsys.stdin.read()\nwhile True: sys.stderr.write('{SECRET}' * 100)"
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(py(code), SECRET, timeout=1)
+    assert (caught.value.message, caught.value.hint) == (
+        f"the delivery command {PY} did not finish within 1s",
+        "What it did before it stopped is unknown: check SOE's SCIM settings and where it "
+        "stores the token.",
+    )
+    assert caught.value.__cause__ is None
+
+
+def test_command_sink_that_closes_its_output_and_lingers_is_stopped_at_its_deadline() -> None:
+    argv = py("import os, sys, time; sys.stdin.read(); os.close(1); os.close(2); time.sleep(10)")
+    with pytest.raises(SecretError) as caught:
+        deliver_to_command(argv, SECRET, timeout=0.5)
+    assert caught.value.message == f"the delivery command {PY} did not finish within 0.5s"
+
+
+def test_command_sink_that_never_reads_a_large_token_is_stopped_at_its_deadline() -> None:
+    """A token larger than the pipe's buffer, to a command that never reads: the write waits on
+    the selector, not in a blocking `write`, so the deadline still holds."""
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(SecretError, match=r"did not finish within 0\.5s"):
+        deliver_to_command(py("import time; time.sleep(10)"), "t" * 1_000_000, timeout=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_command_sink_that_exits_without_reading_its_stdin_is_judged_by_its_exit_code() -> None:
+    deliver_to_command(py("pass"), "t" * 1_000_000)  # a broken pipe on our side is not a failure
+    with pytest.raises(SecretError, match="exited with code 7"):
+        deliver_to_command(py("import sys; sys.exit(7)"), "t" * 1_000_000)

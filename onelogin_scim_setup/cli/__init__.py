@@ -23,7 +23,7 @@ from onelogin_scim_setup.cli import (
 )
 from onelogin_scim_setup.cli.context import State
 from onelogin_scim_setup.cli.token import token_app
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.config import CONFIG_ENV, DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
 
 app = typer.Typer(
@@ -84,7 +84,7 @@ def root(
         typer.Option(
             "--config",
             "-c",
-            envvar="ONELOGIN_SCIM_CONFIG",
+            envvar=CONFIG_ENV,
             help=options.ConfigHelp,
             rich_help_panel=options.PANEL,
         ),

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import state_of
-from onelogin_scim_setup.config import DEFAULT_CONNECTOR
+from onelogin_scim_setup.cli.context import ForceOption, refuse_to_overwrite, state_of
+from onelogin_scim_setup.config import DEFAULT_APP_NAME, DEFAULT_CONNECTOR
 from onelogin_scim_setup.errors import UsageError
 
 
@@ -32,13 +32,11 @@ def import_(
     ] = None,
     app_name: Annotated[
         str, typer.Option("--app", help="The app's exact display name.")
-    ] = "SCIM SOE",
+    ] = DEFAULT_APP_NAME,
     connector: Annotated[
         str, typer.Option("--connector", help="The app's connector, by exact name.")
     ] = DEFAULT_CONNECTOR,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
-    ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Write a starter config from an existing hand-made setup (app, fields, parameters, roles,
     role -> userType mappings), so `plan` right after shows no change. Reads only; no secrets."""
@@ -50,8 +48,7 @@ def import_(
 
     state = state_of(ctx)
     target = path or state.config_path
-    if target.exists() and not force:
-        raise UsageError(f"{target} already exists; use --force to overwrite it")
+    refuse_to_overwrite(target, force=force)
     onelogin, soe = _locations(subdomain, base_url, soe_site, soe_scim_url)
     adopted, text = import_setup(
         onelogin, soe, state.environ, state.redactor, app_name=app_name, connector=connector

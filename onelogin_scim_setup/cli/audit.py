@@ -8,11 +8,11 @@ import typer
 from onelogin_scim_setup.cli.context import (
     LockTimeoutOption,
     apply_lock,
-    prepare,
     state_of,
     stdin_is_terminal,
 )
 from onelogin_scim_setup.errors import UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.audit.findings import Category
@@ -78,11 +78,12 @@ def audit(
     worst: Annotated[
         int, typer.Option(help="Findings listed on a terminal (all in json/csv).", min=0)
     ] = 20,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Is every user where they should be in SOE? Reads both sides with paged listings."""
     from onelogin_scim_setup.ops.audit import run_audit
     from onelogin_scim_setup.ops.plan import connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.audit import render_audited
     from onelogin_scim_setup.soe.client import open_scim
 
@@ -90,7 +91,13 @@ def audit(
     out = state.use_output("json" if output == "json" else "text")
     categories = _categories(category)
     fixing = _fixing(out, output, auto_approve, max_deactivate_percent, force) if fix else None
-    prepared = prepare(state, token_required=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     with (
         # --fix writes, so it takes apply's lock (ops.lock); a read-only audit does not.
         apply_lock(state, prepared, lock_timeout) if fix else nullcontext(),

@@ -13,11 +13,11 @@ from onelogin_scim_setup.cli.context import (
     LockTimeoutOption,
     OutputOption,
     is_terminal,
-    prepare,
     state_of,
     within,
 )
 from onelogin_scim_setup.errors import ExitCode, OneLoginError, UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 
 
 def verify(
@@ -29,13 +29,14 @@ def verify(
     test_user: Annotated[
         str | None, typer.Option("--test-user", help="Email of the --e2e test user.")
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = 120.0,
-    interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = 3.0,
-    lock_timeout: LockTimeoutOption = 300.0,
+    timeout: Annotated[float, typer.Option(help="Seconds --e2e waits for SOE.")] = SOE_WAIT,
+    interval: Annotated[float, typer.Option(help="Seconds between SOE polls.")] = SOE_POLL_INTERVAL,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
 ) -> None:
     """Check both sides and report each finding with a fix; exit 0 only when all pass."""
     from onelogin_scim_setup.ops.check import passed
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.ops.verify import verify_tenant
     from onelogin_scim_setup.render.checks import render_check, render_verified
 
@@ -45,7 +46,13 @@ def verify(
     interval = within("--interval", interval, INTERVAL_SECONDS)
     if e2e and not test_user:
         raise UsageError("--e2e needs --test-user EMAIL (a user assigned to the app)")
-    prepared = prepare(state, token_required=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     with out.status("Checking OneLogin and SOE..."):
         checks = verify_tenant(
             prepared,
@@ -77,11 +84,14 @@ def discover(ctx: typer.Context, output: DiscoverOutput = "text") -> None:
     from onelogin_scim_setup.onelogin.apps import describe_app, find_app
     from onelogin_scim_setup.onelogin.vocabulary import describe_vocabulary
     from onelogin_scim_setup.ops.plan import connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.discover import render_discovered
 
     state = state_of(ctx)
     out = state.use_output(output)
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     config = prepared.config
     with out.status("Reading OneLogin..."), connect(prepared, state.environ) as client:
         _, app, _ = find_app(client, config.app.name, config.app.connector)
@@ -106,11 +116,14 @@ def doctor(ctx: typer.Context, output: OutputOption = "text") -> None:
     """Ask OneLogin every uncertain fact it can answer, and say what the tool will do (read-only)."""
     from onelogin_scim_setup.ops.doctor import diagnose
     from onelogin_scim_setup.ops.plan import connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.doctor import render_doctor
 
     state = state_of(ctx)
     out = state.use_output(output)
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     with out.status("Asking OneLogin..."), connect(prepared, state.environ) as client:
         diagnosis = diagnose(client, prepared.config)
     render_doctor(out, diagnosis)
@@ -126,10 +139,13 @@ def runbook(
     """Write the remaining manual steps as Markdown, with exact values, for a change ticket."""
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_plan
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.runbook import runbook_markdown
 
     state = state_of(ctx)
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     if offline:
         plan = manual_plan(prepared)
     else:

@@ -1,4 +1,4 @@
-"""What every command shares: the global options' state and the offline preparation step."""
+"""What every command shares: the global options' state, the bounds of numeric options, and the apply lock."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from typer._click.core import Context
 
 from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
 from onelogin_scim_setup.errors import SetupError, UsageError
@@ -89,12 +90,23 @@ LOCK_SECONDS = (0.0, 86400.0)
 DEADLINE_SECONDS = (0.1, 86400.0)
 
 
-def within(option: str, value: float, bounds: tuple[float, float], unit: str = "seconds") -> float:
-    """`value` if it lies within `bounds`, else a UsageError naming the option."""
+def within(option: str, value: float, bounds: tuple[float, float]) -> float:
+    """`value` (seconds) if it lies within `bounds`, else a UsageError naming the option."""
     low, high = bounds
     if not low <= value <= high:
-        raise UsageError(f"{option} must be between {low:g} and {high:g} {unit} (got {value:g})")
+        raise UsageError(f"{option} must be between {low:g} and {high:g} seconds (got {value:g})")
     return value
+
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
+]
+
+
+def refuse_to_overwrite(path: Path, *, force: bool) -> None:
+    """`init` and `import` write a config: an existing one is kept unless `--force`."""
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
 
 
 LockTimeoutOption = Annotated[
@@ -124,84 +136,13 @@ def stdin_is_terminal() -> bool:
     return is_terminal(sys.stdin)
 
 
-def state_of(ctx: typer.Context) -> State:
+def state_of(ctx: Context) -> State:
+    """The run's State, which the root callback made (a command's or group's own context finds it
+    in its parents)."""
     state = ctx.find_object(State)
     if state is None:  # only when a command is invoked without the root callback
         raise SetupError("internal: the command ran without the CLI's root options")
     return state
-
-
-def prepare(state: State, *, token_required: bool = False, offline: bool = False) -> Prepared:
-    """Load and check everything offline; register the secrets so no output can carry them.
-
-    `offline` (validate, render): run no command, so a `token.command` source is not read.
-    """
-    from onelogin_scim_setup.ops.prepare import prepare as prepare_offline
-
-    prepared = prepare_offline(
-        state.config_path,
-        state.environ,
-        token_required=token_required,
-        run_token_command=not offline,
-        redactor=state.redactor,
-    )
-    return register(state, prepared)
-
-
-def register(state: State, prepared: Prepared) -> Prepared:
-    """Register the run's secrets with the redactor and show the config's warnings (and a weak
-    token's)."""
-    from onelogin_scim_setup.secrets.token import check_token_strength
-
-    onelogin = prepared.config.onelogin
-    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
-    state.redactor.add(*prepared.secrets, inline, state.environ.get(onelogin.client_secret_env, ""))
-    for unfinished in unfinished_runs(state, prepared):
-        state.out.note(f"Warning: {unfinished}")
-    for warning in prepared.loaded.warnings:
-        state.out.note(f"Warning: {warning}")
-    if prepared.token:
-        source = prepared.config.token.source
-        for weakness in check_token_strength(prepared.token):
-            state.out.note(
-                f"Warning: the SCIM token from token.source {source} is weak: {weakness}"
-            )
-    return prepared
-
-
-def unfinished_runs(state: State, prepared: Prepared) -> list[str]:
-    """Runs that stopped part-way on this tenant and app (ops.journal), said before anything
-    else: a test user `verify --e2e` left changed, a token rotation neither finished nor undone."""
-    from onelogin_scim_setup.ops.journal import (
-        ROTATION,
-        ROUND_TRIP,
-        journal,
-        unfinished,
-        unfinished_round_trip,
-    )
-    from onelogin_scim_setup.ops.lock import default_lock_dir
-
-    config = prepared.config
-    try:
-        lock_dir = default_lock_dir(state.environ)
-    except (RuntimeError, KeyError):  # no home folder: the lock itself reports it
-        return []
-    found = []
-    for kind, say, fix in (
-        (ROUND_TRIP, unfinished_round_trip, "`verify --e2e --test-user EMAIL` restores it"),
-        (ROTATION, unfinished, "`token rotate --resume` finishes it, `--rollback` undoes it"),
-    ):
-        book = journal(
-            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=kind
-        )
-        try:
-            record = book.read()
-        except SetupError as error:
-            found.append(error.message)
-            continue
-        if record is not None:
-            found.append(f"{say(record)}: {fix} (journal {book.path}).")
-    return found
 
 
 def apply_lock(state: State, prepared: Prepared, timeout: float) -> AbstractContextManager[None]:

@@ -24,7 +24,7 @@ from onelogin_scim_setup.ops.audit import run_audit
 from onelogin_scim_setup.ops.check import passed
 from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.ops.prepare import Prepared, prepare
-from onelogin_scim_setup.ops.verify import run_checks
+from onelogin_scim_setup.ops.verify import verify_tenant
 from onelogin_scim_setup.render.audit import render_audited
 from onelogin_scim_setup.render.checks import render_checks
 from onelogin_scim_setup.render.console import Out
@@ -215,11 +215,11 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
             "Suspend chosen, mappings reapplied."
         )
         out.text("== 6. verify", style="bold")
+        checks = verify_tenant(
+            prepared, environ, test_user="alice@example.com", timeout=10, interval=0.2
+        )
+        render_checks(out, checks)
         with open_scim(config.soe, token) as scim:
-            checks = run_checks(
-                prepared, client, scim, test_user="alice@example.com", timeout=10, interval=0.2
-            )
-            render_checks(out, checks)
             out.text("== 7. Users in SOE", style="bold")
             for email in DEMO_USERS:
                 user = scim.find_user(email)

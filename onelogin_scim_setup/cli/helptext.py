@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
+from onelogin_scim_setup.config import CONFIG_ENV
 from onelogin_scim_setup.errors import ExitCode
 
 PROG = "onelogin-scim-setup"
@@ -51,7 +52,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 ENVIRONMENT = (
-    ("ONELOGIN_SCIM_CONFIG", "the config file when -c is not given"),
+    (CONFIG_ENV, "the config file when -c is not given"),
     ("ONELOGIN_CLIENT_ID", "the OneLogin API client id (onelogin.client_id_env)"),
     ("ONELOGIN_CLIENT_SECRET", "its secret (onelogin.client_secret_env)"),
     ("SOE_SCIM_TOKEN", "the SCIM bearer token (token.source: env, token.env)"),

@@ -22,13 +22,14 @@ import typer
 from typer._click.core import Context, Parameter, ParameterSource
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from onelogin_scim_setup.cli.context import State
-from onelogin_scim_setup.errors import SetupError, UsageError
+from onelogin_scim_setup.cli.context import State, state_of
+from onelogin_scim_setup.config import CONFIG_ENV, DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.errors import UsageError
 
 PANEL = "Global options (before or after the command)"
 OutputFormat = Literal["text", "json", "yaml", "csv"]
 
-ConfigHelp = "Config file. Default: $ONELOGIN_SCIM_CONFIG, else onelogin-scim-setup.yaml here."
+ConfigHelp = f"Config file. Default: ${CONFIG_ENV}, else {DEFAULT_CONFIG_FILE} here."
 VerboseHelp = "Log each HTTP request to stderr. Countable: -vv is accepted (same detail, for now)."
 NoColorHelp = "No colour, even on a terminal (also: NO_COLOR set to anything)."
 OutputHelp = "text for people; json for programs (discover: also yaml; audit: also csv)."
@@ -110,9 +111,7 @@ def _own_globals(params: list[Parameter]) -> list[Parameter]:
 
 def _merge_globals(ctx: Context) -> State:
     """Move the global options given at this level out of `ctx.params` into the State."""
-    state = ctx.find_object(State)
-    if state is None:
-        raise SetupError("internal: the command ran without the CLI's root options")
+    state = state_of(ctx)
     given = {name: ctx.params.pop(name, None) for name in GLOBAL_NAMES if name != "output"}
     if given["config"] is not None:
         state.config_path = given["config"]

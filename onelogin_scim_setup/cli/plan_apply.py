@@ -10,12 +10,12 @@ from onelogin_scim_setup.cli.context import (
     LOCK_SECONDS,
     LockTimeoutOption,
     OutputOption,
-    prepare,
     state_of,
     stdin_is_terminal,
     within,
 )
 from onelogin_scim_setup.errors import ExitCode, UsageError
+from onelogin_scim_setup.ops import LOCK_TIMEOUT
 
 if TYPE_CHECKING:
     from onelogin_scim_setup.ops.saved import SavedPlan
@@ -74,6 +74,7 @@ def plan(
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.plan import compute_plan, connect
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
@@ -81,7 +82,9 @@ def plan(
     state = state_of(ctx)
     out = state.use_output(output)
     targeting = parse(target) if target is not None else None
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client, target=targeting)
     shown = str(targeting) if targeting is not None else None
@@ -127,13 +130,14 @@ def apply(
         bool,
         typer.Option("--force", help="Apply even past the safety.* thresholds of the config."),
     ] = False,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     target: TargetOption = None,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.ops import saved
     from onelogin_scim_setup.ops.apply import ApplyRequest, apply_config
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.render.apply import ApplyConsole
     from onelogin_scim_setup.render.plan import TARGET_WARNING, render_applied
 
@@ -152,7 +156,9 @@ def apply(
     )
     if request.target is not None:
         out.note(TARGET_WARNING.format(target=request.target))
-    prepared = prepare(state)
+    prepared = prepare(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+    )
     computed, result = apply_config(
         prepared,
         state.environ,
@@ -167,6 +173,7 @@ def apply(
 
 def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target | None":
     """`apply --target`, or the target a saved plan was made with (both: they must agree)."""
+    from onelogin_scim_setup.ops.saved import REPLAN_HINT
     from onelogin_scim_setup.plan.target import parse
 
     recorded = saved_plan.target if saved_plan is not None else None
@@ -184,7 +191,7 @@ def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target 
     except UsageError as error:
         raise UsageError(
             f"the saved plan's target is not one this tool writes: {error.message}",
-            hint="Run `plan --out` again, review it, and apply the new plan.",
+            hint=REPLAN_HINT,
         ) from None
 
 

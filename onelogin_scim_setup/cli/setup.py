@@ -5,9 +5,15 @@ from typing import Annotated
 
 import typer
 
-from onelogin_scim_setup.cli.context import OutputOption, State, prepare, register, state_of
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE
-from onelogin_scim_setup.errors import ConfigError, UsageError
+from onelogin_scim_setup.cli.context import (
+    ForceOption,
+    OutputOption,
+    State,
+    refuse_to_overwrite,
+    state_of,
+)
+from onelogin_scim_setup.config import CONFIG_ENV, DEFAULT_CONFIG_FILE
+from onelogin_scim_setup.errors import ConfigError
 
 
 def init(
@@ -15,14 +21,10 @@ def init(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="Where to write it. Default: -c, else $ONELOGIN_SCIM_CONFIG, else ./"
-            + DEFAULT_CONFIG_FILE
-            + "."
+            help=f"Where to write it. Default: -c, else ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_FILE}."
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing file (and its schema file).")
-    ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Write a commented starter config (config.example.yaml), and its JSON Schema beside it for
     editors."""
@@ -33,8 +35,7 @@ def init(
 
     state = state_of(ctx)
     path = path or state.config_path
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    refuse_to_overwrite(path, force=force)
     text = files("onelogin_scim_setup.templates").joinpath("config.example.yaml").read_text("utf-8")
     write_file(path, with_modeline(text))
     write_schema_beside(state, path, force=force)
@@ -94,13 +95,13 @@ def validate(ctx: typer.Context, output: OutputOption = "text") -> None:
 
     state = state_of(ctx)
     out = state.use_output(output)  # first: the error boundary then answers in this format
-    found = validate_all(state.config_path, state.environ)
-    if found.problems or found.loaded is None:
+    found = validate_all(
+        state.config_path, state.environ, redactor=state.redactor, on_warning=out.warn
+    )
+    if found.prepared is None:
         count = len(found.problems)
         raise ConfigError(f"{state.config_path}: {count} problem(s)", problems=found.problems)
-    # All passed: what validate_all built is the Prepared (nothing is loaded or rendered twice).
-    prepared = register(state, found.prepared(state.redactor))
-    render_valid(out, prepared.loaded, found.notes)
+    render_valid(out, found.prepared.loaded, found.notes)
 
 
 def render(
@@ -121,6 +122,7 @@ def render(
 ) -> None:
     """Print the OneLogin SCIM JSON template (or, with --preview, a sample user's SCIM payload)."""
     from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.template.preview import (
         BUILTIN_SAMPLE_USER,
         load_sample,
@@ -128,7 +130,13 @@ def render(
     )
 
     state = state_of(ctx)
-    prepared = prepare(state, offline=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        run_token_command=False,
+    )
     text = prepared.template
     if preview or sample:
         user = load_sample(sample) if sample else BUILTIN_SAMPLE_USER

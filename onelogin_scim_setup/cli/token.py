@@ -11,13 +11,13 @@ from onelogin_scim_setup.cli.context import (
     WAIT_SECONDS,
     LockTimeoutOption,
     is_terminal,
-    prepare,
     state_of,
     stdin_is_terminal,
     within,
 )
 from onelogin_scim_setup.cli.helptext import examples
 from onelogin_scim_setup.cli.options import GlobalCommand, GlobalGroup
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 
 token_app = typer.Typer(
     cls=GlobalGroup,
@@ -55,14 +55,17 @@ def generate(
     ] = False,
 ) -> None:
     """Make a new token: 384 bits from the operating system's CSPRNG, URL-safe."""
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.secrets.token import generate_token
 
     token = generate_token()
     state = state_of(ctx)
     state.redactor.add(token)
     if deliver:
-        prepared = prepare(state)
-        from onelogin_scim_setup.secrets.delivery import deliver_token
+        prepared = prepare(
+            state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+        )
+        from onelogin_scim_setup.secrets.sources import deliver_token
 
         deliver_token(prepared.config, token)
         state.out.note(f"Delivered by token.delivery = {prepared.config.token.delivery}.")
@@ -74,18 +77,34 @@ def generate(
 @token_app.command(cls=GlobalCommand, epilog=examples("show"))
 def show(ctx: typer.Context, reveal: RevealOption = False) -> None:
     """Show the configured token's fingerprint (and, with --reveal, the token for pasting)."""
-    prepared = prepare(state_of(ctx), token_required=True)
+    from onelogin_scim_setup.ops.prepare import prepare
+
+    state = state_of(ctx)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     _show(ctx, prepared.require_token(), reveal, f"token from {prepared.config.token.source}")
 
 
 @token_app.command(cls=GlobalCommand, epilog=examples("deliver"))
 def deliver(ctx: typer.Context) -> None:
     """Hand the configured token to SOE's side (token.delivery: command or file)."""
-    from onelogin_scim_setup.secrets.delivery import deliver_token
+    from onelogin_scim_setup.ops.prepare import prepare
+    from onelogin_scim_setup.secrets.sources import deliver_token
     from onelogin_scim_setup.secrets.token import fingerprint
 
     state = state_of(ctx)
-    prepared = prepare(state, token_required=True)
+    prepared = prepare(
+        state.config_path,
+        state.environ,
+        redactor=state.redactor,
+        on_warning=state.out.warn,
+        token_required=True,
+    )
     token = prepared.require_token()
     deliver_token(prepared.config, token)
     state.out.text(f"Delivered {fingerprint(token)} by {prepared.config.token.delivery}.")
@@ -96,8 +115,10 @@ def rotate(
     ctx: typer.Context,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for SOE to accept the new token.")
-    ] = 120.0,
-    interval: Annotated[float, typer.Option(help="Seconds between SOE checks.")] = 3.0,
+    ] = SOE_WAIT,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between SOE checks.")
+    ] = SOE_POLL_INTERVAL,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask (for CI).")
     ] = False,
@@ -109,7 +130,7 @@ def rotate(
             "token there yourself once SOE accepts it.",
         ),
     ] = False,
-    lock_timeout: LockTimeoutOption = 300.0,
+    lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     resume: Annotated[
         bool,
         typer.Option(
@@ -133,6 +154,7 @@ def rotate(
     --rollback."""
     from onelogin_scim_setup.errors import UsageError
     from onelogin_scim_setup.ops.lock import default_lock_dir
+    from onelogin_scim_setup.ops.prepare import prepare
     from onelogin_scim_setup.ops.rotate import rotate_token
     from onelogin_scim_setup.ops.rotation_state import RotateRequest
     from onelogin_scim_setup.render.token import RotationProgress, render_rotation
@@ -150,7 +172,9 @@ def rotate(
     progress = RotationProgress(state.out)
     try:
         rotated = rotate_token(
-            prepare(state),
+            prepare(
+                state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
+            ),
             state.environ,
             request,
             lock_dir=default_lock_dir(state.environ),

@@ -11,9 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from onelogin_scim_setup.config.attributes import custom_fields
-from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config, UserEntry
-from onelogin_scim_setup.config.problems import Problem
+from onelogin_scim_setup.config.problems import Problem, error_message
 from onelogin_scim_setup.config.users_csv import read_users_csv
 from onelogin_scim_setup.config.yaml_source import YamlDocument, read_yaml
 from onelogin_scim_setup.errors import ConfigError
@@ -75,13 +74,13 @@ def load_collecting(path: Path) -> tuple[LoadedConfig | None, list[str]]:
     ]
     warnings = tuple(_warnings(config, document))
     if not problems:  # the CSV's rows are checked against a config that holds
-        config = _with_users_file(config, path)
+        config = _with_users_file(config)
     # The parsed YAML is not kept: the config holds what it says (one copy of each per-user entry
     # for the rest of the run); the lines stay for messages that name file:line.
     return LoadedConfig(config, path, warnings, replace(document, data=None)), problems
 
 
-def _with_users_file(config: Config, path: Path) -> Config:
+def _with_users_file(config: Config) -> Config:
     """`promotions.users` plus the rows of `promotions.users_file`, every row checked first."""
     users_file = config.promotions.users_file
     if users_file is None:

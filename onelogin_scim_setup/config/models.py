@@ -21,10 +21,10 @@ from pydantic import (
 from pydantic import model_validator as model_check
 from pydantic_core import core_schema
 
-from onelogin_scim_setup.config import DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
+from onelogin_scim_setup.config import DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, DEFAULT_CONNECTOR
 from onelogin_scim_setup.config.urls import check_url
 
-__all__ = ["DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
+__all__ = ["DEFAULT_APP_NAME", "DEFAULT_CONFIG_FILE", "DEFAULT_CONNECTOR"]
 
 UserType = Literal["Registered", "Moderator", "Admin"]
 
@@ -80,6 +80,8 @@ def _no_nul(value: Path) -> Path:
 # YAML gives a string; strict would want a Path.
 FilePath = Annotated[Path, Field(strict=False), AfterValidator(_no_nul)]
 Secret = Annotated[SecretStr, Field(strict=False)]
+# Seconds one HTTP request may wait on its connection and its answer (onelogin.timeout, soe.timeout).
+RequestTimeout = Annotated[float, Field(gt=0, le=300)]
 
 
 _HOST_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -113,7 +115,7 @@ class OneLoginSettings(_Model):
     client_secret_env: EnvName = "ONELOGIN_CLIENT_SECRET"  # noqa: S105 (a variable name)
     client_id: str | None = None
     client_secret: Secret | None = None
-    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    timeout: RequestTimeout = 30.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 5
     backoff: Annotated[float, Field(ge=0, le=60)] = 0.5
     # Most calls in flight at once, over all parallel reads and per-user writes (1: one at a time).
@@ -154,7 +156,7 @@ class SoeSettings(_Model):
     allow_moderator_promotion: bool = False
     allow_admin_promotion: bool = False
     verify_tls: bool = True
-    timeout: Annotated[float, Field(gt=0, le=300)] = 30.0
+    timeout: RequestTimeout = 30.0
 
     @field_validator("scim_base_url")
     @classmethod
@@ -212,7 +214,7 @@ class ConfigurationKeys(_Model):
 
 
 class AppSettings(_Model):
-    name: Name = "SCIM SOE"
+    name: Name = DEFAULT_APP_NAME
     connector: Name = DEFAULT_CONNECTOR
     provisioning: bool = True
     provisioning_via_api: Literal["auto", "api", "manual"] = "auto"

@@ -1,4 +1,6 @@
-"""One problem `validate` found, as text (`file:line: key: message`) and as fields for `-o json`.
+"""One problem `validate` found, as text (`file:line: key: message`) and as fields for `-o json`;
+and how one pydantic error reads in a problem, for the YAML and the CSV alike, so an entry of
+`promotions.users` and a row of `promotions.users_file` are refused in the same words.
 
 A `Problem` is a `str` (the line people read, which every message and test already compares), that
 also carries its parts. Problems made elsewhere as plain strings are split by `problem_fields`, so
@@ -63,3 +65,19 @@ def problem_fields(problem: str) -> dict[str, Any]:
         "key": match.group("key"),
         "message": match.group("message"),
     }
+
+
+def error_message(item: Any) -> str:
+    """The message of one `ValidationError.errors()` item, without its location."""
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "literal_error" or item["type"] == "enum":
+        message += f" (got {shown(item.get('input'))})"
+    elif str(item["type"]).endswith("_type"):
+        message += f" (got {type(item.get('input')).__name__})"
+    return message
+
+
+def shown(value: Any) -> str:
+    """A value as a problem quotes it: its repr, cut at 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "…"

@@ -41,13 +41,10 @@ def schema_text() -> str:
     return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def modeline(schema_ref: str = SCHEMA_FILE) -> str:
-    return f"{MODELINE_PREFIX}{schema_ref}\n"
-
-
-def with_modeline(text: str, schema_ref: str = SCHEMA_FILE) -> str:
-    """`text` (a config) starting with the modeline; an existing modeline is replaced."""
+def with_modeline(text: str) -> str:
+    """`text` (a config) starting with the modeline that names the schema file beside it; an
+    existing modeline is replaced."""
     lines = text.splitlines(keepends=True)
     if lines and lines[0].startswith(MODELINE_PREFIX):
         lines = lines[1:]
-    return modeline(schema_ref) + "".join(lines)
+    return f"{MODELINE_PREFIX}{SCHEMA_FILE}\n" + "".join(lines)

@@ -100,11 +100,14 @@ class BoundAuthorization:
         return request
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 def origin(url: str) -> str:
     """`scheme://host:port` as urllib3 (the library that connects) reads `url`."""
     parsed = _parse(url)
     scheme = (parsed.scheme or "").lower()
-    port = parsed.port or {"http": 80, "https": 443}.get(scheme)
+    port = parsed.port or DEFAULT_PORTS.get(scheme)
     return f"{scheme}://{(parsed.host or '').lower()}:{port}"
 
 

@@ -22,9 +22,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import UserEntry, UserPromotion
-from onelogin_scim_setup.config.problems import Problem
+from onelogin_scim_setup.config.problems import Problem, error_message
 from onelogin_scim_setup.files import InputFileError, read_input
 
 COLUMNS = ("email", "user_type", "department", "title")

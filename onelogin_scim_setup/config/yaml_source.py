@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from onelogin_scim_setup.config import CONFIG_ENV
 from onelogin_scim_setup.config.problems import Problem
 from onelogin_scim_setup.errors import ConfigError
 from onelogin_scim_setup.files import InputFileError, read_text_input
@@ -53,7 +54,7 @@ def read_yaml(path: Path) -> YamlDocument:
         raise ConfigError(
             f"{path}: config file not found",
             hint="Create one with `onelogin-scim-setup init`, or point -c/--config "
-            "(or ONELOGIN_SCIM_CONFIG) at yours.",
+            f"(or {CONFIG_ENV}) at yours.",
         ) from None
     except OSError as error:
         raise ConfigError(

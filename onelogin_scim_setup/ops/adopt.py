@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from onelogin_scim_setup.config.messages import error_message
 from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.config.problems import error_message
 from onelogin_scim_setup.errors import OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.model.tenant import MappingShape
 from onelogin_scim_setup.onelogin.apps import find_app

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from onelogin_scim_setup.errors import ApplyError, BudgetError, Interrupted, Refused, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.ops import journal
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, journal
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect
@@ -296,7 +296,7 @@ class ApplyRequest:
     saved_plan: SavedPlan | None = None
     checksum: str | None = None
     force: bool = False
-    lock_timeout: float = 300.0
+    lock_timeout: float = LOCK_TIMEOUT
     target: Target | None = None  # `--target`, or the one a saved plan was made with
 
     @property

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from onelogin_scim_setup.config.urls import DEFAULT_PORTS
 from onelogin_scim_setup.errors import LockTimeout, SetupError
 from onelogin_scim_setup.files import environment_hint
 from onelogin_scim_setup.ops.prepare import Prepared
@@ -30,7 +31,6 @@ except ImportError:  # Windows: no flock; the lock is skipped there (see `held`)
 
 LOCK_DIR_ENV = "ONELOGIN_SCIM_LOCK_DIR"
 POLL_SECONDS = 0.1
-DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def default_lock_dir(environ: Mapping[str, str]) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from onelogin_scim_setup.config.attributes import custom_fields, field_source
 from onelogin_scim_setup.config.load import LoadedConfig, load, load_collecting
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.config.problems import Problem
-from onelogin_scim_setup.errors import SecretError, TemplateError
+from onelogin_scim_setup.errors import SecretError, SetupError, TemplateError
 from onelogin_scim_setup.secrets.redact import Redactor
 from onelogin_scim_setup.secrets.sources import (
     checked_token,
@@ -18,7 +18,7 @@ from onelogin_scim_setup.secrets.sources import (
     read_token_from_env,
     read_token_from_file,
 )
-from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.secrets.token import check_token_strength, fingerprint
 from onelogin_scim_setup.template.lint import lint_scim_template
 from onelogin_scim_setup.template.render import TemplateOptions, render_scim_template
 
@@ -124,16 +124,90 @@ def prepare(
     token_required: bool = False,
     run_token_command: bool = True,
     redactor: Redactor | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Prepared:
+    """Load and check everything offline: config, template, token.
+
+    `run_token_command` False (validate, render): run no command, so a `token.command` source is
+    not read. Every secret of the run so far goes into `redactor`, so no output can carry one;
+    `on_warning` is told what deserves a warning before anything else is done (`warnings`).
+    """
     loaded = load(config_path)
     template = render_and_lint(loaded)
     token = read_token(
         loaded.config, environ, required=token_required, run_command=run_token_command
     )
     refuse_shared_secret(loaded.config, environ, token)
+    return _prepared(loaded, template, token, environ, redactor, on_warning)
+
+
+def _prepared(
+    loaded: LoadedConfig,
+    template: str,
+    token: str | None,
+    environ: Mapping[str, str],
+    redactor: Redactor | None,
+    on_warning: Callable[[str], None] | None,
+) -> Prepared:
+    """The Prepared of a config that passed, its secrets registered and its warnings told."""
     redactor = redactor if redactor is not None else Redactor()
-    redactor.add(token)
-    return Prepared(loaded, template, token, redactor)
+    onelogin = loaded.config.onelogin
+    inline = onelogin.client_secret.get_secret_value() if onelogin.client_secret else ""
+    redactor.add(token, inline, environ.get(onelogin.client_secret_env, ""))
+    prepared = Prepared(loaded, template, token, redactor)
+    if on_warning is not None:
+        for warning in warnings(prepared, environ):
+            on_warning(warning)
+    return prepared
+
+
+def warnings(prepared: Prepared, environ: Mapping[str, str]) -> list[str]:
+    """What a command says before it starts: the runs that stopped part-way on this tenant and
+    app, the config's warnings, and a weak token's."""
+    found = unfinished_runs(prepared, environ) + list(prepared.loaded.warnings)
+    if prepared.token:
+        source = prepared.config.token.source
+        found += [
+            f"the SCIM token from token.source {source} is weak: {weakness}"
+            for weakness in check_token_strength(prepared.token)
+        ]
+    return found
+
+
+def unfinished_runs(prepared: Prepared, environ: Mapping[str, str]) -> list[str]:
+    """Runs that stopped part-way on this tenant and app (ops.journal), said before anything
+    else: a test user `verify --e2e` left changed, a token rotation neither finished nor undone."""
+    # Here, not at the top: ops.lock and ops.journal build on Prepared.
+    from onelogin_scim_setup.ops.journal import (
+        ROTATION,
+        ROUND_TRIP,
+        journal,
+        unfinished,
+        unfinished_round_trip,
+    )
+    from onelogin_scim_setup.ops.lock import default_lock_dir
+
+    config = prepared.config
+    try:
+        lock_dir = default_lock_dir(environ)
+    except SetupError:  # no home folder: a command that takes the lock reports it
+        return []
+    found = []
+    for kind, say, fix in (
+        (ROUND_TRIP, unfinished_round_trip, "`verify --e2e --test-user EMAIL` restores it"),
+        (ROTATION, unfinished, "`token rotate --resume` finishes it, `--rollback` undoes it"),
+    ):
+        book = journal(
+            lock_dir, api_url=config.onelogin.api_url, app_name=config.app.name, kind=kind
+        )
+        try:
+            record = book.read()
+        except SetupError as error:
+            found.append(error.message)
+            continue
+        if record is not None:
+            found.append(f"{say(record)}: {fix} (journal {book.path}).")
+    return found
 
 
 def refuse_shared_secret(config: Config, environ: Mapping[str, str], token: str | None) -> None:
@@ -153,12 +227,12 @@ def refuse_shared_secret(config: Config, environ: Mapping[str, str], token: str 
 @dataclass(frozen=True)
 class Validation:
     """What `validate` found: every problem of every stage that could run, in one list; and, when
-    there is none, what `prepare(..., run_token_command=False)` would have built."""
+    there is none, the Prepared that `prepare(..., run_token_command=False)` would have built (so
+    nothing is loaded or rendered twice: a 10,000-row users_file is read once)."""
 
     loaded: LoadedConfig | None
     problems: list[str]
-    template: str | None = None
-    token: str | None = None
+    prepared: Prepared | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -171,20 +245,17 @@ class Validation:
             ]
         return []
 
-    def prepared(self, redactor: Redactor | None = None) -> Prepared:
-        """The Prepared of a config that passed, without loading, rendering or reading again (a
-        10,000-row users_file is read once)."""
-        if self.problems or self.loaded is None or self.template is None:
-            raise ValueError("only a validation without problems makes a Prepared")
-        redactor = redactor if redactor is not None else Redactor()
-        redactor.add(self.token)
-        return Prepared(self.loaded, self.template, self.token, redactor)
 
-
-def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
+def validate_all(
+    config_path: Path,
+    environ: Mapping[str, str],
+    *,
+    redactor: Redactor | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Validation:
     """Schema, cross-field rules, template lint and token source, each run when it can run: a
     stage is skipped only when a config to run it on could not be built. Offline: a `command`
-    token source is not run."""
+    token source is not run. `redactor` and `on_warning` as for `prepare`, once all passed."""
     loaded, problems = load_collecting(config_path)
     if loaded is None:
         return Validation(None, problems)
@@ -198,7 +269,11 @@ def validate_all(config_path: Path, environ: Mapping[str, str]) -> Validation:
         problems.append(
             Problem(loaded.path, loaded.document.line_of(("token",)), "token", error.message)
         )
-    return Validation(loaded, problems, template, token)
+    if problems or template is None:
+        return Validation(loaded, problems)
+    return Validation(
+        loaded, problems, _prepared(loaded, template, token, environ, redactor, on_warning)
+    )
 
 
 def reread_token(prepared: Prepared, environ: Mapping[str, str]) -> Prepared:

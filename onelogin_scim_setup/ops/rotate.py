@@ -24,6 +24,7 @@ from onelogin_scim_setup.errors import (
     SetupError,
 )
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import connect
@@ -40,7 +41,7 @@ from onelogin_scim_setup.ops.rotation_state import (
     rotation_journal,
     tokens_for,
 )
-from onelogin_scim_setup.secrets.delivery import deliver_token
+from onelogin_scim_setup.secrets.sources import deliver_token
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult, open_scim
 
@@ -60,8 +61,8 @@ class Rotation:
     probe: Callable[[str], ProbeResult]  # GET /Users?count=1 on SOE with a given token
     set_onelogin: Callable[[str], None] | None  # None: OneLogin's field is a manual step
     read_onelogin: Callable[[], str | None] | None = None  # fingerprint OneLogin holds, if readable
-    timeout: float = 120.0
-    interval: float = 3.0
+    timeout: float = SOE_WAIT
+    interval: float = SOE_POLL_INTERVAL
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     log: list[str] = field(default_factory=list)

@@ -20,6 +20,7 @@ from onelogin_scim_setup.errors import (
 )
 from onelogin_scim_setup.onelogin.apps import find_app
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.journal import ROTATION, Journal, journal, unfinished
 from onelogin_scim_setup.ops.prepare import Prepared, read_token
 from onelogin_scim_setup.secrets.redact import is_masked
@@ -38,10 +39,10 @@ class RotateRequest:
     """What `token rotate` was asked: waits in seconds, who sets OneLogin's side, and whether it
     starts a rotation (`mode` "new") or finishes ("resume") or undoes ("rollback") one that stopped."""
 
-    timeout: float = 120.0
-    interval: float = 3.0
+    timeout: float = SOE_WAIT
+    interval: float = SOE_POLL_INTERVAL
     manual_onelogin: bool = False
-    lock_timeout: float = 300.0
+    lock_timeout: float = LOCK_TIMEOUT
     mode: Literal["new", "resume", "rollback"] = "new"
 
 

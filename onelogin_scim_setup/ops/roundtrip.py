@@ -17,12 +17,14 @@ from typing import Any
 
 from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
 
+UNFINISHED_CHECK = "e2e: an earlier round trip did not finish"
 ACTIVE = 1  # OneLogin user status (docs/onelogin-api.md Op 7)
 
 
@@ -33,8 +35,8 @@ class RoundTrip:
     client: OneLoginClient
     scim: ScimClient
     shortname: str
-    timeout: float = 120.0
-    interval: float = 3.0
+    timeout: float = SOE_WAIT
+    interval: float = SOE_POLL_INTERVAL
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     # The app as plan read it: the test user must have it before anything is changed.
@@ -56,14 +58,14 @@ class RoundTrip:
         except (KeyError, TypeError, ValueError):
             return [
                 Check(
-                    "e2e: an earlier round trip did not finish",
+                    UNFINISHED_CHECK,
                     "fail",
                     f"its journal {self.journal.path if self.journal else ''} cannot be read",
                     "Look at the file, restore the test user by hand, then remove it.",
                 )
             ]
         found = Check(
-            "e2e: an earlier round trip did not finish",
+            UNFINISHED_CHECK,
             "warn",
             f"{unfinished_round_trip(record)}; restoring it now",
             "Nothing to do: the restore follows.",

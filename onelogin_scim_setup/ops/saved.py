@@ -29,7 +29,8 @@ from onelogin_scim_setup.plan.changes import (
 from onelogin_scim_setup.plan.computed import ComputedPlan
 
 REPLAN_HINT = "Run `plan --out` again, review it, and apply the new plan."
-# A plan of 10,000 users' changes is a few MiB; anything far larger was not written by `plan --out`.
+# A plan of 50,000 per-user changes is some 30 MB; more is not a plan this tool wrote (`plan --out`
+# or `plan -o json`).
 MAX_SAVED_PLAN_BYTES = 64 * 1024 * 1024
 # What `plan` prints as the checksum (plan.changes.checksum): --checksum must be all of it.
 CHECKSUM_FORM = re.compile(r"sha256:[0-9a-f]{16}")
@@ -249,10 +250,6 @@ def check_checksum(expected: str, computed: ComputedPlan) -> None:
         )
 
 
-# A saved plan of 50,000 per-user changes is some 30 MB; more is not a plan this tool wrote.
-MAX_PLAN_BYTES = 64 * 1024 * 1024
-
-
 @dataclass(frozen=True)
 class ShownPlan:
     """A plan file read back for `show`: the plan, its checksum, its target, whether it is a saved
@@ -269,7 +266,7 @@ def read_plan_file(path: Path) -> ShownPlan:
     """`show FILE`: a plan written by `plan --out` (or `plan -o json`), every value checked, and
     refused when its changes do not match its checksum (edited since it was written)."""
     try:
-        data = json.loads(read_text_input(path, MAX_PLAN_BYTES))
+        data = json.loads(read_text_input(path, MAX_SAVED_PLAN_BYTES))
     except OSError as error:
         raise UsageError(f"cannot read the plan {path}: {error.strerror or error}") from None
     except InputFileError as error:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check, Status, passed
-from onelogin_scim_setup.ops.journal import ROUND_TRIP, Journal, journal, unfinished_round_trip
+from onelogin_scim_setup.ops.journal import ROUND_TRIP, journal, unfinished_round_trip
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_steps
 from onelogin_scim_setup.ops.prepare import Prepared, reread_token
-from onelogin_scim_setup.ops.roundtrip import RoundTrip
+from onelogin_scim_setup.ops.roundtrip import UNFINISHED_CHECK, RoundTrip
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan, StepState
 from onelogin_scim_setup.plan.manual import Evidence
 from onelogin_scim_setup.secrets.token import generate_token
@@ -206,101 +207,29 @@ def onelogin_token_check(prepared: Prepared, snapshot: Snapshot) -> Check:
     )
 
 
-def run_checks(
-    prepared: Prepared,
-    client: OneLoginClient,
-    scim: ScimClient,
-    *,
-    test_user: str | None = None,
-    timeout: float = 120.0,
-    interval: float = 3.0,
-    on_check: Callable[[Check], None] | None = None,
-    on_wait: Callable[[str], None] | None = None,
-    journal: Journal | None = None,
-) -> list[Check]:
-    """Every check `verify` makes, in order; the round trip runs only when all else passed.
-
-    `journal`: the round trip's (ops.journal). An unfinished one from an earlier run is restored
-    first by `--e2e`, and named (a failed check) by a plain verify.
-
-    `on_check` is called with each check as it completes, so a slow check does not hide the others.
-    """
-    config = prepared.config
-    checks: list[Check] = []
-
-    def add(*found: Check) -> None:
-        for check in found:
-            checks.append(check)
-            if on_check:
-                on_check(check)
-
-    def round_trip(snapshot: Snapshot) -> RoundTrip:
-        return RoundTrip(
-            client,
-            scim,
-            config.fields.user_type.shortname,
-            timeout=timeout,
-            interval=interval,
-            app_id=snapshot.ids.app_id,
-            app_role_ids=tuple(snapshot.ids.app_role_ids),
-            on_wait=on_wait,
-            journal=journal,
-        )
-
-    add(credential_check(client, config.app.connector))
-    pending = journal.read() if journal is not None else None
-    computed = None
-    if checks[-1].status == "pass":
-        computed = compute_plan(prepared, client)
-        if test_user and pending is not None:
-            # The test user an earlier round trip left changed is put back first, whatever else
-            # fails (it would show as a pending change itself), then the tenant is read again.
-            add(*round_trip(computed.snapshot).restore_unfinished())
-            pending = journal.read() if journal is not None else None
-            computed = compute_plan(prepared, client)
-        add(*onelogin_checks(computed.plan))
-        add(onelogin_token_check(prepared, computed.snapshot))
-    add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
-    if pending is not None and not test_user:
-        add(
-            Check(
-                "e2e: an earlier round trip did not finish",
-                "fail",
-                unfinished_round_trip(pending),
-                "Run `verify --e2e --test-user "
-                f"{pending.get('email')}` to restore it (or set it back by hand, then delete "
-                f"{journal.path if journal else 'the journal'}).",
-            )
-        )
-    if test_user:
-        if passed(checks) and computed is not None and pending is None:
-            add(*round_trip(computed.snapshot).run(test_user))
-        else:
-            add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
-    planned = computed.plan.api_changes if computed is not None else None
-    # The plan's own provisioning step (a tenant that did not keep the API's write) is checked
-    # above with the other provisioning facts; these are the config's fixed steps.
-    add(*manual_checks(manual_steps(prepared, planned=planned, evidence=evidence_of(checks))))
-    return checks
-
-
 def verify_tenant(
     prepared: Prepared,
     environ: Mapping[str, str],
     *,
     test_user: str | None = None,
-    timeout: float = 120.0,
-    interval: float = 3.0,
+    timeout: float = SOE_WAIT,
+    interval: float = SOE_POLL_INTERVAL,
     on_check: Callable[[Check], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     lock_dir: Path | None = None,
-    lock_timeout: float = 300.0,
+    lock_timeout: float = LOCK_TIMEOUT,
     on_lock_wait: Callable[[str], None] | None = None,
 ) -> list[Check]:
-    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint, then `run_checks`.
+    """The `verify` command: connect to OneLogin and to SOE's SCIM endpoint and make every check,
+    in order; the round trip to `test_user` runs only when all else passed.
 
-    With `lock_dir`, the round trip's journal lives there, and `--e2e` (which writes a test user)
-    holds the apply lock (ops.lock) for the whole run, so no apply writes in between."""
+    With `lock_dir`, the round trip's journal (ops.journal) lives there: an unfinished round trip
+    from an earlier run is restored first by `--e2e`, and named (a failed check) by a plain verify;
+    and `--e2e` (which writes a test user) holds the apply lock (ops.lock) for the whole run, so no
+    apply writes in between.
+
+    `on_check` is called with each check as it completes, so a slow check does not hide the others.
+    """
     config = prepared.config
     book = (
         journal(
@@ -309,24 +238,71 @@ def verify_tenant(
         if lock_dir is not None
         else None
     )
-    holding = (
-        locked(prepared, lock_dir, timeout=lock_timeout, on_wait=on_lock_wait)
-        if lock_dir is not None and test_user
-        else nullcontext()
-    )
-    with holding:
+    checks: list[Check] = []
+
+    def add(*found: Check) -> None:
+        for check in found:
+            checks.append(check)
+            if on_check:
+                on_check(check)
+
+    with ExitStack() as held:
+        if lock_dir is not None and test_user:
+            held.enter_context(
+                locked(prepared, lock_dir, timeout=lock_timeout, on_wait=on_lock_wait)
+            )
         if test_user:  # under the lock: the token a rotation that held it may have replaced
             prepared = reread_token(prepared, environ)
         token = prepared.require_token()
-        with connect(prepared, environ) as client, open_scim(config.soe, token) as scim:
-            return run_checks(
-                prepared,
+        client = held.enter_context(connect(prepared, environ))
+        scim = held.enter_context(open_scim(config.soe, token))
+
+        def round_trip(snapshot: Snapshot) -> RoundTrip:
+            return RoundTrip(
                 client,
                 scim,
-                test_user=test_user,
+                config.fields.user_type.shortname,
                 timeout=timeout,
                 interval=interval,
-                on_check=on_check,
+                app_id=snapshot.ids.app_id,
+                app_role_ids=tuple(snapshot.ids.app_role_ids),
                 on_wait=on_wait,
                 journal=book,
             )
+
+        add(credential_check(client, config.app.connector))
+        pending = book.read() if book is not None else None
+        computed = None
+        if checks[-1].status == "pass":
+            computed = compute_plan(prepared, client)
+            if test_user and pending is not None:
+                # The test user an earlier round trip left changed is put back first, whatever
+                # else fails (it would show as a pending change itself), then the tenant is read
+                # again.
+                add(*round_trip(computed.snapshot).restore_unfinished())
+                pending = book.read() if book is not None else None
+                computed = compute_plan(prepared, client)
+            add(*onelogin_checks(computed.plan))
+            add(onelogin_token_check(prepared, computed.snapshot))
+        add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
+        if pending is not None and not test_user:
+            add(
+                Check(
+                    UNFINISHED_CHECK,
+                    "fail",
+                    unfinished_round_trip(pending),
+                    "Run `verify --e2e --test-user "
+                    f"{pending.get('email')}` to restore it (or set it back by hand, then delete "
+                    f"{book.path if book else 'the journal'}).",
+                )
+            )
+        if test_user:
+            if passed(checks) and computed is not None and pending is None:
+                add(*round_trip(computed.snapshot).run(test_user))
+            else:
+                add(Check("e2e round trip", "skip", "skipped: fix the failures above first"))
+        planned = computed.plan.api_changes if computed is not None else None
+        # The plan's own provisioning step (a tenant that did not keep the API's write) is checked
+        # above with the other provisioning facts; these are the config's fixed steps.
+        add(*manual_checks(manual_steps(prepared, planned=planned, evidence=evidence_of(checks))))
+    return checks

@@ -119,6 +119,10 @@ class Out:
         """Progress and warnings: stderr, so stdout stays clean data."""
         self.stderr.print(escape(message))
 
+    def warn(self, message: str) -> None:
+        """A warning: a note that says it is one."""
+        self.note(f"Warning: {message}")
+
     def lines(self, lines: Iterable[str], *, err: bool = False, style: str | None = None) -> None:
         """Several lines of plain text, each through the boundary on its own."""
         console = self.stderr if err else self.stdout

@@ -83,14 +83,14 @@ def render_traceback(out: Out, error: BaseException, redactor: Redactor) -> None
 def render_usage_error(out: Out, message: str, usage: str, help_command: str) -> None:
     """A command-line mistake: what is wrong, the usage line, and where the full help is (and the
     error document with code `usage` on stdout when the line asked for -o json)."""
+    hint = f"`{help_command}` lists the options, with examples."
     if out.json:
-        hint = f"`{help_command}` lists the options, with examples."
         error = {"code": UsageError.code, "message": message, "hint": hint}
         out.data({"format_version": ERROR_FORMAT_VERSION, "error": error})
     # The message quotes what was typed: one line, like every message (render.safe).
     out.stderr.print(f"[bold red]Error:[/] {escape(message.rstrip())}")
     out.lines(usage.rstrip("\n").split("\n"), err=True)
-    out.stderr.print(f"Hint: `{escape(help_command)}` lists the options, with examples.")
+    out.stderr.print(f"Hint: {escape(hint)}")
 
 
 def render_interrupted(out: Out, interrupted: Interrupted, redactor: Redactor) -> None:

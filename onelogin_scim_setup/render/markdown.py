@@ -20,6 +20,7 @@ from typing import Any
 from onelogin_scim_setup.plan.changes import Action, Change, Plan, StepState
 from onelogin_scim_setup.plan.groups import LABELS, VERBS, KindGroup, group
 
+NO_CHANGES = "No changes. OneLogin matches the configuration."  # also the text view (render.plan)
 SYMBOLS = {
     Action.CREATE: "+",
     Action.UPDATE: "~",
@@ -81,11 +82,12 @@ def code(value: str) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
-def block(value: str) -> list[str]:
-    """A multi-line value as a fenced block whose fence no line inside can close."""
+def block(value: str, *, info: str = "") -> list[str]:
+    """A multi-line value as a fenced block whose fence no line inside can close; `info` names its
+    language (`json`)."""
     longest = max((len(run) for run in re.findall(r"`{3,}", value)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence, *value.splitlines(), fence]
+    return [fence + info, *value.splitlines(), fence]
 
 
 def _value(value: Any, sensitive: bool) -> str:
@@ -174,7 +176,7 @@ def plan_markdown(
     lines += [f"**{prose(summary(plan))}**", "", f"Checksum: {code(document['checksum'])}", ""]
     api = [*plan.conflicts, *plan.api_changes, *plan.unmanaged]
     if not api:
-        lines += ["No changes. OneLogin matches the configuration.", ""]
+        lines += [NO_CHANGES, ""]
     else:
         lines += _totals(group(api, detail=True))
         for item in group([*plan.conflicts, *plan.api_changes], detail=detail):

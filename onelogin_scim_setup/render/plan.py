@@ -18,6 +18,7 @@ from onelogin_scim_setup.plan.changes import (
 )
 from onelogin_scim_setup.plan.groups import VERBS, KindGroup, group
 from onelogin_scim_setup.render.console import Out
+from onelogin_scim_setup.render.markdown import NO_CHANGES
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -200,7 +201,7 @@ def render_plan(
         out.text("")
         render_groups(out, group(api, detail=detail))
     else:
-        out.text("No changes. OneLogin matches the configuration.", style="bold green")
+        out.text(NO_CHANGES, style="bold green")
     if plan.unmanaged:
         out.text("")
         out.text("Not managed by this config (shown, never changed):", style="bold")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from onelogin_scim_setup.plan.changes import Plan, StepState
 from onelogin_scim_setup.plan.manual import TOKEN_MISSING
+from onelogin_scim_setup.render.markdown import block, code
 
 # Words about the token, not one.
 NO_TOKEN = "none yet: run `onelogin-scim-setup token generate`, then this runbook again"  # noqa: S105
-
-
-def code(value: str) -> str:
-    """`value` as a Markdown code span that stays one, whatever backticks it holds (CommonMark:
-    a longer run of backticks delimits it, and a space pads a value that starts or ends with one)."""
-    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if value.startswith("`") or value.endswith("`") else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
 
 
 def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
@@ -52,8 +42,7 @@ def runbook_markdown(plan: Plan, *, app_name: str, config_path: str) -> str:
                     "(`token show --reveal` prints it)"
                 )
             elif "\n" in value:
-                fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", value))])
-                lines += [f"- [ ] **{item.name}**:", "", f"{fence}json", value, fence, ""]
+                lines += [f"- [ ] **{item.name}**:", "", *block(value, info="json"), ""]
             else:
                 lines.append(f"- [ ] **{item.name}**: {code(value)}")
         lines += ["", f"Verified by: {step.verify_by}", ""]

@@ -1,1 +1,1 @@
-"""Secrets: the SCIM token (token), its sources and deliveries (sources, delivery), and the one redaction module (redact)."""
+"""Secrets: the SCIM token (token), its sources and deliveries (sources), and the one redaction module (redact)."""

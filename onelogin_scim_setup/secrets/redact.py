@@ -112,11 +112,6 @@ class Redactor:
         if client_secret:
             self.add(basic_credentials(client_id, client_secret))
 
-    def is_secret(self, value: str) -> bool:
-        """Whether `value` is a registered secret (or one with other case or whitespace)."""
-        text = _lowered(value.strip())
-        return any(text == _lowered(secret.strip()) for secret in self._secrets)
-
     def redact(self, text: str, replacement: str = REDACTED) -> str:
         # Longest first, so a secret containing another is cut whole.
         for form in sorted(self._forms, key=len, reverse=True):

@@ -1,21 +1,32 @@
-"""Read the SCIM token from its configured source, and deliver it to a command or a file. No error raised here contains the token, nor the output of a command that produced it."""
+"""Read the SCIM token from its configured source, and deliver it to SOE's side through a command
+or a file (SOE has no API for it). Both kinds of command run through one capped runner, with a
+deadline and no shell. No error raised here contains the token, nor the output of a command that
+produced it."""
 
 from __future__ import annotations
 
 import os
+import select
 import selectors
 import stat
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import SecretError
 from onelogin_scim_setup.files import InputFileError, WriteError, read_text_input, write_file
 from onelogin_scim_setup.secrets.redact import redact, shorten
 
 _STDERR_LIMIT = 200
 MAX_TOKEN_FILE_BYTES = 64 * 1024  # a token is a line; anything larger is the wrong file
+COMMAND_TIMEOUT = 30.0  # seconds a token or delivery command may take
+_UNKNOWN_EFFECT = (
+    "What it did before it stopped is unknown: check SOE's SCIM settings and where it stores the "
+    "token."
+)
 
 
 def checked_token(value: str, where: str) -> str:
@@ -96,44 +107,89 @@ class _OutputTooLarge(Exception):
     """The command wrote more than the limit on stdout or stderr."""
 
 
-def _run_capped(argv: list[str], *, timeout: float, limit: int) -> tuple[int, str]:
-    """Run `argv` and return its exit code and stdout, reading at most `limit` bytes from each pipe.
+@dataclass(frozen=True)
+class _Finished:
+    """A command that ended by itself: its exit code (negative: the signal that killed it) and at
+    most the limit of each output stream."""
 
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run_capped(
+    argv: list[str],
+    *,
+    timeout: float,
+    limit: int,
+    stdin: str | None = None,
+    own_session: bool = False,
+    kill_over_limit: bool = True,
+) -> _Finished:
+    """Run `argv` without a shell, keeping at most `limit` bytes of each of stdout and stderr.
+
+    The one way this tool runs a command the config names (the token source, the delivery).
     `subprocess.run` buffers all output in memory until the timeout: a misconfigured command
-    (`yes`, a `cat` of a large file) would take the memory with it. The command is killed as
-    soon as either pipe passes the limit or the time is up.
+    (`yes`, a `cat` of a large file) would take the memory with it. Past `limit` on either pipe the
+    command is killed (`kill_over_limit`), else the rest is read and dropped, so a talkative command
+    is neither blocked on a full pipe nor stopped half-way. `stdin` is written to the command's
+    standard input and closed (no input: an empty stdin, never ours). Whatever happens, the command
+    is killed at `timeout` seconds, or when a signal (`Interrupted`) stops the wait.
+    `own_session`: outside the terminal's process group, so a Ctrl-C there does not reach it.
     """
     deadline = time.monotonic() + timeout
     with subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        argv,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=own_session,
     ) as process:
-        pipes = [pipe for pipe in (process.stdout, process.stderr) if pipe is not None]
-        stdout_fd = process.stdout.fileno() if process.stdout is not None else -1
-        received = {pipe.fileno(): bytearray() for pipe in pipes}
+        received = {"stdout": bytearray(), "stderr": bytearray()}
+        unsent = memoryview((stdin or "").encode("utf-8"))
         try:
             with selectors.DefaultSelector() as selector:
-                for pipe in pipes:
-                    selector.register(pipe, selectors.EVENT_READ)
+                for name in received:
+                    selector.register(getattr(process, name), selectors.EVENT_READ, name)
+                if process.stdin is not None:
+                    if unsent:
+                        selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
+                    else:
+                        process.stdin.close()
                 while selector.get_map():
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise subprocess.TimeoutExpired(argv, timeout)
                     for key, _ in selector.select(remaining):
+                        if key.data == "stdin":
+                            try:  # at most PIPE_BUF: a write the selector saw room for never blocks
+                                unsent = unsent[os.write(key.fd, unsent[: select.PIPE_BUF]) :]
+                            except BrokenPipeError:  # it exited, or closed its stdin unread
+                                unsent = unsent[:0]
+                            if not unsent:
+                                selector.unregister(key.fileobj)
+                                key.fileobj.close()  # type: ignore[union-attr]
+                            continue
                         chunk = os.read(key.fd, 65536)
                         if not chunk:
                             selector.unregister(key.fileobj)
                             continue
-                        received[key.fd] += chunk
-                        if len(received[key.fd]) > limit:
+                        kept = received[key.data]
+                        if len(kept) + len(chunk) > limit and kill_over_limit:
                             raise _OutputTooLarge
+                        kept += chunk[: max(limit - len(kept), 0)]
             returncode = process.wait(max(deadline - time.monotonic(), 0.001))
         except BaseException:  # also a signal (Interrupted): Popen's exit would wait for the child
             process.kill()
             raise
-    return returncode, bytes(received.get(stdout_fd, b"")).decode("utf-8", "replace")
+    return _Finished(
+        returncode,
+        bytes(received["stdout"]).decode("utf-8", "replace"),
+        bytes(received["stderr"]).decode("utf-8", "replace"),
+    )
 
 
-def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
+def read_token_from_command(argv: Sequence[str], *, timeout: float = COMMAND_TIMEOUT) -> str:
     """The token from a command's stdout (e.g. a secret manager's CLI), run without a shell.
 
     Errors name the command and exit code, never stdout nor stderr: either may hold the token (a
@@ -144,7 +200,7 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
     if not argv:
         raise SecretError("token.command is empty", hint="Give the command as a list of arguments.")
     try:
-        returncode, stdout = _run_capped(list(argv), timeout=timeout, limit=MAX_TOKEN_FILE_BYTES)
+        finished = _run_capped(list(argv), timeout=timeout, limit=MAX_TOKEN_FILE_BYTES)
     except FileNotFoundError:
         raise SecretError(
             f"the token command {name} was not found",
@@ -161,35 +217,40 @@ def read_token_from_command(argv: Sequence[str], *, timeout: float = 30) -> str:
         ) from None
     except OSError as exc:
         raise SecretError(f"cannot run the token command {name}: {exc.strerror}") from None
-    if returncode != 0:
+    if finished.returncode != 0:
         raise SecretError(
-            f"the token command {name} exited with code {returncode}",
+            f"the token command {name} exited with code {finished.returncode}",
             hint="Its output is not shown, as it may hold the token: run the command yourself "
             "to see why it failed.",
         )
-    token = checked_token(stdout, f"the command {name}")
+    token = checked_token(finished.stdout, f"the command {name}")
     if not token:
         raise SecretError(f"the token command {name} printed nothing on stdout")
     return token
 
 
-def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) -> None:
-    """Run a command (no shell) with the token on stdin, without a trailing newline."""
+def deliver_to_command(
+    argv: Sequence[str], token: str, *, timeout: float = COMMAND_TIMEOUT
+) -> None:
+    """Run a command (no shell) with the token on stdin, without a trailing newline.
+
+    Its own session: a Ctrl-C on the terminal goes to the whole foreground group, and would kill a
+    delivery half-way (the token stored, SOE not told). The CLI's signal handling lets the delivery
+    finish, then stops (ops.interrupt). Its output is kept up to the cap and the rest dropped, not
+    refused: it is only read for the first line of stderr, and stopping a delivery for talking
+    would leave it half-done.
+    """
     if not argv:
         raise SecretError("token.delivery_command is empty")
     name = argv[0]
     try:
-        # Its own session: a Ctrl-C on the terminal goes to the whole foreground group, and would
-        # kill a delivery half-way (the token stored, SOE not told). The CLI's signal handling
-        # lets the delivery finish, then stops (ops.interrupt).
-        done = subprocess.run(
+        finished = _run_capped(
             list(argv),
-            input=token,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
-            start_new_session=True,
+            limit=MAX_TOKEN_FILE_BYTES,
+            stdin=token,
+            own_session=True,
+            kill_over_limit=False,
         )
     except FileNotFoundError:
         raise SecretError(
@@ -198,20 +259,20 @@ def deliver_to_command(argv: Sequence[str], token: str, *, timeout: float = 30) 
         ) from None
     except subprocess.TimeoutExpired:
         raise SecretError(
-            f"the delivery command {name} did not finish within {timeout:g}s"
+            f"the delivery command {name} did not finish within {timeout:g}s",
+            hint=_UNKNOWN_EFFECT,
         ) from None
     except OSError as exc:
         raise SecretError(f"cannot run the delivery command {name}: {exc.strerror}") from None
-    if done.returncode != 0:
+    if finished.returncode != 0:
         how = (
-            f"was killed by signal {-done.returncode}"
-            if done.returncode < 0
-            else f"exited with code {done.returncode}"
+            f"was killed by signal {-finished.returncode}"
+            if finished.returncode < 0
+            else f"exited with code {finished.returncode}"
         )
         raise SecretError(
-            f"the delivery command {name} {how}" + _first_stderr_line(done.stderr, token),
-            hint="What it did before it stopped is unknown: check SOE's SCIM settings and where "
-            "it stores the token.",
+            f"the delivery command {name} {how}" + _first_stderr_line(finished.stderr, token),
+            hint=_UNKNOWN_EFFECT,
         )
 
 
@@ -227,3 +288,18 @@ def deliver_to_file(path: Path, token: str) -> None:
             f"cannot write the SCIM token file {path}: {error.reason}",
             hint=hint if error.opening else error.hint,
         ) from None
+
+
+def deliver_token(config: Config, token: str) -> None:
+    """Hand the token to SOE's side through the configured delivery (SOE itself has no API)."""
+    settings = config.token
+    if settings.delivery == "command" and settings.delivery_command:
+        deliver_to_command(settings.delivery_command, token)
+    elif settings.delivery == "file" and settings.delivery_file:
+        deliver_to_file(settings.delivery_file, token)
+    else:
+        raise SecretError(
+            "token.delivery is manual: there is nothing to run",
+            hint="Paste the token from `token show --reveal` into SOE's Admin Settings > SCIM, or set "
+            "token.delivery to command or file.",
+        )
