@@ -168,3 +168,14 @@ def test_a_user_list_without_the_compared_keys_reads_the_user_by_id() -> None:
 @pytest.mark.parametrize("value", [None, 5, "", "yesterday", "2026-13-01T00:00:00Z", "9" * 100])
 def test_hostile_times_are_not_times(value: Any) -> None:
     assert parse_time(value) is None
+
+
+def test_a_lost_user_type_alone_also_names_soes_promotion_switches() -> None:
+    user = onelogin_user("a@x.io", "Engineer", custom_attributes={"userType": "Moderator"})
+    records = {"a@x.io": soe_record("a@x.io", "Engineer", HOUR_AGO - timedelta(days=2))}
+    result = check([user], records)
+    assert result.status == "fail"
+    assert "userType 'Moderator' in OneLogin, 'Registered' in SOE" in result.detail
+    assert "promotion switches" in result.hint
+    title = check([onelogin_user("a@x.io", "Principal")], records)
+    assert "promotion switches" not in title.hint

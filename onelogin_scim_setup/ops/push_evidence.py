@@ -48,6 +48,10 @@ STALE_HINT = (
     "(settle an unfinished `token rotate` with `--resume` or `--rollback` first). Also check the "
     "admin-approval boxes on the app's Provisioning tab (Update user)."
 )
+USER_TYPE_ONLY_HINT = (
+    " Where only userType differs, SOE's promotion switches (Admin Settings > SCIM: allow "
+    "Moderator / Admin promotion) may be off: SOE then ignores the value."
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ def expected_values(config: Config, raw: Mapping[str, Any]) -> dict[str, str | N
     return values
 
 
+SCIM_NAMES = {"user_type": "userType", "department": "department", "title": "title"}
+
+
 def differences(expected: Mapping[str, str | None], record: Mapping[str, Any]) -> list[str]:
     shown = {
         "user_type": user_type_of(record),
@@ -108,7 +115,7 @@ def differences(expected: Mapping[str, str | None], record: Mapping[str, Any]) -
         "title": title_of(record),
     }
     found = [
-        f"{name} {value!r} in OneLogin, {shown[name]!r} in SOE"
+        f"{SCIM_NAMES[name]} {value!r} in OneLogin, {shown[name]!r} in SOE"
         for name, value in expected.items()
         if shown[name] != value
     ]
@@ -207,7 +214,12 @@ def verdict(results: list[Compared], *, since: datetime, until: datetime) -> Che
             "fail",
             f"pushes are not reaching SOE: {len(lost)} user(s) changed in OneLogin since "
             f"{stamp(oldest)} are unchanged in SOE ({named}{more})",
-            STALE_HINT,
+            STALE_HINT
+            + (
+                USER_TYPE_ONLY_HINT
+                if all(d.startswith("userType ") for r in lost for d in r.differences)
+                else ""
+            ),
         )
     if arrived:
         newest = max(r.changed_at for r in arrived)
