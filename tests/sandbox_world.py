@@ -38,6 +38,8 @@ class World:
     sandbox: Sandbox
     folder: Path
     config: dict[str, Any] = field(default_factory=dict)
+    # Set in every CLI run's environment (e.g. the SCIM token for `token.source: env`).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def config_path(self) -> Path:
@@ -59,6 +61,7 @@ class World:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ONELOGIN_", "SOE_"))}
         env.update({"ONELOGIN_CLIENT_ID": CLIENT_ID, "ONELOGIN_CLIENT_SECRET": CLIENT_SECRET})
         env["ONELOGIN_SCIM_LOCK_DIR"] = str(self.lock_dir)
+        env.update(self.extra_env)
         return env
 
     @property

@@ -231,3 +231,47 @@ def test_the_plan_says_how_many_members_each_role_and_mapping_change_reaches(
     else:
         # The role listing ignored fields=users: unknown, and no call per role spent to learn it.
         assert set(reach.values()) == {None}
+
+
+def add_holder(tenant: World, email: str, user_type: str, role: str | None) -> None:
+    """A user holding `user_type` in OneLogin (written with mappings off), in `role` if given."""
+    name = email.split("@")[0]
+    body = {"email": email, "username": name, "custom_attributes": {"userType": user_type}}
+    created = tenant.api("POST", "/api/2/users?mappings=disabled", body)
+    if role is not None:
+        tenant.api("POST", f"/api/2/roles/{tenant.role_id(role)}/users", [created["id"]])
+
+
+def test_at_scale_promotions_and_demotions_are_grouped_per_role_and_cause(plain: World) -> None:
+    """22 userType changes (past the plan's summary threshold): the text shows one line per role
+    or cause with its count, the moves and the first names; `-o json` names every user."""
+    set_up(plain)
+    strays = [f"stray{n:02}@example.com" for n in range(12)]
+    climbers = [f"climber{n:02}@example.com" for n in range(10)]
+    for email in strays:
+        add_holder(plain, email, "Moderator", None)
+    for email in climbers:
+        add_holder(plain, email, "Moderator", "SOE Admins")
+    shown = plain.cli("plan", "--no-color")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    lines = shown.stdout.splitlines()
+    demoted = [line for line in lines if "userType to change, in no promoting role" in line]
+    promoted = [line for line in lines if "userType to change, role 'SOE Admins' implies" in line]
+    assert len(demoted) == 1, shown.stdout
+    assert len(promoted) == 1, shown.stdout
+    assert demoted[0].split()[1] == "12"
+    assert "(Moderator -> Registered: 12)" in demoted[0]
+    assert promoted[0].split()[1] == "10"
+    assert "(Moderator -> Admin: 10)" in promoted[0]
+    named = [line.strip().split()[1].strip("'") for line in lines if line.startswith("      user ")]
+    # Each group names its first ten: every climber, ten of the twelve strays.
+    assert len(named) == 20, shown.stdout
+    assert set(climbers) <= set(named) <= {*climbers, *strays}
+    assert "... and 2 more" in shown.stdout
+    document = json.loads(plain.cli("plan", "--output", "json").stdout)
+    causes = {c["key"]: c.get("cause") for c in document["changes"] if c["kind"] == "user"}
+    assert set(causes) == {*strays, *climbers}
+    assert {causes[e] for e in strays} == {
+        "in no promoting role, no promotions.users user_type: Registered"
+    }
+    assert {causes[e] for e in climbers} == {"role 'SOE Admins' implies Admin"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +54,12 @@ def journal_of(running: World) -> dict[str, Any] | None:
 
 
 def kept(running: World) -> Path:
-    return running.token_file.with_name("token.previous")
+    """Where the rotation keeps the old token: beside the token file, or (a token in the
+    environment or a secret manager) beside the journal in the lock folder."""
+    if running.config.get("token", {}).get("source", "file") == "file":
+        return running.token_file.with_name("token.previous")
+    found = sorted(running.lock_dir.glob("*.rotation.previous"))
+    return found[0] if found else running.lock_dir / "absent.rotation.previous"
 
 
 def one_token_on_both_sides(running: World, token: str) -> None:
@@ -100,14 +106,18 @@ def stopped_state(running: World, result: subprocess.CompletedProcess[str]) -> s
     return new
 
 
-def delivering_without_soe(running: World) -> None:
+def delivering_without_soe(running: World, source: str = "file") -> None:
     """The delivery stores the token but SOE is never told: SOE refuses it (401) until the timeout."""
-    rotation_config(running, update_soe=False)
+    token_source(running, source, update_soe=False)
     converge(running)
 
 
-def test_soe_refusing_until_the_timeout_then_rollback(tenant: World) -> None:
-    delivering_without_soe(tenant)
+SOURCES = ["file", "env", "command"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_soe_refusing_until_the_timeout_then_rollback(tenant: World, source: str) -> None:
+    delivering_without_soe(tenant, source)
     result = rotate(tenant)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "did not accept the new token" in result.stderr
@@ -115,22 +125,31 @@ def test_soe_refusing_until_the_timeout_then_rollback(tenant: World) -> None:
     assert soe_accepts(tenant, TOKEN)
     assert not soe_accepts(tenant, new)
     assert onelogin_token(tenant) == TOKEN
-    # apply would write the token file's (new) token into OneLogin while SOE holds the old: refused.
     applied = tenant.cli("apply", "--auto-approve")
-    assert applied.returncode == 1, applied.stdout + applied.stderr
-    assert "Settle the rotation first" in applied.stderr
+    if source == "env":
+        # The shell still exports the old token, which OneLogin holds: apply has nothing to write.
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+    else:
+        # apply would write the source's (new) token into OneLogin while SOE holds the old: refused.
+        assert applied.returncode == 1, applied.stdout + applied.stderr
+        assert "Settle the rotation first" in applied.stderr
     assert onelogin_token(tenant) == TOKEN
     back = rotate(tenant, "--rollback")
     assert back.returncode == 0, back.stdout + back.stderr
     one_token_on_both_sides(tenant, TOKEN)
 
 
-def test_soe_refusing_until_the_timeout_then_the_admin_enters_it_and_resume(tenant: World) -> None:
-    delivering_without_soe(tenant)
+@pytest.mark.parametrize("source", SOURCES)
+def test_soe_refusing_until_the_timeout_then_the_admin_enters_it_and_resume(
+    tenant: World, source: str
+) -> None:
+    delivering_without_soe(tenant, source)
     result = rotate(tenant)
     assert result.returncode == 1
     new = stopped_state(tenant, result)
     tenant.set_soe(bearer_token=new)  # the admin pastes it into SOE's SCIM settings
+    if source == "env":
+        tenant.extra_env[ENV_NAME] = new  # the user exports what the delivery stored
     done = rotate(tenant, "--resume")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"rotation complete: both sides hold {fingerprint(new)}" in done.stdout
@@ -156,50 +175,13 @@ def wait_for_step(running: World, process: subprocess.Popen[str], step: str) -> 
 def slow_delivery(running: World, seconds: float = 1.0) -> None:
     """The delivery takes `seconds` before it stores the token and enters it into SOE."""
     rotation_config(running, update_soe=True)
+    slow_delivery_script(running, seconds)
+
+
+def slow_delivery_script(running: World, seconds: float = 1.0) -> None:
     script = running.folder / "deliver.py"
     body = script.read_text(encoding="utf-8")
     script.write_text(f"import time\ntime.sleep({seconds})\n{body}", encoding="utf-8")
-
-
-@pytest.mark.parametrize(
-    ("step", "then"),
-    [
-        ("deliver", "--resume"),
-        ("deliver", "--rollback"),
-        ("wait-soe", "--rollback"),
-        ("set-onelogin", "--resume"),
-        ("set-onelogin", "--rollback"),
-    ],
-)
-def test_sigterm_at_each_step_leaves_a_state_resume_or_rollback_settles(
-    tenant: World, step: str, then: str
-) -> None:
-    if step == "wait-soe":
-        delivering_without_soe(tenant)
-    else:
-        slow_delivery(tenant)
-        converge(tenant)
-    if step == "set-onelogin":  # OneLogin's app write is slow: the signal lands inside it
-        tenant.set_faults(per_endpoint={"/api/2/apps/": {"latency": 1.0}})
-    process = tenant.start(
-        "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"
-    )
-    wait_for_step(tenant, process, step)
-    if step == "deliver":
-        time.sleep(0.3)  # the journal says the step is next; now its 1 s delivery is in flight
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=120)
-    tenant.set_faults(per_endpoint={})
-    assert process.returncode == 143, stdout + stderr
-    assert "Nothing was changed" not in stderr
-    assert "The rotation's journal is" in stderr
-    new = tenant.token_file.read_text(encoding="utf-8").strip()
-    assert new != TOKEN  # the step in flight (delivery or not) finished or had already
-    assert journal_of(tenant) is not None
-    assert kept(tenant).read_text(encoding="utf-8").strip() == TOKEN
-    settled = rotate(tenant, then)
-    assert settled.returncode == 0, settled.stdout + settled.stderr
-    one_token_on_both_sides(tenant, new if then == "--resume" else TOKEN)
 
 
 def test_sigkill_while_waiting_for_soe_leaves_a_journal_rollback_settles(tenant: World) -> None:
@@ -276,3 +258,87 @@ def test_a_ctrl_c_on_the_terminal_lets_the_delivery_finish_and_exits_130(tenant:
     settled = rotate(tenant, "--resume")
     assert settled.returncode == 0, settled.stdout + settled.stderr
     one_token_on_both_sides(tenant, new)
+
+
+ENV_NAME = "SOE_SCIM_TOKEN"
+SOE_USERS = "/api/scim/v2/Users"
+
+
+def token_source(running: World, source: str, *, update_soe: bool) -> None:
+    """The rotation config with the token read from `source`: the token file itself, the
+    environment variable SOE_SCIM_TOKEN (the user's shell), or a command (a secret manager, here a
+    script reading the file the delivery command stores into)."""
+    rotation_config(running, update_soe=update_soe)
+    token = dict(running.config["token"])
+    if source == "env":
+        token.update(source="env", env=ENV_NAME)
+        token.pop("file", None)
+        running.extra_env[ENV_NAME] = TOKEN
+    elif source == "command":
+        read = "import sys; print(open(sys.argv[1]).read().strip())"
+        token.update(
+            source="command", command=[sys.executable, "-c", read, str(running.token_file)]
+        )
+        token.pop("file", None)
+    running.write_config(token=token, app=running.config["app"])
+
+
+def signal_at(running: World, step: str) -> tuple[int, str]:
+    """Start a rotation, SIGTERM it inside `step`; its exit code and output."""
+    process = running.start(
+        "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"
+    )
+    wait_for_step(running, process, step)
+    if step == "deliver":
+        time.sleep(0.3)  # the journal says the step is next; now its 1 s delivery is in flight
+    elif step == "verify":
+        time.sleep(0.2)  # the last probe (slowed down to 1.5 s) is in flight
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    running.set_faults(per_endpoint={})
+    return process.returncode, stdout + stderr
+
+
+# Every step a signal can land in, then each way on; SOE refuses the new token in the wait, so a
+# resume from there needs the admin (test_soe_refusing_until_the_timeout_then_the_admin_...).
+STOPS = [
+    ("deliver", "--resume"),
+    ("deliver", "--rollback"),
+    ("wait-soe", "--rollback"),
+    ("set-onelogin", "--resume"),
+    ("set-onelogin", "--rollback"),
+    ("verify", "--resume"),
+    ("verify", "--rollback"),
+]
+
+
+@pytest.mark.parametrize(("step", "then"), STOPS)
+@pytest.mark.parametrize("source", SOURCES)
+def test_sigterm_at_each_step_with_each_token_source_then_resume_or_rollback(
+    tenant: World, source: str, step: str, then: str
+) -> None:
+    """Every step a signal can land in, with each place the token is read from; `--resume` or
+    `--rollback` then ends with one token on both sides. A resume from an environment variable
+    runs in a shell that exported the new token (the tool cannot change its environment)."""
+    token_source(tenant, source, update_soe=step != "wait-soe")
+    if step == "deliver":
+        slow_delivery_script(tenant)
+    converge(tenant)
+    if step == "set-onelogin":  # OneLogin's app write is slow: the signal lands inside it
+        tenant.set_faults(per_endpoint={"/api/2/apps/": {"latency": 1.0}})
+    if step == "verify":  # SOE's answers are slow: the signal lands in the last probe
+        tenant.set_faults(per_endpoint={SOE_USERS: {"latency": 1.5}})
+    code, output = signal_at(tenant, step)
+    assert code == 143, output
+    assert "Traceback" not in output
+    assert "The rotation's journal is" in output
+    new = tenant.token_file.read_text(encoding="utf-8").strip()
+    assert new != TOKEN
+    assert new not in output
+    assert journal_of(tenant) is not None
+    if source == "env" and then == "--resume":
+        tenant.extra_env[ENV_NAME] = new  # the user exports what the delivery stored
+    settled = rotate(tenant, then)
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+    one_token_on_both_sides(tenant, new if then == "--resume" else TOKEN)
+    assert not list(tenant.lock_dir.glob("*.previous")), "a kept token outlived its rotation"

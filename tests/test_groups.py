@@ -68,3 +68,32 @@ def test_a_summary_line_says_why_for_what_is_not_an_update() -> None:
     (part,) = item.summaries()
     assert (part.count, part.fields) == (30, ())
     assert part.first[0].note == "no OneLogin user has g0@x"
+
+
+def type_changes(count: int, cause: str, before: str, after: str, prefix: str) -> list[Change]:
+    return [
+        Change(
+            Action.UPDATE,
+            Kind.USER,
+            f"{prefix}{i:03d}@x",
+            (FieldChange("custom_attributes.userType", before, after),),
+            cause=cause,
+        )
+        for i in range(count)
+    ]
+
+
+def test_promotions_and_demotions_at_scale_are_summarised_per_role_and_cause() -> None:
+    demoted = type_changes(30, "rule removed: role 'Admins'", "Admin", "Registered", "d")
+    promoted = type_changes(12, "role 'Mods' implies Moderator", "Admin", "Moderator", "p")
+    mixed = [*users(5, "title"), *demoted[:15], *promoted, *demoted[15:]]
+    (item,) = group(mixed)
+    parts = item.summaries()
+    assert [(p.cause, p.count, p.more) for p in parts] == [
+        ("", 5, 0),
+        ("rule removed: role 'Admins'", 30, 20),
+        ("role 'Mods' implies Moderator", 12, 2),
+    ]
+    assert parts[1].transitions == (("Admin -> Registered", 30),)
+    assert [c.key for c in parts[1].first] == [f"d{i:03d}@x" for i in range(10)]
+    assert parts[0].fields == (("title", 5),)

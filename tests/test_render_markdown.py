@@ -147,3 +147,21 @@ def test_a_targeted_plan_carries_the_warning() -> None:
     markdown = plan_markdown(PLAN, target="role:Eng")
     assert "> [!WARNING]\n> \\-\\-target" not in markdown
     assert "> [!WARNING]\n> --target `role:Eng` is in effect" in markdown
+
+
+def test_promotions_and_demotions_at_scale_are_one_item_per_role_with_its_first_names() -> None:
+    changes = tuple(
+        Change(
+            Action.UPDATE,
+            Kind.USER,
+            f"a{i:02d}@x",
+            (FieldChange("custom_attributes.userType", "Registered", "Admin"),),
+            cause="role '<Admins>' implies Admin",
+        )
+        for i in range(22)
+    )
+    markdown = plan_markdown(Plan(changes))
+    assert "**22 userType to change**, role '&lt;Admins&gt;' implies Admin" in markdown
+    assert "(Registered -&gt; Admin: 22)" in markdown
+    assert "  - `a00@x`\n" in markdown
+    assert "… and 12 more" in markdown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.render.plan import render_plan, summary
 from tests.helpers.render import PLAN, capture
 
@@ -85,3 +85,28 @@ def test_a_large_kind_is_summarised_with_the_reason_for_each_conflict_shown() ->
     out, stdout, _ = capture()
     render_plan(out, Plan(ghosts), detail=True)
     assert stdout.getvalue().count("  x user ") == 25
+
+
+def test_a_plan_at_scale_shows_a_line_per_role_and_cause_with_first_names() -> None:
+    changes = tuple(
+        Change(
+            Action.UPDATE,
+            Kind.USER,
+            f"m{i:02d}@x",
+            (FieldChange("custom_attributes.userType", "Moderator", "Registered"),),
+            note="holds Moderator, which nothing in the config implies any more",
+            cause="in no promoting role, no promotions.users user_type: Registered",
+        )
+        for i in range(25)
+    )
+    out, stdout, _ = capture()
+    render_plan(out, Plan(changes))
+    text = stdout.getvalue()
+    assert (
+        "~ 25 userType to change, in no promoting role, no promotions.users user_type: "
+        "Registered (Moderator -> Registered: 25)"
+    ) in text
+    assert "user 'm00@x'" in text
+    assert "user 'm10@x'" not in text
+    assert "... and 15 more" in text
+    assert "nothing in the config implies" not in text  # the cause is the header, not each line

@@ -25,7 +25,14 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.holders import read_holders
 from onelogin_scim_setup.ops.audit import execute
 from onelogin_scim_setup.plan import safety
-from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
+from onelogin_scim_setup.plan.changes import (
+    Action,
+    Change,
+    FieldChange,
+    Kind,
+    Plan,
+    plan_from_dicts,
+)
 from onelogin_scim_setup.plan.desired import build
 from onelogin_scim_setup.plan.diff import diff
 from onelogin_scim_setup.plan.revocation import annotate, promoted_types, reconcile
@@ -292,3 +299,36 @@ def test_fix_refuses_a_mass_demotion_without_force() -> None:
         check_demotions(plan, 3, force=False)
     check_demotions(plan, 3, force=True)
     check_demotions(plan, 4, force=False)
+
+
+def test_each_user_type_change_carries_its_cause_for_grouping() -> None:
+    """The role that implies the new type, the removed rule (its mapping is still in OneLogin), or
+    nothing implying the type; a promotions.users user_type is its own cause."""
+    cfg = config(
+        roles=[{"role": "SOE Moderators", "user_type": "Moderator"}],
+        users=[{"email": "erin@example.com", "user_type": "Admin"}],
+    )
+    holders = [
+        Holder(2, "bob@example.com", "Admin", (MODERATORS,), {}),
+        Holder(3, "carol@example.com", "Admin", (ADMINS,), {}),
+        Holder(4, "dave@example.com", "Moderator", (ENGINEERING,), {}),
+    ]
+    removed = UserMapping("m SOE Admins", True, "SOE Admins", "userType", "Admin")
+    current = {"erin@example.com": UserValues("erin@example.com", ((ATTRIBUTE, "Moderator"),))}
+    snap = Snapshot(
+        Tenant(users=current, mappings={removed.name: removed}),
+        snapshot([]).ids,
+        tuple(holders),
+    )
+    changes, _ = user_changes(cfg, snap)
+    assert {c.key: c.cause for c in changes} == {
+        "bob@example.com": "role 'SOE Moderators' implies Moderator",
+        "carol@example.com": "rule removed: role 'SOE Admins' -> Admin (its mapping is deleted)",
+        "dave@example.com": "in no promoting role, no promotions.users user_type: Registered",
+        "erin@example.com": "its own promotions.users user_type",
+    }
+    carol = next(c for c in changes if c.key == "carol@example.com")
+    assert "whose rule is removed from promotions.roles" in carol.note
+    assert carol.to_dict()["cause"].startswith("rule removed")
+    # A saved plan keeps the cause (plan --out, then show or apply FILE).
+    assert plan_from_dicts([carol.to_dict()]).changes == (carol,)

@@ -201,3 +201,32 @@ def test_create_user_answers_201_with_the_user(onelogin: OneLogin) -> None:
     assert response.json()["username"] == "frank"
     duplicate = onelogin.call("POST", "/api/2/users", {"email": "frank@example.com"})
     assert duplicate.status_code == 422
+
+
+def test_the_user_list_filters_on_updated_times_and_time_passes_by_the_clock_control(
+    onelogin: OneLogin,
+) -> None:
+    def count(**filters: str) -> int:
+        return int(onelogin.call("GET", "/api/2/users", **filters).headers["Total-Count"])
+
+    def newest() -> str:
+        return max(onelogin.ok("GET", f"/api/2/users/{i}")["updated_at"] for i in USER_IDS.values())
+
+    before = newest()
+    assert count(updated_until="2000-01-01T00:00:00Z") == 0
+    assert count(updated_since="2000-01-01T00:00:00Z") == 5
+    aged = onelogin.control("POST", "/clock/age", {"seconds": 3600})
+    assert aged.status_code == 200
+    assert newest() < before
+    assert count(updated_since=before) == 0
+    refused = onelogin.call("GET", "/api/2/users", updated_since="yesterday")
+    assert refused.status_code == 400
+    assert onelogin.control("POST", "/clock/age", {"seconds": -1}).status_code == 400
+
+
+def test_the_user_list_filters_on_an_app(onelogin: OneLogin) -> None:
+    for app in onelogin.ok("GET", "/api/2/apps"):
+        users = onelogin.call("GET", f"/api/2/apps/{app['id']}/users")
+        listed = onelogin.call("GET", "/api/2/users", app_id=app["id"])
+        assert listed.headers["Total-Count"] == users.headers["Total-Count"]
+    assert onelogin.call("GET", "/api/2/users", app_id="x").status_code == 400

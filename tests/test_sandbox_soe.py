@@ -208,3 +208,13 @@ def test_a_second_sign_in_with_the_same_user_name_is_409(soe: Soe) -> None:
     body = {"userName": "otto@example.com"}
     assert requests.post(f"{soe.url}/_sandbox/users", json=body, timeout=10).status_code == 201
     assert requests.post(f"{soe.url}/_sandbox/users", json=body, timeout=10).status_code == 409
+
+
+def test_time_passes_for_every_record_by_the_clock_control(soe: Soe) -> None:
+    created = create(soe, "ada@example.com")
+    url = f"{soe.url}/_sandbox/clock/age"
+    assert requests.post(url, json={"seconds": 7200}, timeout=10).status_code == 200
+    after = soe.scim("GET", f"/Users/{created['id']}").json()
+    assert after["meta"]["lastModified"] < created["meta"]["lastModified"]
+    assert after["meta"]["created"] < created["meta"]["created"]
+    assert requests.post(url, json={"seconds": "1"}, timeout=10).status_code == 400

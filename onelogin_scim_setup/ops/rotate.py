@@ -309,7 +309,7 @@ def rotate_token(
             # Under the lock: a rotation that held it while this one waited replaced the token.
             prepared = reread_token(prepared, environ)
             record = book.read()
-            old, new, record = tokens_for(prepared, environ, request.mode, record)
+            old, new, record = tokens_for(prepared, environ, request.mode, record, book)
             onelogin = _ready(client, config, confirm, request.mode)
             if record is None:
                 opened = True
@@ -322,7 +322,7 @@ def rotate_token(
                     "step": "keep",
                 }
                 book.write(record)
-                record["kept"] = f"{record['from']} at {keep_previous(config, old)}"
+                record["kept"] = f"{record['from']} at {keep_previous(config, old, book)}"
                 book.write(record)
             prepared.redactor.add(new)
             going: dict[str, Any] = record

@@ -83,24 +83,28 @@ def rotation_journal(config: Config, lock_dir: Path) -> Journal:
     )
 
 
-def previous_copy(config: Config) -> Path | None:
-    """Where the token being replaced is kept until the new one is proven on both sides: beside
-    the file the user configured for the token (token.file, else token.delivery_file), 0600. None:
-    the token lives elsewhere (an environment variable, a secret manager), and stays there."""
+def previous_copy(config: Config, book: Journal) -> Path:
+    """Where the token being replaced is kept until the new one is proven on both sides, 0600:
+    beside the file the user configured for the token (token.file, else token.delivery_file);
+    for a token that lives elsewhere (an environment variable, a secret manager the delivery
+    command overwrites), beside the rotation's journal in the lock folder, so `--rollback` can
+    put it back whatever the source holds by then."""
     settings = config.token
     if settings.source == "file" and settings.file:
         return settings.file.with_name(settings.file.name + ".previous")
     if settings.delivery == "file" and settings.delivery_file:
         return settings.delivery_file.with_name(settings.delivery_file.name + ".previous")
-    return None
+    return book.path.with_name(book.path.name.removesuffix(".json") + ".previous")
 
 
-def copies_of(config: Config, environ: Mapping[str, str]) -> list[tuple[str, Callable[[], str]]]:
+def copies_of(
+    config: Config, environ: Mapping[str, str], book: Journal
+) -> list[tuple[str, Callable[[], str]]]:
     """Every place a token of this config may be found, as (where, read), in the order looked."""
     settings = config.token
     places: list[tuple[str, Callable[[], str]]] = []
-    kept = previous_copy(config)
-    if kept is not None:
+    kept = previous_copy(config, book)
+    if kept.exists():
         places.append((str(kept), lambda: read_token_from_file(kept)))
     where = {
         "file": f"token.file {settings.file}",
@@ -119,12 +123,12 @@ def copies_of(config: Config, environ: Mapping[str, str]) -> list[tuple[str, Cal
 
 
 def find_token(
-    config: Config, environ: Mapping[str, str], wanted: str
+    config: Config, environ: Mapping[str, str], wanted: str, book: Journal
 ) -> tuple[str | None, list[str]]:
     """The token whose fingerprint is `wanted`, from the first place that holds it; and what each
     place holds (fingerprints only), for the message when none does."""
     seen = []
-    for where, read in copies_of(config, environ):
+    for where, read in copies_of(config, environ, book):
         try:
             token = read()
         except SetupError as error:
@@ -136,19 +140,11 @@ def find_token(
     return None, seen
 
 
-def keep_previous(config: Config, old: str | None) -> str:
+def keep_previous(config: Config, old: str | None, book: Journal) -> str:
     """Keep `old` recoverable (see `previous_copy`); where it is, for the journal and reports."""
     if old is None:
         return "nowhere (there was no token before)"
-    path = previous_copy(config)
-    if path is None:
-        settings = config.token
-        if settings.source == "env":
-            return (
-                f"the environment variable {settings.env} of the shell that ran `token rotate` "
-                "(not changed by the tool)"
-            )
-        return "your secret manager's previous version (token.command)"
+    path = previous_copy(config, book)
     try:
         deliver_to_file(path, old)
     except SecretError as error:
@@ -165,6 +161,7 @@ def tokens_for(
     environ: Mapping[str, str],
     mode: str,
     record: dict[str, Any] | None,
+    book: Journal,
 ) -> tuple[str | None, str, dict[str, Any] | None]:
     """(the token being replaced, the token installed, the journal record to go on with)."""
     config = prepared.config
@@ -185,7 +182,7 @@ def tokens_for(
     source, target = str(record.get("from")), str(record.get("to"))
     if mode == "rollback":
         source, target = target, source
-    installed, seen = find_token(config, environ, target)
+    installed, seen = find_token(config, environ, target, book)
     if installed is None:
         raise RotationError(
             f"token rotate --{mode} needs the token {target}, and no copy of it was found: "
@@ -198,7 +195,7 @@ def tokens_for(
                 "`token rotate --rollback` again; or `token rotate --resume`."
             ),
         )
-    replaced, _ = find_token(config, environ, source)
+    replaced, _ = find_token(config, environ, source, book)
     # The journal goes on with the direction of this run; `kept` still says where the token the
     # rotation replaced is, which a rollback installs.
     going_on = {**record, "from": source, "to": target, "mode": mode}
@@ -209,9 +206,7 @@ def discard(config: Config, book: Journal) -> None:
     """A rotation that stopped before its delivery began: its journal and kept copy go (the
     token source still holds the token kept)."""
     book.clear()
-    kept = previous_copy(config)
-    if kept is not None:
-        kept.unlink(missing_ok=True)
+    previous_copy(config, book).unlink(missing_ok=True)
 
 
 def finish(config: Config, book: Journal, record: Mapping[str, Any], *, proven: bool) -> list[str]:
@@ -219,8 +214,8 @@ def finish(config: Config, book: Journal, record: Mapping[str, Any], *, proven: 
     both sides are proven to hold the new one; where OneLogin cannot be read back it stays until
     `verify --e2e` proves it."""
     book.clear()
-    kept = previous_copy(config)
-    if kept is None or not kept.exists():
+    kept = previous_copy(config, book)
+    if not kept.exists():
         return []
     if proven:
         kept.unlink()

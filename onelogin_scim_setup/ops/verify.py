@@ -15,6 +15,7 @@ from onelogin_scim_setup.ops.journal import ROUND_TRIP, journal, unfinished_roun
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect, manual_steps
 from onelogin_scim_setup.ops.prepare import Prepared, reread_token
+from onelogin_scim_setup.ops.push_evidence import push_evidence_check
 from onelogin_scim_setup.ops.roundtrip import UNFINISHED_CHECK, RoundTrip
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan, StepState
 from onelogin_scim_setup.plan.manual import Evidence
@@ -285,6 +286,20 @@ def verify_tenant(
             add(*onelogin_checks(computed.plan))
             add(onelogin_token_check(prepared, computed.snapshot))
         add(*soe_checks(scim, verify_tls=config.soe.verify_tls))
+        probe = next((c for c in checks if c.name == PROBE_CHECK), None)
+        if not test_user and computed is not None and probe is not None and probe.status == "pass":
+            ids = computed.snapshot.ids
+            app_id = ids.app_id
+            mapped = (ids.app_parameters.get("scimusername") or {}).get("user_attribute_mappings")
+            source = "username" if mapped == "username" else "email"
+            if app_id is not None:
+                # Without a test user, the changes OneLogin made lately are the only sign of its
+                # pushes: a stale token OneLogin shows only masked is seen here (ops.push_evidence).
+                add(
+                    push_evidence_check(
+                        client, scim, config, app_id=app_id, user_name_source=source
+                    )
+                )
         if pending is not None and not test_user:
             add(
                 Check(

@@ -81,6 +81,9 @@ class Change:
     # The members of the role a role or promotion-mapping change reaches (plan.revocation);
     # None: not a role or mapping change, or the role listing did not show members.
     reach: int | None = None
+    # A userType change only: why the type changes, one label per role or cause (plan.revocation),
+    # so a plan at scale groups promotions and demotions by it (plan.groups).
+    cause: str = ""
 
     @property
     def title(self) -> str:
@@ -98,6 +101,7 @@ class Change:
             "note": self.note,
             "verify_by": self.verify_by,
             **({"reach": self.reach} if self.reach is not None else {}),
+            **({"cause": self.cause} if self.cause else {}),
         }
         if self.state is not None:
             data["state"] = self.state.value
@@ -208,4 +212,5 @@ def _change_from_dict(item: object, where: str) -> Change:
         state=state,
         state_reason=text("state_reason", default="") if state is not None else "",
         reach=reach,
+        cause=text("cause", default=""),
     )

@@ -1,5 +1,6 @@
 """The plan grouped for people: by kind in dependency order, with per-kind totals, and a kind with
-many changes (per-user values, typically) summarised as counts and its first names. Pure: the text
+many changes (per-user values, typically) summarised as counts and its first names; promotions and
+demotions (userType changes with a `cause`) are summarised per role or cause. Pure: the text
 and Markdown renderings (render.plan, render.markdown) share it; `-o json` keeps every change.
 
 A group can carry `remarks`: lines a renderer prints under the group's header (for instance how many
@@ -13,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from onelogin_scim_setup.plan.changes import Action, Change, Kind
+from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
 
 # A kind with more changes than this is summarised (counts, the first FIRST_NAMES), unless -v.
 SUMMARISE_AFTER = 20
@@ -58,6 +59,10 @@ class ActionSummary:
     first: tuple[Change, ...]  # the first FIRST_NAMES, in plan order
     # For updates: how many changes touch each field name, most touched first.
     fields: tuple[tuple[str, int], ...] = ()
+    # userType changes: the role or cause they share (Change.cause), and how many go from which
+    # type to which ("Moderator -> Registered", 12), most first. "" for the other changes.
+    cause: str = ""
+    transitions: tuple[tuple[str, int], ...] = ()
 
     @property
     def more(self) -> int:
@@ -84,13 +89,48 @@ class KindGroup:
         return ", ".join(f"{n} {VERBS[action]}" for action, n in self.counts().items())
 
     def summaries(self, first: int = FIRST_NAMES) -> tuple[ActionSummary, ...]:
+        """Per action: the changes without a cause, then one summary per cause (a promotion or
+        demotion's role, or why nothing implies the type any more), in plan order."""
         found = []
         for action in self.counts():
             changes = [c for c in self.changes if c.action is action]
-            touched = Counter(f.name for c in changes for f in c.fields)
-            fields = tuple(touched.most_common()) if action is Action.UPDATE else ()
-            found.append(ActionSummary(action, len(changes), tuple(changes[:first]), fields))
+            plain = [c for c in changes if not c.cause]
+            if plain:
+                touched = Counter(f.name for c in plain for f in c.fields)
+                fields = tuple(touched.most_common()) if action is Action.UPDATE else ()
+                found.append(ActionSummary(action, len(plain), tuple(plain[:first]), fields))
+            by_cause: dict[str, list[Change]] = {}
+            for change in changes:
+                if change.cause:
+                    by_cause.setdefault(change.cause, []).append(change)
+            for cause, shared in by_cause.items():
+                moves = Counter(_transition(c) for c in shared)
+                found.append(
+                    ActionSummary(
+                        action,
+                        len(shared),
+                        tuple(shared[:first]),
+                        cause=cause,
+                        transitions=tuple((m, n) for m, n in moves.most_common() if m),
+                    )
+                )
         return tuple(found)
+
+
+USER_TYPES = ("Registered", "Moderator", "Admin")
+
+
+def is_user_type_move(item: FieldChange) -> bool:
+    """A field of a change with a cause that moves a userType (the others are shown by name)."""
+    return item.after in USER_TYPES and (item.before is None or item.before in USER_TYPES)
+
+
+def _transition(change: Change) -> str:
+    """ "Moderator -> Registered": the userType field's move ("" when none is found)."""
+    for item in change.fields:
+        if is_user_type_move(item):
+            return f"{item.before or '(none)'} -> {item.after}"
+    return ""
 
 
 def group(

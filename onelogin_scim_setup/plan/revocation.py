@@ -15,7 +15,7 @@ listing (`fields=users`); None where the tenant ignored `fields`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.model.snapshot import Snapshot
@@ -39,22 +39,56 @@ class Reconciled:
     causes: dict[str, str]
     # users whose membership could not be read (neither role_ids nor the role listing's users)
     unknown: tuple[str, ...] = ()
+    # email -> the group its userType change is shown in at scale (Change.cause): the role that
+    # implies the new type, the removed rule, or nothing implying it any more
+    labels: dict[str, str] = field(default_factory=dict)
+    # the promotions.users emails with their own user_type (lowercase), and the userType attribute
+    per_user: frozenset[str] = frozenset()
+    attribute: str = ""
+
+
+PER_USER_CAUSE = "its own promotions.users user_type"
+
+
+def removed_rule_cause(role: str, user_type: str) -> str:
+    return f"rule removed: role {role!r} -> {user_type} (its mapping is deleted)"
+
+
+def role_cause(role: str, user_type: str) -> str:
+    return f"role {role!r} implies {user_type}"
+
+
+def unimplied_cause(default: str) -> str:
+    return f"in no promoting role, no promotions.users user_type: {default}"
 
 
 def reconcile(config: Config, desired: Tenant, snapshot: Snapshot) -> Reconciled:
     """Desired and current with a userType value for every holder the config does not imply.
     Fills `snapshot.ids` (users, their custom attributes) for those users, as the read does."""
-    if not config.fields.user_type.enabled or not snapshot.holders:
+    if not config.fields.user_type.enabled:
         return Reconciled(desired, snapshot.tenant, {})
+    if not snapshot.holders:
+        per_user = {u.email.lower() for u in config.promotions.users if u.user_type is not None}
+        attribute = user_attribute(config, "user_type")
+        return Reconciled(desired, snapshot.tenant, {}, (), {}, frozenset(per_user), attribute)
     attribute = user_attribute(config, "user_type")
     default = config.promotions.default_user_type
     per_user = {u.email.lower() for u in config.promotions.users if u.user_type is not None}
     rules = [(p.role, p.user_type) for p in config.promotions.roles]
+    # The promotion rules this plan removes: their mappings are the tool's own, gone from the config.
+    removed = {
+        m.role: m.value
+        for name, m in snapshot.tenant.mappings.items()
+        if name not in desired.mappings
+        and m.field == config.fields.user_type.shortname
+        and m.value != default
+    }
     ids = snapshot.ids
     members = {name: set(user_ids) for name, user_ids in (ids.role_members or {}).items()}
     wanted_users = dict(desired.users)
     current_users = dict(snapshot.tenant.users)
     causes: dict[str, str] = {}
+    labels: dict[str, str] = {}
     unknown: list[str] = []
     for holder in snapshot.holders:
         if holder.email in per_user:
@@ -70,13 +104,23 @@ def reconcile(config: Config, desired: Tenant, snapshot: Snapshot) -> Reconciled
         implied = rule[1] if rule else default
         if implied == holder.user_type:
             continue
-        if rule is None:
+        gone = next((r for r in sorted(roles) if removed.get(r) == holder.user_type), None)
+        if rule is None and gone is not None:
+            labels[holder.email] = removed_rule_cause(gone, holder.user_type)
+            causes[holder.email] = (
+                f"holds {holder.user_type} from role {gone!r}, whose rule is removed from "
+                f"promotions.roles (its mapping is deleted): demoted to {default} by a per-user "
+                "write, which no promotion mapping matches"
+            )
+        elif rule is None:
+            labels[holder.email] = unimplied_cause(default)
             causes[holder.email] = (
                 f"holds {holder.user_type}, which nothing in the config implies any more (in no "
                 "role of promotions.roles, no user_type in promotions.users): demoted to "
                 f"{default} by a per-user write, which no promotion mapping matches"
             )
         else:
+            labels[holder.email] = role_cause(rule[0], implied)
             causes[holder.email] = (
                 f"holds {holder.user_type}, but role {rule[0]!r} implies {implied} (the first of "
                 "promotions.roles the user is in)"
@@ -95,6 +139,9 @@ def reconcile(config: Config, desired: Tenant, snapshot: Snapshot) -> Reconciled
         replace(snapshot.tenant, users=current_users),
         causes,
         tuple(unknown),
+        labels,
+        frozenset(per_user),
+        attribute,
     )
 
 
@@ -111,6 +158,13 @@ def annotate(plan: Plan, reconciled: Reconciled, snapshot: Snapshot, desired: Te
         if change.kind is Kind.USER and change.key in reconciled.causes:
             note = reconciled.causes[change.key]
             change = replace(change, note=f"{change.note}; {note}" if change.note else note)
+            change = replace(change, cause=reconciled.labels.get(change.key, ""))
+        elif (
+            change.kind is Kind.USER
+            and change.key.lower() in reconciled.per_user
+            and any(f.name == reconciled.attribute for f in change.fields)
+        ):
+            change = replace(change, cause=PER_USER_CAUSE)
         elif change.action in (Action.CREATE, Action.UPDATE, Action.DELETE) and members is not None:
             role = _role_of(change, snapshot.tenant, desired)
             if role is not None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 from onelogin_scim_setup.ops.check import Check, passed
+from onelogin_scim_setup.ops.push_evidence import PUSH_EVIDENCE_CHECK
 from onelogin_scim_setup.render.console import Out
 
 if TYPE_CHECKING:
@@ -33,21 +34,48 @@ def render_check(out: Out, check: Check) -> None:
 
 
 def push_health_checked(checks: list[Check]) -> bool:
-    """Whether a change was seen to travel from OneLogin to SOE (only `verify --e2e` does that)."""
-    return any(c.name.startswith("e2e: SOE shows") and c.status == "pass" for c in checks)
+    """Whether a change was seen to travel from OneLogin to SOE: `verify --e2e`'s round trip, or
+    OneLogin's recent changes found in SOE (ops.push_evidence); a failed evidence check counts too,
+    since it says what is wrong with the pushes."""
+    return any(
+        (c.name.startswith("e2e: SOE shows") and c.status == "pass")
+        or (c.name == PUSH_EVIDENCE_CHECK and c.status in ("pass", "fail"))
+        for c in checks
+    )
 
 
 NOT_CHECKED = (
     "Push health (OneLogin -> SOE) was not checked: `verify --e2e --test-user EMAIL` proves it."
 )
+NOT_REACHING = (
+    "Push health (OneLogin -> SOE): changes made in OneLogin are not reaching SOE; the SCIM token "
+    "OneLogin holds may be stale. `verify --e2e --test-user EMAIL` proves the path."
+)
+SEEN = (
+    "Push health (OneLogin -> SOE): recent changes in OneLogin were seen in SOE; "
+    "`verify --e2e --test-user EMAIL` proves the path end to end."
+)
+
+
+def push_health_line(checks: list[Check]) -> str | None:
+    """The summary's sentence on pushes (None where `--e2e` saw a change arrive)."""
+    if any(c.name.startswith("e2e: SOE shows") and c.status == "pass" for c in checks):
+        return None
+    evidence = next((c for c in checks if c.name == PUSH_EVIDENCE_CHECK), None)
+    if evidence is not None and evidence.status == "fail":
+        return NOT_REACHING
+    if evidence is not None and evidence.status == "pass":
+        return SEEN
+    return NOT_CHECKED
 
 
 def render_verdict(out: Out, checks: list[Check]) -> None:
     failed = sum(c.status == "fail" for c in checks)
     verdict = "All checks passed." if not failed else f"{failed} check(s) failed."
     out.text(verdict, style="bold green" if not failed else "bold red")
-    if not push_health_checked(checks):
-        out.text(NOT_CHECKED)
+    line = push_health_line(checks)
+    if line:
+        out.text(line)
 
 
 def render_verified(out: Out, checks: list[Check]) -> None:

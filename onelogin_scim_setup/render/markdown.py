@@ -133,11 +133,17 @@ def _group(item: KindGroup) -> list[str]:
     else:
         for part in item.summaries():
             head = f"**{part.count} {VERBS[part.action]}**"
+            if part.cause:
+                head = f"**{part.count} userType {VERBS[part.action]}**, {prose(part.cause)}"
+                if part.transitions:
+                    head += " (" + ", ".join(f"{prose(m)}: {n}" for m, n in part.transitions) + ")"
             if part.fields:
                 head += ": " + ", ".join(f"{code(name)} ({n})" for name, n in part.fields)
             lines.append(f"- `{SYMBOLS[part.action]}` {head}")
             for change in part.first:
-                if change.action is Action.UPDATE or not change.note:
+                if part.cause:
+                    lines.append(f"  - {code(change.key)}")
+                elif change.action is Action.UPDATE or not change.note:
                     names = ", ".join(code(f.name) for f in change.fields)
                     lines.append(f"  - {code(change.key)}" + (f": {names}" if names else ""))
                 else:

@@ -16,7 +16,7 @@ from onelogin_scim_setup.plan.changes import (
     StepState,
     checksum,
 )
-from onelogin_scim_setup.plan.groups import VERBS, KindGroup, group
+from onelogin_scim_setup.plan.groups import VERBS, KindGroup, group, is_user_type_move
 from onelogin_scim_setup.render.console import Out
 from onelogin_scim_setup.render.markdown import NO_CHANGES
 
@@ -147,6 +147,10 @@ def render_groups(out: Out, groups: list[KindGroup]) -> None:
         for part in item.summaries():
             symbol, style = SYMBOLS[part.action]
             line = f"{part.count} {VERBS[part.action]}"
+            if part.cause:
+                line = f"{part.count} userType {VERBS[part.action]}, {part.cause}"
+                if part.transitions:
+                    line += " (" + ", ".join(f"{m}: {n}" for m, n in part.transitions) + ")"
             if part.fields:
                 line += ": " + ", ".join(f"{name} ({n})" for name, n in part.fields)
             out.stdout.print(f"  [{style}]{symbol}[/] {escape(line)}")
@@ -161,7 +165,11 @@ def render_groups(out: Out, groups: list[KindGroup]) -> None:
 
 def _in_brief(change: Change) -> str:
     """What a summarised change shows after its name: the fields an update changes, else why
-    (a conflict, a removal or drift must be understood to be fixed)."""
+    (a conflict, a removal or drift must be understood to be fixed). A userType change's cause is
+    its group's header already."""
+    if change.cause:
+        others = [f.name for f in change.fields if not is_user_type_move(f)]
+        return f": also {', '.join(others)}" if others else ""
     if change.action is Action.UPDATE or not change.note:
         names = ", ".join(f.name for f in change.fields)
         return f": {names}" if names else ""

@@ -11,11 +11,14 @@
   switched off is "Enabled" too.
 - `PUT /_sandbox/users/{id}/status` `{"status": N}`; `PUT /_sandbox/users/{id}/roles`
   `{"role_ids": [...]}` (replaces the user's roles); `POST /_sandbox/mappings/reapply`.
+- `POST /_sandbox/clock/age` `{"seconds": N}`: time passes: every user's `created_at` and
+  `updated_at` moves N s into the past (the SOE emulator has the same endpoint for its records).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, Router, json_response
@@ -64,6 +67,7 @@ class OneLoginControl:
         self.router.add("PUT", r"/_sandbox/users/(\d+)/status", self.set_status)
         self.router.add("PUT", r"/_sandbox/users/(\d+)/roles", self.set_roles)
         self.router.add("POST", r"/_sandbox/mappings/reapply", self.reapply)
+        self.router.add("POST", r"/_sandbox/clock/age", self.age)
 
     def state(self, _: Request, __: tuple[str, ...]) -> Response:
         tenant = self.tenant
@@ -134,6 +138,15 @@ class OneLoginControl:
                     role.user_ids.remove(user.id)
         return json_response(user_json(self.tenant, user))
 
+    def age(self, request: Request, _: tuple[str, ...]) -> Response:
+        seconds = request.json_object().get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ApiError(400, "seconds must be a number of seconds, 0 or more")
+        for user in self.tenant.users.values():
+            user.created_at = _aged(user.created_at, float(seconds))
+            user.updated_at = _aged(user.updated_at, float(seconds))
+        return json_response({"aged": True})
+
     def reapply(self, _: Request, __: tuple[str, ...]) -> Response:
         with self.ctx.provisioner.tracking() as touched:
             changed = apply_mappings(self.tenant, sorted(self.tenant.users), self.ctx.quirks)
@@ -165,3 +178,8 @@ def _validate_scim(body: dict[str, Any]) -> None:
             raise ApiError(400, f"{key} must be true or false")
     if body.get("deprovision_action", "suspend") not in DEPROVISION_ACTIONS:
         raise ApiError(400, f"deprovision_action must be one of {list(DEPROVISION_ACTIONS)}")
+
+
+def _aged(stamp: str, seconds: float) -> str:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(seconds=seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -23,6 +23,7 @@ UNCERTAIN choices:
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.listing import paginate, wildcard_match
@@ -209,8 +210,14 @@ class UsersApi:
             if key.startswith(CUSTOM_FILTER)
         ]
         wanted_ids = set(query["user_ids"].split(",")) if "user_ids" in query else None
+        if "app_id" in query:
+            app_id = _query_int(query["app_id"], "app_id")
+            assigned = {str(i) for i in self.tenant.app_user_ids(app_id)}
+            wanted_ids = assigned if wanted_ids is None else wanted_ids & assigned
+        since = _query_time(query, "updated_since")
+        until = _query_time(query, "updated_until")
         ordered = self.tenant.users_in_id_order()
-        if not searches and not custom and wanted_ids is None:
+        if not searches and not custom and wanted_ids is None and since is until is None:
             return ordered
         return [
             user
@@ -218,6 +225,8 @@ class UsersApi:
             if (wanted_ids is None or str(user.id) in wanted_ids)
             and all(_matches(p, getattr(user, key)) for key, p in searches)
             and all(_matches(p, user.custom_attributes.get(name)) for name, p in custom)
+            and (since is None or _time(user.updated_at) >= since)
+            and (until is None or _time(user.updated_at) <= until)
         ]
 
     def _validate(self, body: dict[str, Any], own_id: int | None) -> None:
@@ -285,3 +294,24 @@ def _mappings_mode(request: Request) -> str:
     if mode not in ("async", "sync", "disabled"):
         raise ApiError(400, "mappings must be async, sync or disabled")
     return mode
+
+
+def _time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _query_time(query: dict[str, str], key: str) -> datetime | None:
+    """`updated_since` / `updated_until`: an ISO 8601 time (D:2/users/list-users)."""
+    if key not in query:
+        return None
+    try:
+        return _time(query[key])
+    except ValueError:
+        raise ApiError(400, f"{key} must be an ISO 8601 time") from None
+
+
+def _query_int(value: str, key: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise ApiError(400, f"{key} must be an id")
+    return int(value)

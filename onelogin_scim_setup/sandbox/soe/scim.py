@@ -17,7 +17,8 @@
 
 Control (no auth, no faults): `GET/PUT /_sandbox/settings` (token masked as `sha256:<8 hex>`),
 `GET /_sandbox/users` (every user as stored, `userType` always shown), `POST /_sandbox/users` (a
-user's first SAML sign-in: a SCIM user body, created outside SCIM).
+user's first SAML sign-in: a SCIM user body, created outside SCIM), `POST /_sandbox/clock/age`
+`{"seconds": N}` (time passes: every `meta.created` and `meta.lastModified` moves N s back).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class SoeService:
         self.control.add("PUT", r"/_sandbox/settings", self.put_settings)
         self.control.add("GET", r"/_sandbox/users", self.dump_users)
         self.control.add("POST", r"/_sandbox/users", self.sign_in)
+        self.control.add("POST", r"/_sandbox/clock/age", self.age)
 
     def is_public_api(self, path: str) -> bool:
         return path.lower().startswith("/api/scim/")
@@ -181,6 +183,12 @@ class SoeService:
             ]
         )
 
+    def age(self, request: Request, _: tuple[str, ...]) -> Response:
+        """Let time pass: every stored time moves `seconds` into the past."""
+        with self.site.lock:
+            self.site.age(seconds_of(request.json_object()))
+        return json_response({"aged": True})
+
     def sign_in(self, request: Request, _: tuple[str, ...]) -> Response:
         """A user's first SAML sign-in, which creates them in SOE outside SCIM (e.g. through an
         identity provider other than OneLogin): the body is stored like a SCIM create."""
@@ -266,3 +274,10 @@ def _integer(raw: str | None, name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise ApiError(400, f"{name} must be an integer") from error
+
+
+def seconds_of(body: dict[str, Any]) -> float:
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 1e9:
+        raise ApiError(400, "seconds must be a number of seconds, 0 or more")
+    return float(seconds)

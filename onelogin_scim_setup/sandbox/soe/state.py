@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from onelogin_scim_setup.sandbox.http.wire import ApiError
@@ -28,6 +28,12 @@ MANAGED_KEYS = {"schemas", "id", "meta", "userType", "active", ENTERPRISE_USER}
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def aged(stamp: str, seconds: float) -> str:
+    """A stored time moved `seconds` into the past (the control endpoint that lets time pass)."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(seconds=seconds)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -86,6 +92,12 @@ class SoeSite:
     def add(self, user: SoeUser) -> None:
         """Store a user as is (seeding: no promotion switch applies)."""
         self.users[user.id] = user
+
+    def age(self, seconds: float) -> None:
+        """Every record's `meta.created` and `meta.lastModified` moved into the past."""
+        for user in self.users.values():
+            user.created = aged(user.created, seconds)
+            user.last_modified = aged(user.last_modified, seconds)
 
     def sorted_users(self) -> list[SoeUser]:
         return sorted(self.users.values(), key=lambda u: u.id)
