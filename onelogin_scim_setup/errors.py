@@ -164,7 +164,9 @@ class ScimError(SetupError):
 
 
 class ApplyError(SetupError):
-    """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure."""
+    """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure;
+    `unknown`, a change whose answer was lost and could not be read back (the cause says what to
+    check)."""
 
     code: ClassVar[str] = "apply_incomplete"
 
@@ -175,6 +177,7 @@ class ApplyError(SetupError):
         done: list[str],
         not_done: list[str],
         cause: SetupError | Interrupted,
+        unknown: list[str] | None = None,
     ):
         hint = (
             "Run apply again: it picks up from here."
@@ -184,6 +187,7 @@ class ApplyError(SetupError):
         super().__init__(message, hint=hint)
         self.done = done
         self.not_done = not_done
+        self.unknown = unknown or []
         self.cause = cause
 
     @property
@@ -196,6 +200,8 @@ class ApplyError(SetupError):
         lines = [f"{self.message}: {cause[0]}", *cause[1:]]
         lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
         lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
+        if self.unknown:
+            lines.append(f"Unknown ({len(self.unknown)}): " + _listed(self.unknown))
         lines.append(f"Hint: {self.hint}")
         return lines
 
