@@ -79,7 +79,8 @@ def _update(
         body = _still_to_send(app, body, parameters)
         if not body:
             for change in step:
-                ctx.lost_and_read_back(change)
+                if not (change.kind is Kind.APP and change.action is Action.CREATE):
+                    ctx.lost_and_read_back(change)  # the create had its answer, or says so
             return app, parameters
         if attempt == 2:
             raise OneLoginError(
@@ -146,15 +147,17 @@ def _create_app(ctx: WriteContext, body: dict[str, Any], step: list[Change]) -> 
     try:
         created = ctx.client.create_app({"connector_id": connector_id, "name": name, **body}, find)
     except OneLoginError as error:
-        found = read_back(
+        created = read_back(
             error,
             find,
             f"whether the app {name!r} exists (OneLogin: Applications)",
             lost=create_lost(error),
         )
-        created = ctx.client.get_app(int(found["id"]))
         looked.append(True)
     if looked and looked[-1]:
+        # Found by the look, which lists summaries: the app itself, with the connector's own
+        # parameters, decides what the parameters PUT must send (a label only to a new one).
+        created = ctx.client.get_app(int(created["id"]))
         for change in step:
             if change.kind is Kind.APP and change.action is Action.CREATE:
                 ctx.lost_and_read_back(change)
