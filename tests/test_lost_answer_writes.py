@@ -24,6 +24,7 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.apply import apply_plan
 from onelogin_scim_setup.ops.audit import execute
 from onelogin_scim_setup.ops.rotation_state import OneLoginToken
+from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.ops.writes.fields import write_custom_field
 from onelogin_scim_setup.ops.writes.lost import UnknownOutcome, answer_lost
@@ -415,4 +416,19 @@ def test_a_token_write_whose_answer_was_lost_is_judged_by_the_app_s_token(
         ) as raised:
             token.set(TOKEN_NEW)
         assert TOKEN_NEW not in str(raised.value)
+    assert methods(api) == ["PUT", "GET"]
+
+
+@pytest.mark.parametrize(("held", "done"), [("Admin", True), ("Registered", False)])
+def test_a_round_trip_user_write_whose_answer_was_lost_is_judged_by_the_user(
+    api: responses.RequestsMock, client: OneLoginClient, held: str, done: bool
+) -> None:
+    api.put(f"{API}/users/4", body=dropped())
+    api.get(f"{API}/users/4", json={"id": 4, "custom_attributes": {"userType": held}})
+    trip = RoundTrip(client, scim=None, shortname="userType")  # type: ignore[arg-type]
+    if done:
+        trip._set(4, {"userType": "Registered"}, "Admin")
+    else:
+        with pytest.raises(OneLoginError, match="read back: not done"):
+            trip._set(4, {"userType": "Registered"}, "Admin")
     assert methods(api) == ["PUT", "GET"]
