@@ -23,7 +23,8 @@ from onelogin_scim_setup.onelogin.answers import HINT_NETWORK, MaybeProcessed
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.apply import apply_plan
 from onelogin_scim_setup.ops.audit import execute
-from onelogin_scim_setup.ops.rotation_state import OneLoginToken
+from onelogin_scim_setup.ops.rotate import Rotation
+from onelogin_scim_setup.ops.rotation_state import OneLoginToken, RotationError
 from onelogin_scim_setup.ops.roundtrip import RoundTrip
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.ops.writes.fields import write_custom_field
@@ -33,6 +34,8 @@ from onelogin_scim_setup.ops.writes.roles import write_role
 from onelogin_scim_setup.ops.writes.users import write_user
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
+from onelogin_scim_setup.secrets.token import fingerprint
+from onelogin_scim_setup.soe.client import ProbeResult
 from tests.helpers.onelogin_stub import BASE
 
 API = f"{BASE}/api/2"
@@ -432,3 +435,26 @@ def test_a_round_trip_user_write_whose_answer_was_lost_is_judged_by_the_user(
         with pytest.raises(OneLoginError, match="read back: not done"):
             trip._set(4, {"userType": "Registered"}, "Admin")
     assert methods(api) == ["PUT", "GET"]
+
+
+def test_a_rotation_whose_onelogin_write_is_unknown_says_onelogin_holds_unknown() -> None:
+    """The token PUT's answer was lost and could not be read back: the rotation's report must not
+    claim OneLogin still holds the old token."""
+    old, new = "old-token-0123456789abcdef0123456789ab", TOKEN_NEW
+
+    def set_onelogin(_: str) -> None:
+        raise UnknownOutcome("PUT /api/2/apps/9: the answer was lost ...: unknown: check")
+
+    rotation = Rotation(
+        deliver=lambda _: None,
+        probe=lambda _: ProbeResult(status=200, ok=True, detail=""),
+        set_onelogin=set_onelogin,
+        read_onelogin=lambda: fingerprint(old),
+        timeout=1.0,
+        interval=0.5,
+        sleep=lambda _: None,
+    )
+    with pytest.raises(RotationError) as caught:
+        rotation.run(old, new)
+    assert "OneLogin holds unknown." in str(caught.value)
+    assert f"OneLogin holds {fingerprint(old)}" not in str(caught.value)
