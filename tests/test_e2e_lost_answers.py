@@ -4,6 +4,7 @@ The report must match the server, and the next run converge."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -16,8 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+from onelogin_scim_setup.sandbox import Quirks
 from onelogin_scim_setup.sandbox.seed.drift import DRIFT_SCIM_TOKEN
 from onelogin_scim_setup.secrets.sources import deliver_to_file
+from onelogin_scim_setup.secrets.token import fingerprint
+from tests.helpers.rotation import converge, rotation_config
 from tests.helpers.stand_in import Stand, Writer
 from tests.sandbox_world import World, world
 
@@ -271,3 +275,96 @@ def test_audit_fix_reads_back_a_demotion_whose_answer_was_lost(
         assert converged.returncode == 0, converged.stdout + converged.stderr
         again = running.cli("audit", "--output", "json")
         assert json.loads(again.stdout)["findings"] == [], again.stdout
+
+
+def test_token_rotate_reads_back_a_onelogin_token_write_whose_answer_was_lost(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    """SOE takes the new token; OneLogin applies the token PUT and every answer to it is lost.
+    Where OneLogin shows the token, the read-back proves it and the rotation completes; where it
+    shows it masked, the outcome is unknown and said so (never "OneLogin holds the old token"), and
+    `token rotate --resume` finishes it."""
+    with world(tmp_path, quirks_profile, expose_scim_configuration=True) as running:
+        rotation_config(running, update_soe=True)
+        converge(running)
+        attempts = int(running.config["onelogin"]["max_retries"]) + 1
+        running.clear_requests_log()
+        running.set_faults(
+            lose_answers=[{"method": "PUT", "path": r"/api/2/apps/\d+", "times": attempts}]
+        )
+        rotated = running.cli(
+            "token", "rotate", "--auto-approve", "--timeout", "5", "--interval", "0.1"
+        )
+        puts = [
+            e
+            for e in running.requests_log()
+            if e["method"] == "PUT" and re.fullmatch(r"/api/2/apps/\d+", e["path"])
+        ]
+        running.set_faults()
+        output = rotated.stdout + rotated.stderr
+        new = running.token_file.read_text().strip()
+        assert puts
+        assert all(e.get("dropped") == "after" for e in puts), puts  # never sent after the read
+        app = next(a for a in running.onelogin_state()["apps"] if a["name"] == "SCIM SOE")
+        held = "sha256:" + hashlib.sha256(new.encode()).hexdigest()[:8]
+        assert app["scim"]["bearer_token"] == held  # OneLogin applied the lost write
+        if Quirks.profile(quirks_profile).bearer_read_back == "clear":
+            assert rotated.returncode == 0, output
+            assert f"rotation complete: both sides hold {fingerprint(new)}" in output
+        else:
+            assert rotated.returncode == 1, output
+            assert "OneLogin holds unknown." in output
+            assert "the outcome is unknown: check the SCIM Bearer Token" in output
+            resumed = running.cli(
+                "token",
+                "rotate",
+                "--resume",
+                "--auto-approve",
+                "--timeout",
+                "5",
+                "--interval",
+                "0.1",
+            )
+            assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        converged = running.cli("plan", "--detailed-exitcode")
+        assert converged.returncode == 0, converged.stdout + converged.stderr
+
+
+def test_verify_e2e_reads_back_a_test_user_write_whose_answer_was_lost(
+    tmp_path: Path, quirks_profile: str
+) -> None:
+    """verify --e2e changes alice@'s userType and every answer to that PUT is lost: the user read
+    back shows the change, the round trip goes on (SOE shows it) and puts the user back, and the
+    next verify and plan agree."""
+    with world(
+        tmp_path, quirks_profile, expose_scim_configuration=True, bearer_read_back="clear"
+    ) as running:
+        converge(running)
+        before = _alice(running)
+        attempts = int(running.config["onelogin"]["max_retries"]) + 1
+        running.clear_requests_log()
+        running.set_faults(lose_answers=[{"method": "PUT", "path": USER_PUT, "times": attempts}])
+        e2e = ("verify", "--e2e", "--test-user", "alice@example.com", "--interval", "0.1")
+        verified = running.cli(*e2e, "--timeout", "5", "--output", "json")
+        puts = _user_puts(running)
+        running.set_faults()
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        checks = {c["name"]: c["status"] for c in json.loads(verified.stdout)["checks"]}
+        assert "fail" not in checks.values(), checks
+        assert any(name.startswith("e2e: original userType") for name in checks), checks
+        lost = [e for e in puts if e.get("dropped") == "after"]
+        assert len(lost) == attempts  # the change: every answer lost, never sent after the read
+        assert [e for e in puts if not e.get("dropped")]  # the restore went through
+        assert _alice(running) == before  # put back on both sides
+        again = running.cli("plan", "--detailed-exitcode")
+        assert again.returncode == 0, again.stdout + again.stderr
+
+
+def _alice(running: World) -> tuple[Any, Any]:
+    """alice@'s userType in OneLogin (empty and absent alike: the restore clears with "") and in
+    SOE."""
+    user = next(u for u in running.onelogin_state()["users"] if u["email"] == "alice@example.com")
+    soe = running.soe_user("alice@example.com")
+    return (user.get("custom_attributes") or {}).get("userType") or None, (soe or {}).get(
+        "userType"
+    )
