@@ -458,3 +458,20 @@ def test_a_rotation_whose_onelogin_write_is_unknown_says_onelogin_holds_unknown(
         rotation.run(old, new)
     assert "OneLogin holds unknown." in str(caught.value)
     assert f"OneLogin holds {fingerprint(old)}" not in str(caught.value)
+
+
+def test_a_5xx_that_outlived_the_retries_is_read_back_like_a_lost_answer(
+    api: responses.RequestsMock, client: OneLoginClient
+) -> None:
+    """A 502 does not say whether the PUT was applied: the role's apps read back decide."""
+    api.put(f"{API}/roles/7/apps", json={"message": "bad gateway"}, status=502)
+    api.get(f"{API}/roles/7/apps", json=[{"id": 5}])
+    ctx = context(
+        client,
+        Tenant(roles={"Eng": RoleAssignment("Eng", True)}),
+        Ids(app_id=9, roles={"Eng": 7}, role_apps={7: [5]}),
+    )
+    with pytest.raises(OneLoginError) as raised:
+        write_role(ctx, ROLE_UPDATE)
+    assert "(the answer was 502; read back: not done)" in raised.value.message
+    assert methods(api) == ["PUT", "GET"]

@@ -60,19 +60,21 @@ def read_back(
     if not (answer_lost(error) if lost is None else lost):
         raise error
     where = f"{error.method} {error.path}" if error.method and error.path else "the write"
+    # A 5xx is an answer, but one that does not say whether the write was applied.
+    how = "the answer was lost" if error.status is None else f"the answer was {error.status}"
     logger.debug("%s: the answer was lost (%s); reading it back", where, error.message)
     try:
         result = found()
     except OneLoginError as failed:
         raise UnknownOutcome(
-            f"{where}: the answer was lost ({error.message}) and reading it back failed too "
+            f"{where}: {how} ({error.message}) and reading it back failed too "
             f"({failed.message}): the outcome is unknown: check {check}",
             method=error.method,
             path=error.path,
             hint="Run plan: it reads OneLogin again and shows what is left to do.",
         ) from failed
     if result is None:
-        error.message = f"{error.message} (the answer was lost; read back: not done)"
+        error.message = f"{error.message} ({how}; read back: not done)"
         raise error
     logger.debug("%s: read back, done", where)
     return result
