@@ -160,7 +160,9 @@ class ScimError(SetupError):
 
 
 class ApplyError(SetupError):
-    """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure."""
+    """Apply stopped part-way. `done` and `not_done` describe the changes on each side of the failure;
+    `unknown`, a change whose answer was lost and could not be read back (the cause says what to
+    check)."""
 
     code: ClassVar[str] = "apply_incomplete"
 
@@ -171,6 +173,7 @@ class ApplyError(SetupError):
         done: list[str],
         not_done: list[str],
         cause: SetupError | Interrupted,
+        unknown: list[str] | None = None,
     ):
         hint = (
             "Run apply again: it picks up from here."
@@ -180,6 +183,7 @@ class ApplyError(SetupError):
         super().__init__(message, hint=hint)
         self.done = done
         self.not_done = not_done
+        self.unknown = unknown or []
         self.cause = cause
 
     @property
@@ -189,12 +193,12 @@ class ApplyError(SetupError):
 
     def body(self) -> list[str]:
         cause = self.cause.lines() if isinstance(self.cause, SetupError) else [str(self.cause)]
-        return [
-            f"{self.message}: {cause[0]}",
-            *cause[1:],
-            f"Done ({len(self.done)}): " + _listed(self.done),
-            f"Not done ({len(self.not_done)}): " + _listed(self.not_done),
-        ]
+        lines = [f"{self.message}: {cause[0]}", *cause[1:]]
+        lines.append(f"Done ({len(self.done)}): " + _listed(self.done))
+        lines.append(f"Not done ({len(self.not_done)}): " + _listed(self.not_done))
+        if self.unknown:
+            lines.append(f"Unknown ({len(self.unknown)}): " + _listed(self.unknown))
+        return lines
 
 
 class Refused(SetupError):

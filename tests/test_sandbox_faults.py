@@ -186,3 +186,44 @@ def test_rates_outside_zero_one_are_refused(field: str) -> None:
     values: dict[str, Any] = {field: 1.5}
     with pytest.raises(ValueError, match=field):
         FaultSpec(**values)
+
+
+def test_a_targeted_lost_answer_drops_exactly_the_nth_matching_requests_after_applying_them(
+    sandbox: Sandbox,
+) -> None:
+    """`lose_answers`: the 2nd and 3rd POST /api/2/roles are processed and their answers lost;
+    the 1st and 4th, and a request of another method or path, are answered; nothing is drawn."""
+    client = OneLogin(sandbox)
+    client.token()
+    lost = [{"method": "POST", "path": "/api/2/roles", "nth": 2, "times": 2}]
+    assert set_faults(sandbox, lose_answers=lost).status_code == 200
+    answered = []
+    for index in range(4):
+        try:
+            status = client.call("POST", "/api/2/roles", {"name": f"Target {index}"}).status_code
+        except requests.ConnectionError:
+            status = None
+        answered.append(status)
+        assert client.call("GET", "/api/2/roles").status_code == 200  # another method
+    assert answered == [201, None, None, 201]
+    log = [e for e in client.control("GET", "/requests").json() if e["method"] == "POST"]
+    assert [e.get("dropped") for e in log[-4:]] == [None, "after", "after", None]
+    created = client.ok("GET", "/api/2/roles", name="Target*")
+    assert len(created) == 4  # every one was applied
+    spec = requests.get(f"{sandbox.onelogin_url}/_sandbox/faults", timeout=10).json()
+    assert spec["lose_answers"] == [{**lost[0]}]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"method": "PUT", "path": "(", "nth": 1},
+        {"method": "PUT", "path": "/x", "nth": 0},
+        {"method": "PUT", "path": "/x", "times": True},
+        {"method": "P U T", "path": "/x"},
+        {"method": "PUT", "path": "/x", "extra": 1},
+        "PUT /x",
+    ],
+)
+def test_a_bad_targeted_lost_answer_is_400(sandbox: Sandbox, rule: Any) -> None:
+    assert set_faults(sandbox, lose_answers=[rule]).status_code == 400

@@ -36,6 +36,7 @@ from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.ops.writes.app import write_app
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.ops.writes.fields import write_custom_field
+from onelogin_scim_setup.ops.writes.lost import READ_BACK, UnknownOutcome
 from onelogin_scim_setup.ops.writes.mappings import write_mapping
 from onelogin_scim_setup.ops.writes.roles import write_role
 from onelogin_scim_setup.ops.writes.users import write_user
@@ -60,6 +61,8 @@ class ApplyResult:
     done: list[Change] = field(default_factory=list)
     # Steps the API did not keep (e.g. provisioning.enabled ignored), now for a person to do.
     manual: list[Change] = field(default_factory=list)
+    # Of `done`: those whose write's answer was lost, found done by reading back (ops.writes.lost).
+    read_back: list[Change] = field(default_factory=list)
 
 
 def refuse_conflicts(plan: Plan) -> None:
@@ -123,13 +126,16 @@ def apply_plan(
                     on_change(change)
         except _StoppedAt as stopped:
             message = f"apply stopped at {stopped.change.action.value} {stopped.change.title}"
-            raise _stopped(message, result, changes, stopped.cause) from stopped.cause
+            unknown = [stopped.change] if isinstance(stopped.cause, UnknownOutcome) else []
+            raise _stopped(message, result, changes, stopped.cause, ctx, unknown) from stopped.cause
         except SetupError as error:
             message = f"apply stopped at {step[0].action.value} {step[0].title}"
-            raise _stopped(message, result, changes, error) from error
+            unknown = step if isinstance(error, UnknownOutcome) else []
+            raise _stopped(message, result, changes, error, ctx, unknown) from error
         except Interrupted as signal:
             message = f"apply stopped after {len(result.done)} of {len(changes)} changes"
-            raise _stopped(message, result, changes, signal) from signal
+            raise _stopped(message, result, changes, signal, ctx) from signal
+    result.read_back = [c for c in result.done if ctx.was_read_back(c)]
     return result
 
 
@@ -157,13 +163,27 @@ def _steps(changes: list[Change]) -> list[list[Change]]:
 
 
 def _stopped(
-    message: str, result: ApplyResult, changes: list[Change], cause: SetupError | Interrupted
+    message: str,
+    result: ApplyResult,
+    changes: list[Change],
+    cause: SetupError | Interrupted,
+    ctx: WriteContext,
+    unknown: list[Change] | None = None,
 ) -> ApplyError:
+    """The report of a stop: done (a change read back after a lost answer says so), not done, and
+    unknown (a lost answer that could not be read back: its cause says what to check)."""
     done = {id(c) for c in result.done}
+    unsure = {id(c) for c in unknown or []}
+
+    def named(change: Change) -> str:
+        lost = f" ({READ_BACK})" if ctx.was_read_back(change) else ""
+        return f"{change.action.value} {change.title}{lost}"
+
     return ApplyError(
         message,
-        done=[f"{c.action.value} {c.title}" for c in result.done],
-        not_done=[f"{c.action.value} {c.title}" for c in changes if id(c) not in done],
+        done=[named(c) for c in result.done],
+        not_done=[named(c) for c in changes if id(c) not in done | unsure],
+        unknown=[named(c) for c in changes if id(c) in unsure and id(c) not in done],
         cause=cause,
     )
 

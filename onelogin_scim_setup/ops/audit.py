@@ -27,10 +27,11 @@ from onelogin_scim_setup.audit.match import find
 from onelogin_scim_setup.audit.policy import policy_of
 from onelogin_scim_setup.audit.rules import REAPPLY
 from onelogin_scim_setup.config.models import Config
-from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
+from onelogin_scim_setup.errors import ExitCode, Interrupted, OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.audit_read import read_both
 from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.writes.lost import READ_BACK, read_back
 from onelogin_scim_setup.soe.client import ScimClient
 
 
@@ -170,12 +171,26 @@ def _deactivate(step: Step, scim: ScimClient) -> StepResult:
 
 def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
     user_id = step.onelogin_id or 0
-    answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
+    lost = ""
+    try:
+        answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
+    except OneLoginError as error:
+        # The empty PUT's answer was lost: the mappings may have run. Judged by the user as read
+        # back, and not sent again (a later audit --fix sends it when it is still needed).
+        answer, lost = _read_user(error, onelogin, user_id, step), f" ({READ_BACK})"
+        if (answer.get("custom_attributes") or {}).get(shortname) != step.user_type:
+            holds = (answer.get("custom_attributes") or {}).get(shortname)
+            return StepResult(
+                step,
+                Outcome.FAILED,
+                f"not done: the answer was lost and OneLogin still holds userType "
+                f"{holds or '(none)'}; run audit --fix again",
+            )
     if "custom_attributes" not in answer:
         answer = onelogin.get_user(user_id)
     holds = (answer.get("custom_attributes") or {}).get(shortname)
     if holds == step.user_type:
-        return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}")
+        return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}{lost}")
     return StepResult(
         step,
         Outcome.MANUAL,
@@ -184,16 +199,38 @@ def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepRes
     )
 
 
+def _read_user(
+    error: OneLoginError, onelogin: OneLoginClient, user_id: int, step: Step
+) -> dict[str, Any]:
+    """The user read back after a PUT whose answer was lost (ops.writes.lost); `error` again when
+    OneLogin answered and refused, an unknown outcome when the read fails too."""
+    return read_back(
+        error,
+        lambda: onelogin.get_user(user_id),
+        f"the userType of {step.user} in OneLogin (Users > {step.user} > Custom user fields)",
+    )
+
+
 def _demote(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
     user_id = step.onelogin_id or 0
     # The whole map goes back: whether a PUT merges custom_attributes is unknown (Op 7).
     custom = dict(onelogin.get_user(user_id).get("custom_attributes") or {})
     custom[shortname] = step.user_type
-    answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
+    lost = ""
+    try:
+        answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
+    except OneLoginError as error:
+        answer, lost = _read_user(error, onelogin, user_id, step), f" ({READ_BACK})"
     holds = (answer.get("custom_attributes") or {}).get(shortname)
     if holds == step.user_type:
         return StepResult(
-            step, Outcome.DONE, f"OneLogin now holds userType {holds}; it pushes it to SOE"
+            step, Outcome.DONE, f"OneLogin now holds userType {holds}; it pushes it to SOE{lost}"
+        )
+    if lost:
+        return StepResult(
+            step,
+            Outcome.FAILED,
+            f"not done: the answer was lost and OneLogin still holds userType {holds or '(none)'}",
         )
     return StepResult(
         step, Outcome.FAILED, f"OneLogin answered but holds userType {holds or '(none)'}"

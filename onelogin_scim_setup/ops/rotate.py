@@ -41,6 +41,7 @@ from onelogin_scim_setup.ops.rotation_state import (
     rotation_journal,
     tokens_for,
 )
+from onelogin_scim_setup.ops.writes.lost import UnknownOutcome
 from onelogin_scim_setup.secrets.sources import deliver_token
 from onelogin_scim_setup.secrets.token import fingerprint
 from onelogin_scim_setup.soe.client import ProbeResult, open_scim
@@ -195,9 +196,11 @@ class Rotation:
                 self.done.append(steps[2])
             held = self._onelogin_now()
         except SetupError as error:
+            # A lost answer that could not be read back (ops.writes.lost): OneLogin may hold either.
+            holds = UNKNOWN if isinstance(error, UnknownOutcome) else onelogin_before
             raise RotationError(
                 f"setting OneLogin's token failed: {error.message}. SOE accepts {new_print} "
-                f"(verified); OneLogin holds {onelogin_before}.",
+                f"(verified); OneLogin holds {holds}.",
                 hint=nxt,
             ) from error
         if held == UNKNOWN:

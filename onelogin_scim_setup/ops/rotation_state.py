@@ -23,6 +23,7 @@ from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops import LOCK_TIMEOUT, SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.journal import ROTATION, Journal, journal, unfinished
 from onelogin_scim_setup.ops.prepare import Prepared, read_token
+from onelogin_scim_setup.ops.writes.lost import read_back
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.sources import deliver_to_file, read_token_from_file
 from onelogin_scim_setup.secrets.token import fingerprint, generate_token
@@ -247,7 +248,24 @@ class OneLoginToken:
         return self._app_id
 
     def set(self, token: str) -> None:
-        self.client.update_app(self.app_id(), {"configuration": {self.key: token}})
+        """The token PUT; after a lost answer, the app read back decides (ops.writes.lost): a token
+        OneLogin shows masked cannot be compared, so that outcome is unknown."""
+        try:
+            self.client.update_app(self.app_id(), {"configuration": {self.key: token}})
+        except OneLoginError as error:
+
+            def holds() -> bool | None:
+                shown = self.fingerprint()
+                if shown is None:
+                    raise OneLoginError("OneLogin shows the token masked: it cannot be compared")
+                return True if shown == fingerprint(token) else None
+
+            read_back(
+                error,
+                holds,
+                f"the SCIM Bearer Token of {self.config.app.name!r} (OneLogin: Applications > "
+                f"{self.config.app.name} > Configuration; `token rotate --resume` sets it again)",
+            )
 
     def fingerprint(self) -> str | None:
         value = (self.client.get_app(self.app_id()).get("configuration") or {}).get(self.key)

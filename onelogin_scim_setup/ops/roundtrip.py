@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from onelogin_scim_setup.errors import Interrupted, SetupError
+from onelogin_scim_setup.errors import Interrupted, OneLoginError, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
+from onelogin_scim_setup.ops.writes.lost import read_back
+from onelogin_scim_setup.ops.writes.users import same
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
 
@@ -196,7 +198,24 @@ class RoundTrip:
 
     def _set(self, user_id: int, custom: dict[str, Any], value: str | None) -> None:
         body = {"custom_attributes": {**custom, self.shortname: value or ""}}
-        self.client.update_user(user_id, body, mappings="disabled")
+        try:
+            self.client.update_user(user_id, body, mappings="disabled")
+        except OneLoginError as error:
+            # A lost answer: the test user read back decides (ops.writes.lost), nothing is resent.
+            read_back(
+                error,
+                lambda: (
+                    True
+                    if same(
+                        (self.client.get_user(user_id).get("custom_attributes") or {}).get(
+                            self.shortname
+                        ),
+                        value,
+                    )
+                    else None
+                ),
+                f"the custom user field {self.shortname!r} of user id {user_id} in OneLogin",
+            )
 
     def _wait_for(self, email: str, user_type: str) -> dict[str, Any] | None:
         start = self.clock()

@@ -47,6 +47,7 @@ def error_payload(error: BaseException) -> dict[str, Any]:
         ]
     if isinstance(error, ApplyError):
         payload["done"], payload["not_done"] = error.done, error.not_done
+        payload["unknown"] = error.unknown
         payload["cause"] = str(error.cause)
         payload["cause_code"] = error_code(error.cause)
     return payload

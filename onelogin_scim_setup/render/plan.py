@@ -242,11 +242,18 @@ def render_applied(out: Out, plan: Plan, result: ApplyResult, *, detail: bool = 
                     "manual_steps": len(plan.manual_steps),
                 },
                 "applied": [c.to_dict() for c in done],
+                # Of `applied`: a write whose answer was lost, found done by reading it back.
+                "read_back": [c.to_dict() for c in result.read_back],
                 "manual": [c.to_dict() for c in (*manual, *plan.manual_steps)],
             }
         )
         return
     out.text(f"Apply complete: {len(done)} change(s) made.", style="bold green")
+    if result.read_back:
+        out.text(
+            f"{len(result.read_back)} of them done though the answer was lost (read back): "
+            + ", ".join(f"{c.action.value} {c.title}" for c in result.read_back)
+        )
     if manual:
         out.text("")
         out.text("OneLogin did not keep these; do them by hand:", style="bold")

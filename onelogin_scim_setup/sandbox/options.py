@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -22,12 +23,59 @@ SCENARIOS = ("drift",)
 
 
 @dataclass(frozen=True)
+class LostAnswer:
+    """A targeted fault: the `nth` request (1-based, counted from when the spec was set) whose
+    method is `method` and whose path fully matches the regular expression `path` is processed and
+    its answer dropped, and so are the `times - 1` matching requests after it (a client's retries).
+    Unlike the rates it draws nothing, so a test loses exactly the answer it means to."""
+
+    method: str
+    path: str
+    nth: int = 1
+    times: int = 1
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.method, str) and self.method.isalpha()):
+            raise ValueError(f"LostAnswer.method must be an HTTP method, got {self.method!r}")
+        if not isinstance(self.path, str):
+            raise ValueError("LostAnswer.path must be a regular expression")
+        try:
+            re.compile(self.path)
+        except re.error as error:
+            raise ValueError(f"LostAnswer.path is not a regular expression: {error}") from error
+        for name in ("nth", "times"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(f"LostAnswer.{name} must be a whole number >= 1, got {value!r}")
+
+    def matches(self, method: str, path: str) -> bool:
+        return method.upper() == self.method.upper() and re.fullmatch(self.path, path) is not None
+
+    def loses(self, count: int) -> bool:
+        """Whether the `count`-th matching request (1-based) loses its answer."""
+        return self.nth <= count < self.nth + self.times
+
+    @classmethod
+    def from_json(cls, data: Any) -> LostAnswer:
+        if not isinstance(data, dict):
+            raise ValueError("lose_answers must be a list of objects {method, path, nth, times}")
+        unknown = set(data) - {"method", "path", "nth", "times"}
+        if unknown:
+            raise ValueError(f"unknown lose_answers fields {sorted(unknown)}")
+        try:
+            return cls(**data)
+        except TypeError as error:
+            raise ValueError(str(error)) from error
+
+
+@dataclass(frozen=True)
 class FaultSpec:
     """Seeded, reproducible faults on the emulated public APIs (never on `/_sandbox/`).
 
     Rates are probabilities in [0, 1] drawn per request from `random.Random(seed)`.
     `per_endpoint` maps a path prefix (e.g. "/api/2/apps") to overrides of the rate fields: a dict
     naming some of them, or a whole `FaultSpec` (all its rate fields apply). The longest prefix wins.
+    `lose_answers`: targeted lost answers (`LostAnswer`), applied whatever the rates draw.
     """
 
     seed: int = 0
@@ -39,6 +87,7 @@ class FaultSpec:
     latency: float = 0.0
     retry_after: int = 0
     per_endpoint: Mapping[str, Mapping[str, float] | FaultSpec] = field(default_factory=dict)
+    lose_answers: tuple[LostAnswer, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "rate_limit_rate", "slow_rate", "drop_rate"):
@@ -74,6 +123,10 @@ class FaultSpec:
             prefix: (value.to_json() if isinstance(value, FaultSpec) else dict(value))
             for prefix, value in self.per_endpoint.items()
         }
+        data["lose_answers"] = [
+            {"method": lost.method, "path": lost.path, "nth": lost.nth, "times": lost.times}
+            for lost in self.lose_answers
+        ]
         return data
 
     @classmethod
@@ -90,9 +143,13 @@ class FaultSpec:
             isinstance(v, dict) for v in per_endpoint.values()
         ):
             raise ValueError("per_endpoint must map path prefixes to objects of rate fields")
-        values = {k: v for k, v in data.items() if k != "per_endpoint"}
+        lose_answers = data.get("lose_answers") or []
+        if not isinstance(lose_answers, list):
+            raise ValueError("lose_answers must be a list of objects {method, path, nth, times}")
+        lost = tuple(LostAnswer.from_json(item) for item in lose_answers)
+        values = {k: v for k, v in data.items() if k not in ("per_endpoint", "lose_answers")}
         try:
-            return cls(**values, per_endpoint=per_endpoint)
+            return cls(**values, per_endpoint=per_endpoint, lose_answers=lost)
         except TypeError as error:
             raise ValueError(str(error)) from error
 

@@ -1,5 +1,7 @@
 """The app's changes (configuration keys, parameters, provisioning) as one write, and the checks
-that OneLogin kept what it was sent."""
+that OneLogin kept what it was sent. A write whose answer was lost is read back (ops.writes.lost):
+the app by name and connector after a create, the app itself after a PUT, and only what the app
+does not show yet is sent again (a parameter's label, accepted once, never twice)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ from collections.abc import Collection
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError, SetupError
-from onelogin_scim_setup.onelogin.answers import MaybeProcessed
 from onelogin_scim_setup.onelogin.apps import parameter_states
 from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.ops.writes.lost import create_lost, read_back
 from onelogin_scim_setup.plan.changes import Action, Change, FieldChange, Kind
 from onelogin_scim_setup.secrets.redact import is_masked
 
@@ -36,21 +38,13 @@ def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:
         body["provisioning"] = {"enabled": bool(ctx.desired.provisioning)}
     answer: dict[str, Any] = {}
     if any(c.kind is Kind.APP and c.action is Action.CREATE for c in step):
-        answer = _create_app(ctx, body)
+        answer = _create_app(ctx, body, step)
         body = {}
     parameters = _parameters(ctx, [c for c in step if c.kind is Kind.PARAMETER])
     if parameters:
         body["parameters"] = parameters
     if body:
-        try:
-            answer = ctx.client.update_app(ctx.app_id(), body, once=_labelled(parameters))
-        except MaybeProcessed:
-            answer, parameters = _read_back(ctx, step)  # what is left to send, from the app now
-            body = {key: value for key, value in body.items() if key != "parameters"}
-            if parameters:
-                body["parameters"] = parameters
-            if body:
-                answer = ctx.client.update_app(ctx.app_id(), body, once=_labelled(parameters))
+        answer, parameters = _update(ctx, step, body, parameters)
         for name, sent in parameters.items():
             ctx.ids.app_parameters[name] = {**ctx.ids.app_parameters.get(name, {}), **sent}
     if configuration or provisioning:
@@ -60,6 +54,70 @@ def write_app(ctx: WriteContext, step: list[Change]) -> list[Change]:
     return _provisioning_not_kept(ctx, answer) if provisioning else []
 
 
+def _update(
+    ctx: WriteContext,
+    step: list[Change],
+    body: dict[str, Any],
+    parameters: dict[str, dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The app PUT, and after a lost answer the app read back: what it shows already is not sent
+    again; what it does not show is sent once more (configuration and provisioning are idempotent;
+    a label goes only to a parameter the app still lacks). A second lost answer is read back too.
+    Returns the app as answered (or read) and the parameters sent."""
+    for attempt in (1, 2):
+        try:
+            return ctx.client.update_app(ctx.app_id(), body, once=_labelled(parameters)), parameters
+        except OneLoginError as error:
+            app = read_back(
+                error,
+                lambda: ctx.client.get_app(ctx.app_id()),
+                "the app's configuration, parameters and provisioning (OneLogin: Applications > "
+                f"{ctx.desired.app.name if ctx.desired.app else 'the app'})",
+            )
+        ctx.ids.app_parameters = parameter_states(app)
+        parameters = _parameters(ctx, [c for c in step if c.kind is Kind.PARAMETER])
+        body = _still_to_send(app, body, parameters)
+        if not body:
+            for change in step:
+                if not (change.kind is Kind.APP and change.action is Action.CREATE):
+                    ctx.lost_and_read_back(change)  # the create had its answer, or says so
+            return app, parameters
+        if attempt == 2:
+            raise OneLoginError(
+                f"the app PUT's answer was lost twice, and the app read back does not show "
+                f"{', '.join(sorted(body))} yet: not done",
+                method="PUT",
+                path=f"/api/2/apps/{ctx.app_id()}",
+                hint="Run apply again: it reads the app first and sends only what is missing.",
+            )
+    raise AssertionError("unreachable")  # the loop returns or raises on its last round
+
+
+def _still_to_send(
+    app: dict[str, Any], body: dict[str, Any], parameters: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """What the app read back does not show of `body`: configuration keys whose value differs (a
+    masked or absent secret cannot be compared, so it is sent again: the same value, idempotent),
+    provisioning when it differs, the parameters still to send."""
+    left: dict[str, Any] = {}
+    shown = app.get("configuration") or {}
+    configuration = {
+        key: value
+        for key, value in (body.get("configuration") or {}).items()
+        if shown.get(key) != value
+    }
+    if configuration:
+        left["configuration"] = configuration
+    wanted = body.get("provisioning")
+    if wanted is not None and bool((app.get("provisioning") or {}).get("enabled")) is not bool(
+        wanted.get("enabled")
+    ):
+        left["provisioning"] = wanted
+    if parameters:
+        left["parameters"] = parameters
+    return left
+
+
 def _shows_app(answer: dict[str, Any], configuration: dict[str, str], provisioning: bool) -> bool:
     """Whether a write's answer is the app itself, so no read-back is needed."""
     return (not configuration or "configuration" in answer) and (
@@ -67,21 +125,42 @@ def _shows_app(answer: dict[str, Any], configuration: dict[str, str], provisioni
     )
 
 
-def _create_app(ctx: WriteContext, body: dict[str, Any]) -> dict[str, Any]:
+def _create_app(ctx: WriteContext, body: dict[str, Any], step: list[Change]) -> dict[str, Any]:
     if ctx.desired.app is None:  # a plan has app changes only when an app is desired
         raise SetupError("internal: an app change in a plan that desires no app")
     name, connector_id = ctx.desired.app.name, ctx.ids.connector_id
-    created = ctx.client.create_app(
-        {"connector_id": connector_id, "name": name, **body},
-        lambda: next(
+    looked: list[bool] = []
+
+    def find() -> dict[str, Any] | None:
+        # A lost answer: the app is looked for by name and connector before anything is resent.
+        found = next(
             (
                 a
                 for a in ctx.client.list_apps(name=name)
                 if a.get("name") == name and a.get("connector_id") == connector_id
             ),
             None,
-        ),
-    )
+        )
+        looked.append(found is not None)
+        return found
+
+    try:
+        created = ctx.client.create_app({"connector_id": connector_id, "name": name, **body}, find)
+    except OneLoginError as error:
+        created = read_back(
+            error,
+            find,
+            f"whether the app {name!r} exists (OneLogin: Applications)",
+            lost=create_lost(error),
+        )
+        looked.append(True)
+    if looked and looked[-1]:
+        # Found by the look, which lists summaries: the app itself, with the connector's own
+        # parameters, decides what the parameters PUT must send (a label only to a new one).
+        created = ctx.client.get_app(int(created["id"]))
+        for change in step:
+            if change.kind is Kind.APP and change.action is Action.CREATE:
+                ctx.lost_and_read_back(change)
     ctx.ids.app_id = int(created["id"])
     ctx.ids.app_role_ids = [int(r) for r in created.get("role_ids") or []]
     # The connector's own parameters come with the new app (docs/onelogin-api.md Op 3).
@@ -114,17 +193,6 @@ def _check_configuration(
 def _labelled(parameters: dict[str, dict[str, Any]]) -> bool:
     """A parameter is created by this PUT: its `label` is accepted once (Op 3)."""
     return any("label" in body for body in parameters.values())
-
-
-def _read_back(
-    ctx: WriteContext, step: list[Change]
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The app PUT's answer was lost: OneLogin may have applied it. The app is read back and the
-    parameters still to send are worked out again from it, so a label is never sent twice.
-    (configuration and provisioning are idempotent: they are sent again as they were.)"""
-    app = ctx.client.get_app(ctx.app_id())
-    ctx.ids.app_parameters = parameter_states(app)
-    return app, _parameters(ctx, [c for c in step if c.kind is Kind.PARAMETER])
 
 
 def _parameters(ctx: WriteContext, changes: list[Change]) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,10 @@
 """A user mapping (role -> custom field value): create, update or delete it, discovering the field's
-mapping action first when the read did not have it."""
+mapping action first when the read did not have it. A write whose answer was lost is read back
+(ops.writes.lost): a create by name in the mapping listing, an update or a delete by one GET."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import MappingVocabulary
@@ -12,12 +15,13 @@ from onelogin_scim_setup.onelogin.vocabulary import (
     discover_vocabulary,
 )
 from onelogin_scim_setup.ops.writes.context import WriteContext
+from onelogin_scim_setup.ops.writes.lost import create_lost, read_back
 from onelogin_scim_setup.plan.changes import Action, Change
 
 
 def write_mapping(ctx: WriteContext, change: Change) -> None:
     if change.action is Action.DELETE:
-        ctx.client.delete_mapping(ctx.ids.mappings[change.key])
+        _delete(ctx, change, ctx.ids.mappings[change.key])
         return
     wanted = ctx.desired.mappings[change.key]
     vocabulary = ctx.ids.vocabulary
@@ -46,12 +50,76 @@ def write_mapping(ctx: WriteContext, change: Change) -> None:
         ],
         "actions": [{"action": vocabulary.action_for(wanted.field), "value": [wanted.value]}],
     }
+    check = f"the mapping {wanted.name!r} (OneLogin: Users > Mappings)"
     if change.action is Action.CREATE:
-        ctx.ids.mappings[wanted.name] = ctx.client.create_mapping(body)
-    else:
-        # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
-        del body["position"]
-        ctx.client.update_mapping(ctx.ids.mappings[wanted.name], body)
+        try:
+            ctx.ids.mappings[wanted.name] = ctx.client.create_mapping(body)
+        except OneLoginError as error:
+            ctx.ids.mappings[wanted.name] = read_back(
+                error,
+                lambda: next(
+                    (
+                        int(m["id"])
+                        for m in ctx.client.list_mappings()
+                        if m.get("name") == wanted.name
+                    ),
+                    None,
+                ),
+                check,
+                lost=create_lost(error),
+            )
+            ctx.lost_and_read_back(change)
+        return
+    # Sending a position on update could reorder the mapping (docs/onelogin-api.md Op 5).
+    del body["position"]
+    mapping_id = ctx.ids.mappings[wanted.name]
+    try:
+        ctx.client.update_mapping(mapping_id, body)
+    except OneLoginError as error:
+        read_back(
+            error,
+            lambda: True if holds(ctx.client.get_mapping(mapping_id), body) else None,
+            check,
+        )
+        ctx.lost_and_read_back(change)
+
+
+def _delete(ctx: WriteContext, change: Change, mapping_id: int) -> None:
+    try:
+        ctx.client.delete_mapping(mapping_id)
+    except OneLoginError as error:
+
+        def gone() -> bool | None:
+            try:
+                ctx.client.get_mapping(mapping_id)
+            except OneLoginError as looked:
+                if looked.status == 404:
+                    return True
+                raise
+            return None
+
+        read_back(error, gone, f"whether the mapping {change.key!r} is gone (Users > Mappings)")
+        ctx.lost_and_read_back(change)
+
+
+def holds(mapping: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether a mapping as read back is what the update sent: name, enabled, the role condition
+    and the action (ids compared as text: a tenant may answer either)."""
+
+    def shape(found: dict[str, Any]) -> tuple[Any, ...]:
+        conditions = [
+            (c.get("source"), c.get("operator"), str(c.get("value")))
+            for c in found.get("conditions") or []
+            if isinstance(c, dict)
+        ]
+        actions = [
+            (a.get("action"), [str(v) for v in a.get("value") or []])
+            for a in found.get("actions") or []
+            if isinstance(a, dict)
+        ]
+        return (found.get("name"), bool(found.get("enabled")), conditions, actions)
+
+    return shape(mapping) == shape(body)
 
 
 def _discover_action(ctx: WriteContext, wanted: UserMapping) -> MappingVocabulary:

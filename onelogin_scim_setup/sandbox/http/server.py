@@ -216,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.record(request, response.status)
             self._send(response)
             return
-        decision = self.server.faults.decide(request.path)
+        decision = self.server.faults.decide(request.path, request.method)
         if decision.delay:
             time.sleep(decision.delay)
         if decision.drop_before:
