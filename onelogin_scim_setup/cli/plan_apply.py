@@ -45,6 +45,16 @@ TargetOption = Annotated[
     ),
 ]
 
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        metavar="PATH",
+        help="The read snapshot (no secrets) that lets plan read only what changed; default: "
+        "beside the apply lock. A CI cache can keep it.",
+    ),
+]
+
 
 def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str | None) -> None:
     from onelogin_scim_setup.render.markdown import plan_markdown
@@ -70,10 +80,20 @@ def plan(
         ),
     ] = None,
     target: TargetOption = None,
+    state_path: StateOption = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Read every user in full, not only what changed since the last snapshot.",
+        ),
+    ] = False,
 ) -> None:
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.ops.lock import default_lock_dir
     from onelogin_scim_setup.ops.plan import compute_plan, connect
+    from onelogin_scim_setup.ops.read_state import ReadRequest, state_file
     from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
@@ -82,8 +102,16 @@ def plan(
     out = state.use_output(output)
     targeting = parse(target) if target is not None else None
     prepared = prepare(state)
+    request = ReadRequest(
+        state_file(
+            prepared, state.environ, lock_dir=default_lock_dir(state.environ), path=state_path
+        ),
+        refresh=refresh,
+    )
     with connect(prepared, state.environ) as client, reading(out):
-        computed = compute_plan(prepared, client, target=targeting)
+        computed = compute_plan(prepared, client, target=targeting, reading=request)
+    if computed.read is not None:
+        out.note(computed.read.sentence())
     shown = str(targeting) if targeting is not None else None
     _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown)
     if out_file is not None:
@@ -129,6 +157,7 @@ def apply(
     ] = False,
     lock_timeout: LockTimeoutOption = 300.0,
     target: TargetOption = None,
+    state_path: StateOption = None,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.ops import saved
@@ -138,7 +167,13 @@ def apply(
     from onelogin_scim_setup.render.plan import TARGET_WARNING, render_applied
 
     if dry_run:
-        plan(ctx, output=output, detailed_exitcode=detailed_exitcode, target=target)
+        plan(
+            ctx,
+            output=output,
+            detailed_exitcode=detailed_exitcode,
+            target=target,
+            state_path=state_path,
+        )
         return
     state = state_of(ctx)
     out = state.use_output(output)
@@ -149,6 +184,7 @@ def apply(
         force=force,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
         target=_apply_target(target, saved_plan),
+        state=state_path,
     )
     if request.target is not None:
         out.note(TARGET_WARNING.format(target=request.target))

@@ -102,6 +102,9 @@ class OneLoginTransport:
         self.request_total = request_total
         # How many calls the read layer and apply may have in flight at once (1: one at a time).
         self.concurrency = max(1, concurrency)
+        # Requests sent so far (each attempt of a retry counted once): plan reports what it spent.
+        self.calls_sent = 0
+        self._calls_lock = threading.Lock()
         self._basic = "Basic " + basic_credentials(client_id, client_secret)
         self._clock = clock
         self._rate: RateBudget | None = None
@@ -294,6 +297,8 @@ class OneLoginTransport:
     ) -> requests.Response:
         """`send` on this thread's Session, bounded (`threads.wire_call`)."""
         session, call = self._sessions.here(), (self._slots, self._reset, self.request_total)
+        with self._calls_lock:
+            self.calls_sent += 1
         return wire_call(*call, lambda: send(session), cap, (method, path, self.host))
 
     def _exchange(
