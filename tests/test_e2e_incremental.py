@@ -220,6 +220,11 @@ def test_a_snapshot_of_another_tenant_or_config_is_never_used(
             running.write_config(promotions={"users": USERS})
             create_newbie(running)
         _, note = plan(first, "--state", str(shared))
+        if quirks_profile == "pessimistic":
+            # The role listing ignores fields=users: no snapshot is saved, so none is reused.
+            assert "no snapshot saved" in note
+            assert "members" in note
+            return
         assert "saved" in note
         assert "no snapshot saved" not in note
         _, note = plan(second, "--state", str(shared))
@@ -236,7 +241,10 @@ def test_a_tampered_or_corrupted_snapshot_means_a_full_read_with_a_note(
 ) -> None:
     state = tenant.folder / "snapshot.json"
     create_newbie(tenant)
-    plan(tenant, "--state", str(state))
+    _, note = plan(tenant, "--state", str(state))
+    if quirks_profile == "pessimistic":
+        assert "members" in note  # no snapshot saved: the role listing ignores fields=users
+        return
     document = json.loads(state.read_text())
     document["body"]["count"] += 1
     state.write_text(json.dumps(document))

@@ -199,6 +199,8 @@ def apply(
         on_wait=out.note,
     )
     render_applied(out, computed.plan, result, detail=state.verbosity > 0)
+    if computed.read is not None:
+        out.note(computed.read.sentence())
 
 
 def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target | None":
