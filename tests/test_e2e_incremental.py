@@ -181,6 +181,13 @@ def test_a_converged_warm_plan_reads_only_what_changed(tenant: World, quirks_pro
     _, warm_note = plan(tenant)
     warm_calls = len(tenant.requests_log())
     assert f"{cold_calls} API calls" in cold_note
+    tenant.clear_requests_log()
+    document = json.loads(tenant.cli("plan", "-o", "json").stdout)
+    assert document["read"]["calls"] == len(tenant.requests_log())
+    assert document["read"]["mode"] == (
+        "full" if quirks_profile == "pessimistic" else "incremental"
+    )
+    assert document["read"]["saved"] is (quirks_profile != "pessimistic")
     assert f"{warm_calls} API calls" in warm_note
     users_reads = [
         e

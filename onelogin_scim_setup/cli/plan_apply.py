@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -56,7 +56,15 @@ StateOption = Annotated[
 ]
 
 
-def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str | None) -> None:
+def _render(
+    out: "Out",
+    plan: "Plan",
+    output: str,
+    *,
+    detail: bool,
+    target: str | None,
+    read: dict[str, Any] | None = None,
+) -> None:
     from onelogin_scim_setup.render.markdown import plan_markdown
     from onelogin_scim_setup.render.plan import render_plan
 
@@ -64,7 +72,7 @@ def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str 
         out.stdout.file.write(plan_markdown(plan, detail=detail, target=target))
         out.stdout.file.flush()
     else:
-        render_plan(out, plan, detail=detail, target=target)
+        render_plan(out, plan, detail=detail, target=target, read=read)
 
 
 def plan(
@@ -93,7 +101,7 @@ def plan(
     from onelogin_scim_setup.files import write_file
     from onelogin_scim_setup.ops.lock import default_lock_dir
     from onelogin_scim_setup.ops.plan import compute_plan, connect
-    from onelogin_scim_setup.ops.read_state import ReadRequest, state_file
+    from onelogin_scim_setup.ops.read_state import ReadRequest, snapshot_file
     from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
@@ -103,17 +111,15 @@ def plan(
     targeting = parse(target) if target is not None else None
     prepared = prepare(state)
     request = ReadRequest(
-        state_file(
-            prepared, state.environ, lock_dir=default_lock_dir(state.environ), path=state_path
-        ),
-        refresh=refresh,
+        snapshot_file(prepared, state.environ, state_path, default_lock_dir), refresh=refresh
     )
     with connect(prepared, state.environ) as client, reading(out):
         computed = compute_plan(prepared, client, target=targeting, reading=request)
     if computed.read is not None:
         out.note(computed.read.sentence())
     shown = str(targeting) if targeting is not None else None
-    _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown)
+    read = computed.read.to_json() if computed.read is not None else None
+    _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown, read=read)
     if out_file is not None:
         import json
 

@@ -96,6 +96,21 @@ def state_file(
     return StateFile(where, key, identity)
 
 
+def snapshot_file(
+    prepared: Prepared,
+    environ: Mapping[str, str],
+    path: Path | None,
+    lock_dir: Callable[[Mapping[str, str]], Path],
+) -> StateFile | None:
+    """`plan`'s snapshot file, or None (a full read) when no state folder can be placed (no HOME):
+    plan never needed the lock folder, and must not fail for the lack of one."""
+    try:
+        folder = lock_dir(environ) if path is None else Path()
+    except SetupError:
+        return None
+    return state_file(prepared, environ, lock_dir=folder, path=path)
+
+
 def _mac(key: bytes, body: Mapping[str, Any]) -> str:
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
@@ -202,12 +217,11 @@ def _instant(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class ReadRequest:
-    """What the plan asks of the read: the state file (None: read in full, save nothing), whether
-    to ignore a snapshot (`refresh`: `--refresh`, and apply, which reads cold) and to save one."""
+    """What the plan asks of the read: the state file (None: read in full, save nothing) and
+    whether to ignore a snapshot (`refresh`: `--refresh`, and apply, which reads cold)."""
 
     state: StateFile | None
     refresh: bool = False
-    save: bool = True
 
 
 def read_current(
@@ -236,12 +250,14 @@ def read_current(
     listed: dict[str, dict[str, Any]] | None
     count: int | None
     probe: int | None
-    reason = "no snapshot is kept (a read that saves none)"
-    if request.state is not None:
+    reason = "no state folder: set HOME, ONELOGIN_SCIM_LOCK_DIR or --state to keep a snapshot"
+    if len(wanted.users) <= LOOKUP_MAX:
+        # A few per-email lookups (onelogin.listing) cost less than the counts of a warm read:
+        # no snapshot is read or kept.
+        request = replace(request, state=None)
+        reason = f"the config names at most {LOOKUP_MAX} users: looked up by email, no snapshot"
+    elif request.state is not None:
         saved, reason = (None, "--refresh") if request.refresh else load(request.state, started)
-    if saved is not None and len(wanted.users) <= LOOKUP_MAX:
-        # A few per-email lookups (onelogin.listing) cost less than the counts of a warm read.
-        saved, reason = None, f"the config names at most {LOOKUP_MAX} users: looked up by email"
     if saved is None:
         cold: list[Callable[[], Any]] = [
             lambda: read_rest(no_users),
@@ -287,7 +303,8 @@ def read_current(
             mode, why = "incremental", f"users changed since {when} UTC, over the snapshot"
     users = current_users(listed, wanted, snapshot.ids)
     current = Snapshot(replace(snapshot.tenant, users=users), snapshot.ids, snapshot.holders)
-    not_saved = _save(request, listed, snapshot, anchor, count, probe, builtin)
+    few = len(wanted.users) <= LOOKUP_MAX
+    not_saved = _save(request, listed, snapshot, anchor, count, probe, builtin, few=few)
     calls = client.calls_sent - sent
     report = ReadReport(mode, why, calls, saved=not not_saved, not_saved=not_saved)
     return current, report
@@ -316,8 +333,13 @@ def _bring_up_to_date(
     keys: set[str],
 ) -> dict[str, dict[str, Any]]:
     workers = client.concurrency
-    emails = [email.lower() for email in wanted.users]
-    merged = merge(saved.users, changed.complete(client, updated, keys, workers=workers), emails)
+    emails = {email.lower() for email in wanted.users}
+    # Only a user the config names is completed (read by id where the list leaves a key out);
+    # the others are merged for their id alone (an email changed away from a named one).
+    named = [raw for raw in updated if str(raw.get("email") or "").lower() in emails]
+    others = [raw for raw in updated if str(raw.get("email") or "").lower() not in emails]
+    completed = changed.complete(client, named, keys, workers=workers)
+    merged = merge(saved.users, [*others, *completed], emails)
     known = {int(raw["id"]) for raw in merged.values()}
     suspects = membership_suspects(saved.role_members, snapshot.ids.role_members or {})
     if user_type is not None:
@@ -339,10 +361,12 @@ def _save(
     count: int | None,
     probe: int | None,
     builtin: list[str],
+    *,
+    few: bool,
 ) -> str:
     """Save the snapshot when asked and sound; "" when saved, else why not."""
-    if request.state is None or not request.save:
-        return "not asked to"
+    if request.state is None:
+        return "none needed" if few else "no state folder"
     if count is None:
         return "the user list answers no Total-Count, so deletions could not be seen"
     if probe != 0:

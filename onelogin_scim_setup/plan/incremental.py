@@ -55,8 +55,6 @@ class ReadReport:
 
     def sentence(self) -> str:
         saved = "snapshot saved" if self.saved else f"no snapshot saved: {self.not_saved}"
-        if not self.not_saved and not self.saved:
-            saved = "no snapshot saved"
         return f"Read OneLogin in {self.mode} ({self.reason}): {self.calls} API calls; {saved}."
 
 
