@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from onelogin_scim_setup.errors import SetupError
 from onelogin_scim_setup.model.snapshot import Holder
 from onelogin_scim_setup.ops import read_state
-from onelogin_scim_setup.ops.read_state import StateFile, load, save
+from onelogin_scim_setup.ops.read_state import StateFile, load, save, snapshot_file
 from onelogin_scim_setup.plan.incremental import (
     Malformed,
+    ReadReport,
     SavedUsers,
     holder_suspects,
     membership_suspects,
@@ -185,3 +187,26 @@ def test_suspects_are_membership_changes_and_contradicted_user_types() -> None:
     ]
     # ann shows a promoted type the holders' listing does not list her under
     assert holder_suspects(users, holders, "userType", ("Moderator", "Admin")) == {1, 2}
+
+
+def test_plan_without_a_state_folder_reads_in_full_instead_of_failing(tmp_path: Path) -> None:
+    def no_home(_: object) -> Path:
+        raise SetupError("cannot place the apply lock: HOME is empty")
+
+    assert snapshot_file(None, {}, None, no_home) is None  # type: ignore[arg-type]
+
+
+def test_the_report_says_the_mode_why_and_the_calls() -> None:
+    report = ReadReport("incremental", "users changed since 2026-12-07 19:00 UTC", 16, saved=True)
+    assert report.sentence() == (
+        "Read OneLogin in incremental (users changed since 2026-12-07 19:00 UTC): 16 API calls; "
+        "snapshot saved."
+    )
+    assert report.to_json() == {
+        "mode": "incremental",
+        "reason": "users changed since 2026-12-07 19:00 UTC",
+        "calls": 16,
+        "saved": True,
+    }
+    unsaved = ReadReport("full", "--refresh", 46, not_saved="no state folder")
+    assert unsaved.sentence().endswith("no snapshot saved: no state folder.")

@@ -262,11 +262,18 @@ def read_current(
         cold: list[Callable[[], Any]] = [
             lambda: read_rest(no_users),
             lambda: _full_users(client, wanted, need_custom, builtin),
-            lambda: changed.count_created_until(client, anchor) if request.state else None,
-            lambda: changed.count_created_until(client, PROBE) if request.state else None,
         ]
         results: list[Any] = gather(workers, cold)
-        snapshot, listed, count, probe = results
+        snapshot, listed = results
+        count = probe = None
+        if request.state is not None and snapshot.ids.role_members is not None:
+            # Only for a snapshot that can be kept (a role listing without members cannot: no
+            # call is spent on counts it would not use).
+            counts: list[Callable[[], Any]] = [
+                lambda: changed.count_created_until(client, anchor),
+                lambda: changed.count_created_until(client, PROBE),
+            ]
+            count, probe = gather(workers, counts)
         mode, why = "full", reason
     else:
         since = iso(_instant(saved.anchor) - SKEW)
@@ -342,7 +349,8 @@ def _bring_up_to_date(
     merged = merge(saved.users, [*others, *completed], emails)
     known = {int(raw["id"]) for raw in merged.values()}
     suspects = membership_suspects(saved.role_members, snapshot.ids.role_members or {})
-    if user_type is not None:
+    if user_type is not None and "custom_attributes" in keys:
+        # Only where the plan compares custom attributes (userType among them) per user.
         suspects |= holder_suspects(merged, snapshot.holders, user_type[0], user_type[1])
     suspects &= known
     if suspects:
@@ -367,12 +375,12 @@ def _save(
     """Save the snapshot when asked and sound; "" when saved, else why not."""
     if request.state is None:
         return "none needed" if few else "no state folder"
+    if snapshot.ids.role_members is None:
+        return "the role listing does not show members, so role changes could not be seen"
     if count is None:
         return "the user list answers no Total-Count, so deletions could not be seen"
     if probe != 0:
         return "the user list ignores created_until, so deletions could not be seen"
-    if snapshot.ids.role_members is None:
-        return "the role listing does not show members, so role changes could not be seen"
     late = [
         email
         for email, raw in listed.items()
