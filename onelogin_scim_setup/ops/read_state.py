@@ -79,11 +79,7 @@ def state_file(
     """The snapshot file for the config's tenant and app: `path`, else beside the apply lock."""
     config = prepared.config
     credentials = onelogin_credentials(config, environ)
-    key = hmac.new(
-        credentials.client_secret.get_secret_value().encode(),
-        KEY_LABEL + credentials.client_id.encode(),
-        hashlib.sha256,
-    ).digest()
+    key = derive_key(credentials.client_id, credentials.client_secret.get_secret_value())
     where = path
     if where is None:
         lock = lock_path(lock_dir, config.onelogin.api_url, config.app.name)
@@ -109,6 +105,17 @@ def snapshot_file(
     except SetupError:
         return None
     return state_file(prepared, environ, lock_dir=folder, path=path)
+
+
+def derive_key(client_id: str, client_secret: str) -> bytes:
+    """The snapshot's HMAC key: HMAC-SHA256 of a fixed label and the client id under the secret
+    (the secret itself is never used as a key elsewhere, and never stored)."""
+    return hmac.new(client_secret.encode(), KEY_LABEL + client_id.encode(), hashlib.sha256).digest()
+
+
+def sign(key: bytes, body: Mapping[str, Any]) -> str:
+    """The HMAC-SHA256 of the canonical JSON of `body`."""
+    return _mac(key, body)
 
 
 def _mac(key: bytes, body: Mapping[str, Any]) -> str:
