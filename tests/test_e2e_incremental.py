@@ -85,6 +85,7 @@ def converge(tenant: World) -> None:
     create_newbie(tenant)
     applied = tenant.cli("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Read OneLogin in full (apply reads in full before it writes)" in applied.stderr
     tenant.play_admin(template=tenant.cli("render").stdout)
     plan(tenant)  # apply's mappings changed after its read: this one is full, and saves
 

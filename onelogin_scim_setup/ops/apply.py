@@ -334,6 +334,7 @@ def apply_config(
             reading = ReadRequest(
                 state_file(prepared, environ, lock_dir=lock_dir, path=request.state),
                 refresh=True,
+                refresh_reason="apply reads in full before it writes",
             )
             with view.reading():
                 computed = compute_plan(prepared, client, target=request.target, reading=reading)

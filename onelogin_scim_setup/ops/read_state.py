@@ -229,6 +229,7 @@ class ReadRequest:
 
     state: StateFile | None
     refresh: bool = False
+    refresh_reason: str = "--refresh"  # what the report says of a refresh
 
 
 def read_current(
@@ -264,7 +265,9 @@ def read_current(
         request = replace(request, state=None)
         reason = f"the config names at most {LOOKUP_MAX} users: looked up by email, no snapshot"
     elif request.state is not None:
-        saved, reason = (None, "--refresh") if request.refresh else load(request.state, started)
+        saved, reason = (
+            (None, request.refresh_reason) if request.refresh else load(request.state, started)
+        )
     if saved is None:
         cold: list[Callable[[], Any]] = [
             lambda: read_rest(no_users),
