@@ -269,12 +269,10 @@ def read_current(
             (None, request.refresh_reason) if request.refresh else load(request.state, started)
         )
     if saved is None:
-        cold: list[Callable[[], Any]] = [
-            lambda: read_rest(no_users),
-            lambda: _full_users(client, wanted, need_custom, builtin),
-        ]
-        results: list[Any] = gather(workers, cold)
-        snapshot, listed = results
+        # In this order: the count before the users are listed, so a user deleted between the
+        # two is missing from the snapshot (harmless) rather than counted out of it and kept (a
+        # deletion the next count would not see).
+        snapshot = read_rest(no_users)
         count = probe = None
         if request.state is not None and snapshot.ids.role_members is not None:
             # Only for a snapshot that can be kept (a role listing without members cannot: no
@@ -284,18 +282,21 @@ def read_current(
                 lambda: changed.count_created_until(client, PROBE),
             ]
             count, probe = gather(workers, counts)
+        listed = _full_users(client, wanted, need_custom, builtin)
         mode, why = "full", reason
     else:
         since = iso(_instant(saved.anchor) - SKEW)
         from_snapshot = saved
+        # The count for the next snapshot first: a user deleted after it is seen by the next
+        # read's count check, one deleted before it by this read's (the old count is lower).
+        count = changed.count_created_until(client, anchor)
         warm: list[Callable[[], Any]] = [
             lambda: read_rest(no_users),
             lambda: changed.count_created_until(client, from_snapshot.anchor),
-            lambda: changed.count_created_until(client, anchor),
             lambda: changed.updated_since(client, since, workers=workers),
         ]
-        results = gather(workers, warm)
-        snapshot, old_count, count, updated = results
+        results: list[Any] = gather(workers, warm)
+        snapshot, old_count, updated = results
         probe = 0  # the full read that made the snapshot proved the count filter honoured
         blocker = why_not_incremental(
             saved,
