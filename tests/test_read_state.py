@@ -91,7 +91,9 @@ def test_a_tampered_snapshot_is_not_used(tmp_path: Path) -> None:
     assert "integrity check" in why
 
 
-@pytest.mark.parametrize("text", ["", "{not json", "[]", '{"body": 1}', "\x00\x01"])
+@pytest.mark.parametrize(
+    "text", ["", "{not json", "[]", '{"body": 1}', "\x00\x01", "[" * 100_000 + "]" * 100_000]
+)
 def test_a_corrupted_snapshot_is_not_used(tmp_path: Path, text: str) -> None:
     own = state(tmp_path)
     own.path.write_text(text)

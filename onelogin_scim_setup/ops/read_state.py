@@ -56,7 +56,7 @@ from onelogin_scim_setup.plan.incremental import (
 FORMAT = 1
 MAX_AGE = timedelta(hours=24)  # older snapshots are not used (docs/incremental.md)
 SKEW = timedelta(minutes=10)  # updated_since starts this much before the snapshot's start
-MAX_BYTES = 256 * 1024 * 1024  # 50,000 users of a few hundred bytes each, with room
+MAX_BYTES = 64 * 1024 * 1024  # 50,000 users of a few hundred bytes each, with room
 KEY_LABEL = b"onelogin-scim-setup read snapshot v1\n"
 # Any user created before this instant would be older than OneLogin: a tenant that answers a
 # non-zero count for it ignores `created_until`, and its counts prove nothing.
@@ -134,7 +134,7 @@ def load(state: StateFile, now: datetime) -> tuple[SavedUsers | None, str]:
         return None, f"the snapshot {state.path} cannot be read: {reason}"
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("body"), dict):
         return None, f"the snapshot {state.path} is corrupted (not this tool's JSON)"
