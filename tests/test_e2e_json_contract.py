@@ -46,6 +46,8 @@ def test_every_json_document_matches_its_schema(tenant: World) -> None:
 
     planned = json_of(tenant, "plan", "-o", "json", "--out", "plan.json")
     check("plan", planned)
+    assert planned["read"]["mode"] == "full"  # how OneLogin was read (docs/incremental.md)
+    assert "read" not in json.loads((tenant.folder / "plan.json").read_text())
     check("plan", json.loads((tenant.folder / "plan.json").read_text()))  # the saved file too
 
     applied = json_of(tenant, "apply", "plan.json", "-o", "json")

@@ -72,6 +72,8 @@ def test_the_default_is_optimistic() -> None:
         ("auth_429_body", "json", "json"),
         ("mapping_evaluation", "first_match", "last_wins"),
         ("mappings_overwrite_user_values", True, False),
+        ("role_change_bumps_updated_at", True, False),
+        ("mapping_write_bumps_updated_at", True, False),
     ],
 )
 def test_profile_values(name: str, optimistic: object, pessimistic: object) -> None:
@@ -80,7 +82,7 @@ def test_profile_values(name: str, optimistic: object, pessimistic: object) -> N
 
 
 def test_every_switch_is_in_the_profile_table() -> None:
-    assert len(fields(Quirks)) == 30
+    assert len(fields(Quirks)) == 32
 
 
 def test_the_documented_profile_differs_from_the_optimistic_one_by_its_readings() -> None:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -45,8 +45,26 @@ TargetOption = Annotated[
     ),
 ]
 
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        metavar="PATH",
+        help="The read snapshot (no secrets) that lets plan read only what changed; default: "
+        "beside the apply lock. A CI cache can keep it.",
+    ),
+]
 
-def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str | None) -> None:
+
+def _render(
+    out: "Out",
+    plan: "Plan",
+    output: str,
+    *,
+    detail: bool,
+    target: str | None,
+    read: dict[str, Any] | None = None,
+) -> None:
     from onelogin_scim_setup.render.markdown import plan_markdown
     from onelogin_scim_setup.render.plan import render_plan
 
@@ -54,7 +72,7 @@ def _render(out: "Out", plan: "Plan", output: str, *, detail: bool, target: str 
         out.stdout.file.write(plan_markdown(plan, detail=detail, target=target))
         out.stdout.file.flush()
     else:
-        render_plan(out, plan, detail=detail, target=target)
+        render_plan(out, plan, detail=detail, target=target, read=read)
 
 
 def plan(
@@ -70,11 +88,21 @@ def plan(
         ),
     ] = None,
     target: TargetOption = None,
+    state_path: StateOption = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Read every user in full, not only what changed since the last snapshot.",
+        ),
+    ] = False,
 ) -> None:
     """Show what apply would change in OneLogin, and the manual steps (a dry run)."""
     from onelogin_scim_setup.files import write_file
+    from onelogin_scim_setup.ops.lock import default_lock_dir
     from onelogin_scim_setup.ops.plan import compute_plan, connect
     from onelogin_scim_setup.ops.prepare import prepare
+    from onelogin_scim_setup.ops.read_state import ReadRequest, snapshot_file
     from onelogin_scim_setup.ops.saved import saved_document
     from onelogin_scim_setup.plan.target import parse
     from onelogin_scim_setup.render.progress import reading
@@ -85,10 +113,16 @@ def plan(
     prepared = prepare(
         state.config_path, state.environ, redactor=state.redactor, on_warning=state.out.warn
     )
+    request = ReadRequest(
+        snapshot_file(prepared, state.environ, state_path, default_lock_dir), refresh=refresh
+    )
     with connect(prepared, state.environ) as client, reading(out):
-        computed = compute_plan(prepared, client, target=targeting)
+        computed = compute_plan(prepared, client, target=targeting, reading=request)
+    if computed.read is not None:
+        out.note(computed.read.sentence())
     shown = str(targeting) if targeting is not None else None
-    _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown)
+    read = computed.read.to_json() if computed.read is not None else None
+    _render(out, computed.plan, output, detail=state.verbosity > 0, target=shown, read=read)
     if out_file is not None:
         import json
 
@@ -132,6 +166,7 @@ def apply(
     ] = False,
     lock_timeout: LockTimeoutOption = LOCK_TIMEOUT,
     target: TargetOption = None,
+    state_path: StateOption = None,
 ) -> None:
     """Make OneLogin match the config, in dependency order, after showing the plan."""
     from onelogin_scim_setup.ops import saved
@@ -142,7 +177,13 @@ def apply(
     from onelogin_scim_setup.render.plan import TARGET_WARNING, render_applied
 
     if dry_run:
-        plan(ctx, output=output, detailed_exitcode=detailed_exitcode, target=target)
+        plan(
+            ctx,
+            output=output,
+            detailed_exitcode=detailed_exitcode,
+            target=target,
+            state_path=state_path,
+        )
         return
     state = state_of(ctx)
     out = state.use_output(output)
@@ -153,6 +194,7 @@ def apply(
         force=force,
         lock_timeout=within("--lock-timeout", lock_timeout, LOCK_SECONDS),
         target=_apply_target(target, saved_plan),
+        state=state_path,
     )
     if request.target is not None:
         out.note(TARGET_WARNING.format(target=request.target))
@@ -169,6 +211,8 @@ def apply(
         on_wait=out.note,
     )
     render_applied(out, computed.plan, result, detail=state.verbosity > 0)
+    if computed.read is not None:
+        out.note(computed.read.sentence())
 
 
 def _apply_target(given: str | None, saved_plan: "SavedPlan | None") -> "Target | None":

@@ -93,6 +93,9 @@ class Ids:
     # A mapping the plan would create -> a hand-made mapping (not the tool's) that already has its
     # exact shape (role -> field = value): the plan says so, so the two are not left side by side.
     lookalikes: dict[str, str] = field(default_factory=dict)
+    # The mapping listing as read (every mapping, the tool's or not): an incremental read
+    # (ops.read_state) compares its digest with the snapshot's.
+    listed_mappings: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -368,6 +368,11 @@ class OneLoginClient:
 
     # --- one exchange: the token, the 401 renewal, errors --------------------------------------
 
+    @property
+    def calls_sent(self) -> int:
+        """Requests sent to the tenant so far, the token's included."""
+        return self.wire.calls_sent
+
     def _request_token(self) -> requests.Response:
         """The token request (client credentials, Basic auth); a 200 answer or a raised error."""
         body = {"grant_type": "client_credentials"}

@@ -84,6 +84,7 @@ def read(
         workers, first
     )
     _role_ids(listed_roles, ids)
+    ids.listed_mappings = tuple(listed_mappings or ())
     adopt = adopt_mappings or {}
     then: list[Callable[[], Any]] = [
         lambda: read_app(client, desired, ids, sensitive_keys, found_app),
@@ -185,3 +186,29 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
             ids.user_custom_attributes[email] = dict(custom)
         users[email] = UserValues(email, tuple(values))
     return users
+
+
+def user_keys(desired: Tenant) -> tuple[bool, list[str]]:
+    """What the users listing must show for `desired`: whether custom attributes, and which
+    built-in keys (for a caller that lists the users itself, ops.plan's incremental read)."""
+    need_custom = any(
+        attribute.startswith("custom_attributes.")
+        for wanted in desired.users.values()
+        for attribute, _ in wanted.values
+    )
+    builtin = sorted(
+        {
+            attribute
+            for wanted in desired.users.values()
+            for attribute, _ in wanted.values
+            if not attribute.startswith("custom_attributes.")
+        }
+    )
+    return need_custom, builtin
+
+
+def current_users(
+    listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids
+) -> dict[str, UserValues]:
+    """The desired users as `listed` shows them (see `_users`), for a caller that listed them."""
+    return _users(listed, desired, ids)

@@ -307,6 +307,10 @@ class Wire:
         self._others = _OtherSessions()
         self._lock = threading.Lock()
         self._made: list[requests.Session] = []
+        # Requests sent so far (a request's own retries inside urllib3 not counted again): plan
+        # reports what it spent.
+        self.calls_sent = 0
+        self._calls_lock = threading.Lock()
 
     def send(
         self,
@@ -322,6 +326,8 @@ class Wire:
         `OneLoginError` when the answer is beyond its size cap, and `bounds`' deadline and signal
         errors. `once`: a lost answer is not sent again (it may have been processed)."""
         session, request = self._session(), Request(once=once)
+        with self._calls_lock:
+            self.calls_sent += 1
         cap = bounds.ITEM_BODY if method != "GET" else bounds.LIST_BODY
         if path == TOKEN_PATH:
             cap = bounds.TOKEN_BODY

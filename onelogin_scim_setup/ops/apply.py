@@ -32,6 +32,7 @@ from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.lock import locked
 from onelogin_scim_setup.ops.plan import compute_plan, connect
 from onelogin_scim_setup.ops.prepare import Prepared, reread_token
+from onelogin_scim_setup.ops.read_state import ReadRequest, state_file
 from onelogin_scim_setup.ops.saved import SavedPlan, check, check_checksum
 from onelogin_scim_setup.ops.writes.app import write_app
 from onelogin_scim_setup.ops.writes.context import WriteContext
@@ -318,6 +319,9 @@ class ApplyRequest:
     force: bool = False
     lock_timeout: float = LOCK_TIMEOUT
     target: Target | None = None  # `--target`, or the one a saved plan was made with
+    # `--state`: where the read snapshot is saved (None: beside the lock); apply reads in full
+    # and saves what it read, with the read's start time, for the next plan (ops.read_state).
+    state: Path | None = None
 
     @property
     def approved(self) -> bool:
@@ -347,8 +351,13 @@ def apply_config(
         # that held the lock while this run waited has replaced the one read at start.
         prepared = reread_token(prepared, environ)
         try:
+            reading = ReadRequest(
+                state_file(prepared, environ, lock_dir=lock_dir, path=request.state),
+                refresh=True,
+                refresh_reason="apply reads in full before it writes",
+            )
             with view.reading():
-                computed = compute_plan(prepared, client, target=request.target)
+                computed = compute_plan(prepared, client, target=request.target, reading=reading)
             refuse_token_write_during_rotation(prepared, computed.plan, lock_dir)
             if request.saved_plan is not None:
                 check(request.saved_plan, prepared, computed)

@@ -16,9 +16,12 @@ from collections.abc import Mapping
 
 from onelogin_scim_setup.config.credentials import onelogin_credentials
 from onelogin_scim_setup.config.models import Config
+from onelogin_scim_setup.model.snapshot import Snapshot
+from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.onelogin.read import read
 from onelogin_scim_setup.ops.prepare import Prepared
+from onelogin_scim_setup.ops.read_state import ReadRequest, read_current
 from onelogin_scim_setup.plan import desired as desired_state
 from onelogin_scim_setup.plan import manual
 from onelogin_scim_setup.plan.changes import Change, Plan
@@ -58,26 +61,44 @@ def sensitive_keys(config: Config) -> frozenset[str]:
 
 
 def compute_plan(
-    prepared: Prepared, client: OneLoginClient, *, target: Target | None = None
+    prepared: Prepared,
+    client: OneLoginClient,
+    *,
+    target: Target | None = None,
+    reading: ReadRequest | None = None,
 ) -> ComputedPlan:
     """Read OneLogin, diff it against the config, and add the manual steps. Writes nothing.
 
     `target` (`--target`): only that resource and what it depends on, without the config's fixed
-    manual steps (plan.target); the read is the same."""
+    manual steps (plan.target); the read is the same. `reading`: read the users incrementally
+    from a snapshot and save one (ops.read_state); None reads everything and saves nothing."""
     config = prepared.config
     wanted = desired_state.build(
         config, template=prepared.template, token_fingerprint=prepared.token_fingerprint
     )
-    snapshot = read(
-        client,
-        wanted,
-        mapping_prefix=desired_state.mapping_prefix(config),
-        sensitive_keys=sensitive_keys(config),
-        adopt_mappings=desired_state.adopted_names(config),
-        holders_of=(config.fields.user_type.shortname, promoted_types(config))
+    holders_of = (
+        (config.fields.user_type.shortname, promoted_types(config))
         if config.fields.user_type.enabled
-        else None,
+        else None
     )
+
+    def read_rest(desired: Tenant) -> Snapshot:
+        return read(
+            client,
+            desired,
+            mapping_prefix=desired_state.mapping_prefix(config),
+            sensitive_keys=sensitive_keys(config),
+            adopt_mappings=desired_state.adopted_names(config),
+            holders_of=holders_of,
+        )
+
+    report = None
+    if reading is None:
+        snapshot = read_rest(wanted)
+    else:
+        snapshot, report = read_current(
+            client, wanted, reading, user_type=holders_of, read_rest=read_rest
+        )
     # Users holding a promoted userType nothing implies any more get the implied one (demotion).
     reconciled = reconcile(config, wanted, snapshot)
     wanted = reconciled.desired
@@ -104,6 +125,7 @@ def compute_plan(
         user_type_attribute=desired_state.user_attribute(config, "user_type")
         if config.fields.user_type.enabled
         else None,
+        read=report,
     )
 
 

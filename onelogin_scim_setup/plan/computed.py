@@ -8,6 +8,7 @@ from onelogin_scim_setup.config.models import SafetySettings
 from onelogin_scim_setup.model.snapshot import Snapshot
 from onelogin_scim_setup.model.tenant import Tenant
 from onelogin_scim_setup.plan.changes import Plan
+from onelogin_scim_setup.plan.incremental import ReadReport
 from onelogin_scim_setup.plan.target import Target
 
 
@@ -33,3 +34,5 @@ class ComputedPlan:
     target: Target | None = None
     # The per-user attribute holding userType (None: not managed), for safety.max_user_type_changes.
     user_type_attribute: str | None = None
+    # How OneLogin was read (full or incremental, why, the calls spent); None: not reported.
+    read: ReadReport | None = None

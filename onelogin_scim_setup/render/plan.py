@@ -191,13 +191,18 @@ def render_plan(
     detail: bool = False,
     manual: bool = True,
     target: str | None = None,
+    read: dict[str, Any] | None = None,
 ) -> None:
     """The plan, grouped by kind; `manual=False` leaves the manual steps out (apply prints them
-    once, at the end). `target`: the plan is only part of the picture (plan.target)."""
+    once, at the end). `target`: the plan is only part of the picture (plan.target). `read`: how
+    OneLogin was read (plan.incremental.ReadReport), a key of the JSON document only (the text
+    says it on stderr)."""
     if out.json:
         document = plan.to_dict()
         if target is not None:
             document["target"] = target
+        if read is not None:
+            document["read"] = read
         out.data(document)
         return
     if target is not None:

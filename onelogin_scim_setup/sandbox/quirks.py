@@ -57,6 +57,9 @@ class Quirks:
     auth_429_body: Literal["json", "html"] = "json"
     mapping_evaluation: Literal["first_match", "last_wins"] = "first_match"
     mappings_overwrite_user_values: bool = True
+    # Issue 22: which writes bump a user's `updated_at` (what `updated_since` finds).
+    role_change_bumps_updated_at: bool = True
+    mapping_write_bumps_updated_at: bool = True
 
     def __post_init__(self) -> None:
         for name, kind in _kinds().items():
@@ -101,6 +104,8 @@ class Quirks:
             soe_scim_off_status=401,
             mapping_evaluation="last_wins",
             mappings_overwrite_user_values=False,
+            role_change_bumps_updated_at=False,
+            mapping_write_bumps_updated_at=False,
         )
 
     @classmethod

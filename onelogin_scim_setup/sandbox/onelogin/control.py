@@ -26,7 +26,7 @@ from onelogin_scim_setup.sandbox.onelogin.apps import app_json
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
 from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
 from onelogin_scim_setup.sandbox.onelogin.mappings import mapping_json
-from onelogin_scim_setup.sandbox.onelogin.roles import MEMBER_KINDS, role_json
+from onelogin_scim_setup.sandbox.onelogin.roles import MEMBER_KINDS, bump_role_change, role_json
 from onelogin_scim_setup.sandbox.onelogin.state import (
     DEPROVISION_ACTIONS,
     App,
@@ -131,11 +131,14 @@ class OneLoginControl:
         for role_id in role_ids:
             self.tenant.role(role_id)
         with self.ctx.provisioner.tracking():
+            before = self.tenant.user_role_ids(user.id)
             for role in self.tenant.roles.values():
                 if role.id in role_ids and user.id not in role.user_ids:
                     role.user_ids.append(user.id)
                 elif role.id not in role_ids and user.id in role.user_ids:
                     role.user_ids.remove(user.id)
+            if self.tenant.user_role_ids(user.id) != before:
+                bump_role_change(self.ctx, [user.id])
         return json_response(user_json(self.tenant, user))
 
     def age(self, request: Request, _: tuple[str, ...]) -> Response:

@@ -131,7 +131,8 @@ def apply_mappings(tenant: Tenant, user_ids: list[int], quirks: Quirks | None = 
     for user_id in user_ids:
         user = tenant.users[user_id]
         if _apply_to(tenant, user, chosen):
-            user.updated_at = now_iso()
+            if chosen.mapping_write_bumps_updated_at:
+                user.updated_at = now_iso()
             changed.add(user_id)
     return changed
 

@@ -26,7 +26,7 @@ from onelogin_scim_setup.sandbox.onelogin.context import (
     required_str,
 )
 from onelogin_scim_setup.sandbox.onelogin.errors import int_ids
-from onelogin_scim_setup.sandbox.onelogin.state import Role
+from onelogin_scim_setup.sandbox.onelogin.state import Role, now_iso
 
 MEMBER_KINDS = ("apps", "users", "admins")
 
@@ -150,13 +150,16 @@ class RolesApi:
         for user_id in user_ids:
             self.tenant.user(user_id)
         with self.ctx.provisioner.tracking():
-            role.user_ids.extend(u for u in user_ids if u not in role.user_ids)
+            added = [u for u in user_ids if u not in role.user_ids]
+            role.user_ids.extend(added)
+            bump_role_change(self.ctx, added)
         return json_response([{"id": user_id} for user_id in user_ids])
 
     def remove_role_users(self, request: Request, ids: tuple[str, ...]) -> Response:
         role = self.tenant.role(int(ids[0]))
         user_ids = set(int_ids(request.json()))
         with self.ctx.provisioner.tracking():
+            bump_role_change(self.ctx, [u for u in role.user_ids if u in user_ids])
             role.user_ids = [u for u in role.user_ids if u not in user_ids]
         return Response(204)
 
@@ -182,3 +185,14 @@ class RolesApi:
         targets = {"apps": role.app_ids, "users": role.user_ids, "admins": role.admin_ids}
         for kind, ids in members.items():
             targets[kind].extend(i for i in ids if i not in targets[kind])
+
+
+def bump_role_change(ctx: ApiContext, user_ids: list[int]) -> None:
+    """A membership change bumps the user's `updated_at` only under the quirk
+    `role_change_bumps_updated_at` (UNCERTAIN, docs/uncertain-facts.md)."""
+    if not ctx.quirks.role_change_bumps_updated_at:
+        return
+    stamp = now_iso()
+    for user_id in user_ids:
+        if user_id in ctx.tenant.users:
+            ctx.tenant.users[user_id].updated_at = stamp

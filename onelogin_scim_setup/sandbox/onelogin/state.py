@@ -221,13 +221,20 @@ class Tenant:
     def users_in_id_order(self) -> list[User]:
         """Every user, by id: sorted once per change of the user set, not once per list page.
 
-        Users are only ever added (no API or control endpoint deletes one), so the count and the
-        newest key identify the set.
+        The count and the newest key identify the set; `delete_user` forgets the order.
         """
         key = (len(self.users), next(reversed(self.users), None))
         if self._id_order[0] != key:
             self._id_order = (key, sorted(self.users.values(), key=lambda u: u.id))
         return self._id_order[1]
+
+    def delete_user(self, user_id: int) -> None:
+        """Remove a user and its role memberships (DELETE /api/2/users/{id})."""
+        self.users.pop(self.user(user_id).id)
+        for role in self.roles.values():
+            if user_id in role.user_ids:
+                role.user_ids.remove(user_id)
+        self._id_order = ((0, None), [])
 
     def shortnames(self) -> list[str]:
         return [attribute.shortname for attribute in self.custom_attributes.values()]

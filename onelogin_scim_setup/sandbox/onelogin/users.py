@@ -10,7 +10,10 @@ Quirk switches (docs/sandbox.md): `users_page_limit` (max `limit`; the default i
 when `fields` names it, onelogin-python-sdk#109, and the switch allows it), `custom_attribute_null`,
 `custom_attributes_put` (merge per key or replace the map), `create_status`,
 `empty_user_put_runs_mappings`, `users_list_keys` (`documented`: a list item without an honoured
-`fields=` has no `role_ids`, `department`, `title` or `custom_attributes`).
+`fields=` has no `role_ids`, `department`, `title` or `custom_attributes`), `role_change_bumps_updated_at`.
+
+The list honours `created_since`, `created_until`, `updated_since` and `updated_until` (ISO 8601;
+UNCERTAIN: strictly after / before, as here); `Total-Count` counts what the filters kept.
 
 UNCERTAIN choices:
 - `GET /api/2/users/{id}` always has `custom_attributes`; with `fields`, `id` is always included;
@@ -31,6 +34,7 @@ from onelogin_scim_setup.sandbox.http.wire import ApiError, Request, Response, R
 from onelogin_scim_setup.sandbox.onelogin.context import ApiContext
 from onelogin_scim_setup.sandbox.onelogin.errors import v1_success
 from onelogin_scim_setup.sandbox.onelogin.mapping_engine import apply_mappings
+from onelogin_scim_setup.sandbox.onelogin.roles import bump_role_change
 from onelogin_scim_setup.sandbox.onelogin.state import Tenant, User, now_iso
 
 STRING_FIELDS = ("username", "email", "firstname", "lastname", "title", "department", "company")
@@ -38,6 +42,8 @@ INT_FIELDS = ("status", "state")
 NULLABLE_FIELDS = ("title", "department", "company")
 SEARCH_FIELDS = ("email", "username", "firstname", "lastname")
 CUSTOM_FILTER = "custom_attributes."
+# The documented time filters (ISO 8601): `*_since` is strictly after, `*_until` strictly before.
+TIME_FILTERS = ("created_since", "created_until", "updated_since", "updated_until")
 DEFAULT_LIMIT = (
     50  # "returns up to 50 users per page" by default (developers.onelogin.com list-users)
 )
@@ -88,6 +94,7 @@ class UsersApi:
         router.add("POST", r"/api/2/users", self.create_user)
         router.add("GET", r"/api/2/users/(\d+)", self.get_user)
         router.add("PUT", r"/api/2/users/(\d+)", self.update_user)
+        router.add("DELETE", r"/api/2/users/(\d+)", self.delete_user)
         router.add("PUT", r"/api/1/users/(\d+)/set_custom_attributes", self.set_custom_attributes)
         router.add("PUT", r"/api/1/users/(\d+)/add_roles", self.add_roles)
         router.add("PUT", r"/api/1/users/(\d+)/remove_roles", self.remove_roles)
@@ -155,6 +162,13 @@ class UsersApi:
             touched.add(user.id)
         return json_response(answer)
 
+    def delete_user(self, _: Request, ids: tuple[str, ...]) -> Response:
+        """DELETE /api/2/users/{id}: 204; the user is gone from every listing (and so never shows
+        up in `updated_since` again)."""
+        with self.ctx.provisioner.tracking():
+            self.tenant.delete_user(int(ids[0]))
+        return Response(204)
+
     def set_custom_attributes(self, request: Request, ids: tuple[str, ...]) -> Response:
         user = self.tenant.user(int(ids[0]))
         values = request.json_object().get("custom_attributes")
@@ -189,11 +203,16 @@ class UsersApi:
         if len(roles) != len(role_ids):
             raise ApiError(400, "role_id_array must hold role ids")
         with self.ctx.provisioner.tracking():
+            changed = False
             for role in roles:
                 if add and user.id not in role.user_ids:
                     role.user_ids.append(user.id)
+                    changed = True
                 elif not add and user.id in role.user_ids:
                     role.user_ids.remove(user.id)
+                    changed = True
+            if changed:
+                bump_role_change(self.ctx, [user.id])
         return json_response(v1_success())
 
     def _run_mappings(self, user: User, mode: str) -> dict[str, Any]:
@@ -214,19 +233,17 @@ class UsersApi:
             app_id = _query_int(query["app_id"], "app_id")
             assigned = {str(i) for i in self.tenant.app_user_ids(app_id)}
             wanted_ids = assigned if wanted_ids is None else wanted_ids & assigned
-        since = _query_time(query, "updated_since")
-        until = _query_time(query, "updated_until")
+        times = [(key, _instant(key, query[key])) for key in TIME_FILTERS if key in query]
         ordered = self.tenant.users_in_id_order()
-        if not searches and not custom and wanted_ids is None and since is until is None:
+        if not searches and not custom and wanted_ids is None and not times:
             return ordered
         return [
             user
             for user in ordered
             if (wanted_ids is None or str(user.id) in wanted_ids)
+            and all(_in_time(user, key, instant) for key, instant in times)
             and all(_matches(p, getattr(user, key)) for key, p in searches)
             and all(_matches(p, user.custom_attributes.get(name)) for name, p in custom)
-            and (since is None or _time(user.updated_at) >= since)
-            and (until is None or _time(user.updated_at) <= until)
         ]
 
     def _validate(self, body: dict[str, Any], own_id: int | None) -> None:
@@ -282,6 +299,19 @@ def _mark_direct(user: User, key: str, value: str | None) -> None:
         user.direct.add(key)
 
 
+def _instant(key: str, raw: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"Invalid value for {key}: {raw}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _in_time(user: User, key: str, instant: datetime) -> bool:
+    stamp = _instant(key, user.created_at if key.startswith("created") else user.updated_at)
+    return stamp > instant if key.endswith("_since") else stamp < instant
+
+
 def _matches(pattern: str, value: object) -> bool:
     # An exact value (an email lookup) skips the regex: one string comparison per user.
     if "*" not in pattern:
@@ -294,21 +324,6 @@ def _mappings_mode(request: Request) -> str:
     if mode not in ("async", "sync", "disabled"):
         raise ApiError(400, "mappings must be async, sync or disabled")
     return mode
-
-
-def _time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _query_time(query: dict[str, str], key: str) -> datetime | None:
-    """`updated_since` / `updated_until`: an ISO 8601 time (D:2/users/list-users)."""
-    if key not in query:
-        return None
-    try:
-        return _time(query[key])
-    except ValueError:
-        raise ApiError(400, f"{key} must be an ISO 8601 time") from None
 
 
 def _query_int(value: str, key: str) -> int:

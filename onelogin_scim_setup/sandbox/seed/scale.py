@@ -3,13 +3,17 @@
 Deterministic: extra user i (1-based) is `user{i:05d}@example.com` ("User {i:05d}", title
 "Engineer", department "Dept {i % 10}", active), extra role j is "Role {j:03d}", and user i is a
 member of role ((i - 1) % M) + 1. The SOE site gets K active SCIM users matching the first K
-OneLogin users in id order (userName = email).
+OneLogin users in id order (userName = email). The extra users were created and last updated at
+`SEEDED_AT`, long before any run: an organization's users exist for a while, and a read of what
+changed since yesterday does not find them all (benchmarks/incremental.py).
 """
 
 from __future__ import annotations
 
 from onelogin_scim_setup.sandbox.onelogin.state import Role, Tenant, User
 from onelogin_scim_setup.sandbox.soe.state import SoeSite, SoeUser
+
+SEEDED_AT = "2026-01-01T00:00:00.000Z"
 
 
 def load(tenant: Tenant, users: int, roles: int) -> None:
@@ -19,6 +23,7 @@ def load(tenant: Tenant, users: int, roles: int) -> None:
         user = User(tenant.new_id("user"), f"user{i:05d}", f"user{i:05d}@example.com")
         user.firstname, user.lastname = "User", f"{i:05d}"
         user.title, user.department, user.company = "Engineer", f"Dept {i % 10}", "Example Inc."
+        user.created_at = user.updated_at = SEEDED_AT
         tenant.users[user.id] = user
         if extra_roles:
             extra_roles[(i - 1) % roles].user_ids.append(user.id)
