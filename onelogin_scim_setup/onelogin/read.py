@@ -21,11 +21,12 @@ from typing import Any
 
 from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, RoleAssignment, Tenant, UserValues
+from onelogin_scim_setup.onelogin.answers import Fields, each
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import CUSTOM_ATTRIBUTES, USERS, OneLoginClient
 from onelogin_scim_setup.onelogin.holders import read_holders
 from onelogin_scim_setup.onelogin.listing import gather, users_by_email
-from onelogin_scim_setup.onelogin.mappings import read_mappings
+from onelogin_scim_setup.onelogin.mappings import check_roles, read_mappings
 
 
 def read(
@@ -107,16 +108,18 @@ def read(
 
 
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
-    return {
-        str(item["shortname"]): CustomField(str(item["shortname"]), str(item.get("name") or ""))
-        for item in client.list_custom_attributes()
-    }
+    fields = {}
+    for item in each(client.list_custom_attributes(), "GET", CUSTOM_ATTRIBUTES):
+        shortname = item.name("shortname")
+        fields[shortname] = CustomField(shortname, item.text("name") or "")
+    return fields
 
 
 def _role_ids(listed: list[dict[str, Any]] | None, ids: Ids) -> None:
     """Role ids by name (the first of a duplicated name), and each role's apps when listed."""
     if listed is None:
         return
+    check_roles(listed)
     for role in listed:
         ids.roles.setdefault(str(role.get("name")), int(role["id"]))
         ids.role_names[int(role["id"])] = str(role.get("name"))
@@ -167,6 +170,7 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
         raw = listed.get(email)
         if raw is None:
             continue
+        _check_user(raw, wanted)
         ids.users[email] = int(raw["id"])
         custom = raw.get("custom_attributes") or {}
         values = []
@@ -185,3 +189,15 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
             ids.user_custom_attributes[email] = dict(custom)
         users[email] = UserValues(email, tuple(values))
     return users
+
+
+def _check_user(raw: dict[str, Any], wanted: UserValues) -> None:
+    """The fields read of a listed user (or of one read by id): `id`, `email`, the custom
+    attributes (an object of plain values) and the built-in attributes the config manages."""
+    user = Fields(raw, "GET", USERS)
+    user.id()
+    user.name("email")
+    user.plain_object("custom_attributes")
+    for attribute, _ in wanted.values:
+        if not attribute.startswith("custom_attributes."):
+            user.plain(attribute)
