@@ -18,7 +18,7 @@ from typing import Any
 from onelogin_scim_setup.errors import Interrupted, SetupError
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.check import Check
-from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.interrupt import deferred, nap
 from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import find_literal_placeholders, user_type_of
@@ -35,7 +35,8 @@ class RoundTrip:
     shortname: str
     timeout: float = 120.0
     interval: float = 3.0
-    sleep: Callable[[float], None] = time.sleep
+    # Ends at a second signal, so a hurried person is not kept waiting by the restore (ops.interrupt).
+    sleep: Callable[[float], None] = nap
     clock: Callable[[], float] = time.monotonic
     # The app as plan read it: the test user must have it before anything is changed.
     app_id: int | None = None
@@ -252,9 +253,19 @@ class RoundTrip:
                         f"{check.name}: {check.detail}"
                         if check.status == "pass"
                         else f"The test user was NOT restored: {check.detail}. {check.hint}"
+                        + self._journal_note()
                     )
             if late is not None and interrupted is None:
                 raise late
+
+    def _journal_note(self) -> str:
+        """What keeps a restore that did not happen safe: the journal, read by the next run."""
+        if self.journal is None:
+            return ""
+        return (
+            f" Or run verify --e2e again: its journal ({self.journal.path}) still holds the "
+            "original value, and it puts the test user back before anything else."
+        )
 
     def _restore(
         self, email: str, user_id: int, custom: dict[str, Any], original: str | None
@@ -277,7 +288,8 @@ class RoundTrip:
             if original is None:
                 self._set(user_id, custom, None)
         except SetupError as error:
-            return Check(name, "fail", f"restoring failed: {error}", by_hand + ".")
+            # The first line only: the error's own hint ("run again") is the by-hand step's here.
+            return Check(name, "fail", f"restoring failed: {error.lines()[0]}", by_hand + ".")
         if shown is None:
             return Check(
                 name,
