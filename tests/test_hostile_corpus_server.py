@@ -386,6 +386,50 @@ def test_onelogin_hostile_answer_is_refused_cleanly(
     assert path in run.output or "token" in run.output or "deadline" in run.output, run.output
 
 
+# One malformed field the tool reads, in an otherwise well-formed listing: (path, body, field named).
+MALFORMED_FIELDS = [
+    ("/api/2/roles", '[{"id": 5, "name": "Engineering", "apps": ["x"]}]', "apps[0]"),
+    ("/api/2/roles", '[{"id": 5, "name": "Engineering", "users": [{"id": "x"}]}]', "users[0].id"),
+    ("/api/2/roles", '[{"id": 5}]', "name"),
+    ("/api/2/mappings", '[{"id": 5, "name": "x", "enabled": "yes"}]', "enabled"),
+    (
+        "/api/2/mappings",
+        '[{"id": 5, "name": "x", "conditions": [{"source": "has_role", "value": {"a": 1}}]}]',
+        "conditions[0].value",
+    ),
+    ("/api/2/mappings", '[{"id": 5, "name": "x", "actions": "x"}]', "actions"),
+    ("/api/2/users/custom_attributes", '[{"id": 1, "name": "User type"}]', "shortname"),
+    (
+        "/api/2/users",
+        '[{"id": 5, "email": "dave@example.com", "custom_attributes": {"userType": [1]}}]',
+        "custom_attributes.userType",
+    ),
+    (
+        "/api/2/users",
+        '[{"id": 5, "email": "dave@example.com", "department": {"a": 1}}]',
+        "department",
+    ),
+    ("/api/2/apps", '[{"id": 5, "name": "SCIM SOE", "connector_id": "abc"}]', "connector_id"),
+    ("/api/2/connectors", '[{"id": 5, "name": 7}]', "name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [pytest.param(*case, id=f"{case[0]}-{case[2]}") for case in MALFORMED_FIELDS],
+)
+def test_a_malformed_field_is_refused_cleanly(
+    stage: Stage, path: str, body: str, field: str
+) -> None:
+    """Exit 1, no traceback, no "This is a bug", and the error names the endpoint and the field."""
+    stage.onelogin.hostile("GET", path, fixed(200, body))
+    run = run_cli(stage, "--deadline", str(DEADLINE), "plan")
+    assert stage.onelogin.seen.is_set(), run.output
+    assert_clean(run, DEADLINE + SLACK)
+    assert f"GET {path} " in run.output, run.output
+    assert f"field {field}" in run.output, run.output
+
+
 @pytest.mark.parametrize(
     "kind", [pytest.param("cursor", id="fresh-cursor"), pytest.param("page", id="fresh-page")]
 )
