@@ -299,6 +299,7 @@ class Fields:
             at = f"item {item + 1} of the answer" if item is not None else "the answer"
             raise OneLoginError(
                 f"{at} is {shown(raw)}, expected an object",
+                status=_read_status(method),
                 method=method,
                 path=path,
                 hint=HINT_SHAPE,
@@ -312,6 +313,7 @@ class Fields:
         name = field if whole else self.prefix + field
         return OneLoginError(
             f"{at} has {shown(value)} as its {name}, expected {expected} (field {name})",
+            status=_read_status(self.method),
             method=self.method,
             path=self.path,
             hint=HINT_SHAPE,
@@ -418,6 +420,11 @@ class Fields:
                 raise self.refuse(f"{field}[{n}]", value, "an id")
             result.append(number)
         return result
+
+
+def _read_status(method: str) -> int | None:
+    # Only a 2xx answer is decoded, and a read's is 200: "GET ... answered 200: item 3 has ...".
+    return 200 if method == "GET" else None
 
 
 def is_plain(value: Json) -> bool:
