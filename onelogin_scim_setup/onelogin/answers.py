@@ -343,6 +343,13 @@ class Fields:
         """An id, or None when absent or null."""
         return None if self.raw.get(field) is None else self.id(field)
 
+    def number(self, field: str) -> int | None:
+        """A whole number (a user's status), or None when absent or null."""
+        value = self.raw.get(field)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.refuse(field, value, "a whole number")
+        return value
+
     def flag(self, field: str) -> bool | None:
         value = self.raw.get(field)
         if value is not None and not isinstance(value, bool):

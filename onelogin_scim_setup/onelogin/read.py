@@ -16,7 +16,7 @@ config manages userType, holders 2 (one filtered listing per promoted type, `one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from onelogin_scim_setup.model.snapshot import Ids, Snapshot
@@ -194,10 +194,24 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
 def _check_user(raw: dict[str, Any], wanted: UserValues) -> None:
     """The fields read of a listed user (or of one read by id): `id`, `email`, the custom
     attributes (an object of plain values) and the built-in attributes the config manages."""
-    user = Fields(raw, "GET", USERS)
+    builtin = [a for a, _ in wanted.values if not a.startswith("custom_attributes.")]
+    check_user(Fields(raw, "GET", USERS), builtin)
+
+
+def check_user(user: Fields, builtin: Iterable[str] = ()) -> None:
+    """A user's fields the tool reads: `id`, `email`, `username`, `status`, `role_ids`, the
+    custom attributes (an object of plain values) and the `builtin` attributes (plain values)."""
     user.id()
-    user.name("email")
+    user.text("email")
+    user.text("username")
+    user.number("status")
+    user.ids("role_ids")
     user.plain_object("custom_attributes")
-    for attribute, _ in wanted.values:
-        if not attribute.startswith("custom_attributes."):
-            user.plain(attribute)
+    for attribute in builtin:
+        user.plain(attribute)
+
+
+def check_users(listed: list[dict[str, Any]], path: str, builtin: Iterable[str] = ()) -> None:
+    """`check_user` for every user of a listing (`path` names it in an error)."""
+    for user in each(listed, "GET", path):
+        check_user(user, builtin)
