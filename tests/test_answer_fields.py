@@ -570,3 +570,43 @@ def test_a_scim_resource_that_is_no_object_is_refused() -> None:
         with ScimClient(SCIM, SCIM_TOKEN) as client, pytest.raises(ScimError) as raised:
             list(client.list_users())
     assert "Resources[1] is a str" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("key", "where", "value", "field"),
+    [
+        ("/api/2/users/custom_attributes", [0, "shortname"], 5, "shortname"),
+        ("/api/2/roles", [0, "name"], ["x"], "name"),
+        ("/api/2/roles", [0, "id"], "seven", "id"),
+        ("/api/2/mappings", [0, "enabled"], "yes", "enabled"),
+        ("/api/2/mappings", [0, "actions", 0, "value"], "Moderator", "actions[0].value"),
+        ("/api/2/apps/11", ["parameters", "scimusername"], "email", "parameters.scimusername"),
+        ("/api/2/apps/11", ["role_ids"], {"a": 1}, "role_ids"),
+    ],
+)
+def test_import_refuses_a_bad_field_naming_the_endpoint_and_the_field(
+    key: str, where: list[Any], value: Any, field: str
+) -> None:
+    from onelogin_scim_setup.ops.adopt import read_setup
+
+    answers = copy.deepcopy(GOOD)
+    answers["disabled mappings"] = []
+    # import recognises the userType field by the parameter it feeds, then reads the mappings.
+    answers["/api/2/apps/11"]["parameters"]["userType"] = {
+        "user_attribute_mappings": "custom_attribute_userType"
+    }
+    _set(answers[key], where, value)
+
+    def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        return 200, {}, json.dumps(answers[_key(request)])
+
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as api,
+        OneLoginClient(BASE, CLIENT_ID, SECRET, max_retries=0, backoff_factor=0) as client,
+    ):
+        token(api)
+        api.add_callback(responses.GET, re.compile(re.escape(API) + ".*"), callback=answer)
+        with pytest.raises(OneLoginError) as raised:
+            read_setup(client, "SCIM SOE", CONNECTOR)
+    assert raised.value.path == key, raised.value.lines()
+    assert f"field {field}" in raised.value.message, raised.value.message

@@ -198,10 +198,14 @@ def _check_user(raw: dict[str, Any], wanted: UserValues) -> None:
     check_user(Fields(raw, "GET", USERS), builtin)
 
 
-def check_user(user: Fields, builtin: Iterable[str] = ()) -> None:
+def check_user(user: Fields, builtin: Iterable[str] = (), *, with_id: bool = True) -> None:
     """A user's fields the tool reads: `id`, `email`, `username`, `status`, `role_ids`, the
-    custom attributes (an object of plain values) and the `builtin` attributes (plain values)."""
-    user.id()
+    custom attributes (an object of plain values) and the `builtin` attributes (plain values).
+    `with_id` False: a write's answer, which may leave the id out."""
+    if with_id:
+        user.id()
+    else:
+        user.maybe_id("id")
     user.text("email")
     user.text("username")
     user.number("status")
@@ -215,3 +219,9 @@ def check_users(listed: list[dict[str, Any]], path: str, builtin: Iterable[str] 
     """`check_user` for every user of a listing (`path` names it in an error)."""
     for user in each(listed, "GET", path):
         check_user(user, builtin)
+
+
+def checked_user(raw: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """`raw` (a user read by id or a write's answer) once `check_user` accepts it."""
+    check_user(Fields(raw, method, path), with_id=method == "GET")
+    return raw

@@ -28,7 +28,8 @@ from onelogin_scim_setup.audit.policy import policy_of
 from onelogin_scim_setup.audit.rules import REAPPLY
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import ExitCode, Interrupted, SetupError, UsageError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
+from onelogin_scim_setup.onelogin.read import checked_user
 from onelogin_scim_setup.ops.audit_read import read_onelogin, read_soe
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.soe.client import ScimClient
@@ -172,8 +173,9 @@ def _deactivate(step: Step, scim: ScimClient) -> StepResult:
 def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
     user_id = step.onelogin_id or 0
     answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
+    checked_user(answer, "PUT", f"{USERS}/{user_id}")
     if "custom_attributes" not in answer:
-        answer = onelogin.get_user(user_id)
+        answer = checked_user(onelogin.get_user(user_id), "GET", f"{USERS}/{user_id}")
     holds = (answer.get("custom_attributes") or {}).get(shortname)
     if holds == step.user_type:
         return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}")
@@ -188,9 +190,13 @@ def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepRes
 def _demote(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
     user_id = step.onelogin_id or 0
     # The whole map goes back: whether a PUT merges custom_attributes is unknown (Op 7).
-    custom = dict(onelogin.get_user(user_id).get("custom_attributes") or {})
+    path = f"{USERS}/{user_id}"
+    custom = dict(
+        checked_user(onelogin.get_user(user_id), "GET", path).get("custom_attributes") or {}
+    )
     custom[shortname] = step.user_type
     answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
+    checked_user(answer, "PUT", path)
     holds = (answer.get("custom_attributes") or {}).get(shortname)
     if holds == step.user_type:
         return StepResult(

@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from onelogin_scim_setup.errors import Interrupted, SetupError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
+from onelogin_scim_setup.onelogin.read import checked_user
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.interrupt import deferred, nap
 from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
@@ -69,7 +70,9 @@ class RoundTrip:
             f"{unfinished_round_trip(record)}; restoring it now",
             "Nothing to do: the restore follows.",
         )
-        custom = dict(self.client.get_user(user_id).get("custom_attributes") or {})
+        path = f"{USERS}/{user_id}"
+        user = checked_user(self.client.get_user(user_id), "GET", path)
+        custom = dict(user.get("custom_attributes") or {})
         with deferred():
             check = self._restore(email, user_id, custom, original)
         if check.status == "pass" and self.journal is not None:
@@ -161,11 +164,13 @@ class RoundTrip:
         ]
         if not found:
             return None
+        checked_user(found[0], "GET", USERS)
         if all(key in found[0] for key in ("custom_attributes", "status", "role_ids")):
             return found[0]
         # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); the
         # readiness check needs status and role_ids too.
-        return self.client.get_user(int(found[0]["id"]))
+        user_id = int(found[0]["id"])
+        return checked_user(self.client.get_user(user_id), "GET", f"{USERS}/{user_id}")
 
     @staticmethod
     def _not_ready_check(email: str, why: str) -> Check:
