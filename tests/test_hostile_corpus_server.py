@@ -399,14 +399,17 @@ MALFORMED_FIELDS = [
     ),
     ("/api/2/mappings", '[{"id": 5, "name": "x", "actions": "x"}]', "actions"),
     ("/api/2/users/custom_attributes", '[{"id": 1, "name": "User type"}]', "shortname"),
+    # Every key the read needs is there, so no user is read again by id (a 404 for a stand-in's).
     (
         "/api/2/users",
-        '[{"id": 5, "email": "dave@example.com", "custom_attributes": {"userType": [1]}}]',
+        '[{"id": 5, "email": "dave@example.com", "department": "Platform", "title": "SRE", '
+        '"custom_attributes": {"userType": [1]}}]',
         "custom_attributes.userType",
     ),
     (
         "/api/2/users",
-        '[{"id": 5, "email": "dave@example.com", "department": {"a": 1}}]',
+        '[{"id": 5, "email": "dave@example.com", "department": {"a": 1}, "title": "SRE", '
+        '"custom_attributes": {}}]',
         "department",
     ),
     ("/api/2/apps", '[{"id": 5, "name": "SCIM SOE", "connector_id": "abc"}]', "connector_id"),
