@@ -5,8 +5,9 @@
   total deadline, the command's deadline (`--deadline`: time with a request on the wire), and a
   signal. A server that trickles one
   byte a second, or never answers, cannot hold the run past them; after a signal the request is
-  abandoned (given `SIGNAL_GRACE` seconds to finish first, `HURRY` after a second signal; a
-  request started after that, e.g. verify's restore, still gets `HURRY`).
+  abandoned (given `SIGNAL_GRACE` seconds to finish first; a request the main thread starts after
+  that, e.g. verify's restore, still gets `HURRY`). A second signal abandons every request at once,
+  those started after it too: the run ends now, with its report so far.
 - Bodies are read decoded (after gzip/deflate) up to a cap per endpoint kind (`read_body`).
 - JSON is refused when nested deeper than `JSON_DEPTH`, when it holds NaN or Infinity, or a lone
   surrogate (`loads`).
@@ -52,7 +53,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REQUEST_TOTAL = 300.0  # one request with its retries and their waits, whatever its reads
 COMMAND_DEADLINE = 600.0  # the default of --deadline: a whole command's time on the network
 SIGNAL_GRACE = 5.0  # after the first SIGINT/SIGTERM, a request in flight gets this long to end
-HURRY = 1.0  # after a second signal; also the least any request gets (a clean-up's restore)
+HURRY = (
+    1.0  # the least a clean-up's request gets after one signal (verify's restore); none after two
+)
 POLL = 0.1  # how often a waiting caller looks at the clock and the signals
 
 
@@ -133,14 +136,14 @@ def signalled(signum: int) -> None:
     once from a second signal on. Called from the signal handler: it never blocks."""
     if not _lock.acquire(blocking=False):  # the handler interrupted a holder of the lock
         _run.signalled += 1
-        _run.abandon_at = time.monotonic() + HURRY
+        _run.abandon_at = time.monotonic()
         return
     try:
         if not _run.signalled:
             _run.signum = signum
         _run.signalled += 1
         now = time.monotonic()
-        at = now + (SIGNAL_GRACE if _run.signalled == 1 else HURRY)
+        at = now + SIGNAL_GRACE if _run.signalled == 1 else now
         _run.abandon_at = at if _run.abandon_at is None else min(_run.abandon_at, at)
     finally:
         _lock.release()
@@ -149,6 +152,11 @@ def signalled(signum: int) -> None:
 def stopping() -> bool:
     """A signal arrived: waits end, no new work starts."""
     return _run.signalled > 0
+
+
+def hurried() -> bool:
+    """A second signal arrived: the run ends now, even its clean-up."""
+    return _run.signalled > 1
 
 
 def pause(seconds: float) -> None:
@@ -200,11 +208,13 @@ def _waited(
     total: float,
 ) -> Any:
     # A request the main thread starts late (the clean-up after a signal, verify's restore) still
-    # gets HURRY seconds; a worker thread's (parallel reads queued behind the token) gets none.
+    # gets HURRY seconds; a worker thread's (parallel reads queued behind the token) gets none, and
+    # after a second signal none does: the person asked twice for the run to end.
     late = HURRY if threading.current_thread() is threading.main_thread() else 0.0
     while not done.wait(POLL):
         now = time.monotonic()
-        if _run.abandon_at is not None and now >= max(_run.abandon_at, started + late):
+        grace = 0.0 if hurried() else late
+        if _run.abandon_at is not None and now >= max(_run.abandon_at, started + grace):
             unknown = "; its outcome is unknown: check" if write else ""
             raise Abandoned(
                 f"abandoned {what} after the signal{unknown}",

@@ -374,3 +374,45 @@ def test_a_list_that_ignores_fields_falls_back_to_role_listings_and_marks_title_
     assert any("no role_ids" in note for note in side.notes)
     # the constant, 2 pages of app users, the user list, 3 per-userType listings, 1 role listing
     assert len(api.calls) == 5 + 2 + 1 + 3 + 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("id", "abc", "field id"),
+        ("email", 5, "field email"),
+        ("username", ["U1"], "field username"),
+        ("status", "active", "field status"),
+        ("status", True, "field status"),
+        ("role_ids", ["eleven"], "field role_ids[0]"),
+        ("role_ids", "11", "field role_ids"),
+        ("title", {"a": 1}, "field title"),
+        ("custom_attributes", [1], "field custom_attributes"),
+        ("custom_attributes", {"userType": {"a": 1}}, "field custom_attributes.userType"),
+    ],
+)
+def test_a_malformed_field_of_a_listed_user_is_an_error_naming_it(
+    api: responses.RequestsMock, client: OneLoginClient, field: str, value: Any, named: str
+) -> None:
+    """audit reads every field through the same checks as plan (onelogin.read.check_users)."""
+    app_and_roles(api)
+    paged(api, f"{API}/users", [[wire_user(1, **{field: value})]], fields=USER_FIELDS)
+    with pytest.raises(OneLoginError) as raised:
+        read_onelogin(client, CONFIG)
+    assert raised.value.path == "/api/2/users"
+    assert named in raised.value.message
+
+
+def test_a_malformed_field_of_the_app_is_an_error_naming_it(client: OneLoginClient) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        token(api)
+        api.get(f"{API}/connectors", json=[{"id": 1, "name": DEFAULT_CONNECTOR}])
+        api.get(f"{API}/apps", json=[{"id": 5, "name": "SCIM SOE", "connector_id": 1}])
+        api.get(f"{API}/apps/5", json={"id": 5, "provisioning": {"enabled": "yes"}})
+        api.get(f"{API}/roles", json=[{"id": 11, "name": "SOE Moderators"}])
+        api.get(f"{API}/apps/5/users", json=[{"id": 1}])
+        api.get(f"{API}/users", json=[wire_user(1)])
+        with pytest.raises(OneLoginError) as raised:
+            read_onelogin(client, CONFIG)
+    assert raised.value.path == "/api/2/apps/5"
+    assert "field provisioning.enabled" in raised.value.message

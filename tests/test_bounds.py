@@ -106,7 +106,7 @@ def test_a_signal_abandons_a_request_after_the_grace(monkeypatch: pytest.MonkeyP
     assert time.monotonic() - started < 3  # at least HURRY, at most the grace and a poll
 
 
-def test_a_second_signal_hurries() -> None:
+def test_a_second_signal_abandons_at_once() -> None:
     stop = threading.Event()
     bounds.signalled(signal.SIGINT)
     bounds.signalled(signal.SIGINT)
@@ -116,7 +116,27 @@ def test_a_second_signal_hurries() -> None:
     stop.set()
     assert raised.value.exit_code == 130
     assert "unknown" not in raised.value.message  # a read: nothing to check
-    assert time.monotonic() - started < bounds.HURRY + 1
+    assert time.monotonic() - started < bounds.POLL + 0.5  # no HURRY: at the first poll
+
+
+def test_after_one_signal_a_late_request_gets_hurry_and_a_second_signal_takes_it_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """verify's restore starts after the first signal and still gets HURRY; a second signal
+    during it abandons it at once (the journal keeps the restore for the next run)."""
+    monkeypatch.setattr(bounds, "SIGNAL_GRACE", 0.0)
+    monkeypatch.setattr(bounds, "HURRY", 30.0)
+    stop = threading.Event()
+    bounds.signalled(signal.SIGTERM)
+    threading.Timer(0.3, bounds.signalled, args=(signal.SIGINT,)).start()
+    started = time.monotonic()
+    with pytest.raises(bounds.Abandoned) as raised:
+        bounds.on_wire(lambda: _hang(stop), what="PUT /users/1 on h", write=True)
+    stop.set()
+    took = time.monotonic() - started
+    assert 0.3 <= took < 0.3 + bounds.POLL + 0.5, took  # kept past the grace, cut at the second
+    assert raised.value.exit_code == 143  # the first signal's code
+    assert bounds.hurried()
 
 
 def test_pause_ends_on_a_signal() -> None:

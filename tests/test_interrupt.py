@@ -17,7 +17,7 @@ from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, Tenant
 from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.apply import apply_plan
-from onelogin_scim_setup.ops.interrupt import deferred, handling
+from onelogin_scim_setup.ops.interrupt import deferred, handling, hurried, nap
 from onelogin_scim_setup.plan.changes import Action, Change, Kind, Plan
 from onelogin_scim_setup.plan.computed import ComputedPlan, WireValues
 from tests.helpers.onelogin_stub import BASE, token
@@ -81,6 +81,40 @@ def test_signals_after_the_first_are_ignored() -> None:
             signal.raise_signal(signal.SIGTERM)
             cleaned.append("clean-up ran to its end")
     assert cleaned == ["clean-up ran to its end"]
+
+
+def test_nap_goes_on_after_one_signal_and_ends_at_a_second() -> None:
+    """The restore's pause between polls: one signal must not cut the restore short, a second
+    ends it at once (the journal keeps the restore for the next run)."""
+    import threading
+    import time
+
+    took: list[float] = []
+    with handling():
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except Interrupted:
+            with deferred():
+                started = time.monotonic()
+                nap(0.3)  # after one signal: the whole pause
+                took.append(time.monotonic() - started)
+                assert not hurried()
+                threading.Timer(0.2, signal.raise_signal, args=(signal.SIGTERM,)).start()
+                started = time.monotonic()
+                nap(30)  # the second signal ends it
+                took.append(time.monotonic() - started)
+                assert hurried()
+    assert took[0] >= 0.3
+    assert 0.2 <= took[1] < 2
+
+
+def test_nap_without_handlers_is_a_sleep() -> None:
+    import time
+
+    started = time.monotonic()
+    nap(0.1)
+    assert time.monotonic() - started >= 0.1
+    assert not hurried()
 
 
 def test_critical_section_without_handlers_is_a_no_op() -> None:

@@ -42,7 +42,7 @@ def test_a_deactivation_whose_answer_was_lost_is_read_back_and_done(lost: Except
 def test_a_lost_deactivation_that_soe_did_not_apply_is_not_done() -> None:
     with responses.RequestsMock() as mock:
         mock.put(USER, body=dropped())
-        mock.get(USER, json={"id": "42", "active": True})
+        mock.get(USER, json={"id": "42", "userName": "a@example.com", "active": True})
         with ScimClient(SCIM, TOKEN) as client, pytest.raises(ScimError) as raised:
             client.set_active(42, False)
     assert "the answer was lost, and SOE still reports the user active=True: not done" in str(

@@ -7,6 +7,7 @@ so a secret is never cut in half and left readable.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -249,3 +250,205 @@ def bound_authorization(header: str, base: str) -> BoundAuthorization:
         )
 
     return BoundAuthorization(header, base, refuse)
+
+
+# --- the fields the tool reads, checked where they enter ---------------------------------------
+
+HINT_SHAPE = (
+    "The answer does not have the shape OneLogin documents: a proxy or a wrong onelogin.base_url "
+    "may be answering; if it persists, give OneLogin support the x-request-id."
+)
+LARGEST_ID = 2**63 - 1
+
+
+def whole_id(raw: Json) -> int | None:
+    """A OneLogin id: a whole number 0..2^63-1, or its digits in a string; else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 <= raw <= LARGEST_ID else None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return int(raw) if int(raw) <= LARGEST_ID else None
+    return None
+
+
+def shown(value: Json) -> str:
+    """A value from an answer as an error quotes it: short, and "missing" for None."""
+    if value is None:
+        return "missing"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Fields:
+    """One object of an answer (`item` n of a listing, or the answer itself), whose fields are read
+    through typed checks: a field of another type is a `OneLoginError` naming the endpoint, the
+    item and the field, never a value misread further on (issue 19).
+
+    `prefix` names where the object sits inside the item (`conditions[0].`)."""
+
+    def __init__(
+        self,
+        raw: Json,
+        method: str,
+        path: str,
+        *,
+        item: int | None = None,
+        prefix: str = "",
+    ) -> None:
+        self.method, self.path, self.item, self.prefix = method, path, item, prefix
+        if not isinstance(raw, dict):
+            if prefix:
+                raise self.refuse(prefix.rstrip("."), raw, "an object", whole=True)
+            at = f"item {item + 1} of the answer" if item is not None else "the answer"
+            raise OneLoginError(
+                f"{at} is {shown(raw)}, expected an object",
+                status=_read_status(method),
+                method=method,
+                path=path,
+                hint=HINT_SHAPE,
+            )
+        self.raw: JsonObject = raw
+
+    def refuse(
+        self, field: str, value: Json, expected: str, *, whole: bool = False
+    ) -> OneLoginError:
+        at = f"item {self.item + 1} of the answer" if self.item is not None else "the answer"
+        name = field if whole else self.prefix + field
+        return OneLoginError(
+            f"{at} has {shown(value)} as its {name}, expected {expected} (field {name})",
+            status=_read_status(self.method),
+            method=self.method,
+            path=self.path,
+            hint=HINT_SHAPE,
+        )
+
+    def text(self, field: str) -> str | None:
+        """Text, or None when absent or null."""
+        value = self.raw.get(field)
+        if value is not None and not isinstance(value, str):
+            raise self.refuse(field, value, "text")
+        return value
+
+    def name(self, field: str = "name") -> str:
+        """Text that must be there and not be empty (a name, a shortname, an email)."""
+        value = self.raw.get(field)
+        if not isinstance(value, str) or not value:
+            raise self.refuse(field, value, "non-empty text")
+        return value
+
+    def id(self, field: str = "id") -> int:
+        found = whole_id(self.raw.get(field))
+        if found is None:
+            raise self.refuse(field, self.raw.get(field), "a whole number from 0 to 2^63-1")
+        return found
+
+    def maybe_id(self, field: str) -> int | None:
+        """An id, or None when absent or null."""
+        return None if self.raw.get(field) is None else self.id(field)
+
+    def number(self, field: str) -> int | None:
+        """A whole number (a user's status), or None when absent or null."""
+        value = self.raw.get(field)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.refuse(field, value, "a whole number")
+        return value
+
+    def flag(self, field: str) -> bool | None:
+        value = self.raw.get(field)
+        if value is not None and not isinstance(value, bool):
+            raise self.refuse(field, value, "true or false")
+        return value
+
+    def plain(self, field: str) -> Json:
+        """A plain value: text, a finite number, true/false or null."""
+        value = self.raw.get(field)
+        if not is_plain(value):
+            raise self.refuse(field, value, "text, a number, true/false or null")
+        return value
+
+    def plain_item(self, field: str, index: int) -> Json:
+        """Item `index` of the list `field`, a plain value."""
+        value = self.raw[field][index]
+        if not is_plain(value):
+            raise self.refuse(f"{field}[{index}]", value, "text, a number, true/false or null")
+        return value
+
+    def object(self, field: str) -> Fields | None:
+        value = self.raw.get(field)
+        if value is None:
+            return None
+        return Fields(
+            value, self.method, self.path, item=self.item, prefix=f"{self.prefix}{field}."
+        )
+
+    def plain_object(self, field: str) -> JsonObject | None:
+        """An object whose every value is plain (custom attributes, an app's configuration)."""
+        found = self.object(field)
+        if found is not None:
+            for key in found.raw:
+                found.plain(key)
+        return None if found is None else found.raw
+
+    def items(self, field: str) -> list[Json] | None:
+        value = self.raw.get(field)
+        if value is not None and not isinstance(value, list):
+            raise self.refuse(field, value, "a list")
+        return value
+
+    def objects(self, field: str) -> list[Fields] | None:
+        """A list of objects, each read with the same checks (`field[n].` in errors)."""
+        found = self.items(field)
+        if found is None:
+            return None
+        return [
+            Fields(
+                value, self.method, self.path, item=self.item, prefix=f"{self.prefix}{field}[{n}]."
+            )
+            for n, value in enumerate(found)
+        ]
+
+    def ids(self, field: str, *, refs: bool = False) -> list[int] | None:
+        """A list of ids (`refs`: or of objects holding an `id`)."""
+        found = self.items(field)
+        if found is None:
+            return None
+        result = []
+        for n, value in enumerate(found):
+            if refs and isinstance(value, dict):
+                result.append(
+                    Fields(
+                        value,
+                        self.method,
+                        self.path,
+                        item=self.item,
+                        prefix=f"{self.prefix}{field}[{n}].",
+                    ).id()
+                )
+                continue
+            number = whole_id(value)
+            if number is None:
+                raise self.refuse(f"{field}[{n}]", value, "an id")
+            result.append(number)
+        return result
+
+
+def _read_status(method: str) -> int | None:
+    # Only a 2xx answer is decoded, and a read's is 200: "GET ... answered 200: item 3 has ...".
+    return 200 if method == "GET" else None
+
+
+def is_plain(value: Json) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
+def each(listed: Json, method: str, path: str) -> list[Fields]:
+    """The items of a listing, each to be read through `Fields`."""
+    if not isinstance(listed, list):
+        raise OneLoginError(
+            f"expected a JSON array, got {type(listed).__name__}",
+            method=method,
+            path=path,
+            hint=HINT_SHAPE,
+        )
+    return [Fields(raw, method, path, item=n) for n, raw in enumerate(listed)]

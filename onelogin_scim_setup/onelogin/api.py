@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.onelogin.answers import Json, JsonObject
+from onelogin_scim_setup.onelogin.answers import shown as _shown
+from onelogin_scim_setup.onelogin.answers import whole_id as valid_id
 
 
 def object_of(value: Json, method: str, path: str) -> JsonObject:
@@ -55,25 +57,8 @@ HINT_MALFORMED = (
     "The answer does not have the shape OneLogin documents: a proxy or a wrong onelogin.base_url "
     "may be answering; if it persists, give OneLogin support the x-request-id."
 )
-MAX_ID = 2**63 - 1
 # Fields the tool reads as text wherever they appear in a listed object.
 TEXT_FIELDS = ("name", "email", "shortname", "username", "title", "department", "value")
-
-
-def valid_id(raw: Json) -> int | None:
-    """A OneLogin id: a whole number 0..2^63-1, or its digits in a string; else None."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw if 0 <= raw <= MAX_ID else None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
-        return int(raw) if int(raw) <= MAX_ID else None
-    return None
-
-
-def _shown(value: Json) -> str:
-    if value is None:
-        return "missing"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def id_of(value: Json, method: str, path: str) -> int:

@@ -8,12 +8,14 @@ One app is ours: the one of `app.name` on `app.connector`. Several of that name 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import Ids
 from onelogin_scim_setup.model.tenant import UNREADABLE, App, Parameter, Tenant
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.answers import Fields, each
+from onelogin_scim_setup.onelogin.client import APPS, CONNECTORS, OneLoginClient
 from onelogin_scim_setup.secrets.redact import is_masked
 from onelogin_scim_setup.secrets.token import fingerprint
 
@@ -43,7 +45,11 @@ def apps_named(
     client: OneLoginClient, name: str, connector: str
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     """(connector id, the apps of that name on that connector by ascending id, those on any)."""
-    connectors = [c for c in client.list_connectors(connector) if c.get("name") == connector]
+    listed_connectors = client.list_connectors(connector)
+    for item in each(listed_connectors, "GET", CONNECTORS):
+        item.id()
+        item.text("name")
+    connectors = [c for c in listed_connectors if c.get("name") == connector]
     if not connectors:
         raise OneLoginError(
             f"no OneLogin connector is named exactly {connector!r}",
@@ -51,13 +57,44 @@ def apps_named(
             "(Apps > Add Apps); names match exactly, including case.",
         )
     connector_id = int(connectors[0]["id"])
-    named = [a for a in client.list_apps(name=name) if a.get("name") == name]
-    ours = sorted((a for a in named if a.get("connector_id") == connector_id), key=_wire_id)
+    listed_apps = client.list_apps(name=name)
+    for item in each(listed_apps, "GET", APPS):
+        item.id()
+        item.text("name")
+        item.maybe_id("connector_id")
+    named = [a for a in listed_apps if a.get("name") == name]
+    ours = sorted((a for a in named if _connector_of(a) == connector_id), key=_wire_id)
     return connector_id, ours, named
 
 
 def _wire_id(item: dict[str, Any]) -> int:
     return int(item["id"])
+
+
+def _connector_of(app: dict[str, Any]) -> int | None:
+    # Checked an id (a number, or its digits in a string) when listed: compared as a number.
+    raw = app.get("connector_id")
+    return None if raw is None else int(raw)
+
+
+def check_app(raw: dict[str, Any], path: str, managed: Iterable[str] = ()) -> None:
+    """Every field of `GET /api/2/apps/{id}` the tool reads: `id`, `role_ids`, `configuration`
+    (plain values), `provisioning.enabled`, and each `managed` parameter's
+    `user_attribute_mappings` and `include_in_saml_assertion` (a parameter the config does not
+    manage is only looked up by name)."""
+    app = Fields(raw, "GET", path)
+    app.id()
+    app.ids("role_ids")
+    app.plain_object("configuration")
+    provisioning = app.object("provisioning")
+    if provisioning is not None:
+        provisioning.flag("enabled")
+    parameters = app.object("parameters")
+    for name in managed:
+        parameter = parameters.object(name) if parameters is not None else None
+        if parameter is not None:
+            parameter.text("user_attribute_mappings")
+            parameter.flag("include_in_saml_assertion")
 
 
 def _same_json(left: str, right: str) -> bool:
@@ -99,6 +136,7 @@ def read_app(
         duplicates = tuple(_wire_id(a) for a in ours)
         return App(desired.app.name, desired.app.connector, duplicate_ids=duplicates), None, {}
     raw = client.get_app(int(ours[0]["id"]))
+    check_app(raw, f"{APPS}/{ours[0]['id']}", desired.parameters)
     ids.app_id = int(raw["id"])
     ids.app_role_ids = [int(r) for r in raw.get("role_ids") or []]
     configuration = raw.get("configuration") or {}
@@ -119,11 +157,11 @@ def read_app(
     parameters = {
         name: Parameter(
             name,
-            str(raw_parameter.get("user_attribute_mappings") or ""),
+            str((raw_parameter or {}).get("user_attribute_mappings") or ""),
             # A flag the config does not manage is read as not managed, so it never differs.
             None
             if desired.parameters[name].include_in_saml_assertion is None
-            else bool(raw_parameter.get("include_in_saml_assertion")),
+            else bool((raw_parameter or {}).get("include_in_saml_assertion")),
         )
         for name, raw_parameter in (raw.get("parameters") or {}).items()
         if name in desired.parameters

@@ -14,6 +14,7 @@ from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import Holder
+from onelogin_scim_setup.onelogin.answers import Fields
 from onelogin_scim_setup.onelogin.client import USERS, USERS_LIMIT, OneLoginClient
 from onelogin_scim_setup.onelogin.listing import gather, list_all
 
@@ -33,8 +34,8 @@ def read_holders(
 
     found: dict[int, Holder] = {}
     for user_type, items in zip(wanted, gather(workers, [listing(t) for t in wanted]), strict=True):
-        for raw in items:
-            holder = _holder(raw, shortname, user_type)
+        for index, raw in enumerate(items):
+            holder = _holder(raw, shortname, user_type, index)
             if holder is None:
                 continue
             earlier = found.setdefault(holder.id, holder)
@@ -53,16 +54,17 @@ def read_holders(
     return sorted(found.values(), key=lambda h: h.email)
 
 
-def _holder(raw: dict[str, Any], shortname: str, user_type: str) -> Holder | None:
-    user_id, email = raw.get("id"), str(raw.get("email") or "").lower()
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not email:
-        return None
-    custom = raw.get("custom_attributes")
+def _holder(raw: dict[str, Any], shortname: str, user_type: str, index: int) -> Holder | None:
+    """The holder a listed user is; every field read is checked: a user whose id, email, role ids
+    or custom attributes are malformed stops the read (a holder misread is a wrong demotion)."""
+    user = Fields(raw, "GET", USERS, item=index)
+    user_id, email = user.id(), user.name("email").lower()
+    custom = user.plain_object("custom_attributes")
     # A server that ignored the filter must not make everyone a holder: where the value is
     # listed, it decides.
-    if isinstance(custom, dict) and str(custom.get(shortname) or "") != user_type:
+    if custom is not None and str(custom.get(shortname) or "") != user_type:
         return None
-    roles = raw.get("role_ids")
-    role_ids = tuple(int(r) for r in roles if str(r).isdigit()) if isinstance(roles, list) else None
-    held = dict(custom) if isinstance(custom, dict) else None
+    roles = user.ids("role_ids")
+    role_ids = tuple(roles) if roles is not None else None
+    held = dict(custom) if custom is not None else None
     return Holder(user_id, email, user_type, role_ids, held)

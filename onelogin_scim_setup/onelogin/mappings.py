@@ -10,7 +10,8 @@ from typing import Any
 
 from onelogin_scim_setup.model.snapshot import ActionMatch, Ids, MappingVocabulary
 from onelogin_scim_setup.model.tenant import CustomField, MappingShape, Tenant, UserMapping
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.answers import each, whole_id
+from onelogin_scim_setup.onelogin.client import MAPPINGS, ROLES, OneLoginClient
 from onelogin_scim_setup.onelogin.vocabulary import ROLE_CONDITION, discover_vocabulary
 
 SHORTNAME = "[A-Za-z][A-Za-z0-9_]*"  # config.models.Shortname
@@ -20,6 +21,34 @@ def owned_mapping_name(prefix: str) -> re.Pattern[str]:
     """The names the tool gives its mappings (plan.desired.mapping_name), and only those: the
     `": "` after the prefix keeps "<prefix>-eu: ..." and "<prefix>/<app>: ..." out."""
     return re.compile(rf"{re.escape(prefix)}: {SHORTNAME} for role .+", re.DOTALL)
+
+
+def check_roles(listed: list[dict[str, Any]], path: str = ROLES) -> None:
+    """Every field a role listing is read for: `id`, `name`, and `apps` and `users` (ids, or
+    objects holding one) when listed."""
+    for role in each(listed, "GET", path):
+        role.id()
+        role.name()
+        role.ids("apps", refs=True)
+        role.ids("users", refs=True)
+
+
+def check_mappings(listed: list[dict[str, Any]], path: str = MAPPINGS) -> None:
+    """Every field a mapping listing is read for (docs/onelogin-api.md Op 5): `id`, `name`,
+    `enabled`, each condition's `source`, `operator` and `value`, each action's `action` and
+    `value` (a list of plain values)."""
+    for mapping in each(listed, "GET", path):
+        mapping.id()
+        mapping.text("name")  # a mapping without a name is not the tool's: passed over
+        mapping.flag("enabled")
+        for condition in mapping.objects("conditions") or []:
+            condition.text("source")
+            condition.text("operator")
+            condition.plain("value")
+        for action in mapping.objects("actions") or []:
+            action.text("action")
+            for n, _ in enumerate(action.items("value") or []):
+                action.plain_item("value", n)
 
 
 def read_mappings(
@@ -37,6 +66,7 @@ def read_mappings(
     the diff deletes it and keeps the lowest id. A mapping named as `adopt` maps (made under an old
     default prefix) is keyed by its new name and holds its old one, so the diff renames it in place.
     """
+    check_mappings(listed)
     owned = owned_mapping_name(prefix)
     listing = sorted(listed, key=lambda raw: int(raw["id"]))
     # A mapping the config names explicitly (adopted by `import`) is owned by that exact name.
@@ -67,7 +97,9 @@ def read_mappings(
         )
     role_names = {role_id: name for name, role_id in ids.roles.items()}
     if not role_names:
-        role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
+        every_role = client.list_roles()
+        check_roles(every_role)
+        role_names = {int(r["id"]): str(r["name"]) for r in every_role}
         ids.roles.update({name: role_id for role_id, name in role_names.items()})
     field_of = {action: shortname for shortname, action in ids.vocabulary.actions.items()}
     result: dict[str, UserMapping] = {}
@@ -167,7 +199,9 @@ def mapping_from_wire(
         and str(actions[0].get("action")) in field_of
         and len(actions[0].get("value") or []) == 1
     ):
-        role_id = int(conditions[0]["value"])
+        role_id = whole_id(conditions[0]["value"])
+        if role_id is None:  # has_role names a role by its id; anything else was made by hand
+            return UserMapping(name, enabled, "", "", "", shape=MappingShape.OTHER)
         role = role_names.get(role_id, f"(role id {role_id})")
         field = field_of[str(actions[0]["action"])]
         return UserMapping(name, enabled, role, field, str(actions[0]["value"][0]))

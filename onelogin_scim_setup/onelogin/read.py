@@ -16,16 +16,17 @@ config manages userType, holders 2 (one filtered listing per promoted type, `one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, RoleAssignment, Tenant, UserValues
+from onelogin_scim_setup.onelogin.answers import Fields, each
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import CUSTOM_ATTRIBUTES, USERS, OneLoginClient
 from onelogin_scim_setup.onelogin.holders import read_holders
 from onelogin_scim_setup.onelogin.listing import gather, users_by_email
-from onelogin_scim_setup.onelogin.mappings import read_mappings
+from onelogin_scim_setup.onelogin.mappings import check_roles, read_mappings
 
 
 def read(
@@ -108,16 +109,18 @@ def read(
 
 
 def _custom_fields(client: OneLoginClient) -> dict[str, CustomField]:
-    return {
-        str(item["shortname"]): CustomField(str(item["shortname"]), str(item.get("name") or ""))
-        for item in client.list_custom_attributes()
-    }
+    fields = {}
+    for item in each(client.list_custom_attributes(), "GET", CUSTOM_ATTRIBUTES):
+        shortname = item.name("shortname")
+        fields[shortname] = CustomField(shortname, item.text("name") or "")
+    return fields
 
 
 def _role_ids(listed: list[dict[str, Any]] | None, ids: Ids) -> None:
     """Role ids by name (the first of a duplicated name), and each role's apps when listed."""
     if listed is None:
         return
+    check_roles(listed)
     for role in listed:
         ids.roles.setdefault(str(role.get("name")), int(role["id"]))
         ids.role_names[int(role["id"])] = str(role.get("name"))
@@ -168,6 +171,7 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
         raw = listed.get(email)
         if raw is None:
             continue
+        _check_user(raw, wanted)
         ids.users[email] = int(raw["id"])
         custom = raw.get("custom_attributes") or {}
         values = []
@@ -212,3 +216,39 @@ def current_users(
 ) -> dict[str, UserValues]:
     """The desired users as `listed` shows them (see `_users`), for a caller that listed them."""
     return _users(listed, desired, ids)
+
+
+def _check_user(raw: dict[str, Any], wanted: UserValues) -> None:
+    """The fields read of a listed user (or of one read by id): `id`, `email`, the custom
+    attributes (an object of plain values) and the built-in attributes the config manages."""
+    builtin = [a for a, _ in wanted.values if not a.startswith("custom_attributes.")]
+    check_user(Fields(raw, "GET", USERS), builtin)
+
+
+def check_user(user: Fields, builtin: Iterable[str] = (), *, with_id: bool = True) -> None:
+    """A user's fields the tool reads: `id`, `email`, `username`, `status`, `role_ids`, the
+    custom attributes (an object of plain values) and the `builtin` attributes (plain values).
+    `with_id` False: a write's answer, which may leave the id out."""
+    if with_id:
+        user.id()
+    else:
+        user.maybe_id("id")
+    user.text("email")
+    user.text("username")
+    user.number("status")
+    user.ids("role_ids")
+    user.plain_object("custom_attributes")
+    for attribute in builtin:
+        user.plain(attribute)
+
+
+def check_users(listed: list[dict[str, Any]], path: str, builtin: Iterable[str] = ()) -> None:
+    """`check_user` for every user of a listing (`path` names it in an error)."""
+    for user in each(listed, "GET", path):
+        check_user(user, builtin)
+
+
+def checked_user(raw: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """`raw` (a user read by id or a write's answer) once `check_user` accepts it."""
+    check_user(Fields(raw, method, path), with_id=method == "GET")
+    return raw

@@ -13,9 +13,29 @@ from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
 from onelogin_scim_setup.model.snapshot import ActionMatch, MappingVocabulary
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.answers import each
+from onelogin_scim_setup.onelogin.client import CUSTOM_ATTRIBUTES, MAPPINGS, OneLoginClient
 
 ROLE_CONDITION = "has_role"
+ACTIONS = f"{MAPPINGS}/actions"
+OPERATORS = f"{MAPPINGS}/conditions/{ROLE_CONDITION}/operators"
+
+
+def checked_pairs(listed: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+    """`listed` (mapping actions or condition operators, `[{"name", "value"}]`) once each item's
+    `name` and `value` are text or absent (docs/onelogin-api.md Op 5)."""
+    for item in each(listed, "GET", path):
+        item.text("name")
+        item.text("value")
+    return listed
+
+
+def _actions(client: OneLoginClient) -> list[dict[str, Any]]:
+    return checked_pairs(client.list_mapping_actions(), ACTIONS)
+
+
+def _operators(client: OneLoginClient) -> list[dict[str, Any]]:
+    return checked_pairs(client.list_condition_operators(ROLE_CONDITION), OPERATORS)
 
 
 def value_forms(shortname: str) -> tuple[str, str]:
@@ -186,7 +206,7 @@ def _wait(
     pause = 0.5
     known = set(before) or None
     while True:
-        listed = client.list_mapping_actions()
+        listed = _actions(client)
         matches = resolve_actions(listed, shortnames, names, explicit)
         found = {s: m.value for s, m in matches.items() if m.value is not None}
         left = deadline - clock()
@@ -222,7 +242,7 @@ def discover_vocabulary(
     actions, matches, listed = _wait(
         client, shortnames, names, wait, time.sleep, time.monotonic, explicit, before
     )
-    operators = client.list_condition_operators(ROLE_CONDITION)
+    operators = _operators(client)
     includes = [op for op in [role_operator_of(operators)] if op is not None]
     if not includes:
         raise OneLoginError(
@@ -248,10 +268,11 @@ def describe_vocabulary(
     plan and apply use). 3 calls: custom fields, actions, operators. Never raises for a tenant
     whose answer the tool cannot use: it shows it."""
     fields_ = {
-        str(f.get("shortname")): str(f.get("name") or "") for f in client.list_custom_attributes()
+        f.name("shortname"): f.text("name") or ""
+        for f in each(client.list_custom_attributes(), "GET", CUSTOM_ATTRIBUTES)
     }
-    listed = client.list_mapping_actions()
-    operators = client.list_condition_operators(ROLE_CONDITION)
+    listed = _actions(client)
+    operators = _operators(client)
     every = sorted(set(shortnames) | set(fields_))
     matches = resolve_actions(listed, every, fields_, explicit)
     chosen: dict[str, Any] = {}

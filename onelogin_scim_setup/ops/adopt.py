@@ -23,9 +23,10 @@ from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.config.problems import error_message
 from onelogin_scim_setup.errors import OneLoginError, SetupError, UsageError
 from onelogin_scim_setup.model.tenant import MappingShape
-from onelogin_scim_setup.onelogin.apps import find_app
-from onelogin_scim_setup.onelogin.client import OneLoginClient
-from onelogin_scim_setup.onelogin.mappings import mapping_from_wire
+from onelogin_scim_setup.onelogin.answers import each
+from onelogin_scim_setup.onelogin.apps import check_app, find_app
+from onelogin_scim_setup.onelogin.client import APPS, CUSTOM_ATTRIBUTES, OneLoginClient
+from onelogin_scim_setup.onelogin.mappings import check_mappings, check_roles, mapping_from_wire
 from onelogin_scim_setup.onelogin.vocabulary import discover_vocabulary
 from onelogin_scim_setup.ops.plan import client_for
 from onelogin_scim_setup.secrets.redact import Redactor
@@ -81,16 +82,20 @@ def read_setup(client: OneLoginClient, app_name: str, connector: str) -> Adopted
             "scratch with `init`.",
         )
     raw = client.get_app(int(summary["id"]))
+    # Every field read below is checked where it enters: a malformed one is an error naming it.
+    check_app(raw, f"{APPS}/{summary['id']}", [str(n) for n in raw.get("parameters") or {}])
     fields_ = {
-        str(f["shortname"]): str(f.get("name") or f["shortname"])
-        for f in client.list_custom_attributes()
+        f.name("shortname"): f.text("name") or f.name("shortname")
+        for f in each(client.list_custom_attributes(), "GET", CUSTOM_ATTRIBUTES)
     }
     parameters: dict[str, dict[str, Any]] = dict(raw.get("parameters") or {})
     notes: list[str] = []
     user_type = _user_type_field(parameters, fields_, notes)
     department = _profile("department", parameters, fields_, notes)
     title = _profile("title", parameters, fields_, notes)
-    role_names = {int(r["id"]): str(r["name"]) for r in client.list_roles()}
+    listed_roles = client.list_roles()
+    check_roles(listed_roles)
+    role_names = {int(r["id"]): str(r["name"]) for r in listed_roles}
     app_roles = [role_names[r] for r in raw.get("role_ids") or [] if r in role_names]
     seen_types: set[str] = set()
     inferred: list[str] = []
@@ -173,6 +178,7 @@ def _promotions(
         return []
     shortname = user_type[0]
     mappings = client.list_mappings()
+    check_mappings(mappings)
     if not mappings:
         return []
     vocabulary = discover_vocabulary(client, sorted(fields_), fields_)

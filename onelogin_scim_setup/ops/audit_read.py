@@ -22,9 +22,12 @@ from onelogin_scim_setup.audit.users import USER_TYPES, OneLoginUser, SoeUser
 from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.apps import find_app
-from onelogin_scim_setup.onelogin.client import ROLES, USERS, USERS_LIMIT, OneLoginClient
+from onelogin_scim_setup.onelogin.answers import each
+from onelogin_scim_setup.onelogin.apps import check_app, find_app
+from onelogin_scim_setup.onelogin.client import APPS, ROLES, USERS, USERS_LIMIT, OneLoginClient
 from onelogin_scim_setup.onelogin.listing import app_users, gather, list_all
+from onelogin_scim_setup.onelogin.mappings import check_roles
+from onelogin_scim_setup.onelogin.read import check_users
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import (
     department_of,
@@ -91,6 +94,12 @@ def read_onelogin(
         lambda: list_all(client, USERS, {"fields": USER_FIELDS}, USERS_LIMIT, workers),
     ]
     raw_app, listed_roles, listed_app_users, raw_users = gather(workers, reads)
+    # Every field read below is checked first: a malformed one is an error naming it (issue 19).
+    check_app(raw_app, f"{APPS}/{app_id}", ["scimusername"])
+    check_roles(listed_roles)
+    for member in each(listed_app_users, "GET", f"{APPS}/{app_id}/users"):
+        member.id()
+    check_users(raw_users, USERS, _builtin_keys(config))
     notes: list[str] = []
     source = _user_name_source(raw_app, notes)
     role_names = {int(r["id"]): str(r.get("name", "")) for r in listed_roles}
@@ -177,9 +186,9 @@ def _role_memberships(
     # In parallel, within the client's bound, like every other listing of the audit.
     listed = gather(client.concurrency, [members(role_id) for role_id, _ in promoted])
     found: dict[int, list[str]] = {}
-    for (_, name), role_members in zip(promoted, listed, strict=True):
-        for member in role_members:
-            found.setdefault(int(member["id"]), []).append(name)
+    for (role_id, name), role_members in zip(promoted, listed, strict=True):
+        for member in each(role_members, "GET", f"{ROLES}/{role_id}/users"):
+            found.setdefault(member.id(), []).append(name)
     if wanted:
         notes.append(
             "OneLogin's user list has no role_ids, so the roles of promotions.roles were read "
@@ -187,6 +196,12 @@ def _role_memberships(
             "listings)"
         )
     return {user_id: tuple(roles) for user_id, roles in found.items()}
+
+
+def _builtin_keys(config: Config) -> list[str]:
+    """The built-in user attributes (`user.<key>`) department and title come from."""
+    places = [field_source(config, attribute) for attribute in ("department", "title")]
+    return [p.removeprefix("user.") for p in places if p and not p.startswith(CUSTOM_PREFIX)]
 
 
 def _unlisted_builtins(

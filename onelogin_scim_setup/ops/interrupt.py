@@ -7,11 +7,15 @@ run its `finally`/`except` blocks; SIGTERM would otherwise end the process on th
 `deferred()` marks a critical section (one API change of apply, the restore of the test user): a
 signal arriving inside is held and raised when the section ends, so no request is cut in half.
 
-Once one Interrupted has been raised, further signals are not raised again: the run is already
-stopping and its clean-up must not itself be interrupted (a second Ctrl-C would otherwise skip the
-restore). Every signal also tells `bounds`: a request in flight is abandoned `bounds.SIGNAL_GRACE`
-seconds after the first signal, at once after a second, so a request that never ends (even inside
-a critical section) cannot hold the run. SIGKILL still ends the process.
+The first signal stops the run gently: Interrupted is raised once, the clean-up runs, and a
+request in flight is abandoned `bounds.SIGNAL_GRACE` seconds later. A second signal ends the run
+at once, clean-up included: every request is abandoned now (`bounds.signalled`), so apply's step
+in flight ends as "outcome unknown" and verify --e2e's restore stops where it is; `nap`, the
+clean-up's pause between polls, ends too. Each command then prints its report so far and exits
+130/143. Nothing is lost by hurrying: the round trip's journal (ops.journal) still holds the test
+user's original value, and the next `verify --e2e` puts it back before anything else; a rerun of
+apply reads the current state first. Further signals are not raised again, so that report is never
+itself cut into a traceback. SIGKILL still ends the process.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,8 +39,10 @@ class _Handler:
     depth: int = 0  # nesting of deferred() sections
     pending: int | None = None  # the first signal held by a deferred() section
     raised: bool = False  # an Interrupted is on its way up: ignore the rest
+    seen: int = 0  # signals received; from the second on, everything ends at once
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.seen += 1
         # Requests in flight are abandoned after a grace (at once from a second signal), so a
         # hung request, even inside a critical section, never holds the signal for ever.
         # (`bounds` imports requests: it is loaded only once a client is, and then it is asked.)
@@ -100,3 +107,22 @@ def deferred() -> Iterator[None]:
     if pending is not None and not handler.raised:
         handler.raised = True
         raise Interrupted(pending)
+
+
+NAP_STEP = 0.05  # how often `nap` looks for a second signal
+
+
+def hurried() -> bool:
+    """A second signal arrived: the run, clean-up included, ends now."""
+    return _active is not None and _active.seen > 1
+
+
+def nap(seconds: float) -> None:
+    """`time.sleep` for a clean-up's pause between polls (verify --e2e's wait for SOE during the
+    restore): it goes on after one signal, so the restore can finish, and ends at a second."""
+    ends = time.monotonic() + max(0.0, seconds)
+    while not hurried():
+        left = ends - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(NAP_STEP, left))

@@ -16,10 +16,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from onelogin_scim_setup.errors import Interrupted, OneLoginError, SetupError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
+from onelogin_scim_setup.onelogin.read import checked_user
 from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check
-from onelogin_scim_setup.ops.interrupt import deferred
+from onelogin_scim_setup.ops.interrupt import deferred, nap
 from onelogin_scim_setup.ops.journal import Journal, unfinished_round_trip
 from onelogin_scim_setup.ops.writes.lost import read_back
 from onelogin_scim_setup.ops.writes.users import same
@@ -39,7 +40,8 @@ class RoundTrip:
     shortname: str
     timeout: float = SOE_WAIT
     interval: float = SOE_POLL_INTERVAL
-    sleep: Callable[[float], None] = time.sleep
+    # Ends at a second signal, so a hurried person is not kept waiting by the restore (ops.interrupt).
+    sleep: Callable[[float], None] = nap
     clock: Callable[[], float] = time.monotonic
     # The app as plan read it: the test user must have it before anything is changed.
     app_id: int | None = None
@@ -72,7 +74,9 @@ class RoundTrip:
             f"{unfinished_round_trip(record)}; restoring it now",
             "Nothing to do: the restore follows.",
         )
-        custom = dict(self.client.get_user(user_id).get("custom_attributes") or {})
+        path = f"{USERS}/{user_id}"
+        user = checked_user(self.client.get_user(user_id), "GET", path)
+        custom = dict(user.get("custom_attributes") or {})
         with deferred():
             check = self._restore(email, user_id, custom, original)
         if check.status == "pass" and self.journal is not None:
@@ -164,11 +168,13 @@ class RoundTrip:
         ]
         if not found:
             return None
+        checked_user(found[0], "GET", USERS)
         if all(key in found[0] for key in ("custom_attributes", "status", "role_ids")):
             return found[0]
         # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); the
         # readiness check needs status and role_ids too.
-        return self.client.get_user(int(found[0]["id"]))
+        user_id = int(found[0]["id"])
+        return checked_user(self.client.get_user(user_id), "GET", f"{USERS}/{user_id}")
 
     @staticmethod
     def _not_ready_check(email: str, why: str) -> Check:
@@ -273,9 +279,19 @@ class RoundTrip:
                         f"{check.name}: {check.detail}"
                         if check.status == "pass"
                         else f"The test user was NOT restored: {check.detail}. {check.hint}"
+                        + self._journal_note()
                     )
             if late is not None and interrupted is None:
                 raise late
+
+    def _journal_note(self) -> str:
+        """What keeps a restore that did not happen safe: the journal, read by the next run."""
+        if self.journal is None:
+            return ""
+        return (
+            f" Or run verify --e2e again: its journal ({self.journal.path}) still holds the "
+            "original value, and it puts the test user back before anything else."
+        )
 
     def _restore(
         self, email: str, user_id: int, custom: dict[str, Any], original: str | None
@@ -298,7 +314,8 @@ class RoundTrip:
             if original is None:
                 self._set(user_id, custom, None)
         except SetupError as error:
-            return Check(name, "fail", f"restoring failed: {error}", by_hand + ".")
+            # The first line only: the error's own hint ("run again") is the by-hand step's here.
+            return Check(name, "fail", f"restoring failed: {error.lines()[0]}", by_hand + ".")
         if shown is None:
             return Check(
                 name,

@@ -229,7 +229,10 @@ class ScimClient:
 
     def get_user(self, user_id: str | int) -> dict[str, Any]:
         """One user by SCIM `id` (SOE's account id, docs/soe-scim.md §1.2)."""
-        return self._get_json("/Users/" + quote(str(user_id), safe=""))
+        path = "/Users/" + quote(str(user_id), safe="")
+        user = self._get_json(path)
+        check_listed(user, f"GET {path}")
+        return user
 
     def list_users(self, page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
         """Every user, page by page: SOE caps a page at 100 (docs/soe-scim.md §1.2). With a
@@ -325,7 +328,10 @@ class ScimClient:
         if response.status_code != 200:
             raise self._error(response, path, method="PUT")
         body = _json_object(response)
-        return body if body is not None else self.get_user(user_id)
+        if body is None:
+            return self.get_user(user_id)
+        check_listed(body, f"PUT {path}")
+        return body
 
     def _read_back(self, user_id: str | int, active: bool, path: str, lost: str) -> dict[str, Any]:
         """The PUT was sent but its answer lost: SOE may have applied it. The user is read back
@@ -357,11 +363,11 @@ class ScimClient:
         response = self._send("/Users", {"filter": f'userName eq "{escaped}"'})
         if response.status_code == 200:
             body = _json_object(response)
-            page = (body or {}).get("Resources") or []
+            page = _resources(body, 1, "GET /Users?filter") if body is not None else []
             if body is not None and not page:
                 return None
             for resource in page:
-                if isinstance(resource, dict) and matches_name(resource, user_name):
+                if matches_name(resource, user_name):
                     return resource
             log.debug("GET /Users ignored the filter; paging instead")
         elif response.status_code in (400, 404, 501):
@@ -371,18 +377,24 @@ class ScimClient:
         return next((u for u in self.list_users() if matches_name(u, user_name)), None)
 
 
-def _resources(body: Mapping[str, Any], start: int) -> list[dict[str, Any]]:
+def _resources(body: Mapping[str, Any], start: int, where: str = "") -> list[dict[str, Any]]:
     """The users of one page, each checked at the edge (soe.users.check_listed)."""
+    where = where or f"GET /Users?startIndex={start}"
     resources = body.get("Resources") or []
     if not isinstance(resources, list):
         raise ScimError(
-            f"GET /Users?startIndex={start}: Resources is not a list ({type(resources).__name__})",
+            f"{where}: Resources is not a list ({type(resources).__name__})",
             status=200,
         )
-    page = [r for r in resources if isinstance(r, dict)]
-    for resource in page:
-        check_listed(resource, f"GET /Users?startIndex={start}")
-    return page
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            raise ScimError(
+                f"{where}: Resources[{index}] is a {type(resource).__name__}, not a user object "
+                "(field Resources)",
+                status=200,
+            )
+        check_listed(resource, where)
+    return resources
 
 
 def _check_new(page: list[dict[str, Any]], seen: set[str], start: int) -> None:

@@ -12,18 +12,13 @@ _PLACEHOLDER_MARKS = ("{$", "${")
 
 
 def check_listed(user: Mapping[str, Any], where: str) -> None:
-    """A listed SCIM user the audit can read: an `id` (text or a whole number), `userName` text,
-    `active` a boolean when present; else a ScimError naming the endpoint and the field."""
+    """A SCIM user the tool can read: an `id` (text or a whole number), `userName` text, `active`
+    a boolean when present, and, when present, `userType`, `department` and `title` text, the
+    enterprise extension an object with `department` text, `emails` a list of objects whose
+    `value` is text; else a ScimError naming the endpoint and the field."""
     from onelogin_scim_setup.errors import ScimError
 
-    raw_id = user.get("id")
-    problem = None
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
-        problem = f"id is {_shown(raw_id)}, not an id"
-    elif not isinstance(user.get("userName"), str):
-        problem = f"userName is {_shown(user.get('userName'))}, not text"
-    elif not isinstance(user.get("active", True), bool):
-        problem = f"active is {_shown(user.get('active'))}, not true or false"
+    problem = _problem(user)
     if problem:
         raise ScimError(
             f"{where}: a listed user's {problem}",
@@ -31,6 +26,36 @@ def check_listed(user: Mapping[str, Any], where: str) -> None:
             hint="SOE's answer does not have the SCIM shape (RFC 7643): a proxy or a wrong "
             "soe.scim_base_url may be answering.",
         )
+
+
+def _problem(user: Mapping[str, Any]) -> str | None:
+    raw_id = user.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or str(raw_id) == "":
+        return f"id is {_shown(raw_id)}, not an id (field id)"
+    if not isinstance(user.get("userName"), str):
+        return f"userName is {_shown(user.get('userName'))}, not text (field userName)"
+    if not isinstance(user.get("active", True), bool):
+        return f"active is {_shown(user.get('active'))}, not true or false (field active)"
+    for field in TEXT_FIELDS:
+        if not isinstance(user.get(field), str | None):
+            return f"{field} is {_shown(user.get(field))}, not text (field {field})"
+    extension = user.get(ENTERPRISE_USER)
+    if extension is not None:
+        if not isinstance(extension, Mapping):
+            return f"enterprise extension is {_shown(extension)}, not an object (field {ENTERPRISE_USER})"
+        if not isinstance(extension.get("department"), str | None):
+            found = _shown(extension.get("department"))
+            return f"department is {found}, not text (field {ENTERPRISE_USER}.department)"
+    emails = user.get("emails")
+    if emails is not None and not isinstance(emails, list):
+        return f"emails is {_shown(emails)}, not a list (field emails)"
+    for index, email in enumerate(emails or []):
+        if not isinstance(email, Mapping) or not isinstance(email.get("value"), str | None):
+            return f"emails[{index}] is {_shown(email)}, not an email object (field emails[{index}].value)"
+    return None
+
+
+TEXT_FIELDS = ("userType", "department", "title")
 
 
 def _shown(value: Any) -> str:
