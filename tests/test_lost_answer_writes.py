@@ -475,3 +475,19 @@ def test_a_5xx_that_outlived_the_retries_is_read_back_like_a_lost_answer(
         write_role(ctx, ROLE_UPDATE)
     assert "(the answer was 502; read back: not done)" in raised.value.message
     assert methods(api) == ["PUT", "GET"]
+
+
+@pytest.mark.parametrize("kind", [StepKind.DEMOTE, StepKind.REEVALUATE])
+def test_audit_fix_a_malformed_user_read_back_is_unknown_never_a_crash(
+    api: responses.RequestsMock, client: OneLoginClient, kind: StepKind
+) -> None:
+    if kind is StepKind.DEMOTE:
+        api.get(f"{API}/users/4", json={"id": 4, "custom_attributes": {"userType": "Moderator"}})
+    api.put(f"{API}/users/4", body=dropped())
+    api.get(f"{API}/users/4", json={"id": 4, "custom_attributes": ["Registered"]})
+    step = fix_step(kind)
+    report = execute(FixPlan((step,), 0), client, scim=None, shortname="userType")  # type: ignore[arg-type]
+    [result] = report.results
+    assert result.outcome is Outcome.FAILED
+    assert "unknown" in result.detail
+    assert methods(api).count("PUT") == 1

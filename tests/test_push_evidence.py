@@ -179,3 +179,21 @@ def test_a_lost_user_type_alone_also_names_soes_promotion_switches() -> None:
     assert "promotion switches" in result.hint
     title = check([onelogin_user("a@x.io", "Principal")], records)
     assert "promotion switches" not in title.hint
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"custom_attributes": ["Moderator"]},
+        {"custom_attributes": {"userType": {"nested": "Moderator"}}},
+        {"title": ["Engineer"]},
+    ],
+    ids=["attributes-a-list", "a-value-an-object", "title-a-list"],
+)
+def test_a_malformed_user_is_a_skip_naming_the_field_never_a_lost_push(bad: dict[str, Any]) -> None:
+    user = {**onelogin_user("ann@example.com", "Engineer"), **bad}
+    record = soe_record("ann@example.com", "Sales", HOUR_AGO - timedelta(hours=1))
+    result = check([user], {"ann@example.com": record})
+    assert result.status == "skip", result
+    assert "not checked" in result.detail
+    assert "field" in result.detail

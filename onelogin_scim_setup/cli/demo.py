@@ -170,7 +170,9 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
     """The whole job, narrated. True when verify passed and a promoted user shows up in SOE."""
     config_path = write_demo_files(folder, onelogin_url, soe_scim_url)
     environ = {"ONELOGIN_CLIENT_ID": DEMO_CLIENT_ID, "ONELOGIN_CLIENT_SECRET": DEMO_CLIENT_SECRET}
-    prepared = prepare(config_path, environ, token_required=True)
+    prepared = prepare(
+        config_path, environ, token_required=True, redactor=out.redactor, on_warning=out.warn
+    )
     out.text(f"== 1. Config written to {config_path} (token file is mode 0600)", style="bold")
     with connect(prepared, environ) as client:
         out.text("== 2. plan (dry run) against the OneLogin sandbox", style="bold")
@@ -186,7 +188,13 @@ def run(out: Out, folder: Path, onelogin_url: str, soe_url: str, soe_scim_url: s
             out.text(str(error))
             out.text(f"== 3b. The admin sets the shortname to {error.cause.stored!r}; apply again")
             rename_user_type(config_path, error.cause.stored)
-            prepared = prepare(config_path, environ, token_required=True)
+            prepared = prepare(
+                config_path,
+                environ,
+                token_required=True,
+                redactor=out.redactor,
+                on_warning=out.warn,
+            )
             # The field is new: its mapping action may take a while to be listed (Op 5).
             name = prepared.config.fields.user_type.name
             shortname = error.cause.stored

@@ -208,7 +208,7 @@ def _read_user(
     OneLogin answered and refused, an unknown outcome when the read fails too."""
     return read_back(
         error,
-        lambda: onelogin.get_user(user_id),
+        lambda: checked_user(onelogin.get_user(user_id), "GET", f"{USERS}/{user_id}"),
         f"the userType of {step.user} in OneLogin (Users > {step.user} > Custom user fields)",
     )
 

@@ -22,7 +22,8 @@ from typing import Any, Literal
 from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError, ScimError
-from onelogin_scim_setup.onelogin.client import OneLoginClient
+from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
+from onelogin_scim_setup.onelogin.read import check_users, checked_user
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import department_of, title_of, user_type_of
@@ -42,6 +43,7 @@ COMPARED: tuple[Literal["user_type", "department", "title"], ...] = (
     "title",
 )
 FIELDS = "id,email,username,status,updated_at,department,title,custom_attributes"
+BUILTIN = ("department", "title")  # the built-in pushed values compared, checked as plain values
 STALE_HINT = (
     "The SCIM token OneLogin holds may be stale (every push a 401): `verify --e2e --test-user "
     "EMAIL` proves the push path; `apply` writes the token from your token source into OneLogin "
@@ -169,6 +171,9 @@ def push_evidence_check(
             updated_until=stamp(until),
             fields=FIELDS,
         )
+        # Checked like every reader of users (a value of the wrong type is an error, never a
+        # "lost push" read from its text form).
+        check_users(listed, USERS, BUILTIN)
     except OneLoginError as error:
         return Check(PUSH_EVIDENCE_CHECK, "skip", f"not checked: {error.message}")
     changed = []
@@ -194,7 +199,7 @@ def reader(client: OneLoginClient, user_id: Any) -> Callable[[], Mapping[str, An
         if isinstance(user_id, bool) or not isinstance(user_id, int):
             return None
         try:
-            return client.get_user(user_id)
+            return checked_user(client.get_user(user_id), "GET", f"{USERS}/{user_id}")
         except OneLoginError as error:
             log.debug("reading user %s: %s", user_id, error.message)
             return None

@@ -173,7 +173,10 @@ class RoundTrip:
             return found[0]
         # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); the
         # readiness check needs status and role_ids too.
-        user_id = int(found[0]["id"])
+        return self._user(int(found[0]["id"]))
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        """The user read by id, its fields checked (onelogin.read.check_user)."""
         return checked_user(self.client.get_user(user_id), "GET", f"{USERS}/{user_id}")
 
     @staticmethod
@@ -213,9 +216,7 @@ class RoundTrip:
                 lambda: (
                     True
                     if same(
-                        (self.client.get_user(user_id).get("custom_attributes") or {}).get(
-                            self.shortname
-                        ),
+                        (self._user(user_id).get("custom_attributes") or {}).get(self.shortname),
                         value,
                     )
                     else None
