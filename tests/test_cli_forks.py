@@ -53,12 +53,25 @@ def test_a_child_takes_the_runs_environment_and_folder(forks: CliForks, tmp_path
     assert "not found" not in output.lower(), output
 
 
+def test_two_children_run_at_once_with_their_output_piped(forks: CliForks, tmp_path: Path) -> None:
+    waiting = forks.start(["sandbox"], dict(os.environ), tmp_path)  # serves until Ctrl-C
+    quick = forks.start(["--version"], dict(os.environ), tmp_path)
+    stdout, stderr = quick.communicate(timeout=60)
+    assert quick.returncode == 0, stderr
+    assert __version__ in stdout
+    assert waiting.poll() is None
+    waiting.send_signal(signal.SIGINT)
+    stdout, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode in (0, 130), stdout + stderr
+    assert "127.0.0.1" in stdout + stderr
+
+
 def test_a_signal_reaches_the_child(forks: CliForks, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     # `sandbox` serves until Ctrl-C: a CLI process that waits for a signal.
     child = forks.start(["sandbox"], dict(os.environ), tmp_path, out)
     ends = time.monotonic() + 60
-    while not out.read_text("utf-8").strip() and time.monotonic() < ends:
+    while not (out.exists() and out.read_text("utf-8").strip()) and time.monotonic() < ends:
         time.sleep(0.1)
     with pytest.raises(subprocess.TimeoutExpired):
         child.wait(timeout=0.2)

@@ -13,13 +13,13 @@ import pytest
 # The fixture `stage` comes from tests/helpers/hostile.py too, through tests/conftest.py.
 from tests.helpers.hostile import (
     BAD_BODIES,
-    DEADLINE,
     SLACK,
     SLOW,
     TOKEN_PATH,
     WAITS,
     Stage,
     assert_clean,
+    deadline_for,
     run_cli,
 )
 from tests.helpers.stand_in import Writer
@@ -48,8 +48,9 @@ def onelogin_cases() -> Iterator[Any]:
 def test_onelogin_hostile_answer_is_refused_cleanly(
     stage: Stage, method: str, path: str, writer: Writer
 ) -> None:
+    deadline = deadline_for(writer)
     stage.onelogin.hostile(method, path, writer)
-    run = run_cli(stage, "--deadline", str(DEADLINE), "plan")
+    run = run_cli(stage, "--deadline", str(deadline), "plan")
     assert stage.onelogin.seen.is_set(), run.output
-    assert_clean(run, DEADLINE + SLACK)
+    assert_clean(run, deadline + SLACK)
     assert path in run.output or "token" in run.output or "deadline" in run.output, run.output

@@ -7,7 +7,6 @@ import pytest
 
 # The fixture `stage` comes from tests/helpers/hostile.py too, through tests/conftest.py.
 from tests.helpers.hostile import (
-    DEADLINE,
     SLACK,
     SOE_BODIES,
     SOE_USERS,
@@ -15,6 +14,7 @@ from tests.helpers.hostile import (
     Stage,
     _scim_user,
     assert_clean,
+    deadline_for,
     run_cli,
 )
 from tests.helpers.stand_in import Writer
@@ -31,19 +31,21 @@ pytestmark = [
 
 @pytest.mark.parametrize(("name", "writer"), list(SOE_BODIES.items()), ids=list(SOE_BODIES))
 def test_soe_hostile_answer_to_verify_is_clean(stage: Stage, name: str, writer: Writer) -> None:
+    deadline = deadline_for(writer)
     stage.soe.hostile("GET", SOE_USERS, writer)
-    run = run_cli(stage, "--deadline", str(DEADLINE), "verify")
+    run = run_cli(stage, "--deadline", str(deadline), "verify")
     assert stage.soe.seen.is_set(), run.output
     # verify's probe reads totalResults only: a bad Resources is for the listings (audit) to refuse.
-    assert_clean(run, DEADLINE + SLACK, refused=name != "resources-string")
+    assert_clean(run, deadline + SLACK, refused=name != "resources-string")
 
 
 @pytest.mark.parametrize(("name", "writer"), list(SOE_BODIES.items()), ids=list(SOE_BODIES))
 def test_soe_hostile_answer_to_audit_is_clean(stage: Stage, name: str, writer: Writer) -> None:
+    deadline = deadline_for(writer)
     stage.soe.hostile("GET", SOE_USERS, writer)
-    run = run_cli(stage, "--deadline", str(DEADLINE), "audit")
+    run = run_cli(stage, "--deadline", str(deadline), "audit")
     assert stage.soe.seen.is_set(), run.output
-    assert_clean(run, DEADLINE + SLACK)
+    assert_clean(run, deadline + SLACK)
 
 
 def test_scim_users_for_ever_stop(stage: Stage) -> None:

@@ -29,6 +29,7 @@ import pytest
 import yaml
 
 from onelogin_scim_setup.cli.demo import demo_config
+from tests.helpers import cli_forks
 from tests.helpers.cli_forks import CliForks, ForkedRun
 from tests.helpers.stand_in import Stand, Writer
 from tests.helpers.stand_in import send_answer as _send
@@ -203,11 +204,9 @@ def hostile_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         data["onelogin"].update(max_retries=2, backoff=0.01)
         config = folder / "hostile.yaml"
         config.write_text(yaml.safe_dump(data), encoding="utf-8")
-        forks = CliForks(folder / "cli-forks.log")
         try:
-            yield Stage(running, onelogin, soe, config, forks)
+            yield Stage(running, onelogin, soe, config, cli_forks.shared())
         finally:
-            forks.close()
             onelogin.close()
             soe.close()
 
@@ -342,6 +341,17 @@ WAITS: dict[str, Writer] = {
         429, '{"message": "x"}', {"Retry-After": "nan", "X-RateLimit-Reset": "inf"}
     ),
 }
+
+# Answers that never complete, and waits retried until the deadline, are refused by the deadline:
+# its length is not what those cases test, and each of them waits it out, so they get a shorter one.
+SHORT_DEADLINE = 2.0
+
+
+def deadline_for(writer: Writer) -> float:
+    """The --deadline of a case answered by `writer`."""
+    waited_out = [*SLOW.values(), *WAITS.values()]
+    return SHORT_DEADLINE if any(writer is slow for slow in waited_out) else DEADLINE
+
 
 TOKEN_ANSWERS: dict[str, str] = {
     "crlf-in-token": json.dumps({"access_token": "abc\r\nX-Evil: 1", "expires_in": 36000}),
