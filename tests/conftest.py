@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+# `hostile_stage` and `stage`: the hostile corpus's stand-ins and CLI runs (tests/test_hostile_corpus_*).
+from tests.helpers.hostile import hostile_stage, stage  # noqa: F401
+
 # `api` and `client`: a stubbed OneLogin tenant (responses) and a client of it.
 from tests.helpers.onelogin_stub import api, client  # noqa: F401
 from tests.helpers.profiles import E2E_MODULE_PREFIXES, check_profiles

@@ -18,6 +18,8 @@ import yaml
 from onelogin_scim_setup.cli.demo import demo_config
 from onelogin_scim_setup.sandbox import Quirks, Sandbox
 from onelogin_scim_setup.secrets.sources import deliver_to_file
+from tests.helpers import cli_forks
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.inprocess import run_in_process
 from tests.sandbox_conftest_fixtures import sandbox_options
 
@@ -89,19 +91,12 @@ class World:
             stdin=subprocess.DEVNULL,
         )
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str) -> ForkedRun:
         """The real CLI started in its own process and left running (to signal it, or to race
-        another run); its output is piped."""
-        command = [sys.executable, "-m", "onelogin_scim_setup", "-c", str(self.config_path), *args]
-        return subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=self.env(),
-            cwd=self.folder,
-        )
+        another run); its output is piped. The process is forked from a server that has the CLI
+        loaded (tests/helpers/cli_forks.py), so it does not pay Python's start-up."""
+        command = ["-c", str(self.config_path), *args]
+        return cli_forks.shared().start(command, self.env(), self.folder)
 
     # --- the sandbox's control endpoints (the admin clicking in the UIs) ---
     def onelogin_state(self) -> dict[str, Any]:

@@ -3,7 +3,6 @@ them take turns; across machines plan detects the duplicates they leave."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.ops.lock import held
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.requests_log import api_writes
 from tests.helpers.rotation import rotation_config
 from tests.sandbox_world import World, world
@@ -33,7 +33,7 @@ def idle(tmp_path: Path) -> Iterator[World]:
         yield running
 
 
-def start_apply(running: World) -> subprocess.Popen[str]:
+def start_apply(running: World) -> ForkedRun:
     return running.start("apply", "--auto-approve")
 
 

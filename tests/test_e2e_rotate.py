@@ -5,7 +5,6 @@ lets the step in flight finish, then reports what was done and not done (exit 13
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import requests
 
 from onelogin_scim_setup.sandbox import Quirks
 from onelogin_scim_setup.secrets.token import fingerprint
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.rotation import command_delivery, converge, rotation_config
 from tests.sandbox_world import TOKEN, World, world
 from tests.terminal import run_on_terminal
@@ -126,7 +126,7 @@ def test_rotate_with_manual_onelogin_proves_soe_and_says_onelogin_is_unknown(
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-def start_rotation(running: World) -> subprocess.Popen[str]:
+def start_rotation(running: World) -> ForkedRun:
     return running.start(
         "token", "rotate", "--auto-approve", "--timeout", "30", "--interval", "0.1"
     )

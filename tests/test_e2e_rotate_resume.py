@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from onelogin_scim_setup.secrets.token import fingerprint
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.rotation import converge, rotation_config
 from tests.helpers.terminal_cli import PROG
 from tests.sandbox_world import TOKEN, World, world
@@ -164,7 +165,7 @@ def test_resume_or_rollback_without_a_stopped_rotation_is_a_usage_error(tenant: 
         assert "no unfinished rotation" in result.stderr
 
 
-def wait_for_step(running: World, process: subprocess.Popen[str], step: str) -> None:
+def wait_for_step(running: World, process: ForkedRun, step: str) -> None:
     deadline = time.monotonic() + 60
     while (journal_of(running) or {}).get("step") != step:
         assert process.poll() is None, process.communicate()

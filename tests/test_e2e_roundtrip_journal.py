@@ -5,7 +5,6 @@ on it, and the next `verify --e2e` restores the original before anything else.""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.rotation import converge
 from tests.sandbox_world import World, world
 
@@ -38,7 +38,7 @@ def user_type(running: World) -> str:
     return str(alice["custom_attributes"].get("userType") or "")
 
 
-def until(condition: Any, process: subprocess.Popen[str], what: str) -> None:
+def until(condition: Any, process: ForkedRun, what: str) -> None:
     deadline = time.monotonic() + 60
     while not condition():
         assert process.poll() is None, f"verify --e2e ended before {what}: {process.communicate()}"

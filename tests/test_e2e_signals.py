@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.requests_log import api_writes
 from tests.sandbox_world import World, world
 
@@ -24,7 +25,7 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SLOW_USERS = {"/api/2/users/": {"latency": 0.4}}
 
 
-def when(condition: Callable[[], bool], process: subprocess.Popen[str], limit: float = 60) -> None:
+def when(condition: Callable[[], bool], process: ForkedRun, limit: float = 60) -> None:
     """Poll the sandbox until `condition` holds (the process is then mid-run)."""
     deadline = time.monotonic() + limit
     while not condition():
@@ -35,7 +36,7 @@ def when(condition: Callable[[], bool], process: subprocess.Popen[str], limit: f
         time.sleep(0.005)
 
 
-def send(process: subprocess.Popen[str], signals: tuple[int, ...]) -> tuple[str, str]:
+def send(process: ForkedRun, signals: tuple[int, ...]) -> tuple[str, str]:
     for index, signum in enumerate(signals):
         if index:
             time.sleep(0.05)  # a second Ctrl-C, as a hurried person presses it
