@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+# The push-evidence check's name (ops.push_evidence), here so that rendering a check's outcome does not
+# load the HTTP clients (`validate` stays offline and light).
+PUSH_EVIDENCE_CHECK = "OneLogin -> SOE: recent changes reached SOE"
+
 Status = Literal["pass", "fail", "warn", "skip"]
 
 

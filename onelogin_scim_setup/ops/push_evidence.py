@@ -24,13 +24,12 @@ from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError, ScimError
 from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
 from onelogin_scim_setup.onelogin.read import check_users, checked_user
-from onelogin_scim_setup.ops.check import Check
+from onelogin_scim_setup.ops.check import PUSH_EVIDENCE_CHECK, Check
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import department_of, title_of, user_type_of
 
 log = logging.getLogger(__name__)
 
-PUSH_EVIDENCE_CHECK = "OneLogin -> SOE: recent changes reached SOE"
 GRACE = timedelta(minutes=15)  # a change younger than this may still be on its way
 LOOKBACK = timedelta(days=1)  # the changes read: one listing page per 100 changed users
 SAMPLE = 10  # the most recent changes compared (one SCIM lookup each, one OneLogin read at most)

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from onelogin_scim_setup.ops.check import Check, passed
-from onelogin_scim_setup.ops.push_evidence import PUSH_EVIDENCE_CHECK
+from onelogin_scim_setup.ops.check import PUSH_EVIDENCE_CHECK, Check, passed
 from onelogin_scim_setup.render.console import Out
 
 if TYPE_CHECKING:
