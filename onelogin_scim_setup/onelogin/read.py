@@ -46,19 +46,7 @@ def read(
     """
     ids = Ids()
     workers = client.concurrency
-    need_custom = any(
-        attribute.startswith("custom_attributes.")
-        for wanted in desired.users.values()
-        for attribute, _ in wanted.values
-    )
-    builtin = sorted(
-        {
-            attribute
-            for wanted in desired.users.values()
-            for attribute, _ in wanted.values
-            if not attribute.startswith("custom_attributes.")
-        }
-    )
+    need_custom, builtin = user_keys(desired)
     app_name = desired.app.name if desired.app else ""
     connector = desired.app.connector if desired.app else ""
     first: list[Callable[[], Any]] = [
@@ -194,7 +182,7 @@ def _users(listed: dict[str, dict[str, Any]], desired: Tenant, ids: Ids) -> dict
 
 def user_keys(desired: Tenant) -> tuple[bool, list[str]]:
     """What the users listing must show for `desired`: whether custom attributes, and which
-    built-in keys (for a caller that lists the users itself, ops.plan's incremental read)."""
+    built-in keys (`read`, and a caller that lists the users itself: ops.read_state)."""
     need_custom = any(
         attribute.startswith("custom_attributes.")
         for wanted in desired.users.values()
