@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import requests
@@ -452,3 +452,32 @@ def each(listed: Json, method: str, path: str) -> list[Fields]:
             hint=HINT_SHAPE,
         )
     return [Fields(raw, method, path, item=n) for n, raw in enumerate(listed)]
+
+
+def check_user(user: Fields, builtin: Iterable[str] = (), *, with_id: bool = True) -> None:
+    """A user's fields the tool reads: `id`, `email`, `username`, `status`, `role_ids`, the
+    custom attributes (an object of plain values) and the `builtin` attributes (plain values).
+    `with_id` False: a write's answer, which may leave the id out."""
+    if with_id:
+        user.id()
+    else:
+        user.maybe_id("id")
+    user.text("email")
+    user.text("username")
+    user.number("status")
+    user.ids("role_ids")
+    user.plain_object("custom_attributes")
+    for attribute in builtin:
+        user.plain(attribute)
+
+
+def check_users(listed: list[dict[str, Any]], path: str, builtin: Iterable[str] = ()) -> None:
+    """`check_user` for every user of a listing (`path` names it in an error)."""
+    for user in each(listed, "GET", path):
+        check_user(user, builtin)
+
+
+def checked_user(raw: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """`raw` (a user read by id or a write's answer) once `check_user` accepts it."""
+    check_user(Fields(raw, method, path), with_id=method == "GET")
+    return raw

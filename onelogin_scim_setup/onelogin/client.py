@@ -40,6 +40,7 @@ from onelogin_scim_setup.onelogin.answers import (
     answer_error,
     bound_authorization,
     checked_base_url,
+    checked_user,
     decode,
     describe_error,
     maybe_processed,
@@ -641,7 +642,9 @@ class OneLoginClient:
         return self.get_all(USERS, filters, limit=USERS_LIMIT)
 
     def get_user(self, user_id: int) -> JsonObject:
-        return object_of(self.get(f"{USERS}/{user_id}"), "GET", f"{USERS}/{user_id}")
+        """GET /api/2/users/{id}, its fields checked (answers.check_user) for every caller."""
+        path = f"{USERS}/{user_id}"
+        return checked_user(object_of(self.get(path), "GET", path), "GET", path)
 
     def update_user(
         self,
@@ -661,7 +664,8 @@ class OneLoginClient:
         if isinstance(custom, dict):
             cleared = {key: "" if value is None else value for key, value in custom.items()}
             body = {**body, "custom_attributes": cleared}
-        return object_of(self.put(path, body, params={"mappings": mappings}), "PUT", path)
+        answer = object_of(self.put(path, body, params={"mappings": mappings}), "PUT", path)
+        return checked_user(answer, "PUT", path)
 
 
 def _mapping_body(body: JsonObject, *, creating: bool) -> JsonObject:

@@ -16,12 +16,12 @@ config manages userType, holders 2 (one filtered listing per promoted type, `one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from onelogin_scim_setup.model.snapshot import Ids, Snapshot
 from onelogin_scim_setup.model.tenant import CustomField, RoleAssignment, Tenant, UserValues
-from onelogin_scim_setup.onelogin.answers import Fields, each
+from onelogin_scim_setup.onelogin.answers import Fields, check_user, each
 from onelogin_scim_setup.onelogin.apps import apps_named, read_app
 from onelogin_scim_setup.onelogin.client import CUSTOM_ATTRIBUTES, USERS, OneLoginClient
 from onelogin_scim_setup.onelogin.holders import read_holders
@@ -211,32 +211,3 @@ def _check_user(raw: dict[str, Any], wanted: UserValues) -> None:
     attributes (an object of plain values) and the built-in attributes the config manages."""
     builtin = [a for a, _ in wanted.values if not a.startswith("custom_attributes.")]
     check_user(Fields(raw, "GET", USERS), builtin)
-
-
-def check_user(user: Fields, builtin: Iterable[str] = (), *, with_id: bool = True) -> None:
-    """A user's fields the tool reads: `id`, `email`, `username`, `status`, `role_ids`, the
-    custom attributes (an object of plain values) and the `builtin` attributes (plain values).
-    `with_id` False: a write's answer, which may leave the id out."""
-    if with_id:
-        user.id()
-    else:
-        user.maybe_id("id")
-    user.text("email")
-    user.text("username")
-    user.number("status")
-    user.ids("role_ids")
-    user.plain_object("custom_attributes")
-    for attribute in builtin:
-        user.plain(attribute)
-
-
-def check_users(listed: list[dict[str, Any]], path: str, builtin: Iterable[str] = ()) -> None:
-    """`check_user` for every user of a listing (`path` names it in an error)."""
-    for user in each(listed, "GET", path):
-        check_user(user, builtin)
-
-
-def checked_user(raw: dict[str, Any], method: str, path: str) -> dict[str, Any]:
-    """`raw` (a user read by id or a write's answer) once `check_user` accepts it."""
-    check_user(Fields(raw, method, path), with_id=method == "GET")
-    return raw

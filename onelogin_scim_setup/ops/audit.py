@@ -28,8 +28,7 @@ from onelogin_scim_setup.audit.policy import policy_of
 from onelogin_scim_setup.audit.rules import REAPPLY
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import ExitCode, Interrupted, OneLoginError, SetupError, UsageError
-from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
-from onelogin_scim_setup.onelogin.read import checked_user
+from onelogin_scim_setup.onelogin.client import OneLoginClient
 from onelogin_scim_setup.ops.audit_read import read_both
 from onelogin_scim_setup.ops.interrupt import deferred
 from onelogin_scim_setup.ops.writes.lost import READ_BACK, read_back
@@ -175,7 +174,6 @@ def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepRes
     lost = ""
     try:
         answer: dict[str, Any] = onelogin.update_user(user_id, {}, mappings="sync")
-        checked_user(answer, "PUT", f"{USERS}/{user_id}")
     except OneLoginError as error:
         # The empty PUT's answer was lost: the mappings may have run. Judged by the user as read
         # back, and not sent again (a later audit --fix sends it when it is still needed).
@@ -189,7 +187,7 @@ def _reevaluate(step: Step, onelogin: OneLoginClient, shortname: str) -> StepRes
                 f"{holds or '(none)'}; run audit --fix again",
             )
     if "custom_attributes" not in answer:
-        answer = checked_user(onelogin.get_user(user_id), "GET", f"{USERS}/{user_id}")
+        answer = onelogin.get_user(user_id)
     holds = (answer.get("custom_attributes") or {}).get(shortname)
     if holds == step.user_type:
         return StepResult(step, Outcome.DONE, f"OneLogin now holds userType {holds}{lost}")
@@ -208,7 +206,7 @@ def _read_user(
     OneLogin answered and refused, an unknown outcome when the read fails too."""
     return read_back(
         error,
-        lambda: checked_user(onelogin.get_user(user_id), "GET", f"{USERS}/{user_id}"),
+        lambda: onelogin.get_user(user_id),
         f"the userType of {step.user} in OneLogin (Users > {step.user} > Custom user fields)",
     )
 
@@ -216,15 +214,11 @@ def _read_user(
 def _demote(step: Step, onelogin: OneLoginClient, shortname: str) -> StepResult:
     user_id = step.onelogin_id or 0
     # The whole map goes back: whether a PUT merges custom_attributes is unknown (Op 7).
-    path = f"{USERS}/{user_id}"
-    custom = dict(
-        checked_user(onelogin.get_user(user_id), "GET", path).get("custom_attributes") or {}
-    )
+    custom = dict(onelogin.get_user(user_id).get("custom_attributes") or {})
     custom[shortname] = step.user_type
     lost = ""
     try:
         answer = onelogin.update_user(user_id, {"custom_attributes": custom}, mappings="disabled")
-        checked_user(answer, "PUT", path)
     except OneLoginError as error:
         answer, lost = _read_user(error, onelogin, user_id, step), f" ({READ_BACK})"
     holds = (answer.get("custom_attributes") or {}).get(shortname)

@@ -22,12 +22,11 @@ from onelogin_scim_setup.audit.users import USER_TYPES, OneLoginUser, SoeUser
 from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.answers import each
+from onelogin_scim_setup.onelogin.answers import check_users, each
 from onelogin_scim_setup.onelogin.apps import check_app, find_app
 from onelogin_scim_setup.onelogin.client import APPS, ROLES, USERS, USERS_LIMIT, OneLoginClient
 from onelogin_scim_setup.onelogin.listing import app_users, gather, list_all
 from onelogin_scim_setup.onelogin.mappings import check_roles
-from onelogin_scim_setup.onelogin.read import check_users
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import (
     department_of,

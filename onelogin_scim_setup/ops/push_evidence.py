@@ -22,8 +22,8 @@ from typing import Any, Literal
 from onelogin_scim_setup.config.attributes import field_source
 from onelogin_scim_setup.config.models import Config
 from onelogin_scim_setup.errors import OneLoginError, ScimError
+from onelogin_scim_setup.onelogin.answers import check_users
 from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
-from onelogin_scim_setup.onelogin.read import check_users, checked_user
 from onelogin_scim_setup.ops.check import PUSH_EVIDENCE_CHECK, Check
 from onelogin_scim_setup.soe.client import ScimClient
 from onelogin_scim_setup.soe.users import department_of, title_of, user_type_of
@@ -198,7 +198,7 @@ def reader(client: OneLoginClient, user_id: Any) -> Callable[[], Mapping[str, An
         if isinstance(user_id, bool) or not isinstance(user_id, int):
             return None
         try:
-            return checked_user(client.get_user(user_id), "GET", f"{USERS}/{user_id}")
+            return client.get_user(user_id)
         except OneLoginError as error:
             log.debug("reading user %s: %s", user_id, error.message)
             return None

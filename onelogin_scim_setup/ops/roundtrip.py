@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from onelogin_scim_setup.errors import Interrupted, OneLoginError, SetupError
+from onelogin_scim_setup.onelogin.answers import checked_user
 from onelogin_scim_setup.onelogin.client import USERS, OneLoginClient
-from onelogin_scim_setup.onelogin.read import checked_user
 from onelogin_scim_setup.ops import SOE_POLL_INTERVAL, SOE_WAIT
 from onelogin_scim_setup.ops.check import Check
 from onelogin_scim_setup.ops.interrupt import deferred, nap
@@ -74,8 +74,7 @@ class RoundTrip:
             f"{unfinished_round_trip(record)}; restoring it now",
             "Nothing to do: the restore follows.",
         )
-        path = f"{USERS}/{user_id}"
-        user = checked_user(self.client.get_user(user_id), "GET", path)
+        user = self.client.get_user(user_id)
         custom = dict(user.get("custom_attributes") or {})
         with deferred():
             check = self._restore(email, user_id, custom, original)
@@ -173,11 +172,7 @@ class RoundTrip:
             return found[0]
         # Some tenants leave custom_attributes out of list output (onelogin-python-sdk#109); the
         # readiness check needs status and role_ids too.
-        return self._user(int(found[0]["id"]))
-
-    def _user(self, user_id: int) -> dict[str, Any]:
-        """The user read by id, its fields checked (onelogin.read.check_user)."""
-        return checked_user(self.client.get_user(user_id), "GET", f"{USERS}/{user_id}")
+        return self.client.get_user(int(found[0]["id"]))
 
     @staticmethod
     def _not_ready_check(email: str, why: str) -> Check:
@@ -216,7 +211,9 @@ class RoundTrip:
                 lambda: (
                     True
                     if same(
-                        (self._user(user_id).get("custom_attributes") or {}).get(self.shortname),
+                        (self.client.get_user(user_id).get("custom_attributes") or {}).get(
+                            self.shortname
+                        ),
                         value,
                     )
                     else None

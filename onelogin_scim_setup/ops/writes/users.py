@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from onelogin_scim_setup.errors import OneLoginError
-from onelogin_scim_setup.onelogin.client import USERS
-from onelogin_scim_setup.onelogin.read import checked_user
 from onelogin_scim_setup.ops.writes.context import WriteContext
 from onelogin_scim_setup.ops.writes.lost import read_back
 from onelogin_scim_setup.plan.changes import Change
@@ -24,7 +22,7 @@ def write_user(ctx: WriteContext, change: Change) -> None:
     if known is None and changed_custom:
         # A user only the holders' listing showed, on a tenant whose list leaves custom attributes
         # out: read the whole map first, so a PUT that replaces it keeps the other values.
-        known = dict(_user(ctx, user_id).get("custom_attributes") or {})
+        known = dict(ctx.client.get_user(user_id).get("custom_attributes") or {})
     custom = dict(known or {})
     for item in change.fields:
         if item.name.startswith("custom_attributes."):
@@ -41,16 +39,11 @@ def write_user(ctx: WriteContext, change: Change) -> None:
     except OneLoginError as error:
         read_back(
             error,
-            lambda: True if holds(_user(ctx, user_id), change) else None,
+            lambda: True if holds(ctx.client.get_user(user_id), change) else None,
             f"the values of the user {email} (OneLogin: Users > {email})",
         )
         ctx.lost_and_read_back(change)
     ctx.ids.user_custom_attributes[email] = custom
-
-
-def _user(ctx: WriteContext, user_id: int) -> dict[str, Any]:
-    """The user read back by id, its fields checked (onelogin.read.check_user)."""
-    return checked_user(ctx.client.get_user(user_id), "GET", f"{USERS}/{user_id}")
 
 
 def holds(user: dict[str, Any], change: Change) -> bool:
