@@ -259,12 +259,12 @@ def raising(error: BaseException, *, traceback: bool = False) -> Callable[..., N
 def test_the_boundary_maps_each_error_to_its_exit_code(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run, error: BaseException, code: int
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(error))
     assert run_cli().exit_code == code
 
 
 def test_ctrl_c_says_interrupted(monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(KeyboardInterrupt()))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(KeyboardInterrupt()))
     assert run_cli().stderr.strip() == "Interrupted."
 
 
@@ -272,7 +272,7 @@ def test_an_unexpected_error_is_one_redacted_paragraph_calling_itself_a_bug(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
     error = RuntimeError(f"token {BOUNDARY_SECRET} rejected")
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(error))
     result = run_cli()
     assert "This is a bug; run again with --traceback and report it." in result.stderr
     assert (BOUNDARY_SECRET in result.stderr, "Traceback" in result.stderr) == (False, False)
@@ -282,7 +282,7 @@ def test_a_setup_error_is_redacted_and_not_called_a_bug(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
     error = SetupError(f"token {BOUNDARY_SECRET} rejected")
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(error))
     result = run_cli()
     assert ("rejected" in result.stderr, BOUNDARY_SECRET in result.stderr) == (True, False)
     assert "This is a bug" not in result.stderr
@@ -295,7 +295,7 @@ def test_a_setup_error_is_redacted_and_not_called_a_bug(
 def test_traceback_option_prints_the_traceback_through_the_redactor(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run, error: Exception
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error, traceback=True))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(error, traceback=True))
     result = run_cli()
     assert result.exit_code == 1
     assert "Traceback (most recent call last):" in result.stderr
@@ -326,7 +326,7 @@ def test_a_click_error_is_one_redacted_paragraph_exiting_1(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
     error = ClickException(f"cannot open {BOUNDARY_SECRET}.yaml")
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(error))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(error))
     result = run_cli()
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot open ")
@@ -336,7 +336,7 @@ def test_a_click_error_is_one_redacted_paragraph_exiting_1(
 def test_an_aborted_prompt_says_nothing_more_was_done_and_exits_1(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(typer.Abort()))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(typer.Abort()))
     result = run_cli()
     assert (result.exit_code, result.stderr) == (1, "Aborted; nothing more was done.\n")
 
@@ -346,7 +346,7 @@ def test_a_signal_exits_with_its_code_and_a_redacted_report(
 ) -> None:
     interrupted = Interrupted(signal.SIGTERM)
     interrupted.report.append(f"test user restored with {BOUNDARY_SECRET}")
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(interrupted))
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: raising(interrupted))
     result = run_cli()
     assert result.exit_code == 143
     assert result.stderr.startswith("Interrupted by SIGTERM.\ntest user restored with ")
@@ -356,7 +356,9 @@ def test_a_signal_exits_with_its_code_and_a_redacted_report(
 def test_an_unexpected_error_shows_its_message_and_the_bug_line(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(RuntimeError("disk on fire")))
+    monkeypatch.setattr(
+        "onelogin_scim_setup.cli._command", lambda: raising(RuntimeError("disk on fire"))
+    )
     lines = run_cli().stderr.splitlines()
     assert lines == [
         "Error: disk on fire",
@@ -367,7 +369,9 @@ def test_an_unexpected_error_shows_its_message_and_the_bug_line(
 def test_a_command_returning_a_value_that_is_no_exit_code_exits_0(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", lambda **_: "a value, not an exit code")
+    monkeypatch.setattr(
+        "onelogin_scim_setup.cli._command", lambda: lambda **_: "a value, not an exit code"
+    )
     result = run_cli()
     assert (result.exit_code, result.stderr) == (0, "")
 
@@ -382,7 +386,9 @@ def test_a_usage_error_shows_the_commands_usage_and_help(run_cli: Run) -> None:
 def test_a_usage_error_without_a_command_shows_the_programs_usage(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", raising(ClickUsageError("bad usage")))
+    monkeypatch.setattr(
+        "onelogin_scim_setup.cli._command", lambda: raising(ClickUsageError("bad usage"))
+    )
     result = run_cli()
     assert result.exit_code == 64
     assert result.stderr.splitlines() == [

@@ -15,6 +15,7 @@ import yaml
 from onelogin_scim_setup.errors import ExitCode
 from onelogin_scim_setup.secrets.token import TOKEN_BYTES, fingerprint
 from tests.conftest import MINIMAL_CONFIG
+from tests.helpers import cli_forks
 from tests.helpers.terminal_cli import PROG, clean_env, run_on_pty
 
 TOKEN = "cli-conventions-token-" + "k" * 40
@@ -22,14 +23,9 @@ ESCAPE = "\x1b["
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*PROG, *args],
-        capture_output=True,
-        text=True,
-        env=env or clean_env(),
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    """The real program in a process of its own (forked with the CLI loaded: what is tested here
+    is the command line, not Python's start-up)."""
+    return cli_forks.run(args, env or clean_env(), Path.cwd())
 
 
 @pytest.fixture

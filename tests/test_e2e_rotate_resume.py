@@ -278,7 +278,7 @@ def token_source(running: World, source: str, *, update_soe: bool) -> None:
     elif source == "command":
         read = "import sys; print(open(sys.argv[1]).read().strip())"
         token.update(
-            source="command", command=[sys.executable, "-c", read, str(running.token_file)]
+            source="command", command=[sys.executable, "-S", "-c", read, str(running.token_file)]
         )
         token.pop("file", None)
     running.write_config(token=token, app=running.config["app"])

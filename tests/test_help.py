@@ -12,7 +12,6 @@ import io
 import os
 import re
 import shlex
-import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 from onelogin_scim_setup import __version__
 from onelogin_scim_setup.cli import main
 from onelogin_scim_setup.cli.helptext import EXAMPLES, KEY_DEPENDENCIES, PROG
-from tests.helpers.terminal_cli import PROG as RUN_PROG
+from tests.helpers import cli_forks
 from tests.helpers.terminal_cli import clean_env
 
 GOLDEN = Path(__file__).parent / "golden" / "help"
@@ -72,19 +71,14 @@ def name(command: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def helps() -> dict[str, str]:
-    """Every command's --help at 80 columns, from the real program, run side by side."""
+def helps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every command's --help at 80 columns, from the real program in processes of its own (forked
+    with the CLI loaded, tests/helpers/cli_forks.py), run side by side."""
     env = clean_env(COLUMNS=str(WIDTH), TERMINAL_WIDTH=str(WIDTH))
+    folder = tmp_path_factory.mktemp("helps")
+    forks = cli_forks.shared()
     running = {
-        name(command): subprocess.Popen(
-            [*RUN_PROG, *command, "--help"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        for command in COMMANDS
+        name(command): forks.start([*command, "--help"], env, folder) for command in COMMANDS
     }
     shown = {}
     for key, process in running.items():

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from onelogin_scim_setup.bounds import MAX_PAGES
 from onelogin_scim_setup.onelogin.listing import LOOKUP_MAX
 
 # The fixture `stage` comes from tests/helpers/hostile.py too, through tests/conftest.py.
@@ -22,6 +23,8 @@ from tests.helpers.hostile import (
     run_cli,
 )
 from tests.helpers.stand_in import send_answer as _send
+
+FEW_PAGES = 25
 
 # e2e: every case runs the real CLI against a loopback stand-in (minutes, not seconds).
 pytestmark = [
@@ -40,13 +43,21 @@ pytestmark = [
 def test_a_listing_that_never_ends_stops_with_an_error(stage: Stage, kind: str, path: str) -> None:
     endless = Endless(kind, _item)
     stage.onelogin.hostile("GET", path, endless)
-    run = run_cli(stage, "--deadline", "60", "plan", limit=90)
+    # The bound is lowered in the child (2,000 pages of 100 items cost half a minute each): what
+    # is tested is that the listing stops at it. One case keeps the full bound, so the memory of
+    # 200,000 items read before the stop is still held to `MEMORY_MB`.
+    pages = MAX_PAGES if (path, kind) == ("/api/2/users", "page") else FEW_PAGES
+    run = run_cli(stage, "--deadline", "60", "plan", limit=90, bounds={"MAX_PAGES": pages})
     # Stopped with an error, or (a listing whose page size the full page does not reach is
     # complete after one page) a plan from what was read: clean either way, never for ever.
     assert_clean(run, 90, refused=False)
     assert run.code in (0, 1, 2), run.output
     if run.code == 1:  # the paging error, or (connectors: one page) the tool's own refusal
         assert "Error:" in run.output, run.output
+    # Never past the bound (the users may also be looked up, each lookup a listing of its own).
+    assert endless.count <= pages * (1 + LOOKUP_MAX), endless.count
+    if "still more pages" in run.output:
+        assert f"still more pages after {pages} " in run.output, run.output
 
 
 @pytest.mark.parametrize("path", ["/api/2/apps", "/api/2/users", "/api/2/roles"])

@@ -424,7 +424,7 @@ def test_secrets_traceback_is_redacted(
         obj.redactor.add(TOKEN)
         raise RuntimeError(f"token {TOKEN.upper()} refused")
 
-    monkeypatch.setattr("onelogin_scim_setup.cli.app", app)
+    monkeypatch.setattr("onelogin_scim_setup.cli._command", lambda: app)
     result = run_cli()
     assert "Traceback" in result.stderr
     assert leaked(result.output, TOKEN) == []

@@ -28,7 +28,8 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX
 
 
 def py(code: str) -> list[str]:
-    return [PY, "-c", code]
+    # -S: no site-packages, so a child under the suite's coverage does not start coverage too.
+    return [PY, "-S", "-c", code]
 
 
 # --- sources -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The command line: Typer wiring only, and the one error boundary (`main`)."""
 
+import functools
 import itertools
 import sys
 from pathlib import Path
@@ -7,6 +8,7 @@ from types import ModuleType
 from typing import Annotated
 
 import typer
+from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
@@ -152,7 +154,7 @@ def _standard_streams() -> None:
 def _run(argv: list[str] | None, state: State) -> int:
     try:
         # standalone_mode=False: Click's usage errors come here instead of exiting 2 themselves.
-        result = app(args=argv, obj=state, prog_name=helptext.PROG, standalone_mode=False)
+        result = _command()(args=argv, obj=state, prog_name=helptext.PROG, standalone_mode=False)
     except NoArgsIsHelpError:  # the help is already printed
         return ExitCode.USAGE
     except ClickUsageError as error:
@@ -194,6 +196,14 @@ def _run(argv: list[str] | None, state: State) -> int:
     if result == ExitCode.INTERRUPTED:  # Typer turns a bare KeyboardInterrupt into Exit(130)
         state.out.stderr.print("Interrupted.")
     return result if isinstance(result, int) else ExitCode.OK
+
+
+@functools.cache
+def _command() -> Command:
+    """The Click command Typer builds from `app`, built once per process: Typer reads every
+    command's signature to build it (milliseconds each), and a process that runs the CLI more
+    than once (the test suite runs it in-process thousands of times) need not read them again."""
+    return typer.main.get_command(app)
 
 
 def _asks_for_json(argv: list[str]) -> bool:

@@ -26,6 +26,7 @@ Sources are `user.<field>` (firstname, lastname, email, display_name, department
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -133,12 +134,8 @@ def _render_isolated(source: str, options: TemplateOptions) -> str:
 
 def render_source(source: str, name: str, options: TemplateOptions) -> str:
     """Render `source` in the sandbox, in this process. Raises TemplateError naming `name`."""
-    env = _Sandbox(
-        undefined=jinja2.StrictUndefined, autoescape=False
-    )  # JSON, not HTML: no autoescape
-    env.filters["tojson"] = _tojson
     try:
-        template = env.from_string(source)
+        template = _compiled(source)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(
             f"{name}, line {error.lineno}: Jinja2 syntax error: {error.message}",
@@ -182,6 +179,15 @@ def render_source(source: str, name: str, options: TemplateOptions) -> str:
     except MemoryError:
         raise TemplateError(f"{name}: the template needs too much memory") from None
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(source: str) -> jinja2.Template:
+    """`source` compiled in the sandbox. Compiling costs more than rendering, and a command (or a
+    process that runs several) renders the same template more than once: compiled once per text."""
+    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False)  # JSON, not HTML
+    env.filters["tojson"] = _tojson
+    return env.from_string(source)
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):

@@ -187,15 +187,25 @@ class CliForks:
         env: Mapping[str, str],
         cwd: Path,
         output: Path | None = None,
+        bounds: Mapping[str, float] | None = None,
+        terminal: int | None = None,
     ) -> ForkedRun:
         """`python -m onelogin_scim_setup *args`: its stdout and stderr both into `output`, or (no
-        `output`) into the run's `stdout` and `stderr` pipes."""
-        request = {"args": list(args), "env": dict(env), "cwd": str(cwd)}
+        `output`) into the run's `stdout` and `stderr` pipes. `bounds`: constants of
+        `onelogin_scim_setup.bounds` set lower in the child, so a test of a bound (a listing that
+        never ends stops at `MAX_PAGES`) need not pay for the full one. `terminal`: a pty's
+        follower descriptor for its standard input, output and error instead."""
+        request: dict[str, Any] = {"args": list(args), "env": dict(env), "cwd": str(cwd)}
         if output is not None:
             request["output"] = str(output)
+        if bounds:
+            request["bounds"] = dict(bounds)
         ours: tuple[int, int] | None = None
         theirs: list[int] = []
-        if output is None:
+        if terminal is not None:
+            request["terminal"] = True
+            theirs = [os.dup(terminal)]
+        elif output is None:
             out_read, out_write = os.pipe()
             err_read, err_write = os.pipe()
             ours, theirs = (out_read, err_read), [out_write, err_write]
@@ -241,6 +251,22 @@ def shared() -> CliForks:
     return _SHARED[0]
 
 
+def run(
+    args: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Like `subprocess.run([python, -m, onelogin_scim_setup, *args], capture_output=True,
+    stdin=DEVNULL, timeout=timeout)`, forked from the shared server."""
+    child = shared().start(args, env, cwd)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(30)
+        raise
+    assert child.returncode is not None
+    return subprocess.CompletedProcess(list(args), child.returncode, stdout, stderr)
+
+
 # --- the server (this file run as a script) -----------------------------------------------------
 
 
@@ -270,21 +296,28 @@ def _load_the_cli() -> None:
 
 def _become_the_cli(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: the process `python -m onelogin_scim_setup` would be."""
-    nothing = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(nothing, 0)
-    os.close(nothing)
+    if request.get("terminal"):
+        fds = [fds[0], fds[0], fds[0]]
+    else:
+        nothing = os.open(os.devnull, os.O_RDONLY)
+        fds = [nothing, *fds]
     if "output" in request:
         output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        fds = [output, output]
-    os.dup2(fds[0], 1)
-    os.dup2(fds[1], 2)
-    for descriptor in set(fds):
+        fds = [fds[0], output, output]
+    for number, descriptor in enumerate(fds):
+        os.dup2(descriptor, number)
+    for descriptor in set(fds) - {0, 1, 2}:
         os.close(descriptor)
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
     import onelogin_scim_setup.__main__ as entry
+    from onelogin_scim_setup import bounds
 
+    for name, value in request.get("bounds", {}).items():
+        if not hasattr(bounds, name):
+            raise SystemExit(f"cli_forks: onelogin_scim_setup.bounds has no {name}")
+        setattr(bounds, name, value)
     sys.argv = [str(entry.__file__), *request["args"]]
     if any(name in os.environ for name in _COVERAGE_VARIABLES):
         import coverage
@@ -315,7 +348,7 @@ def _serve(channel: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
         _reap(channel, children)
         if not ready:
             continue
-        data, received, _, _ = socket.recv_fds(channel, 1 << 20, 2)
+        data, received, _, _ = socket.recv_fds(channel, 1 << 20, 3)
         if not data:
             return None
         pending += data
@@ -323,7 +356,8 @@ def _serve(channel: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
             request = dict(json.loads(line))
-            theirs = [] if "output" in request else fds[:2]
+            wanted = 1 if request.get("terminal") else 0 if "output" in request else 2
+            theirs = fds[:wanted]
             del fds[: len(theirs)]
             pid = os.fork()
             if pid == 0:

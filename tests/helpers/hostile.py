@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -228,12 +228,18 @@ class Run:
     cpu_seconds: float
 
 
-def run_cli(stage: Stage, *args: str, limit: float = DEADLINE + SLACK) -> Run:
+def run_cli(
+    stage: Stage,
+    *args: str,
+    limit: float = DEADLINE + SLACK,
+    bounds: Mapping[str, float] | None = None,
+) -> Run:
     """The CLI in a child process with --deadline (killed after `limit` seconds); its own peak
-    memory from wait4."""
+    memory from wait4. `bounds`: constants of `onelogin_scim_setup.bounds` lowered in the child
+    (tests/helpers/cli_forks.py)."""
     out = stage.world.folder / "out.txt"
     started = time.monotonic()
-    process = _start(stage, out, *args)
+    process = _start(stage, out, *args, bounds=bounds)
     try:
         process.wait(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -245,11 +251,13 @@ def run_cli(stage: Stage, *args: str, limit: float = DEADLINE + SLACK) -> Run:
     return Run(process.returncode, output, seconds, process.peak_mb, process.cpu_seconds)
 
 
-def _start(stage: Stage, out: Path, *args: str) -> ForkedRun:
+def _start(
+    stage: Stage, out: Path, *args: str, bounds: Mapping[str, float] | None = None
+) -> ForkedRun:
     """`python -m onelogin_scim_setup -c <config> *args`, its output into `out`."""
     env = {**stage.world.env(), "COLUMNS": "200"}
     arguments = ["-c", str(stage.config), *args]
-    return stage.forks.start(arguments, env, stage.world.folder, out)
+    return stage.forks.start(arguments, env, stage.world.folder, out, bounds)
 
 
 def assert_clean(run: Run, limit: float, *, refused: bool = True) -> None:

@@ -38,7 +38,8 @@ def command_delivery(running: World, *, update_soe: bool) -> dict[str, Any]:
     """The config's `token` section: delivery by the script (which, with update_soe, enters the
     token into SOE)."""
     script = delivery_script(running.folder, update_soe=update_soe)
-    command = [sys.executable, str(script), str(running.token_file), running.sandbox.soe_url]
+    # -S: the script needs only the standard library (and, under coverage, starts none).
+    command = [sys.executable, "-S", str(script), str(running.token_file), running.sandbox.soe_url]
     return {"delivery": "command", "delivery_command": command}
 
 

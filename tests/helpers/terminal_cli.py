@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pty
-import subprocess
 import sys
+from pathlib import Path
+
+from tests.helpers import cli_forks
 
 PROG = [sys.executable, "-m", "onelogin_scim_setup"]
 
@@ -19,8 +21,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_on_pty(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """The program with stdout and stderr on a terminal; returns (exit code, what it showed)."""
     leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*PROG, *args], stdout=follower, stderr=follower, stdin=follower, env=env or clean_env()
+    # Forked with the CLI loaded (tests/helpers/cli_forks.py): the terminal is what is tested.
+    process = cli_forks.shared().start(
+        list(args), env or clean_env(), Path.cwd(), terminal=follower
     )
     os.close(follower)
     chunks = []
