@@ -50,6 +50,16 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_network_clock() -> None:
+    """Each test starts as a new process would: no deadline spent, no signal seen, nothing in
+    flight. `bounds` keeps these process-wide, and a test that signalled (or whose abandoned
+    request was still in flight) must not leave them to the next test its worker happens to run."""
+    from onelogin_scim_setup import bounds
+
+    bounds.start_command(bounds.COMMAND_DEADLINE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_logging() -> Iterator[None]:
     """The CLI attaches a handler to the package logger; never let it outlive a test's streams."""
     yield

@@ -18,13 +18,15 @@ import yaml
 
 from onelogin_scim_setup.errors import ExitCode
 from onelogin_scim_setup.sandbox import FaultSpec
+from tests.helpers import cli_forks
+from tests.helpers.cli_forks import ForkedRun
 from tests.helpers.terminal_cli import PROG, clean_env, run_on_pty
 from tests.sandbox_world import World, world
 
 SOE_PREFIX = "/api/scim/v2"
 
 
-def wait_for_a_request(running: World, process: subprocess.Popen[str]) -> None:
+def wait_for_a_request(running: World, process: ForkedRun) -> None:
     """Until the program is inside a OneLogin read (the sandbox logged a request from it)."""
     deadline = time.monotonic() + 60
     while not running.requests_log():
@@ -62,13 +64,8 @@ def test_a_signal_mid_read_exits_with_its_code(
     tmp_path: Path, quirks_profile: str, sent: signal.Signals, code: int, says: str
 ) -> None:
     with world(tmp_path, quirks_profile, faults=FaultSpec(latency=2.0)) as running:
-        process = subprocess.Popen(
-            [*PROG, "-c", str(running.config_path), "plan"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=running.env(),
+        process = cli_forks.shared().start(
+            ["-c", str(running.config_path), "plan"], running.env(), running.folder
         )
         wait_for_a_request(running, process)
         process.send_signal(sent)
@@ -163,10 +160,9 @@ def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path, quirks_profi
     temp.mkdir()
     env = clean_env(TMPDIR=str(temp))
     kept = tmp_path / "kept"
-    demo = [*PROG, "demo", "--quirks", quirks_profile]
+    demo = ["demo", "--quirks", quirks_profile]
     runs = [
-        subprocess.run([*demo, *args], capture_output=True, text=True, env=env, timeout=300)
-        for args in ([], ["--dir", str(kept)])
+        cli_forks.run([*demo, *args], env, tmp_path, 300) for args in ([], ["--dir", str(kept)])
     ]
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert leftovers(temp, "onelogin-scim-demo-") == []
@@ -178,9 +174,7 @@ class Terminal:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.leader, follower = pty.openpty()
-        self.process = subprocess.Popen(
-            [*PROG, *args], stdin=follower, stdout=follower, stderr=follower, env=env
-        )
+        self.process = cli_forks.shared().start(args, env, Path.cwd(), terminal=follower)
         os.close(follower)
         self.shown = ""
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from onelogin_scim_setup.errors import ExitCode
+from tests.helpers import cli_forks
 from tests.helpers.rotation import converge, rotation_config
 from tests.sandbox_world import World, world
 
@@ -21,8 +22,23 @@ CLOSED = "closed"
 DEVNULL = "devnull"
 
 
+def run_forked(running: World, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process forked with its modules loaded (tests/helpers/cli_forks.py), fd 0
+    closed (and `sys.stdin` None, as Python's start-up leaves it) or on /dev/null."""
+    child = cli_forks.shared().start(
+        ["-c", str(running.config_path), *args],
+        running.env(),
+        running.folder,
+        stdin_closed=stdin == CLOSED,
+    )
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode is not None
+    return subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
+
+
 def run(running: World, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI with fd 0 closed (the child closes it before exec) or on /dev/null."""
+    """The CLI started by Python itself with fd 0 closed (the child closes it before exec) or on
+    /dev/null: Python's own start-up under `<&-` (test_import_and_help_without_a_terminal)."""
     options: dict[str, Any] = {}
     if stdin == CLOSED:
         options["preexec_fn"] = lambda: os.close(0)
@@ -84,7 +100,7 @@ COMMANDS: list[tuple[tuple[str, ...], int, str]] = [
 def test_every_command_without_a_terminal(
     tenant: World, stdin: str, args: tuple[str, ...], code: int, flag: str
 ) -> None:
-    result = run(tenant, stdin, *args)
+    result = run_forked(tenant, stdin, *args)
     clean(result)
     assert result.returncode == code, result.stdout + result.stderr
     if code == ExitCode.USAGE:

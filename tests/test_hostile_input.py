@@ -12,8 +12,6 @@ from __future__ import annotations
 import copy
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import requests
 import yaml
 
 from tests.conftest import Result
+from tests.helpers import cli_forks
 
 CLIENT_SECRET = "hostile-client-secret-0123456789abcdef"
 SCIM_TOKEN = "hostile-scim-token-" + "Q" * 40
@@ -417,14 +416,8 @@ def test_refused_in_a_subprocess_without_hanging(
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("ONELOGIN_", "SOE_"))}}
     env.update(environment(), COLUMNS="200")
     for args in commands(case):
-        done = subprocess.run(
-            [sys.executable, "-m", "onelogin_scim_setup", "-c", str(config), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,  # a guard against hanging (a busy machine is slow), not a speed assertion
-            cwd=tmp_path,
-            env=env,
-            check=False,
-        )
+        # A process of its own, forked with the CLI loaded (tests/helpers/cli_forks.py); the
+        # timeout guards against hanging (a busy machine is slow), it is not a speed assertion.
+        done = cli_forks.run(["-c", str(config), *args], env, tmp_path, timeout=120)
         assert_refused(Result(done.returncode, done.stdout, done.stderr), case, args)
     assert connections(listener) == 0

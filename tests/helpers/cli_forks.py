@@ -189,17 +189,21 @@ class CliForks:
         output: Path | None = None,
         bounds: Mapping[str, float] | None = None,
         terminal: int | None = None,
+        stdin_closed: bool = False,
     ) -> ForkedRun:
         """`python -m onelogin_scim_setup *args`: its stdout and stderr both into `output`, or (no
         `output`) into the run's `stdout` and `stderr` pipes. `bounds`: constants of
         `onelogin_scim_setup.bounds` set lower in the child, so a test of a bound (a listing that
         never ends stops at `MAX_PAGES`) need not pay for the full one. `terminal`: a pty's
-        follower descriptor for its standard input, output and error instead."""
+        follower descriptor for its standard input, output and error instead. `stdin_closed`:
+        descriptor 0 closed and `sys.stdin` None, as Python starts under `<&-`."""
         request: dict[str, Any] = {"args": list(args), "env": dict(env), "cwd": str(cwd)}
         if output is not None:
             request["output"] = str(output)
         if bounds:
             request["bounds"] = dict(bounds)
+        if stdin_closed:
+            request["stdin_closed"] = True
         ours: tuple[int, int] | None = None
         theirs: list[int] = []
         if terminal is not None:
@@ -308,9 +312,15 @@ def _become_the_cli(request: dict[str, Any], fds: list[int]) -> None:
         os.dup2(descriptor, number)
     for descriptor in set(fds) - {0, 1, 2}:
         os.close(descriptor)
+    if request.get("stdin_closed"):  # what Python's start-up makes of a closed descriptor 0
+        os.close(0)
+        sys.stdin = sys.__stdin__ = None  # type: ignore[assignment]
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
+    import tempfile
+
+    tempfile.tempdir = None  # read from TMPDIR again, as a fresh process would
     import onelogin_scim_setup.__main__ as entry
     from onelogin_scim_setup import bounds
 

@@ -5,8 +5,8 @@ module) and the CLI run in a child process forked from a server that holds the C
 refusal (or the right result), no traceback, no "This is a bug", no secret in the output, an end
 within its deadline, and a peak memory under `MEMORY_MB` (the child's own ru_maxrss).
 
-The corpus is split over several modules so that `pytest -n 2 --dist loadfile` shares it between
-both workers (one module of it took 10 minutes of one worker in CI)."""
+The corpus is split over several modules, so that no one module holds a worker for minutes (one
+module of it once took 10 minutes of one worker in CI)."""
 
 from __future__ import annotations
 
