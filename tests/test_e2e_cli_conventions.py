@@ -60,10 +60,11 @@ def test_verbose_after_the_command_logs_requests(tmp_path: Path, quirks_profile:
     ],
     ids=["SIGINT", "SIGTERM"],
 )
+@pytest.mark.one_profile("the signal lands in the first read, before the tenant's answers matter")
 def test_a_signal_mid_read_exits_with_its_code(
-    tmp_path: Path, quirks_profile: str, sent: signal.Signals, code: int, says: str
+    tmp_path: Path, sent: signal.Signals, code: int, says: str
 ) -> None:
-    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=2.0)) as running:
+    with world(tmp_path, "optimistic", faults=FaultSpec(latency=2.0)) as running:
         process = cli_forks.shared().start(
             ["-c", str(running.config_path), "plan"], running.env(), running.folder
         )
@@ -75,15 +76,17 @@ def test_a_signal_mid_read_exits_with_its_code(
     assert "Traceback" not in stderr
 
 
-def test_a_spinner_shows_on_a_terminal(tmp_path: Path, quirks_profile: str) -> None:
-    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.3)) as running:
+@pytest.mark.one_profile("the spinner is the terminal's, whatever the tenant answers")
+def test_a_spinner_shows_on_a_terminal(tmp_path: Path) -> None:
+    with world(tmp_path, "optimistic", faults=FaultSpec(latency=0.3)) as running:
         code, shown = run_on_pty("-c", str(running.config_path), "plan", env=running.env())
     assert code == 0, shown
     assert "Reading OneLogin" in shown
 
 
-def test_no_spinner_when_piped(tmp_path: Path, quirks_profile: str) -> None:
-    with world(tmp_path, quirks_profile, faults=FaultSpec(latency=0.3)) as running:
+@pytest.mark.one_profile("the spinner is the terminal's, whatever the tenant answers")
+def test_no_spinner_when_piped(tmp_path: Path) -> None:
+    with world(tmp_path, "optimistic", faults=FaultSpec(latency=0.3)) as running:
         result = running.cli("plan")
     assert result.returncode == 0, result.stderr
     assert "Reading OneLogin" not in result.stdout + result.stderr
@@ -155,12 +158,15 @@ def test_sandbox_removes_its_token_folder_on_exit(tmp_path: Path, sent: signal.S
     assert leftovers(temp, "onelogin-scim-sandbox-") == []
 
 
-def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path, quirks_profile: str) -> None:
+@pytest.mark.one_profile(
+    "the demo's own temp folder; test_e2e_quirks.py runs the demo to its end under every profile"
+)
+def test_demo_removes_its_temp_folder_and_keeps_dir(tmp_path: Path) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = clean_env(TMPDIR=str(temp))
     kept = tmp_path / "kept"
-    demo = ["demo", "--quirks", quirks_profile]
+    demo = ["demo"]
     runs = [
         cli_forks.run([*demo, *args], env, tmp_path, 300) for args in ([], ["--dir", str(kept)])
     ]
@@ -201,10 +207,11 @@ class Terminal:
     ],
     ids=["no", "Ctrl-C"],
 )
+@pytest.mark.one_profile("the prompt comes after the reads and before any write to the tenant")
 def test_apply_prompt_no_is_1_and_ctrl_c_is_130(
-    tmp_path: Path, quirks_profile: str, answer: str | signal.Signals, code: int, says: str
+    tmp_path: Path, answer: str | signal.Signals, code: int, says: str
 ) -> None:
-    with world(tmp_path, quirks_profile) as running:
+    with world(tmp_path, "optimistic") as running:
         terminal = Terminal(["-c", str(running.config_path), "apply"], running.env())
         terminal.read_until("Apply these changes")
         if isinstance(answer, str):
