@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -167,6 +168,19 @@ def pause(seconds: float) -> None:
         if left <= 0:
             return
         time.sleep(min(POLL, left))
+
+
+def drain(pool: ThreadPoolExecutor) -> None:
+    """`pool.shutdown(wait=True, cancel_futures=True)`, waited to its end even when a signal
+    interrupts the wait. The calls in flight end by themselves after a signal (their requests are
+    abandoned after `SIGNAL_GRACE`, at once from a second signal); given up here, the wait would
+    happen anyway at the interpreter's exit, after the signal handlers are gone, where a second
+    signal could no longer hurry it."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
 
 
 def on_wire(send: Callable[[], T], *, what: str, write: bool, total: float = REQUEST_TOTAL) -> T:

@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -152,3 +153,26 @@ def test_pause_ends_on_a_signal() -> None:
 )
 def test_header_seconds(value: str | None, seconds: float | None) -> None:
     assert bounds.header_seconds(value) == seconds
+
+
+def test_drain_still_waits_for_the_calls_in_flight_when_a_signal_interrupts_the_wait() -> None:
+    """A signal that lands while a gather waits for its pool must not leave the calls in flight to
+    the interpreter's exit (where the handlers are gone and a second signal cannot hurry them)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    release = threading.Event()
+    in_flight = pool.submit(release.wait, 10)
+    real_shutdown = pool.shutdown
+    waits: list[bool] = []
+
+    def interrupted_once(wait: bool = True, *, cancel_futures: bool = False) -> None:
+        waits.append(wait)
+        if len(waits) == 1:  # the signal arrives during the first wait
+            threading.Timer(0.2, release.set).start()
+            raise KeyboardInterrupt
+        real_shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    pool.shutdown = interrupted_once  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        bounds.drain(pool)
+    assert in_flight.done()
+    assert waits == [True, True]

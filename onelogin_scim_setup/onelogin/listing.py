@@ -30,6 +30,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from threading import Event, Lock, local
 from typing import Any, TypeVar
 
+from onelogin_scim_setup import bounds
 from onelogin_scim_setup.onelogin.answers import JsonObject
 from onelogin_scim_setup.onelogin.api import objects
 from onelogin_scim_setup.onelogin.client import (
@@ -86,7 +87,7 @@ def gather(workers: int, calls: Iterable[Callable[[], T]]) -> list[T]:
         wait(futures, return_when=FIRST_EXCEPTION)
     finally:
         stop.set()  # also when the caller is interrupted while it waits
-        pool.shutdown(wait=True, cancel_futures=True)
+        bounds.drain(pool)
     if failed:
         # The first failure is raised. A call skipped because an outer gather failed raises
         # _NotStarted, always after that outer failure was recorded, which the outer one raises.

@@ -288,7 +288,7 @@ class ScimClient:
                     yield from page
                 start = starts[-1] + step
         finally:  # on a failure or an interrupt, the pages not yet asked are not asked
-            pool.shutdown(wait=True, cancel_futures=True)
+            bounds.drain(pool)
         if last < total:
             raise ScimError(
                 f"GET /Users: still more users after {bounds.MAX_PAGES} pages ({start - 1} users); "
