@@ -36,8 +36,8 @@ pytestmark = [
 
 def send_apart(process: Any, signals: tuple[signal.Signals, ...]) -> None:
     """Two signals that arrive before the process has handled the first are one signal to it (on a
-    loaded machine 0.3 s apart were one, and with 4 xdist workers once 1 s apart): 2.5 s apart.
-    The bounds count from the last signal, so the gap costs no assertion anything."""
+    loaded machine 0.3 s apart were one): 2.5 s apart, room enough on 4 busy xdist workers. The
+    bounds count from the last signal, so the gap loosens no assertion."""
     for index, number in enumerate(signals):
         if index:
             time.sleep(2.5)
