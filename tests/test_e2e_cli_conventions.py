@@ -65,9 +65,7 @@ def test_a_signal_mid_read_exits_with_its_code(
     tmp_path: Path, sent: signal.Signals, code: int, says: str
 ) -> None:
     with world(tmp_path, "optimistic", faults=FaultSpec(latency=2.0)) as running:
-        process = cli_forks.shared().start(
-            ["-c", str(running.config_path), "plan"], running.env(), running.folder
-        )
+        process = running.start("plan")
         wait_for_a_request(running, process)
         process.send_signal(sent)
         _, stderr = process.communicate(timeout=60)

@@ -25,15 +25,8 @@ DEVNULL = "devnull"
 def run_forked(running: World, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI in a process forked with its modules loaded (tests/helpers/cli_forks.py), fd 0
     closed (and `sys.stdin` None, as Python's start-up leaves it) or on /dev/null."""
-    child = cli_forks.shared().start(
-        ["-c", str(running.config_path), *args],
-        running.env(),
-        running.folder,
-        stdin_closed=stdin == CLOSED,
-    )
-    stdout, stderr = child.communicate(timeout=120)
-    assert child.returncode is not None
-    return subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
+    command = ["-c", str(running.config_path), *args]
+    return cli_forks.run(command, running.env(), running.folder, 120, stdin_closed=stdin == CLOSED)
 
 
 def run(running: World, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -256,11 +256,17 @@ def shared() -> CliForks:
 
 
 def run(
-    args: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float = 60
+    args: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float = 60,
+    *,
+    stdin_closed: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Like `subprocess.run([python, -m, onelogin_scim_setup, *args], capture_output=True,
-    stdin=DEVNULL, timeout=timeout)`, forked from the shared server."""
-    child = shared().start(args, env, cwd)
+    stdin=DEVNULL, timeout=timeout)`, forked from the shared server (`stdin_closed`: see
+    `CliForks.start`)."""
+    child = shared().start(args, env, cwd, stdin_closed=stdin_closed)
     try:
         stdout, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
